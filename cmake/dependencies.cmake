@@ -1,0 +1,20 @@
+# Finds the libraries dca builds on. All come from Debian packages (scripts/bootstrap).
+find_package(Threads REQUIRED)
+if(DCA_TSAN)
+  # ThreadSanitizer cannot see synchronisation inside an uninstrumented CAF: use the instrumented
+  # build that scripts/build-caf-tsan leaves in the cache, so every report is a real race.
+  if(NOT CAF_ROOT)
+    set(CAF_ROOT "$ENV{HOME}/.cache/dca/caf-0.17.6-tsan")
+  endif()
+  if(NOT EXISTS "${CAF_ROOT}/lib")
+    message(FATAL_ERROR "DCA_TSAN needs CAF built with ThreadSanitizer in ${CAF_ROOT}: run scripts/build-caf-tsan first")
+  endif()
+  set(CAF_INCLUDE_DIR "${CAF_ROOT}/include" CACHE PATH "" FORCE)
+  add_compile_options(-fsanitize=thread)
+  add_link_options(-fsanitize=thread)
+endif()
+find_package(CAF 0.17.6 REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+find_package(SQLite3 REQUIRED)
+find_package(doctest 2.4 REQUIRED)
+include(doctest)

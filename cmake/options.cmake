@@ -1,0 +1,14 @@
+# Project-wide options and language settings.
+set(CMAKE_CXX_STANDARD 17)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
+
+option(DCA_BUILD_BENCHMARKS "Build the benchmarks in bench/" ON)
+option(DCA_BUILD_SLIDES "Build the deck in slides/ (needs Node.js and npm)" OFF)
+option(DCA_TSAN "Build with ThreadSanitizer against a CAF core built with it (scripts/build-caf-tsan)" OFF)
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+endif()
