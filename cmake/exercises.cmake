@@ -1,0 +1,1 @@
+# dca_add_exercise(NN name): to be written
