@@ -1,1 +1,194 @@
-// placeholder: being written
+// Rendering an exploration report: a per-thread table for people, JSON for tools.
+#include "dca/explore/report.hpp"
+
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+
+namespace dca::explore {
+
+const char* to_string(outcome x) noexcept {
+  switch (x) {
+  case outcome::clean:
+    return "clean";
+  case outcome::invariant_broken:
+    return "invariant_broken";
+  case outcome::deadlock:
+    return "deadlock";
+  case outcome::step_limit:
+    return "step_limit";
+  case outcome::crashed:
+    return "crashed";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string base_name(const char* path) {
+  std::string p = path;
+  auto slash = p.find_last_of('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+/// "load counter = 41", "store counter := 42", "lock A", "handle inc".
+std::string describe(const step& s) {
+  std::string out = s.operation;
+  if (!s.object.empty())
+    out += ' ' + s.object;
+  if (!s.value.empty()) {
+    if (s.operation == "store")
+      out += " := " + s.value;
+    else if (s.operation == "load")
+      out += " = " + s.value;
+    else
+      out += ": " + s.value;
+  }
+  return out;
+}
+
+std::string where(const step& s) {
+  if (s.where.line <= 0)
+    return {};
+  return base_name(s.where.file) + ':' + std::to_string(s.where.line);
+}
+
+std::string fit(std::string text, std::size_t width) {
+  if (text.size() > width)
+    text = text.substr(0, width - 3) + "...";
+  return text;
+}
+
+std::string human_duration(std::chrono::microseconds us) {
+  std::ostringstream out;
+  if (us.count() < 1000)
+    out << us.count() << " us";
+  else if (us.count() < 10'000'000)
+    out << std::fixed << std::setprecision(1) << us.count() / 1000.0 << " ms";
+  else
+    out << std::fixed << std::setprecision(1) << us.count() / 1e6 << " s";
+  return out.str();
+}
+
+void json_string(std::ostream& out, const std::string& s) {
+  out << '"';
+  for (unsigned char c : s) {
+    switch (c) {
+    case '"':
+      out << "\\\"";
+      break;
+    case '\\':
+      out << "\\\\";
+      break;
+    case '\n':
+      out << "\\n";
+      break;
+    case '\t':
+      out << "\\t";
+      break;
+    default:
+      if (c < 0x20)
+        out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int{c} << std::dec
+            << std::setfill(' ');
+      else
+        out << c;
+    }
+  }
+  out << '"';
+}
+
+} // namespace
+
+void print_table(std::ostream& out, const report& r, const std::string& replay_hint) {
+  constexpr std::size_t column_max = 30;
+  if (r.failed() && !r.trace.empty()) {
+    std::vector<std::size_t> width(r.actors.size(), 0);
+    for (std::size_t i = 0; i < r.actors.size(); ++i)
+      width[i] = std::min(column_max, r.actors[i].size());
+    for (auto& s : r.trace)
+      width[s.actor] = std::min(column_max, std::max(width[s.actor], describe(s).size()));
+    out << "step  ";
+    for (std::size_t i = 0; i < r.actors.size(); ++i)
+      out << std::left << std::setw(static_cast<int>(width[i] + 2)) << fit(r.actors[i], width[i]);
+    out << "where\n";
+    std::size_t number = 0;
+    for (auto& s : r.trace) {
+      out << std::right << std::setw(4) << ++number << "  ";
+      for (std::size_t i = 0; i < r.actors.size(); ++i) {
+        auto cell = static_cast<int>(i) == s.actor ? fit(describe(s), width[i]) : "";
+        out << std::left << std::setw(static_cast<int>(width[i] + 2)) << cell;
+      }
+      out << where(s) << '\n';
+    }
+    out << std::right;
+  }
+  switch (r.result) {
+  case outcome::clean:
+    out << "ok: no schedule broke the invariant";
+    break;
+  case outcome::deadlock:
+    out << "DEADLOCK: ";
+    for (std::size_t i = 0; i < r.cycle.size(); ++i)
+      out << (i > 0 ? "; " : "") << r.cycle[i];
+    if (r.cycle.empty())
+      out << r.verdict;
+    break;
+  default:
+    out << "CORRUPTED: " << r.verdict;
+    if (r.result != outcome::invariant_broken)
+      out << " (" << to_string(r.result) << ')';
+  }
+  out << '\n';
+  if (r.failed() && !replay_hint.empty())
+    out << "replay:   " << replay_hint << ' ' << r.failing_schedule.to_string() << '\n';
+  out << "explored: " << r.schedules_explored
+      << (r.schedules_explored == 1 ? " schedule" : " schedules") << " in "
+      << human_duration(r.elapsed);
+  if (r.seed)
+    out << " (random search, seed " << *r.seed << ')';
+  if (!r.failed())
+    out << (r.search_exhausted ? ", every schedule within the bound"
+                               : ", stopped at a limit before the search was exhausted");
+  out << '\n';
+}
+
+void print_json(std::ostream& out, const report& r) {
+  out << "{\"outcome\":";
+  json_string(out, to_string(r.result));
+  out << ",\"verdict\":";
+  json_string(out, r.verdict);
+  out << ",\"actors\":[";
+  for (std::size_t i = 0; i < r.actors.size(); ++i) {
+    out << (i > 0 ? "," : "");
+    json_string(out, r.actors[i]);
+  }
+  out << "],\"trace\":[";
+  for (std::size_t i = 0; i < r.trace.size(); ++i) {
+    const auto& s = r.trace[i];
+    out << (i > 0 ? "," : "") << "{\"actor\":" << s.actor << ",\"operation\":";
+    json_string(out, s.operation);
+    out << ",\"object\":";
+    json_string(out, s.object);
+    out << ",\"value\":";
+    json_string(out, s.value);
+    out << ",\"text\":";
+    json_string(out, describe(s));
+    out << ",\"file\":";
+    json_string(out, base_name(s.where.file));
+    out << ",\"line\":" << s.where.line << '}';
+  }
+  out << "],\"cycle\":[";
+  for (std::size_t i = 0; i < r.cycle.size(); ++i) {
+    out << (i > 0 ? "," : "");
+    json_string(out, r.cycle[i]);
+  }
+  out << "],\"schedule\":";
+  json_string(out, r.failing_schedule.to_string());
+  out << ",\"schedules_explored\":" << r.schedules_explored
+      << ",\"search_exhausted\":" << (r.search_exhausted ? "true" : "false");
+  if (r.seed)
+    out << ",\"seed\":" << *r.seed;
+  out << ",\"elapsed_us\":" << r.elapsed.count() << "}\n";
+}
+
+} // namespace dca::explore

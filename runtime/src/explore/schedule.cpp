@@ -1,1 +1,45 @@
-// placeholder: being written
+// Parsing and printing schedules: "0.0.1.1" means thread 0 ran two steps, then thread 1 two.
+#include "dca/explore/schedule.hpp"
+
+#include <charconv>
+
+namespace dca::explore {
+
+std::optional<schedule> schedule::parse(std::string_view text, std::string* error) {
+  auto fail = [&](std::string why) -> std::optional<schedule> {
+    if (error != nullptr)
+      *error = std::move(why);
+    return std::nullopt;
+  };
+  if (text.empty())
+    return fail("the schedule is empty: expected thread numbers separated by dots, e.g. 0.1.0.1");
+  std::vector<int> choices;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto dot = text.find('.', pos);
+    auto part =
+        text.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+    int value = -1;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || value < 0)
+      return fail("'" + std::string{part} + "' at character " + std::to_string(pos + 1) +
+                  " is not a thread number: expected e.g. 0.1.0.1");
+    choices.push_back(value);
+    if (dot == std::string_view::npos)
+      break;
+    pos = dot + 1;
+  }
+  return schedule{std::move(choices)};
+}
+
+std::string schedule::to_string() const {
+  std::string out;
+  for (std::size_t i = 0; i < choices_.size(); ++i) {
+    if (i > 0)
+      out += '.';
+    out += std::to_string(choices_[i]);
+  }
+  return out;
+}
+
+} // namespace dca::explore

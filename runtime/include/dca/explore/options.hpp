@@ -11,8 +11,8 @@
 namespace dca::explore {
 
 enum class strategy {
-  systematic,  // depth-first over every schedule with at most preemption_bound preemptions
-  random,      // max_schedules random schedules from seed (PCT: random priorities, change points)
+  systematic, // depth-first over every schedule with at most preemption_bound preemptions
+  random,     // max_schedules random schedules from seed (PCT: random priorities, change points)
 };
 
 struct options {

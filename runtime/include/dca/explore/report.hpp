@@ -28,34 +28,34 @@ struct source_location {
 
 /// One step of a schedule: a thread (or actor) ran one visible operation.
 struct step {
-  int actor = 0;           // index into report::actors
-  std::string operation;   // "load", "store", "lock", "unlock", "handle", ...
-  std::string object;      // the shared variable, mutex or message it acted on
-  std::string value;       // what it read, wrote or sent, rendered for people; may be empty
-  source_location where;   // the line that did it
+  int actor = 0;         // index into report::actors
+  std::string operation; // "load", "store", "lock", "unlock", "handle", ...
+  std::string object;    // the shared variable, mutex or message it acted on
+  std::string value;     // what it read, wrote or sent, rendered for people; may be empty
+  source_location where; // the line that did it
 };
 
 /// How an exploration ended.
 enum class outcome {
-  clean,             // every explored schedule kept the invariant
-  invariant_broken,  // a schedule broke the invariant: see verdict and trace
-  deadlock,          // no thread could move and some had not finished: see cycle
-  step_limit,        // one schedule ran past options::max_steps (a livelock, or a bound too low)
-  crashed,           // a thread threw: see verdict
+  clean,            // every explored schedule kept the invariant
+  invariant_broken, // a schedule broke the invariant: see verdict and trace
+  deadlock,         // no thread could move and some had not finished: see cycle
+  step_limit,       // one schedule ran past options::max_steps (a livelock, or a bound too low)
+  crashed,          // a thread threw: see verdict
 };
 
 const char* to_string(outcome x) noexcept;
 
 struct report {
   outcome result = outcome::clean;
-  std::vector<std::string> actors;  // names of the threads (or actors), in index order
-  std::vector<step> trace;          // the failing schedule's steps (empty when clean)
-  schedule failing_schedule;        // replays the failure exactly
-  std::string verdict;              // one line: what went wrong, in the scenario's words
-  std::vector<std::string> cycle;   // for a deadlock: "T1 holds A, waits for B", ...
+  std::vector<std::string> actors; // names of the threads (or actors), in index order
+  std::vector<step> trace;         // the failing schedule's steps (empty when clean)
+  schedule failing_schedule;       // replays the failure exactly
+  std::string verdict;             // one line: what went wrong, in the scenario's words
+  std::vector<std::string> cycle;  // for a deadlock: "T1 holds A, waits for B", ...
   std::uint64_t schedules_explored = 0;
-  bool search_exhausted = false;    // true when every schedule within the bound was tried
-  std::optional<std::uint64_t> seed;  // the seed of a random search, to repeat it
+  bool search_exhausted = false;     // true when every schedule within the bound was tried
+  std::optional<std::uint64_t> seed; // the seed of a random search, to repeat it
   std::chrono::microseconds elapsed{0};
 
   bool failed() const noexcept { return result != outcome::clean; }

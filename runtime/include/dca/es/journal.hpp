@@ -1,0 +1,137 @@
+// The journal: the durable, append-only log every entity is recorded in. Each entity has its own
+// stream with gap-free sequence numbers; every event also gets a gap-free global position, assigned
+// when its append commits, which is the order projections read in.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
+
+namespace dca::es {
+
+/// An entity's identity: its type ("account") and its key within the type ("alice").
+struct entity_id {
+  std::string type;
+  std::string key;
+
+  std::string to_string() const { return type + "/" + key; }
+  friend bool operator==(const entity_id& a, const entity_id& b) {
+    return a.type == b.type && a.key == b.key;
+  }
+  friend bool operator<(const entity_id& a, const entity_id& b) {
+    return std::tie(a.type, a.key) < std::tie(b.type, b.key);
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, entity_id& x) {
+  return f(caf::meta::type_name("entity_id"), x.type, x.key);
+}
+
+struct entity_id_hash {
+  std::size_t operator()(const entity_id& x) const noexcept {
+    return std::hash<std::string>{}(x.type) * 31 + std::hash<std::string>{}(x.key);
+  }
+};
+
+/// One event as the journal stores it: already serialized (CAF binary inspect) plus a rendering
+/// for people (`sqlite3 journal.db 'select * from events'`).
+struct event_data {
+  std::string type;          // the event's name, e.g. "deposited"
+  std::vector<char> payload; // caf::binary_serializer output
+  std::string text;          // caf::deep_to_string output, e.g. "deposited(500)"
+};
+
+/// A stored event with its coordinates.
+struct event_record {
+  std::uint64_t position = 0; // global, gap-free, 1-based, assigned at commit
+  entity_id entity;
+  std::uint64_t seq = 0; // per entity, gap-free, 1-based
+  std::string type;
+  std::vector<char> payload;
+  std::string text;
+  std::string idempotency_key; // set on the last event of a command that carried one
+};
+
+/// Append `events` to `entity`'s stream, which must currently end at `expected_seq` (0: new).
+/// All events commit together or none does.
+struct append_request {
+  entity_id entity;
+  std::uint64_t expected_seq = 0;
+  std::vector<event_data> events;
+  std::string idempotency_key;
+};
+
+/// Where a successful append landed.
+struct append_result {
+  std::uint64_t first_seq = 0;
+  std::uint64_t last_seq = 0;
+  std::uint64_t first_position = 0;
+  std::uint64_t last_position = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, append_result& x) {
+  return f(caf::meta::type_name("append_result"), x.first_seq, x.last_seq, x.first_position,
+           x.last_position);
+}
+
+/// The latest snapshot of an entity: its state (and runtime bookkeeping) after event `seq`.
+struct snapshot_record {
+  std::uint64_t seq = 0;
+  std::uint64_t position = 0;
+  std::vector<char> payload;
+  std::string text;
+};
+
+/// Called once per append, on any thread, possibly before `append` returns.
+using append_callback = std::function<void(caf::expected<append_result>)>;
+
+/// Called after each commit with the highest committed global position, on the committing thread.
+using commit_listener = std::function<void(std::uint64_t)>;
+
+/// The journal interface. Implementations are thread-safe.
+class journal {
+public:
+  virtual ~journal();
+
+  /// Appends atomically and durably, then calls `done`. Fails with errc::sequence_conflict when
+  /// the stream does not end at `expected_seq` (nothing is written), errc::overloaded when the
+  /// write queue is full, or a storage error.
+  virtual void append(append_request req, append_callback done) = 0;
+
+  /// Reads up to `max` events of one stream with seq >= `from_seq`, in seq order, into `out`
+  /// (cleared first). Recovery calls this in batches so replay memory stays bounded.
+  virtual caf::error read_stream(const entity_id& entity, std::uint64_t from_seq, std::size_t max,
+                                 std::vector<event_record>& out) = 0;
+
+  /// Reads up to `max` committed events with position > `after`, in position order. Never returns
+  /// a position beyond one whose append is still in flight: positions are assigned at commit.
+  virtual caf::error read_all(std::uint64_t after, std::size_t max,
+                              std::vector<event_record>& out) = 0;
+
+  /// The entity's latest snapshot, if any.
+  virtual caf::expected<std::optional<snapshot_record>> load_snapshot(const entity_id& entity) = 0;
+
+  /// Stores a snapshot asynchronously; a lost snapshot costs only a longer replay.
+  virtual void save_snapshot(const entity_id& entity, snapshot_record snapshot) = 0;
+
+  /// The highest committed global position (0 when empty).
+  virtual std::uint64_t committed_position() const = 0;
+
+  /// Registers a listener for commits; returns its id for `unsubscribe`.
+  virtual int subscribe(commit_listener listener) = 0;
+  virtual void unsubscribe(int id) = 0;
+};
+
+using journal_ptr = std::shared_ptr<journal>;
+
+} // namespace dca::es

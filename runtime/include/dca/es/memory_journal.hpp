@@ -1,0 +1,41 @@
+// An in-memory journal for tests and for the hot-path benchmark: the same contract as the SQLite
+// journal (expected-sequence fencing, positions at commit), no durability. Appends complete inline.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "dca/es/journal.hpp"
+
+namespace dca::es {
+
+class memory_journal final : public journal {
+public:
+  memory_journal() = default;
+
+  void append(append_request req, append_callback done) override;
+  caf::error read_stream(const entity_id& entity, std::uint64_t from_seq, std::size_t max,
+                         std::vector<event_record>& out) override;
+  caf::error read_all(std::uint64_t after, std::size_t max,
+                      std::vector<event_record>& out) override;
+  caf::expected<std::optional<snapshot_record>> load_snapshot(const entity_id& entity) override;
+  void save_snapshot(const entity_id& entity, snapshot_record snapshot) override;
+  std::uint64_t committed_position() const override;
+  int subscribe(commit_listener listener) override;
+  void unsubscribe(int id) override;
+
+  /// Test hook: the next `n` appends fail with errc::journal_io and write nothing.
+  void fail_next_appends(int n);
+
+private:
+  mutable std::mutex mtx_;
+  std::vector<event_record> log_; // index = position - 1
+  std::unordered_map<entity_id, std::vector<std::size_t>, entity_id_hash> streams_;
+  std::unordered_map<entity_id, snapshot_record, entity_id_hash> snapshots_;
+  std::map<int, commit_listener> listeners_;
+  int next_listener_ = 1;
+  int failures_pending_ = 0;
+};
+
+} // namespace dca::es
