@@ -59,6 +59,8 @@ public:
     T result = raw_load();
     if (self != nullptr)
       explore::detail::record(*self, detail::render(result));
+    else
+      explore::detail::maybe_yield();
     return result;
   }
 

@@ -3,7 +3,9 @@
 // thread-local load per operation and nothing else.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <thread>
 
 #include "dca/explore/report.hpp"
 
@@ -27,5 +29,22 @@ void record(thread_context& self, std::string value);
 
 /// For try_lock: whether the modelled mutex was free and is now held by this thread.
 bool try_lock_succeeded(thread_context& self, const void* mutex);
+
+/// Seeded yields for real runs (`dca run NN --seed S`): after a shared read, a thread gives up its
+/// core one time in `one_in`, which widens the window between a read and the write that follows.
+struct noise {
+  std::uint64_t state = 0;
+  std::uint32_t one_in = 8;
+};
+
+inline thread_local noise* current_noise = nullptr;
+
+inline void maybe_yield() {
+  if (auto* n = current_noise) {
+    n->state = n->state * 6364136223846793005ULL + 1442695040888963407ULL; // a 64-bit LCG step
+    if ((n->state >> 33) % n->one_in == 0)
+      std::this_thread::yield();
+  }
+}
 
 } // namespace dca::explore::detail

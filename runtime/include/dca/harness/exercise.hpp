@@ -1,0 +1,72 @@
+// What an exercise tells the harness: its knobs, how to run each variant on real threads or actors,
+// and how to explore each variant's schedules. Every exercise program (exNN, solNN) is this
+// description plus dca::harness::exercise_main, so `dca run` and `dca explore` behave the same for
+// every exercise.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dca/explore/options.hpp"
+#include "dca/explore/report.hpp"
+
+namespace dca::harness {
+
+/// An integer knob of a run, e.g. --increments 1000000.
+struct parameter {
+  std::string name;
+  std::int64_t default_value = 0;
+  std::int64_t min_value = 1;
+  std::int64_t max_value = 1'000'000'000;
+  std::string help;
+};
+
+/// The knobs' values for one run, by name.
+class arguments {
+public:
+  explicit arguments(std::map<std::string, std::int64_t> values, std::optional<std::uint64_t> seed)
+      : values_(std::move(values)), seed_(seed) {}
+  std::int64_t get(const std::string& name) const;
+  std::optional<std::uint64_t> seed() const noexcept { return seed_; }
+
+private:
+  std::map<std::string, std::int64_t> values_;
+  std::optional<std::uint64_t> seed_;
+};
+
+/// Lets a long run show how far it got; calling it is optional.
+using progress_fn = std::function<void(double fraction_done)>;
+
+/// What one real run observed.
+struct run_result {
+  bool corrupted = false;
+  std::string summary; // one line: "lost 765,433 of 2,000,000 increments"
+  std::vector<std::pair<std::string, std::string>> fields; // for the RESULT line and --json
+};
+
+using run_fn = std::function<run_result(const arguments&, const progress_fn&)>;
+using explore_fn = std::function<explore::report(const explore::options&)>;
+
+struct exercise {
+  std::string id;      // "01_lost_update"
+  std::string pattern; // "P1"
+  std::string title;   // "Lost update on a shared counter"
+  std::vector<parameter> parameters;
+  run_fn run_shared;
+  run_fn run_actors;
+  explore_fn explore_shared;
+  explore_fn explore_actors; // may be empty while an exercise has no actor exploration
+};
+
+/// The main() of every exercise program: `run` and `explore` subcommands with --help, one-line
+/// errors (exit 2) for bad flags, and a machine-readable RESULT line at the end of every run.
+int exercise_main(int argc, char** argv, const exercise& ex);
+
+/// 2000000 -> "2,000,000": figures people can read at a glance.
+std::string with_commas(std::int64_t value);
+
+} // namespace dca::harness

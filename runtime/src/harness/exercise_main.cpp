@@ -1,0 +1,268 @@
+// The command line of every exercise program: `run` on real threads or actors, `explore` the
+// schedules. Errors are one line and exit 2; a finished run ends with a RESULT line that graders
+// and `dca tour` read.
+#include "dca/harness/exercise.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace po = boost::program_options;
+
+namespace dca::harness {
+
+namespace {
+
+constexpr int exit_clean = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_corrupted = 3;
+
+/// How the learner invoked us ("dca run 01"), so errors name a command they can type again.
+std::string invoked_as(const char* argv0, const std::string& subcommand) {
+  if (const char* name = std::getenv("DCA_INVOKED_AS"))
+    return std::string{name} + ' ' + subcommand;
+  return std::string{argv0} + ' ' + subcommand;
+}
+
+/// A progress bar on stderr, redrawn at most ten times a second, only on a terminal.
+class progress_bar {
+public:
+  explicit progress_bar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) != 0) {}
+
+  void update(double fraction) {
+    if (!enabled_)
+      return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100) && fraction < 1.0)
+      return;
+    last_ = now;
+    constexpr int width = 40;
+    int filled = static_cast<int>(fraction * width);
+    std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+              << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << std::setw(3)
+              << static_cast<int>(fraction * 100) << '%' << std::flush;
+    drawn_ = true;
+  }
+
+  ~progress_bar() {
+    if (drawn_)
+      std::cerr << '\r' << std::string(48, ' ') << '\r' << std::flush;
+  }
+
+private:
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+const run_fn& pick_run(const exercise& ex, const std::string& variant) {
+  if (variant == "shared")
+    return ex.run_shared;
+  if (variant == "actors")
+    return ex.run_actors;
+  throw po::error("--variant must be 'shared' or 'actors', not '" + variant + "'");
+}
+
+int run_command(const exercise& ex, const std::string& name, const std::vector<std::string>& args) {
+  po::options_description desc{"Usage: " + name + " [options]\nRuns one variant on real threads " +
+                               "(shared) or real actors (actors) and reports what it observed"};
+  std::string variant = "shared";
+  bool json = false;
+  std::uint64_t seed = 0;
+  auto add = desc.add_options();
+  add("help,h", "show this help");
+  add("variant", po::value(&variant)->default_value("shared"),
+      "shared: the shared-state code; actors: the message-passing code");
+  for (const auto& p : ex.parameters)
+    add(p.name.c_str(), po::value<std::int64_t>()->default_value(p.default_value), p.help.c_str());
+  add("seed", po::value(&seed),
+      "add seeded yields at every shared access, so a run repeats its interleaving more closely");
+  add("json", po::bool_switch(&json), "print the result as one JSON object");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return exit_clean;
+  }
+  std::map<std::string, std::int64_t> values;
+  for (const auto& p : ex.parameters) {
+    auto v = vm[p.name].as<std::int64_t>();
+    if (v < p.min_value || v > p.max_value)
+      throw po::error("--" + p.name + " must be between " + with_commas(p.min_value) + " and " +
+                      with_commas(p.max_value) + ", not " + std::to_string(v));
+    values[p.name] = v;
+  }
+  const auto& run = pick_run(ex, variant);
+  arguments in{values, vm.count("seed") ? std::optional<std::uint64_t>{seed} : std::nullopt};
+  run_result r;
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    progress_bar bar{!json};
+    r = run(in, [&](double f) { bar.update(f); });
+  }
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  if (json) {
+    std::cout << "{\"pattern\":\"" << ex.pattern << "\",\"variant\":\"" << variant
+              << "\",\"corrupted\":" << (r.corrupted ? "true" : "false") << ",\"summary\":\""
+              << json_escape(r.summary) << "\",\"elapsed_ms\":" << ms;
+    for (auto& [k, v] : r.fields)
+      std::cout << ",\"" << k << "\":\"" << json_escape(v) << '"';
+    std::cout << "}\n";
+  } else {
+    std::cout << (r.corrupted ? "CORRUPTED: " : "ok: ") << r.summary << "  (" << ms << " ms)\n";
+    std::cout << "RESULT pattern=" << ex.pattern << " variant=" << variant;
+    for (auto& [k, v] : r.fields)
+      std::cout << ' ' << k << '=' << v;
+    std::cout << " corrupted=" << (r.corrupted ? 1 : 0) << " elapsed_ms=" << ms << '\n';
+  }
+  return r.corrupted ? exit_corrupted : exit_clean;
+}
+
+int explore_command(const exercise& ex, const std::string& name,
+                    const std::vector<std::string>& args) {
+  po::options_description desc{"Usage: " + name + " [options]\nSearches the interleavings of " +
+                               "one variant for a schedule that breaks its invariant"};
+  std::string variant = "shared";
+  std::string strategy = "systematic";
+  std::string format = "table";
+  std::string replay;
+  explore::options opts;
+  auto add = desc.add_options();
+  add("help,h", "show this help");
+  add("variant", po::value(&variant)->default_value("shared"),
+      "shared: threads over shared state; actors: message delivery orders");
+  add("strategy", po::value(&strategy)->default_value("systematic"),
+      "systematic: every schedule within the preemption bound; random: seeded random schedules");
+  add("bound", po::value(&opts.preemption_bound)->default_value(opts.preemption_bound),
+      "the preemption bound of a systematic search");
+  add("seed", po::value(&opts.seed)->default_value(opts.seed), "the seed of a random search");
+  add("schedules", po::value(&opts.max_schedules)->default_value(opts.max_schedules),
+      "stop after this many schedules");
+  add("replay", po::value(&replay), "run exactly this schedule (as printed by a failing run)");
+  add("format", po::value(&format)->default_value("table"), "table or json");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return exit_clean;
+  }
+  if (strategy == "random")
+    opts.search = explore::strategy::random;
+  else if (strategy != "systematic")
+    throw po::error("--strategy must be 'systematic' or 'random', not '" + strategy + "'");
+  if (format != "table" && format != "json")
+    throw po::error("--format must be 'table' or 'json', not '" + format + "'");
+  if (opts.preemption_bound < 0 || opts.preemption_bound > 10)
+    throw po::error("--bound must be between 0 and 10, not " +
+                    std::to_string(opts.preemption_bound));
+  if (vm.count("replay")) {
+    std::string error;
+    auto parsed = explore::schedule::parse(replay, &error);
+    if (!parsed)
+      throw po::error("--replay: " + error);
+    opts.replay = std::move(*parsed);
+  }
+  const explore_fn* fn = nullptr;
+  if (variant == "shared")
+    fn = &ex.explore_shared;
+  else if (variant == "actors")
+    fn = &ex.explore_actors;
+  else
+    throw po::error("--variant must be 'shared' or 'actors', not '" + variant + "'");
+  if (!*fn) {
+    std::cerr << name << ": exploring the " << variant << " variant of " << ex.id
+              << " is not available yet\n";
+    return exit_failure;
+  }
+  auto r = (*fn)(opts);
+  if (format == "json") {
+    explore::print_json(std::cout, r);
+  } else {
+    std::cout << ex.id << " (" << ex.pattern << ", " << variant << "): " << ex.title << "\n\n";
+    auto hint = name + " --variant " + variant + " --replay";
+    explore::print_table(std::cout, r, hint);
+    std::cout << "RESULT pattern=" << ex.pattern << " variant=" << variant
+              << " mode=explore outcome=" << explore::to_string(r.result)
+              << " schedules=" << r.schedules_explored
+              << " schedule=" << (r.failed() ? r.failing_schedule.to_string() : "-")
+              << " elapsed_us=" << r.elapsed.count() << '\n';
+  }
+  return r.failed() ? exit_corrupted : exit_clean;
+}
+
+void print_usage(const exercise& ex, const char* argv0) {
+  std::cout << ex.id << " (" << ex.pattern << "): " << ex.title << "\n\n"
+            << "Usage: " << argv0
+            << " run [options]       run a variant on real threads or actors\n"
+            << "       " << argv0 << " explore [options]   search its interleavings\n"
+            << "Add --help after a command for its options. Exit status: 0 clean, 3 corrupted, "
+               "2 bad usage.\n";
+}
+
+} // namespace
+
+std::int64_t arguments::get(const std::string& name) const {
+  auto i = values_.find(name);
+  if (i == values_.end())
+    throw std::logic_error("exercise asked for an undeclared parameter: " + name);
+  return i->second;
+}
+
+std::string with_commas(std::int64_t value) {
+  auto digits = std::to_string(value < 0 ? -value : value);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0)
+      out += ',';
+    out += digits[i];
+  }
+  return value < 0 ? '-' + out : out;
+}
+
+int exercise_main(int argc, char** argv, const exercise& ex) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_usage(ex, argv[0]);
+    return args.empty() ? exit_usage : exit_clean;
+  }
+  auto command = args[0];
+  args.erase(args.begin());
+  auto name = invoked_as(argv[0], command);
+  try {
+    if (command == "run")
+      return run_command(ex, name, args);
+    if (command == "explore")
+      return explore_command(ex, name, args);
+    std::cerr << argv[0] << ": unknown command '" << command << "': expected run or explore\n";
+    return exit_usage;
+  } catch (const po::error& e) {
+    std::cerr << name << ": " << e.what() << " (see " << name << " --help)\n";
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::cerr << name << ": " << e.what() << '\n';
+    return exit_failure;
+  }
+}
+
+} // namespace dca::harness
