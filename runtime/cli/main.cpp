@@ -1,1 +1,67 @@
-int main() { return 0; }
+// The dca command: run a pattern and watch it corrupt, explore its interleavings, check your fix,
+// get hints. Each subcommand lives in its own file; this one only dispatches.
+#include <boost/program_options/errors.hpp>
+
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+
+#include "context.hpp"
+
+namespace {
+
+void print_usage() {
+  std::cout << "dca: Data Corrupting Architectures, the workshop kit\n\n"
+               "  dca tour              every pattern corrupting, next to its fix (start here)\n"
+               "  dca list              the exercises and your progress\n"
+               "  dca run NN            run exercise NN on real threads (or --variant actors)\n"
+               "  dca explore NN        find the interleaving that corrupts, step by step\n"
+               "  dca check NN          check your message_passing.cpp against the spec\n"
+               "  dca hint NN           a hint when you are stuck (--level 2, 3 for more)\n\n"
+               "Add --help after any command for its options.\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace dca::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_usage();
+    return args.empty() ? exit_usage : exit_ok;
+  }
+  auto command = args[0];
+  args.erase(args.begin());
+  try {
+    context ctx;
+    const char* source = std::getenv("DCA_SOURCE_DIR");
+    const char* build = std::getenv("DCA_BUILD_DIR");
+    ctx.source_dir = source ? source : DCA_SOURCE_DIR;
+    ctx.build_dir = build ? build : DCA_BUILD_DIR;
+    ctx.curriculum = manifest::load(ctx.source_dir / "exercises" / "manifest.ini");
+    const std::map<std::string, std::function<int()>> commands{
+        {"list", [&] { return list_command(ctx, args); }},
+        {"hint", [&] { return hint_command(ctx, args); }},
+        {"run", [&] { return run_command(ctx, args, "run"); }},
+        {"explore", [&] { return run_command(ctx, args, "explore"); }},
+        {"check", [&] { return check_command(ctx, args); }},
+        {"tour", [&] { return tour_command(ctx, args); }},
+    };
+    auto found = commands.find(command);
+    if (found == commands.end()) {
+      std::cerr << "dca: unknown command '" << command << "': run `dca --help` to see them\n";
+      return exit_usage;
+    }
+    return found->second();
+  } catch (const usage_error& e) {
+    std::cerr << "dca " << command << ": " << e.what() << '\n';
+    return exit_usage;
+  } catch (const boost::program_options::error& e) {
+    std::cerr << "dca " << command << ": " << e.what() << " (see `dca " << command << " --help`)\n";
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::cerr << "dca " << command << ": " << e.what() << '\n';
+    return exit_failed;
+  }
+}

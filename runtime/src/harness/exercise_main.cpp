@@ -26,8 +26,13 @@ constexpr int exit_corrupted = 3;
 
 /// How the learner invoked us ("dca run 01"), so errors name a command they can type again.
 std::string invoked_as(const char* argv0, const std::string& subcommand) {
-  if (const char* name = std::getenv("DCA_INVOKED_AS"))
-    return std::string{name} + ' ' + subcommand;
+  if (const char* pattern = std::getenv("DCA_INVOKED_AS")) {
+    // dca passes "dca %s 01": the subcommand goes where %s is.
+    std::string name = pattern;
+    if (auto at = name.find("%s"); at != std::string::npos)
+      return name.replace(at, 2, subcommand);
+    return name + ' ' + subcommand;
+  }
   return std::string{argv0} + ' ' + subcommand;
 }
 

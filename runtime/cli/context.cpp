@@ -1,0 +1,92 @@
+// The shared parts of the dca commands: finding exercises, building, progress.
+#include "context.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace dca::cli {
+
+const exercise_entry& context::exercise(const std::string& name) const {
+  if (auto* e = curriculum.find(name))
+    return *e;
+  throw usage_error("no exercise '" + name + "': run `dca list` to see them");
+}
+
+process_result context::build(const std::vector<std::string>& targets) const {
+  std::vector<std::string> argv{"cmake", "--build", build_dir.string(), "--target"};
+  argv.insert(argv.end(), targets.begin(), targets.end());
+  return run_captured(argv, std::chrono::minutes(20));
+}
+
+std::filesystem::path context::program(const std::string& target) const {
+  return build_dir / "exercises" / target;
+}
+
+progress::progress(const std::filesystem::path& source_dir)
+    : file_(source_dir / ".dca" / "progress") {
+  std::ifstream in{file_};
+  std::string id;
+  while (in >> id)
+    passed_.push_back(id);
+}
+
+bool progress::passed(const std::string& id) const {
+  return std::find(passed_.begin(), passed_.end(), id) != passed_.end();
+}
+
+void progress::mark_passed(const std::string& id) {
+  if (!passed(id)) {
+    passed_.push_back(id);
+    save();
+  }
+}
+
+void progress::forget(const std::string& id) {
+  passed_.erase(std::remove(passed_.begin(), passed_.end(), id), passed_.end());
+  save();
+}
+
+void progress::save() const {
+  // Write a new file and rename it over the old one: a crash never leaves half a progress file.
+  std::filesystem::create_directories(file_.parent_path());
+  auto temporary = file_;
+  temporary += ".tmp";
+  {
+    std::ofstream out{temporary, std::ios::trunc};
+    for (const auto& id : passed_)
+      out << id << '\n';
+    if (!out)
+      throw std::runtime_error("cannot write " + temporary.string());
+  }
+  std::filesystem::rename(temporary, file_);
+}
+
+std::string compiler_errors(const std::string& output, std::size_t max) {
+  std::istringstream in{output};
+  std::string line;
+  std::vector<std::string> kept;
+  bool in_error = false;
+  while (std::getline(in, line)) {
+    bool starts_error = line.find("error:") != std::string::npos;
+    bool is_noise = line.rfind("ninja:", 0) == 0 || line.rfind("FAILED:", 0) == 0 ||
+                    line.rfind("/usr/bin/", 0) == 0 || line.find("ccache") != std::string::npos ||
+                    line.rfind("[", 0) == 0;
+    if (starts_error)
+      in_error = true;
+    else if (line.find("warning:") != std::string::npos || line.find("note:") != std::string::npos)
+      in_error = line.find("note:") != std::string::npos && in_error;
+    if (in_error && !is_noise)
+      kept.push_back(line);
+  }
+  std::string out;
+  for (std::size_t i = 0; i < kept.size() && i < max; ++i)
+    out += kept[i] + '\n';
+  if (kept.size() > max)
+    out += "... (" + std::to_string(kept.size() - max) + " more lines)\n";
+  if (out.empty())
+    out = output.substr(output.size() > 2000 ? output.size() - 2000 : 0);
+  return out;
+}
+
+} // namespace dca::cli

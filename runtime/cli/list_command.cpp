@@ -1,0 +1,73 @@
+// `dca list` and `dca hint`: where the learner stands, and help when stuck.
+#include <boost/program_options.hpp>
+
+#include <iomanip>
+#include <iostream>
+
+#include "context.hpp"
+
+namespace po = boost::program_options;
+
+namespace dca::cli {
+
+int list_command(const context& ctx, const std::vector<std::string>& args) {
+  po::options_description desc{"Usage: dca list\nLists the exercises in order, with your progress"};
+  desc.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).run(), vm);
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return exit_ok;
+  }
+  progress done{ctx.source_dir};
+  std::size_t passed = 0;
+  bool next_marked = false;
+  for (const auto& e : ctx.curriculum.exercises()) {
+    bool ok = done.passed(e.id);
+    passed += ok ? 1 : 0;
+    const char* status = ok ? "done" : (!next_marked ? "next" : "");
+    if (!ok)
+      next_marked = true;
+    std::cout << "  " << std::left << std::setw(6) << status << std::setw(22) << e.id
+              << std::setw(5) << e.pattern << e.title << '\n';
+  }
+  auto total = ctx.curriculum.exercises().size();
+  constexpr std::size_t width = 30;
+  auto filled = total == 0 ? 0 : passed * width / total;
+  std::cout << "\n  [" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
+            << passed << " of " << total << " done\n";
+  return exit_ok;
+}
+
+int hint_command(const context& ctx, const std::vector<std::string>& args) {
+  po::options_description desc{"Usage: dca hint NN [--level N]\nShows hints for an exercise, "
+                               "from a nudge (level 1) to nearly the answer"};
+  std::string name;
+  int level = 1;
+  desc.add_options()("help,h", "show this help")("level", po::value(&level)->default_value(1),
+                                                 "how much to give away: 1, 2, 3...")(
+      "exercise", po::value(&name), "the exercise, e.g. 01");
+  po::positional_options_description pos;
+  pos.add("exercise", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return exit_ok;
+  }
+  if (name.empty())
+    throw usage_error("which exercise? e.g. `dca hint 01`");
+  const auto& e = ctx.exercise(name);
+  auto count = static_cast<int>(e.hints.size());
+  if (level < 1 || level > count)
+    throw usage_error("--level must be between 1 and " + std::to_string(count) + " for " + e.id);
+  for (int i = 0; i < level; ++i)
+    std::cout << "hint " << i + 1 << " of " << count << ": " << e.hints[static_cast<std::size_t>(i)]
+              << "\n\n";
+  if (level < count)
+    std::cout << "More: dca hint " << e.number << " --level " << level + 1 << '\n';
+  return exit_ok;
+}
+
+} // namespace dca::cli

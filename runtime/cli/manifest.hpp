@@ -1,0 +1,33 @@
+// The curriculum as `dca` sees it: exercises/manifest.ini, in order, with titles and hints.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dca::cli {
+
+struct exercise_entry {
+  std::string id;      // "01_lost_update"
+  std::string number;  // "01"
+  std::string pattern; // "P1"
+  std::string title;
+  std::vector<std::string> hints;
+};
+
+class manifest {
+public:
+  /// Reads the manifest; throws std::runtime_error naming the file and line on a malformed entry.
+  static manifest load(const std::filesystem::path& file);
+
+  const std::vector<exercise_entry>& exercises() const noexcept { return exercises_; }
+
+  /// Finds an exercise by "01", "1", "01_lost_update" or "lost_update".
+  const exercise_entry* find(const std::string& name) const;
+
+private:
+  std::vector<exercise_entry> exercises_;
+};
+
+} // namespace dca::cli
