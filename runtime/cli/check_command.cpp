@@ -17,23 +17,28 @@ namespace {
 
 constexpr auto spec_time_limit = std::chrono::seconds(120);
 
-/// The failing checks of a doctest run, told as "test case: what it logged".
+/// The failing checks of a doctest run, told as "test case: what went wrong", in the spec's own
+/// words (its logged message) where it has them, else the failed assertion.
 std::string failures(const std::string& output) {
   std::istringstream in{output};
-  std::string line, current_case, out;
+  std::string line, out, assertion;
+  auto flush_assertion = [&] {
+    if (!assertion.empty())
+      out += "      " + assertion + "\n";
+    assertion.clear();
+  };
   while (std::getline(in, line)) {
     if (line.rfind("TEST CASE:", 0) == 0) {
-      current_case = line.substr(line.find_first_not_of(' ', 10));
-      out += "  - " + current_case + "\n";
-    } else if (line.find("logged:") != std::string::npos ||
-               line.find("values:") != std::string::npos) {
-      out += "      " + line.substr(line.find_first_not_of(' ')) + "\n";
-    } else if (line.find("FATAL ERROR") != std::string::npos ||
-               line.find("ERROR:") != std::string::npos) {
-      auto at = line.find("ERROR");
-      out += "      " + line.substr(at) + "\n";
+      flush_assertion();
+      out += "  - " + line.substr(line.find_first_not_of(' ', 10)) + "\n";
+    } else if (auto at = line.find("ERROR"); at != std::string::npos) {
+      flush_assertion();
+      assertion = line.substr(at);
+    } else if (auto logged = line.find("logged:"); logged != std::string::npos) {
+      assertion = line.substr(line.find_first_not_of(' ', logged + 7));
     }
   }
+  flush_assertion();
   return out;
 }
 
