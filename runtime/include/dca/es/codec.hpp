@@ -1,0 +1,58 @@
+// Encoding events and snapshots with CAF's `inspect`: a binary payload for the machine and a
+// rendering (caf::deep_to_string) for people reading the journal with sqlite3.
+#pragma once
+
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+#include <caf/deep_to_string.hpp>
+
+#include "dca/es/errors.hpp"
+#include "dca/es/journal.hpp"
+
+namespace dca::es {
+
+/// Serializes `xs...` into `out` (appending).
+template <class... Ts>
+caf::error encode(std::vector<char>& out, const Ts&... xs) {
+  caf::binary_serializer sink{nullptr, out};
+  return sink(const_cast<Ts&>(xs)...);
+}
+
+/// Deserializes `xs...` from `buf`; every byte must be consumed.
+template <class... Ts>
+caf::error decode(const std::vector<char>& buf, Ts&... xs) {
+  try {
+    caf::binary_deserializer source{nullptr, buf};
+    if (auto err = source(xs...))
+      return make_error(errc::decode_failed, render(err));
+    if (source.remaining() != 0)
+      return make_error(errc::decode_failed,
+                        std::to_string(source.remaining()) + " trailing bytes after the value");
+    return caf::none;
+  } catch (std::exception& ex) {
+    return make_error(errc::decode_failed, ex.what());
+  }
+}
+
+/// The event's name: its inspect type_name, e.g. "deposited" for "deposited(500)".
+inline std::string event_name(const std::string& rendering) {
+  auto paren = rendering.find('(');
+  return paren == std::string::npos ? rendering : rendering.substr(0, paren);
+}
+
+/// An event ready for the journal.
+template <class Event>
+caf::expected<event_data> to_event_data(const Event& ev) {
+  event_data result;
+  if (auto err = encode(result.payload, ev))
+    return err;
+  result.text = caf::deep_to_string(ev);
+  result.type = event_name(result.text);
+  return result;
+}
+
+} // namespace dca::es

@@ -1,0 +1,240 @@
+// The example domain the tests and benchmarks use: bank accounts (open, deposit, withdraw with no
+// overdraft), a transfer between two accounts as a saga (itself an entity, so it survives a
+// crash and resumes), and the balances read model. All amounts are integer cents.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/variant.hpp>
+
+#include "dca/es/projection.hpp"
+
+namespace dca::es::bank {
+
+// -- errors --------------------------------------------------------------------------------------
+
+enum class errc : std::uint8_t {
+  not_open = 1,
+  already_open,
+  invalid_amount,
+  insufficient_funds,
+  conflicting_transfer, // a transfer id reused with different parameters
+};
+
+constexpr caf::atom_value error_category = caf::atom("bank");
+const char* to_string(errc x) noexcept;
+caf::error make_error(errc code, std::string detail);
+bool is(const caf::error& err, errc code) noexcept;
+
+// -- accounts -----------------------------------------------------------------------------------
+
+struct open_account {
+  std::string owner;
+};
+struct deposit {
+  std::int64_t amount_cents = 0;
+};
+struct withdraw {
+  std::int64_t amount_cents = 0;
+};
+
+struct account_opened {
+  std::string owner;
+};
+struct deposited {
+  std::int64_t amount_cents = 0;
+};
+struct withdrawn {
+  std::int64_t amount_cents = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, open_account& x) {
+  return f(caf::meta::type_name("open_account"), x.owner);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, deposit& x) {
+  return f(caf::meta::type_name("deposit"), x.amount_cents);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, withdraw& x) {
+  return f(caf::meta::type_name("withdraw"), x.amount_cents);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_opened& x) {
+  return f(caf::meta::type_name("account_opened"), x.owner);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, deposited& x) {
+  return f(caf::meta::type_name("deposited"), x.amount_cents);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, withdrawn& x) {
+  return f(caf::meta::type_name("withdrawn"), x.amount_cents);
+}
+
+struct account_state {
+  bool open = false;
+  std::string owner;
+  std::int64_t balance_cents = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, account_state& x) {
+  return f(caf::meta::type_name("account_state"), x.open, x.owner, x.balance_cents);
+}
+
+struct account {
+  static constexpr const char* type_name = "account";
+  using state = account_state;
+  using command = caf::variant<open_account, deposit, withdraw>;
+  using event = caf::variant<account_opened, deposited, withdrawn>;
+
+  static caf::expected<std::vector<event>> decide(const state& s, const command& cmd);
+  static state apply(state s, const event& ev);
+};
+
+// -- transfers (a saga: an entity that records each step it took) -------------------------------
+
+enum class transfer_phase : std::uint8_t {
+  none,      // never started
+  started,   // next: withdraw from `from`
+  debited,   // next: deposit to `to`
+  completed, // done
+  failed,    // the debit was refused: nothing moved
+  refunding, // the credit was refused: next: deposit back to `from`
+  refunded,  // done: money returned
+};
+
+struct start_transfer {
+  std::string from;
+  std::string to;
+  std::int64_t amount_cents = 0;
+};
+struct record_debit {};
+struct record_credit {};
+struct record_failure {
+  std::string reason;
+};
+struct record_refund {};
+
+struct transfer_started {
+  std::string from;
+  std::string to;
+  std::int64_t amount_cents = 0;
+};
+struct transfer_debited {};
+struct transfer_credited {};
+struct transfer_failed {
+  std::string reason;
+};
+struct transfer_refunded {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_transfer& x) {
+  return f(caf::meta::type_name("start_transfer"), x.from, x.to, x.amount_cents);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_debit&) {
+  return f(caf::meta::type_name("record_debit"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_credit&) {
+  return f(caf::meta::type_name("record_credit"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_failure& x) {
+  return f(caf::meta::type_name("record_failure"), x.reason);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_refund&) {
+  return f(caf::meta::type_name("record_refund"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transfer_started& x) {
+  return f(caf::meta::type_name("transfer_started"), x.from, x.to, x.amount_cents);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transfer_debited&) {
+  return f(caf::meta::type_name("transfer_debited"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transfer_credited&) {
+  return f(caf::meta::type_name("transfer_credited"));
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transfer_failed& x) {
+  return f(caf::meta::type_name("transfer_failed"), x.reason);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transfer_refunded&) {
+  return f(caf::meta::type_name("transfer_refunded"));
+}
+
+std::string to_string(transfer_phase x);
+
+struct transfer_state {
+  transfer_phase phase = transfer_phase::none;
+  std::string from;
+  std::string to;
+  std::int64_t amount_cents = 0;
+  std::string failure;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transfer_state& x) {
+  return f(caf::meta::type_name("transfer_state"), x.phase, x.from, x.to, x.amount_cents,
+           x.failure);
+}
+
+struct transfer {
+  static constexpr const char* type_name = "transfer";
+  using state = transfer_state;
+  using command =
+      caf::variant<start_transfer, record_debit, record_credit, record_failure, record_refund>;
+  using event = caf::variant<transfer_started, transfer_debited, transfer_credited, transfer_failed,
+                             transfer_refunded>;
+
+  static caf::expected<std::vector<event>> decide(const state& s, const command& cmd);
+  static state apply(state s, const event& ev);
+};
+
+/// Runs (or resumes) transfer `id` to its end and replies with its final state. Every step is
+/// recorded in the transfer entity before the next one, and every account command carries the
+/// idempotency key "transfer:<id>:<step>", so re-running after a crash at any point moves the money
+/// exactly once. `accounts` and `transfers` are the hosts of the two entity types.
+caf::actor run_transfer(caf::actor_system& sys, caf::actor accounts, caf::actor transfers,
+                        std::string id, start_transfer params);
+
+/// Ask the returned actor (get_atom) -> transfer_state for the outcome; it quits after answering.
+
+// -- the balances read model ---------------------------------------------------------------------
+
+/// balances(account TEXT PRIMARY KEY, owner TEXT, balance_cents INTEGER)
+class balances_projection final : public projection_handler {
+public:
+  std::string name() const override { return "balances"; }
+  caf::error setup(sqlite3* db, const std::string& path) override;
+  caf::error handle(sqlite3* db, const std::string& path, const event_record& ev) override;
+
+private:
+  sqlite3* db_ = nullptr;
+  sql::statement insert_;
+  sql::statement add_;
+};
+
+/// Reads one balance from a connection to the read model (nullopt: no such account).
+caf::expected<std::optional<std::int64_t>> read_balance(sqlite3* db, const std::string& account);
+
+/// Registers the bank's event types with `reg`, so `dca journal verify` can decode them.
+void register_types(decoder_registry& reg);
+
+} // namespace dca::es::bank

@@ -1,0 +1,126 @@
+// The durable journal: one SQLite file in WAL mode with synchronous=FULL, one writer thread doing
+// adaptive group commit (it writes, in one transaction, everything that queued up while the
+// previous commit was in flight; no timer), and a small pool of read connections.
+//
+// Schema (PRAGMA user_version = 1), chosen by measurement (storage-notes.md, bench/es):
+//   streams(id INTEGER PRIMARY KEY, type TEXT, key TEXT, UNIQUE(type, key))
+//   events(position INTEGER PRIMARY KEY, stream INTEGER, seq INTEGER, type TEXT, payload BLOB,
+//          text TEXT, idempotency_key TEXT, written_at_ms INTEGER)  + UNIQUE(stream, seq)
+//   snapshots(stream INTEGER PRIMARY KEY, seq, position, payload BLOB, text TEXT)
+// Integer stream ids keep the (stream, seq) index small; positions are the rowid, so the global
+// scan projections use is the table's own order.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "dca/es/journal.hpp"
+#include "dca/es/sqlite.hpp"
+
+namespace dca::es {
+
+/// The schema version this build writes; newer files are refused.
+constexpr int journal_schema_version = 1;
+
+struct sqlite_journal_options {
+  /// The most events one group commit writes (the batch grows up to this under load).
+  std::size_t batch_events_max = 4096;
+  /// Requests waiting for the writer; past this, appends fail with errc::overloaded.
+  std::size_t append_queue_max = 100'000;
+  /// Read connections shared by recoveries and projections.
+  std::size_t read_connections_max = 4;
+  /// FULL is the point of a journal; NORMAL exists only to measure what durability costs.
+  bool synchronous_full = true;
+};
+
+class sqlite_journal final : public journal {
+public:
+  /// Opens (creating if absent) the journal at `path`. Fails with a one-line error naming the file
+  /// when it is corrupt, not a journal, from a newer schema, locked by another process (each
+  /// journal has one writing process: an flock on the file), or not writable. Writes nothing to
+  /// a file it refuses.
+  static caf::expected<std::shared_ptr<sqlite_journal>> open(const std::string& path,
+                                                             sqlite_journal_options opts = {});
+
+  ~sqlite_journal() override;
+
+  void append(append_request req, append_callback done) override;
+  caf::error read_stream(const entity_id& entity, std::uint64_t from_seq, std::size_t max,
+                         std::vector<event_record>& out) override;
+  caf::error read_all(std::uint64_t after, std::size_t max,
+                      std::vector<event_record>& out) override;
+  caf::expected<std::optional<snapshot_record>> load_snapshot(const entity_id& entity) override;
+  void save_snapshot(const entity_id& entity, snapshot_record snapshot) override;
+  std::uint64_t committed_position() const override { return committed_.load(); }
+  int subscribe(commit_listener listener) override;
+  void unsubscribe(int id) override;
+
+  /// Stops the writer after it drains the queue. Called by the destructor.
+  void close();
+
+  const std::string& path() const noexcept { return path_; }
+
+  /// Writer statistics, for benchmarks: commits done and events written.
+  std::uint64_t commits() const noexcept { return commits_.load(); }
+
+private:
+  struct stream_info {
+    std::int64_t id = 0;
+    std::uint64_t head = 0;
+  };
+  struct job {
+    bool is_snapshot = false;
+    append_request req;
+    append_callback done;
+    snapshot_record snapshot;
+  };
+  struct reader {
+    sql::db_ptr db;
+    sql::statement find_stream, read_stream, read_all, load_snapshot;
+  };
+
+  explicit sqlite_journal(std::string path, sqlite_journal_options opts);
+  caf::error init();
+  caf::error open_reader(reader& r);
+  void run_writer();
+  void write_batch(std::vector<job>& batch);
+  std::unique_ptr<reader> checkout_reader();
+  void checkin_reader(std::unique_ptr<reader> r);
+  void notify(std::uint64_t position);
+
+  std::string path_;
+  sqlite_journal_options opts_;
+  int lock_fd_ = -1;
+
+  // -- writer thread only ------------------------------------------------------------------------
+  sql::db_ptr wdb_;
+  sql::statement insert_event_, insert_stream_, upsert_snapshot_;
+  std::unordered_map<entity_id, stream_info, entity_id_hash> streams_;
+  std::uint64_t next_position_ = 1;
+
+  // -- shared -------------------------------------------------------------------------------------
+  std::mutex queue_mtx_;
+  std::condition_variable queue_cv_;
+  std::deque<job> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+  std::atomic<std::uint64_t> committed_{0};
+  std::atomic<std::uint64_t> commits_{0};
+
+  std::mutex readers_mtx_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<reader>> readers_;
+  std::size_t readers_open_ = 0;
+
+  std::mutex listeners_mtx_;
+  std::map<int, commit_listener> listeners_;
+  int next_listener_ = 1;
+};
+
+} // namespace dca::es

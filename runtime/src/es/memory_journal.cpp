@@ -1,0 +1,117 @@
+// The in-memory journal: one mutex, a vector as the global log, an index per stream.
+#include "dca/es/memory_journal.hpp"
+
+#include <algorithm>
+
+#include "dca/es/errors.hpp"
+
+namespace dca::es {
+
+journal::~journal() = default;
+
+void memory_journal::append(append_request req, append_callback done) {
+  append_result res;
+  std::vector<commit_listener> to_notify;
+  {
+    std::unique_lock<std::mutex> guard{mtx_};
+    if (failures_pending_ > 0) {
+      --failures_pending_;
+      guard.unlock();
+      done(make_error(errc::journal_io, "memory journal: injected failure"));
+      return;
+    }
+    auto& stream = streams_[req.entity];
+    if (stream.size() != req.expected_seq) {
+      auto msg = req.entity.to_string() + ": expected sequence " +
+                 std::to_string(req.expected_seq) + ", stream is at " +
+                 std::to_string(stream.size());
+      guard.unlock();
+      done(make_error(errc::sequence_conflict, std::move(msg)));
+      return;
+    }
+    res.first_seq = stream.size() + 1;
+    res.first_position = log_.size() + 1;
+    for (std::size_t i = 0; i < req.events.size(); ++i) {
+      auto& ev = req.events[i];
+      event_record rec;
+      rec.position = log_.size() + 1;
+      rec.entity = req.entity;
+      rec.seq = stream.size() + 1;
+      rec.type = std::move(ev.type);
+      rec.payload = std::move(ev.payload);
+      rec.text = std::move(ev.text);
+      if (i + 1 == req.events.size())
+        rec.idempotency_key = req.idempotency_key;
+      stream.push_back(log_.size());
+      log_.push_back(std::move(rec));
+    }
+    res.last_seq = stream.size();
+    res.last_position = log_.size();
+    for (auto& [id, fn] : listeners_)
+      to_notify.push_back(fn);
+  }
+  done(res);
+  for (auto& fn : to_notify)
+    fn(res.last_position);
+}
+
+caf::error memory_journal::read_stream(const entity_id& entity, std::uint64_t from_seq,
+                                       std::size_t max, std::vector<event_record>& out) {
+  out.clear();
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = streams_.find(entity);
+  if (i == streams_.end())
+    return caf::none;
+  auto& idx = i->second;
+  for (auto seq = std::max<std::uint64_t>(from_seq, 1); seq <= idx.size() && out.size() < max;
+       ++seq)
+    out.push_back(log_[idx[seq - 1]]);
+  return caf::none;
+}
+
+caf::error memory_journal::read_all(std::uint64_t after, std::size_t max,
+                                    std::vector<event_record>& out) {
+  out.clear();
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (auto pos = after + 1; pos <= log_.size() && out.size() < max; ++pos)
+    out.push_back(log_[pos - 1]);
+  return caf::none;
+}
+
+caf::expected<std::optional<snapshot_record>>
+memory_journal::load_snapshot(const entity_id& entity) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto i = snapshots_.find(entity);
+  if (i == snapshots_.end())
+    return std::optional<snapshot_record>{};
+  return std::optional<snapshot_record>{i->second};
+}
+
+void memory_journal::save_snapshot(const entity_id& entity, snapshot_record snapshot) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  snapshots_[entity] = std::move(snapshot);
+}
+
+std::uint64_t memory_journal::committed_position() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return log_.size();
+}
+
+int memory_journal::subscribe(commit_listener listener) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto id = next_listener_++;
+  listeners_.emplace(id, std::move(listener));
+  return id;
+}
+
+void memory_journal::unsubscribe(int id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  listeners_.erase(id);
+}
+
+void memory_journal::fail_next_appends(int n) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  failures_pending_ = n;
+}
+
+} // namespace dca::es

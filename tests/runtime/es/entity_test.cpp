@@ -1,0 +1,339 @@
+// The entity host under CAF's deterministic scheduler, over in-memory journals: persist -> apply
+// -> reply, rejections, idempotency, passivation and recovery, bounds, fencing and failure.
+#include "caf_doctest.hpp"
+
+#include "dca/es/entity_host.hpp"
+#include "dca/es/examples/bank.hpp"
+#include "dca/es/memory_journal.hpp"
+#include "es_test_support.hpp"
+
+using namespace dca::es;
+using namespace dca::es::bank;
+using dca::es::testing::held_journal;
+
+namespace {
+
+struct fixture : test_coordinator_fixture<> {
+  std::shared_ptr<memory_journal> journal = std::make_shared<memory_journal>();
+
+  entity_options quiet_options() {
+    entity_options opts;
+    opts.idle_timeout = std::chrono::milliseconds{0}; // no passivation unless a test asks
+    return opts;
+  }
+
+  template <class T, class... Ts>
+  caf::expected<T> ask(const caf::actor& dest, Ts&&... xs) {
+    auto h = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+    consume_messages();
+    caf::expected<T> result{caf::error{}};
+    REQUIRE_MESSAGE(self->has_next_message(), "no reply");
+    h.receive([&](T& x) { result = std::move(x); }, [&](caf::error& err) { result = err; });
+    return result;
+  }
+
+  caf::expected<ack> command(const caf::actor& host, const std::string& key, account::command c,
+                             std::string idempotency_key = {}) {
+    return ask<ack>(host, command_atom::value, key, std::move(c), std::move(idempotency_key));
+  }
+
+  account_state get(const caf::actor& host, const std::string& key) {
+    auto st = ask<account_state>(host, get_atom::value, key);
+    REQUIRE(st);
+    return *st;
+  }
+
+  std::vector<event_record> stream(const std::string& key) {
+    std::vector<event_record> out;
+    REQUIRE(!journal->read_stream(entity_id{"account", key}, 1, 1000, out));
+    return out;
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture,
+                  "a command is acknowledged with the sequence and position of its event") {
+  auto host = spawn_entity_host<account>(sys, journal, quiet_options());
+  auto a = command(host, "alice", open_account{"Alice"});
+  REQUIRE(a);
+  CHECK(a->seq == 1);
+  CHECK(a->position == 1);
+  auto b = command(host, "bob", open_account{"Bob"});
+  REQUIRE(b);
+  CHECK(b->seq == 1);
+  CHECK(b->position == 2);
+  auto c = command(host, "alice", deposit{500});
+  REQUIRE(c);
+  CHECK(c->seq == 2);
+  CHECK(c->position == 3);
+  CHECK(get(host, "alice").balance_cents == 500);
+  auto events = stream("alice");
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].text == "deposited(500)");
+  CHECK(events[1].type == "deposited");
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "a rejected command appends nothing and says why") {
+  auto host = spawn_entity_host<account>(sys, journal, quiet_options());
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  REQUIRE(command(host, "alice", deposit{100}));
+  auto r = command(host, "alice", withdraw{250});
+  REQUIRE(!r);
+  CHECK(bank::is(r.error(), bank::errc::insufficient_funds));
+  CHECK(render(r.error()) == "insufficient_funds: balance 100, withdrawal 250 cents");
+  CHECK(journal->committed_position() == 2);
+  CHECK(get(host, "alice").balance_cents == 100);
+  auto n = command(host, "nobody", deposit{1});
+  REQUIRE(!n);
+  CHECK(bank::is(n.error(), bank::errc::not_open));
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "a duplicate command gets the recorded reply and appends nothing") {
+  auto host = spawn_entity_host<account>(sys, journal, quiet_options());
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  auto first = command(host, "alice", deposit{100}, "pay-1");
+  REQUIRE(first);
+  CHECK(!first->duplicate);
+  auto again = command(host, "alice", deposit{100}, "pay-1");
+  REQUIRE(again);
+  CHECK(again->duplicate);
+  CHECK(again->seq == first->seq);
+  CHECK(again->position == first->position);
+  CHECK(get(host, "alice").balance_cents == 100);
+  CHECK(journal->committed_position() == 2);
+  CHECK(stream("alice").back().idempotency_key == "pay-1");
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "idempotency keys survive passivation because they are in the journal") {
+  auto opts = quiet_options();
+  opts.idle_timeout = std::chrono::seconds{1};
+  auto host = spawn_entity_host<account>(sys, journal, opts);
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  auto first = command(host, "alice", deposit{100}, "pay-1");
+  REQUIRE(first);
+  CHECK(trigger_timeout()); // idle: the entity asks to be passivated
+  consume_messages();
+  CHECK(deref<entity_host_actor<account>>(host).state.entries.empty());
+  auto again = command(host, "alice", deposit{100}, "pay-1");
+  REQUIRE(again);
+  CHECK(again->duplicate);
+  CHECK(again->position == first->position);
+  CHECK(get(host, "alice").balance_cents == 100);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "a passivated entity recovers its state from snapshot and tail") {
+  auto opts = quiet_options();
+  opts.idle_timeout = std::chrono::seconds{1};
+  opts.snapshot_every = 3;
+  opts.replay_batch_max = 2; // several replay round trips
+  auto host = spawn_entity_host<account>(sys, journal, opts);
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  for (int i = 1; i <= 6; ++i)
+    REQUIRE(command(host, "alice", deposit{i}));
+  auto snap = journal->load_snapshot(entity_id{"account", "alice"});
+  REQUIRE(snap);
+  REQUIRE(snap->has_value());
+  CHECK((*snap)->seq == 6);
+  CHECK((*snap)->text == R"(account_state(true, "Alice", 15))");
+  CHECK(trigger_timeout());
+  consume_messages();
+  REQUIRE(deref<entity_host_actor<account>>(host).state.entries.empty());
+  auto st = get(host, "alice");
+  CHECK(st.open);
+  CHECK(st.balance_cents == 21);
+  auto next = command(host, "alice", withdraw{21});
+  REQUIRE(next);
+  CHECK(next->seq == 8);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture,
+                  "commands wait while one is persisted and past the bound are overloaded") {
+  auto held = std::make_shared<held_journal>();
+  auto opts = quiet_options();
+  opts.pending_commands_max = 2;
+  auto host = spawn_entity_host<account>(sys, held, opts);
+  std::vector<caf::expected<ack>> replies(4, caf::expected<ack>{caf::error{}});
+  std::vector<bool> answered(4, false);
+  // A client actor fires four commands at once.
+  auto client = sys.spawn([&](caf::event_based_actor* c) {
+    auto fire = [&, c](int i, account::command cmd) {
+      c->request(host, caf::infinite, command_atom::value, std::string{"alice"}, std::move(cmd),
+                 std::string{})
+          .then([&, i](ack& a) { replies[i] = a, answered[i] = true; },
+                [&, i](caf::error& e) { replies[i] = e, answered[i] = true; });
+    };
+    fire(0, open_account{"Alice"});
+    fire(1, deposit{1});
+    fire(2, deposit{2});
+    fire(3, deposit{3});
+  });
+  consume_messages();
+  // One append in flight, two waiting, the fourth refused at once.
+  CHECK(held->held() == 1);
+  CHECK(answered[3]);
+  REQUIRE(!replies[3]);
+  CHECK(is(replies[3].error(), dca::es::errc::overloaded));
+  CHECK(!answered[0]);
+  // Acknowledged only once durable: releasing the append answers the first command.
+  held->release();
+  consume_messages();
+  CHECK(answered[0]);
+  CHECK(held->held() == 1);
+  held->release();
+  consume_messages();
+  held->release();
+  consume_messages();
+  REQUIRE(answered[1]);
+  REQUIRE(answered[2]);
+  CHECK(replies[2]->seq == 3);
+  CHECK(get(host, "alice").balance_cents == 3);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+  anon_send_exit(client, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "a second writer for the same entity is rejected, never interleaved") {
+  auto host1 = spawn_entity_host<account>(sys, journal, quiet_options());
+  auto host2 = spawn_entity_host<account>(sys, journal, quiet_options());
+  REQUIRE(command(host1, "alice", open_account{"Alice"}));
+  REQUIRE(command(host2, "alice", deposit{5}));     // host2 recovers seq 1, appends seq 2
+  auto stale = command(host1, "alice", deposit{7}); // host1 still believes seq 1
+  REQUIRE(!stale);
+  CHECK(is(stale.error(), dca::es::errc::sequence_conflict));
+  CHECK(journal->committed_position() == 2);
+  // The stale incarnation stopped; the next command recovers and succeeds.
+  auto retry = command(host1, "alice", deposit{7});
+  REQUIRE(retry);
+  CHECK(retry->seq == 3);
+  CHECK(get(host1, "alice").balance_cents == 12);
+  anon_send_exit(host1, caf::exit_reason::user_shutdown);
+  anon_send_exit(host2, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture,
+                  "a failed append is reported and the entity recovers on the next command") {
+  auto host = spawn_entity_host<account>(sys, journal, quiet_options());
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  journal->fail_next_appends(1);
+  auto failed = command(host, "alice", deposit{5});
+  REQUIRE(!failed);
+  CHECK(is(failed.error(), dca::es::errc::journal_io));
+  auto ok = command(host, "alice", deposit{6});
+  REQUIRE(ok);
+  CHECK(ok->seq == 2);
+  CHECK(get(host, "alice").balance_cents == 6);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "activations beyond the recovery bound wait for a permit") {
+  auto opts = quiet_options();
+  opts.recoveries_max = 1;
+  auto host = spawn_entity_host<account>(sys, journal, opts);
+  consume_messages();
+  for (auto key : {"a", "b", "c"})
+    self->send(host, command_atom::value, std::string{key}, account::command{open_account{key}},
+               std::string{});
+  // Run only the host: three activations requested, one recovery permitted.
+  REQUIRE(sched.prioritize(host));
+  sched.run_once();
+  sched.run_once();
+  sched.run_once();
+  auto& st = deref<entity_host_actor<account>>(host).state;
+  CHECK(st.recovering == 1);
+  CHECK(st.waiting.size() == 2);
+  consume_messages();
+  CHECK(st.recovering == 0);
+  CHECK(st.waiting.empty());
+  CHECK(journal->committed_position() == 3);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "a resolved entity handle takes commands without the host hop") {
+  auto host = spawn_entity_host<account>(sys, journal, quiet_options());
+  auto handle = ask<caf::actor>(host, resolve_atom::value, std::string{"alice"});
+  REQUIRE(handle);
+  auto a = ask<ack>(*handle, command_atom::value, account::command{open_account{"Alice"}},
+                    std::string{});
+  REQUIRE(a);
+  CHECK(a->seq == 1);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+// -- the transfer saga --------------------------------------------------------------------------
+
+namespace {
+
+struct bank_fixture : fixture {
+  caf::actor accounts = spawn_entity_host<account>(sys, journal, quiet_options());
+  caf::actor transfers = spawn_entity_host<transfer>(sys, journal, quiet_options());
+
+  ~bank_fixture() override {
+    anon_send_exit(accounts, caf::exit_reason::user_shutdown);
+    anon_send_exit(transfers, caf::exit_reason::user_shutdown);
+  }
+
+  caf::expected<transfer_state> run(const std::string& id, start_transfer params) {
+    auto saga = run_transfer(sys, accounts, transfers, id, std::move(params));
+    consume_messages();
+    return ask<transfer_state>(saga, get_atom::value);
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(bank_fixture, "a transfer moves money between two accounts exactly once") {
+  REQUIRE(command(accounts, "alice", open_account{"Alice"}));
+  REQUIRE(command(accounts, "bob", open_account{"Bob"}));
+  REQUIRE(command(accounts, "alice", deposit{1000}));
+  auto t = run("t1", start_transfer{"alice", "bob", 300});
+  REQUIRE(t);
+  CHECK(t->phase == transfer_phase::completed);
+  CHECK(get(accounts, "alice").balance_cents == 700);
+  CHECK(get(accounts, "bob").balance_cents == 300);
+  // Running the same transfer again changes nothing.
+  auto again = run("t1", start_transfer{"alice", "bob", 300});
+  REQUIRE(again);
+  CHECK(again->phase == transfer_phase::completed);
+  CHECK(get(accounts, "alice").balance_cents == 700);
+  CHECK(get(accounts, "bob").balance_cents == 300);
+}
+
+TEST_CASE_FIXTURE(bank_fixture, "a transfer without funds fails and moves nothing") {
+  REQUIRE(command(accounts, "alice", open_account{"Alice"}));
+  REQUIRE(command(accounts, "bob", open_account{"Bob"}));
+  auto t = run("t1", start_transfer{"alice", "bob", 300});
+  REQUIRE(t);
+  CHECK(t->phase == transfer_phase::failed);
+  CHECK(t->failure.find("insufficient_funds") == 0);
+  CHECK(get(accounts, "bob").balance_cents == 0);
+}
+
+TEST_CASE_FIXTURE(bank_fixture, "a transfer to a closed account is refunded") {
+  REQUIRE(command(accounts, "alice", open_account{"Alice"}));
+  REQUIRE(command(accounts, "alice", deposit{500}));
+  auto t = run("t1", start_transfer{"alice", "nobody", 200});
+  REQUIRE(t);
+  CHECK(t->phase == transfer_phase::refunded);
+  CHECK(get(accounts, "alice").balance_cents == 500);
+}
+
+TEST_CASE_FIXTURE(bank_fixture,
+                  "a transfer interrupted after the debit resumes without a double debit") {
+  REQUIRE(command(accounts, "alice", open_account{"Alice"}));
+  REQUIRE(command(accounts, "bob", open_account{"Bob"}));
+  REQUIRE(command(accounts, "alice", deposit{1000}));
+  // What a crash leaves: the transfer started, the withdrawal done, its record not yet written.
+  REQUIRE(ask<ack>(transfers, command_atom::value, std::string{"t1"},
+                   transfer::command{start_transfer{"alice", "bob", 300}}, std::string{}));
+  REQUIRE(command(accounts, "alice", withdraw{300}, "transfer:t1:debit"));
+  auto t = run("t1", start_transfer{"alice", "bob", 300});
+  REQUIRE(t);
+  CHECK(t->phase == transfer_phase::completed);
+  CHECK(get(accounts, "alice").balance_cents == 700);
+  CHECK(get(accounts, "bob").balance_cents == 300);
+}
