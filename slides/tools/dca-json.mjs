@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Runs `dca explore NN --format json` and saves its report for the deck's interleaving tables, after
+// checking that it is one JSON object in the shape the deck renders. The figures on the slides are
+// therefore always from a real run of the exercise as it is in the tree.
+//
+// usage: dca-json.mjs --dca PATH --exercise NN --out FILE [--optional | --fallback FIXTURE.json]
+//   --optional          if dca cannot explore NN yet, write {"unavailable": why} (the deck shows its
+//                       hand-drawn fallback) instead of failing
+//   --fallback FILE     if dca cannot explore NN yet, use FILE, marked as a fixture (shown on the slide)
+// Without either, any failure prints one line and exits 1.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const args = {};
+for (let i = 2; i < process.argv.length; ++i) {
+  const a = process.argv[i];
+  if (a === '--optional') args.optional = true;
+  else if (['--dca', '--exercise', '--out', '--fallback'].includes(a)) args[a.slice(2)] = process.argv[++i];
+  else { console.error(`dca-json: unknown argument ${a}`); process.exit(2); }
+}
+if (!args.dca || !args.exercise || !args.out) {
+  console.error('usage: dca-json.mjs --dca PATH --exercise NN --out FILE [--optional | --fallback FIXTURE.json]');
+  process.exit(2);
+}
+
+function explore() {
+  const argv = ['explore', args.exercise, '--format', 'json'];
+  const command = `${path.basename(args.dca)} ${argv.join(' ')}`;
+  const run = spawnSync(args.dca, argv, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  if (run.error) return { error: `${command}: ${run.error.message}` };
+  const out = run.stdout.trim();
+  let report;
+  try { report = JSON.parse(out); } catch {
+    const why = (run.stderr.trim().split('\n').pop() || out.split('\n')[0] || 'no output').slice(0, 160);
+    return { error: `${command} exited ${run.status} without a JSON report (${why})` };
+  }
+  if (typeof report !== 'object' || report === null || Array.isArray(report)) return { error: `${command}: not a JSON object` };
+  for (const key of ['outcome', 'actors', 'trace']) if (!(key in report)) return { error: `${command}: no '${key}' in the report` };
+  // The explorer may exit non-zero because it found a corrupting schedule: that is its job.
+  return { report, command, status: run.status };
+}
+
+const result = explore();
+fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
+if (result.report) {
+  fs.writeFileSync(args.out, JSON.stringify(result.report, null, 1) + '\n');
+  const r = result.report;
+  console.log(`dca-json: ${result.command}: ${r.outcome}, ${r.trace.length} steps, ${r.schedules_explored ?? '?'} schedules (exit ${result.status})`);
+} else if (args.fallback) {
+  const report = JSON.parse(fs.readFileSync(args.fallback, 'utf8'));
+  report.fixture = true;
+  report.fixture_reason = `dca explore ${args.exercise} did not run`;
+  fs.writeFileSync(args.out, JSON.stringify(report, null, 1) + '\n');
+  console.log(`dca-json: WARNING: ${result.error}; the slide shows FIXTURE data from ${args.fallback}`);
+} else if (args.optional) {
+  fs.writeFileSync(args.out, JSON.stringify({ unavailable: result.error }) + '\n');
+  console.log(`dca-json: note: ${result.error}; the deck shows the hand-drawn fallback`);
+} else {
+  console.error(`dca-json: ${result.error}`);
+  process.exit(1);
+}
