@@ -1,0 +1,180 @@
+// `dca journal inspect` and `verify` over a read-only connection.
+#include "dca/es/journal_check.hpp"
+
+#include <unistd.h>
+
+#include <unordered_map>
+
+#include "dca/es/errors.hpp"
+#include "dca/es/sqlite.hpp"
+#include "dca/es/sqlite_journal.hpp"
+
+namespace dca::es {
+
+namespace {
+
+caf::expected<sql::db_ptr> open_read_only(const std::string& path) {
+  if (::access(path.c_str(), F_OK) != 0)
+    return make_error(errc::journal_io, path + ": no such file");
+  sqlite3* raw = nullptr;
+  auto rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  sql::db_ptr db{raw};
+  if (rc != SQLITE_OK)
+    return sql::to_error(rc, raw, path, "opening");
+  sqlite3_busy_timeout(raw, 1000);
+  sql::statement st;
+  if (auto err = sql::statement::prepare(raw, "PRAGMA user_version", st, path))
+    return err;
+  if ((rc = st.step()) != SQLITE_ROW)
+    return sql::to_error(rc, raw, path, "reading the schema version");
+  auto version = st.int64(0);
+  if (version > journal_schema_version)
+    return make_error(errc::journal_newer_schema, path + ": schema version " +
+                                                      std::to_string(version) +
+                                                      " is newer than this dca supports (" +
+                                                      std::to_string(journal_schema_version) + ")");
+  if (version == 0)
+    return make_error(errc::journal_not_dca, path + ": not a dca journal (no schema version)");
+  return db;
+}
+
+caf::expected<std::uint64_t> count(sqlite3* db, const std::string& path, const char* sql) {
+  sql::statement st;
+  if (auto err = sql::statement::prepare(db, sql, st, path))
+    return err;
+  auto rc = st.step();
+  if (rc != SQLITE_ROW)
+    return sql::to_error(rc, db, path, sql);
+  return static_cast<std::uint64_t>(st.int64(0));
+}
+
+} // namespace
+
+caf::expected<journal_summary> inspect_journal(const std::string& path, std::size_t heads_max) {
+  auto db = open_read_only(path);
+  if (!db)
+    return db.error();
+  auto* raw = db->get();
+  journal_summary result;
+  result.schema_version = journal_schema_version;
+  auto events = count(raw, path, "SELECT count(*) FROM events");
+  auto streams = count(raw, path, "SELECT count(*) FROM streams");
+  auto snapshots = count(raw, path, "SELECT count(*) FROM snapshots");
+  auto last = count(raw, path, "SELECT COALESCE(max(position), 0) FROM events");
+  for (auto* x : {&events, &streams, &snapshots, &last})
+    if (!*x)
+      return x->error();
+  result.events = *events;
+  result.streams = *streams;
+  result.snapshots = *snapshots;
+  result.last_position = *last;
+  sql::statement st;
+  if (auto err =
+          sql::statement::prepare(raw,
+                                  "SELECT s.type, s.key, h.seq, h.position FROM streams s JOIN "
+                                  "(SELECT stream, max(seq) AS seq, max(position) AS position FROM "
+                                  "events GROUP BY stream) h "
+                                  "ON h.stream = s.id ORDER BY h.position DESC LIMIT ?",
+                                  st, path))
+    return err;
+  st.bind(1, static_cast<std::int64_t>(heads_max));
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW)
+    result.heads.push_back(stream_head{entity_id{st.text(0), st.text(1)},
+                                       static_cast<std::uint64_t>(st.int64(2)),
+                                       static_cast<std::uint64_t>(st.int64(3))});
+  if (rc != SQLITE_DONE)
+    return sql::to_error(rc, raw, path, "reading stream heads");
+  return result;
+}
+
+caf::expected<verify_report> verify_journal(const std::string& path,
+                                            const decoder_registry& decoders) {
+  auto db = open_read_only(path);
+  if (!db)
+    return db.error();
+  auto* raw = db->get();
+  auto fail = [&](const std::string& what) {
+    return make_error(errc::journal_corrupt, path + ": " + what);
+  };
+  sql::statement st;
+  // 1. Pages: SQLite's own structural check.
+  if (auto err = sql::statement::prepare(raw, "PRAGMA quick_check", st, path))
+    return err;
+  auto rc = st.step();
+  if (rc != SQLITE_ROW)
+    return sql::to_error(rc, raw, path, "checking integrity");
+  if (auto msg = st.text(0); msg != "ok")
+    return fail("integrity check: " + msg);
+  // 2. Streams.
+  struct stream_info {
+    entity_id id;
+    std::uint64_t seq = 0;
+  };
+  std::unordered_map<std::int64_t, stream_info> streams;
+  if (auto err = sql::statement::prepare(raw, "SELECT id, type, key FROM streams", st, path))
+    return err;
+  while ((rc = st.step()) == SQLITE_ROW)
+    streams.emplace(st.int64(0), stream_info{entity_id{st.text(1), st.text(2)}, 0});
+  if (rc != SQLITE_DONE)
+    return sql::to_error(rc, raw, path, "reading streams");
+  // 3. Events in global order: positions, sequences, payloads.
+  verify_report report;
+  if (auto err = sql::statement::prepare(
+          raw, "SELECT position, stream, seq, payload, text FROM events ORDER BY position", st,
+          path))
+    return err;
+  std::uint64_t expected_position = 1;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    auto position = static_cast<std::uint64_t>(st.int64(0));
+    if (position != expected_position)
+      return fail("global position gap: expected " + std::to_string(expected_position) +
+                  ", found " + std::to_string(position));
+    auto s = streams.find(st.int64(1));
+    if (s == streams.end())
+      return fail("position " + std::to_string(position) + ": unknown stream id " +
+                  std::to_string(st.int64(1)));
+    auto seq = static_cast<std::uint64_t>(st.int64(2));
+    auto& info = s->second;
+    if (seq != info.seq + 1)
+      return fail(info.id.to_string() + ": sequence gap at position " + std::to_string(position) +
+                  ": expected seq " + std::to_string(info.seq + 1) + ", found " +
+                  std::to_string(seq));
+    info.seq = seq;
+    if (auto* dec = decoders.find(info.id.type)) {
+      auto rendering = (*dec)(st.blob(3));
+      if (!rendering)
+        return fail("position " + std::to_string(position) + " (" + info.id.to_string() + " seq " +
+                    std::to_string(seq) + ") does not decode: " + render(rendering.error()));
+      if (*rendering != st.text(4))
+        return fail("position " + std::to_string(position) + " (" + info.id.to_string() + " seq " +
+                    std::to_string(seq) + ") decodes to " + *rendering + " but its text says " +
+                    st.text(4));
+      ++report.decoded;
+    } else {
+      ++report.undecoded;
+    }
+    ++report.events;
+    ++expected_position;
+  }
+  if (rc != SQLITE_DONE)
+    return sql::to_error(rc, raw, path, "reading events");
+  // 4. Snapshots never ahead of their stream.
+  if (auto err = sql::statement::prepare(raw, "SELECT stream, seq FROM snapshots", st, path))
+    return err;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    auto s = streams.find(st.int64(0));
+    auto seq = static_cast<std::uint64_t>(st.int64(1));
+    if (s == streams.end())
+      return fail("snapshot of unknown stream id " + std::to_string(st.int64(0)));
+    if (seq > s->second.seq)
+      return fail(s->second.id.to_string() + ": snapshot at seq " + std::to_string(seq) +
+                  " is ahead of the stream's head " + std::to_string(s->second.seq));
+    ++report.snapshots;
+  }
+  if (rc != SQLITE_DONE)
+    return sql::to_error(rc, raw, path, "reading snapshots");
+  return report;
+}
+
+} // namespace dca::es

@@ -1,0 +1,114 @@
+// `dca journal`: inspect (counts, heads, last position) and verify (continuity, gaps,
+// decodability) an entity journal, read-only, so it is safe while a runtime has it open.
+#include "journal_command.hpp"
+
+#include <boost/program_options.hpp>
+
+#include "dca/es/errors.hpp"
+#include "dca/es/examples/bank.hpp"
+#include "dca/es/journal_check.hpp"
+
+namespace dca::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* usage = "usage: dca journal inspect PATH [--heads N]\n"
+                              "       dca journal verify PATH\n"
+                              "\n"
+                              "  inspect  counts, the last global position, and the heads of the\n"
+                              "           most recently written entities (--heads N, default 20)\n"
+                              "  verify   checks page integrity, gap-free global positions and\n"
+                              "           per-entity sequences, that every event of a known type\n"
+                              "           decodes to its stored text, and snapshots; exits 1 with\n"
+                              "           the first problem\n";
+
+int inspect(const std::string& path, std::size_t heads, std::ostream& out, std::ostream& err) {
+  auto summary = dca::es::inspect_journal(path, heads);
+  if (!summary) {
+    err << "dca journal inspect: " << dca::es::render(summary.error()) << '\n';
+    return 1;
+  }
+  out << "journal        " << path << '\n'
+      << "schema         " << summary->schema_version << '\n'
+      << "events         " << summary->events << '\n'
+      << "entities       " << summary->streams << '\n'
+      << "snapshots      " << summary->snapshots << '\n'
+      << "last position  " << summary->last_position << '\n';
+  if (!summary->heads.empty()) {
+    out << "heads (most recently written first):\n";
+    for (auto& h : summary->heads)
+      out << "  " << h.entity.to_string() << "  seq " << h.seq << "  position " << h.last_position
+          << '\n';
+  }
+  return 0;
+}
+
+int verify(const std::string& path, std::ostream& out, std::ostream& err) {
+  dca::es::decoder_registry decoders;
+  dca::es::bank::register_types(decoders);
+  auto report = dca::es::verify_journal(path, decoders);
+  if (!report) {
+    err << "dca journal verify: " << dca::es::render(report.error()) << '\n';
+    return 1;
+  }
+  out << path << ": ok: " << report->events << " events (" << report->decoded << " decoded, "
+      << report->undecoded << " of types without a decoder), " << report->snapshots
+      << " snapshots\n";
+  return 0;
+}
+
+} // namespace
+
+int journal_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  std::string subcommand;
+  std::string path;
+  std::size_t heads = 20;
+  bool help = false;
+  po::options_description named{"options"};
+  named.add_options()("help,h", po::bool_switch(&help), "print usage")(
+      "heads", po::value<std::size_t>(&heads), "inspect: how many entity heads to list");
+  po::options_description hidden;
+  hidden.add_options()("subcommand",
+                       po::value<std::string>(&subcommand))("path", po::value<std::string>(&path));
+  po::options_description all;
+  all.add(named).add(hidden);
+  po::positional_options_description positional;
+  positional.add("subcommand", 1).add("path", 1);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& ex) {
+    err << "dca journal: " << ex.what() << " (see dca journal --help)\n";
+    return 2;
+  }
+  if (help) {
+    out << usage;
+    return 0;
+  }
+  if (subcommand != "inspect" && subcommand != "verify") {
+    if (subcommand.empty())
+      err << "dca journal: missing subcommand (inspect or verify; see dca journal --help)\n";
+    else
+      err << "dca journal: unknown subcommand '" << subcommand
+          << "' (expected inspect or verify)\n";
+    return 2;
+  }
+  if (path.empty()) {
+    err << "dca journal " << subcommand << ": missing PATH (see dca journal --help)\n";
+    return 2;
+  }
+  if (subcommand == "verify" && heads != 20) {
+    err << "dca journal verify: --heads applies to inspect only\n";
+    return 2;
+  }
+  if (heads == 0 || heads > 1'000'000) {
+    err << "dca journal inspect: --heads must be between 1 and 1000000\n";
+    return 2;
+  }
+  return subcommand == "inspect" ? inspect(path, heads, out, err) : verify(path, out, err);
+}
+
+} // namespace dca::cli
