@@ -11,7 +11,7 @@
 //   ```cpp include=PATH#REGION      the dedented lines between `// [slide:REGION]` and
 //   ```                             `// [/slide:REGION]` in PATH (the whole file without #REGION)
 //   ```dca-trace json=NAME.json     an interleaving table from a `dca explore NN --format json` file
-//   ```                             in --data DIR (options: max-rows=N)
+//   ```                             in --data DIR (options: max-rows=N, exercise=NN for the replay line)
 //   <!-- @figure PATH.svg -->       the SVG, inline
 //   <!-- @if-exists PATH -->        keep what follows only if PATH exists (after --remap) ...
 //   <!-- @if-region PATH#REGION --> ... or only if PATH has that region (for exercises still being
@@ -117,9 +117,10 @@ export function renderTrace(report, where, options = {}) {
   if (report.trace.length > steps.length) {
     rows.push(`<tr><td class="step">…</td><td colspan="${actors.length + 1}">${report.trace.length - steps.length} more steps</td></tr>`);
   }
-  const head = `<tr><th>#</th>${actors.map((a) => `<th>${esc(a)}</th>`).join('')}<th>line</th></tr>`;
+  const head = `<tr><th>#</th>${actors.map((a) => `<th>${esc(a)}</th>`).join('')}<th>where</th></tr>`;
   const facts = [];
-  if (report.schedule) facts.push(`schedule <code>${esc(report.schedule)}</code>`);
+  if (report.schedule && options.exercise) facts.push(`replay: <code>dca explore ${esc(options.exercise)} --replay ${esc(report.schedule)}</code>`);
+  else if (report.schedule) facts.push(`schedule <code>${esc(report.schedule)}</code>`);
   if (report.schedules_explored !== undefined) facts.push(`${esc(report.schedules_explored)} schedules explored`);
   const cycle = Array.isArray(report.cycle) && report.cycle.length ? `<p class="cycle">${report.cycle.map(esc).join('<br>')}</p>` : '';
   return [
