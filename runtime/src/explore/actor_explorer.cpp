@@ -26,6 +26,7 @@
 #include "caf/scheduler/test_coordinator.hpp"
 #include "caf/send.hpp"
 #include "caf/spawn_options.hpp"
+#include "caf/system_messages.hpp"
 
 namespace dca::explore {
 
@@ -49,6 +50,11 @@ const auto& multiplexed(const caf::scheduled_actor& x) {
   return x.*(&response_tables::multiplexed_responses_);
 }
 
+/// Message IDs compared by value (CAF's operator== subtracts them as signed integers).
+bool same(caf::message_id x, caf::message_id y) {
+  return x.integer_value() == y.integer_value();
+}
+
 bool started(const caf::scheduled_actor& x) {
   return x.getf(caf::abstract_actor::is_initialized_flag);
 }
@@ -60,7 +66,8 @@ bool terminated(const caf::scheduled_actor& x) {
 /// Whether `x` still has a handler for the response `id`: a reply or timeout for it matters.
 bool waits_for(const caf::scheduled_actor& x, caf::message_id id) {
   const auto& aw = awaited(x);
-  auto in_awaited = std::any_of(aw.begin(), aw.end(), [id](auto& kvp) { return kvp.first == id; });
+  auto in_awaited =
+      std::any_of(aw.begin(), aw.end(), [id](auto& kvp) { return same(kvp.first, id); });
   const auto& mx = multiplexed(x);
   return in_awaited || mx.find(id) != mx.end();
 }
@@ -90,7 +97,7 @@ const caf::mailbox_element* next_message(caf::scheduled_actor& x) {
   const auto& aw = awaited(x);
   for (auto* m : fetched_messages(x, false)) {
     if (!aw.empty()) {
-      if (m->mid == aw.front().first)
+      if (same(m->mid, aw.front().first))
         return m;
     } else if (!m->mid.is_response() || waits_for(x, m->mid)) {
       return m;
@@ -207,29 +214,35 @@ struct actor_world::impl {
     return i != index_of.end() ? actors[static_cast<std::size_t>(i->second)].name : "outside";
   }
 
-  /// A message as caf::to_string renders it, but with actor handles shown by their names.
+  /// A message for the trace table, short enough for its column: its elements as caf::to_string
+  /// renders them, separated by spaces, with atoms unquoted ("write 1") and actors by name.
   std::string render(const caf::type_erased_tuple& content) const {
-    std::string result = "(";
+    std::string result;
     for (std::size_t i = 0; i < content.size(); ++i) {
-      result += i == 0 ? "" : ", ";
-      if (content.match_element<caf::actor>(i))
+      result += i == 0 ? "" : " ";
+      if (content.match_element<caf::atom_value>(i))
+        result += caf::to_string(content.get_as<caf::atom_value>(i));
+      else if (content.match_element<caf::actor>(i))
         result += name_of(caf::actor_cast<caf::strong_actor_ptr>(content.get_as<caf::actor>(i)));
       else if (content.match_element<caf::strong_actor_ptr>(i))
         result += name_of(content.get_as<caf::strong_actor_ptr>(i));
       else
         result += content.stringify(i);
     }
-    return result + ")";
+    return result;
   }
 
-  /// Who sent `msg` to the actor `who`, for the trace.
-  std::string sender_text(const caf::mailbox_element& msg, int who) const {
+  /// What the actor `who` handles, for the trace: "write 1 from producer1", "reply 0 from counter".
+  std::string handled_text(const caf::mailbox_element& msg, int who) const {
+    if (msg.content().match_elements<caf::timeout_msg>())
+      return "receive timeout";
     if (!msg.mid.is_response())
-      return "from " + name_of(msg.sender);
-    // The clock delivers a request timeout as a reply the actor sends itself.
-    auto self =
-        msg.sender && index_of.count(msg.sender->id()) != 0 && index_of.at(msg.sender->id()) == who;
-    return self ? "its request timed out" : "reply from " + name_of(msg.sender);
+      return render(msg.content()) + (msg.sender ? " from " + name_of(msg.sender) : "");
+    // The clock delivers a request timeout as an error reply the actor sends itself.
+    auto i = msg.sender ? index_of.find(msg.sender->id()) : index_of.end();
+    if (i != index_of.end() && i->second == who)
+      return "request timed out";
+    return "reply " + render(msg.content()) + " from " + name_of(msg.sender);
   }
 
   std::vector<std::string> names() const {
@@ -273,7 +286,7 @@ struct actor_world::impl {
     if (msg->mid.is_request() && msg->sender)
       receiver_of[{msg->sender->id(), msg->mid.response_id().integer_value()}] = who;
     if (trace != nullptr)
-      trace->push_back({who, "handle", render(msg->content()), sender_text(*msg, who), {}});
+      trace->push_back({who, "handle", handled_text(*msg, who), "", {}});
     sched.run_once(); // CAF resumes with a throughput of 1: one handled message
   }
 
@@ -321,7 +334,7 @@ struct actor_world::impl {
         if (y.mailbox().closed())
           continue;
         for (auto* m : fetched_messages(y, true))
-          if (m->mid.response_id() == id && m->sender && m->sender->id() == x.id())
+          if (same(m->mid.response_id(), id) && m->sender && m->sender->id() == x.id())
             from = j;
       }
       result.push_back({i, from});
@@ -360,9 +373,9 @@ struct actor_world::impl {
       auto* self = dynamic_cast<caf::scheduled_actor*>(target);
       live = self != nullptr && waits_for(*self, x.id);
       auto from = self ? receiver_of.find({self->id(), x.id.integer_value()}) : receiver_of.end();
-      what = from == receiver_of.end() ? "request timeout"
-                                       : "request timeout: no reply from " +
-                                             actors[static_cast<std::size_t>(from->second)].name;
+      what = from == receiver_of.end()
+                 ? "no reply"
+                 : "no reply from " + actors[static_cast<std::size_t>(from->second)].name;
       break;
     }
     case simple_actor_clock::ordinary_timeout_type: {
@@ -376,7 +389,7 @@ struct actor_world::impl {
     case simple_actor_clock::actor_msg_type: {
       auto& x = static_cast<const simple_actor_clock::actor_msg&>(ev);
       target = caf::actor_cast<caf::abstract_actor*>(x.receiver);
-      what = "delayed message " + render(x.content->content()) + " arrives";
+      what = "delayed " + render(x.content->content());
       break;
     }
     default:
@@ -413,17 +426,25 @@ struct actor_world::impl {
     }
   }
 
-  /// Kills every actor and runs what is left, within bounds: nothing may hang. An actor that
-  /// awaits a reply forever skips even its exit message; it stays behind, unreachable.
+  /// Ends every actor directly, without running it: an actor that awaits a reply would skip an
+  /// exit message, and one that never started would first run its start-up. Then runs what the
+  /// endings sent (to actors outside the registry, if any), within bounds: nothing may hang.
   void shut_down() noexcept {
-    for (auto& x : actors)
-      caf::anon_send_exit(x.handle, caf::exit_reason::kill);
-    for (std::uint64_t n = 0; n < quiet_steps_max; ++n) {
-      if (sched.has_job())
-        sched.run_once();
-      else if (!sched.trigger_timeout())
-        break;
+    for (int i = 0; i < static_cast<int>(actors.size()); ++i) {
+      auto& x = actor(i);
+      if (terminated(x))
+        continue;
+      x.context(&unit);
+      x.quit(caf::exit_reason::kill);
+      x.finalize();
+      auto job = std::find(sched.jobs.begin(), sched.jobs.end(), static_cast<caf::resumable*>(&x));
+      if (job != sched.jobs.end()) {
+        sched.jobs.erase(job);
+        caf::intrusive_ptr_release(static_cast<caf::resumable*>(&x));
+      }
     }
+    for (std::uint64_t n = 0; n < quiet_steps_max && sched.has_job(); ++n)
+      sched.run_once();
     for (auto* job : sched.jobs)
       caf::intrusive_ptr_release(job);
     sched.jobs.clear();

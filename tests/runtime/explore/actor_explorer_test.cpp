@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "caf/after.hpp"
 #include "caf/atom.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/response_promise.hpp"
@@ -39,37 +41,12 @@ std::uint64_t test_seed() {
   return seed;
 }
 
-// Test-local stand-ins for schedule::to_string and schedule::parse while those are being written.
-std::string render(const schedule& s) {
-  std::string result;
-  for (auto choice : s.choices())
-    result += (result.empty() ? "" : ".") + std::to_string(choice);
-  return result;
-}
-
-schedule parse(const std::string& text) {
-  std::vector<int> choices;
-  std::istringstream in{text};
-  for (std::string part; std::getline(in, part, '.');)
-    choices.push_back(std::stoi(part));
-  return schedule{std::move(choices)};
-}
-
-// Test-local stand-in for to_string(outcome) while report.cpp is being written.
-const char* name_of(outcome x) {
-  switch (x) {
-  case outcome::clean:
-    return "clean";
-  case outcome::invariant_broken:
-    return "invariant_broken";
-  case outcome::deadlock:
-    return "deadlock";
-  case outcome::step_limit:
-    return "step_limit";
-  case outcome::crashed:
-    return "crashed";
-  }
-  return "?";
+/// A schedule through its printed form and back, as a learner replays it from the command line.
+schedule round_trip(const schedule& s) {
+  std::string error;
+  auto parsed = schedule::parse(s.to_string(), &error);
+  REQUIRE_MESSAGE(parsed.has_value(), error);
+  return *parsed;
 }
 
 std::vector<std::string> lines(const std::vector<step>& trace) {
@@ -81,10 +58,7 @@ std::vector<std::string> lines(const std::vector<step>& trace) {
 
 std::string text(const report& r) {
   std::ostringstream out;
-  out << name_of(r.result) << ": " << r.verdict << " after " << r.schedules_explored
-      << " schedules, schedule " << render(r.failing_schedule);
-  for (auto& x : lines(r.trace))
-    out << "\n  " << x;
+  print_table(out, r, "replay with");
   return out.str();
 }
 
@@ -254,21 +228,23 @@ caf::behavior log(caf::stateful_actor<log_state>* self) {
   };
 }
 
-caf::behavior writer(caf::event_based_actor* self, caf::actor target, std::string letter) {
-  for (int i = 0; i < 3; ++i)
+caf::behavior writer(caf::event_based_actor* self, caf::actor target, std::string letter, int n) {
+  for (int i = 0; i < n; ++i)
     self->send(self, next_atom::value);
   return {[=](next_atom) { self->send(target, letter); }};
 }
 
-/// Three writers append to one log; every order seen is pushed to `seen`.
-std::function<actor_execution()> logging(std::shared_ptr<std::vector<std::string>> seen) {
-  return [seen] {
+/// `letters.size()` writers append `n` letters each to one log; every order seen goes to `seen`.
+std::function<actor_execution()> logging(std::shared_ptr<std::vector<std::string>> seen,
+                                         std::vector<std::string> letters = {"a", "b", "c"},
+                                         int n = 3) {
+  return [=] {
     auto target = std::make_shared<caf::actor>();
     actor_execution ex;
     ex.start = [=](actor_world& world) {
       *target = world.system().spawn(log);
-      for (auto letter : {"a", "b", "c"})
-        world.system().spawn(writer, *target, letter);
+      for (auto& letter : letters)
+        world.system().spawn(writer, *target, letter, n);
     };
     ex.check = [=](actor_world& world) -> std::optional<std::string> {
       seen->push_back(world.ask<std::string>(*target, read_atom::value).value());
@@ -279,6 +255,68 @@ std::function<actor_execution()> logging(std::shared_ptr<std::vector<std::string
 }
 
 } // namespace
+
+struct sleeper_state {
+  int pings = 0;
+  int idle_timeouts = 0;
+};
+
+/// Sends itself a ping a second later, and notes when it has been idle for five seconds.
+caf::behavior sleeper(caf::stateful_actor<sleeper_state>* self) {
+  auto report = [=](read_atom) {
+    return "pings=" + std::to_string(self->state.pings) +
+           " idle=" + std::to_string(self->state.idle_timeouts);
+  };
+  self->delayed_send(self, std::chrono::seconds(1), ping_atom::value);
+  return {
+      [=](ping_atom) { ++self->state.pings; },
+      report,
+      caf::after(std::chrono::seconds(5)) >>
+          [=] {
+            ++self->state.idle_timeouts;
+            self->become(report); // no timeout any more: the actor can go quiet
+          },
+  };
+}
+
+actor_execution sleeping() {
+  auto target = std::make_shared<caf::actor>();
+  actor_execution ex;
+  ex.start = [=](actor_world& world) {
+    *target = world.system().spawn(sleeper);
+    world.name(*target, "sleeper");
+  };
+  ex.check = [=](actor_world& world) -> std::optional<std::string> {
+    auto seen = world.ask<std::string>(*target, read_atom::value);
+    if (!seen || *seen != "pings=1 idle=1")
+      return "sleeper saw " + (seen ? *seen : world.system().render(seen.error()));
+    return std::nullopt;
+  };
+  return ex;
+}
+
+/// A client whose request (with a timeout) the counter answers in time.
+actor_execution answered() {
+  auto asker = std::make_shared<caf::actor>();
+  actor_execution ex;
+  ex.start = [=](actor_world& world) {
+    auto server = world.system().spawn(counter);
+    *asker = world.system().spawn(client, server, caf::duration{std::chrono::seconds(1)});
+  };
+  ex.check = [=](actor_world& world) -> std::optional<std::string> {
+    if (world.ask<bool>(*asker, read_atom::value).value())
+      return "client gave up";
+    return std::nullopt;
+  };
+  return ex;
+}
+
+std::vector<std::string> operations(const report& r) {
+  std::vector<std::string> result;
+  for (auto& x : r.trace)
+    result.push_back(x.operation);
+  return result;
+}
 
 // -- the tests ---------------------------------------------------------------------------------
 
@@ -316,7 +354,7 @@ TEST_CASE("a larger preemption bound explores more schedules and a limit stops t
 
 TEST_CASE("a split read-modify-write counter is caught with the lost increments named") {
   auto r = explore_actors([] { return counting(2, true); }, systematic(2));
-  INFO(text(r));
+  MESSAGE("split counter: " << text(r));
   REQUIRE(r.result == outcome::invariant_broken);
   CHECK(r.verdict.find("increments lost: counter is") != std::string::npos);
   CHECK_FALSE(r.failing_schedule.empty());
@@ -325,7 +363,6 @@ TEST_CASE("a split read-modify-write counter is caught with the lost increments 
   for (std::size_t i = 0; i < r.trace.size(); ++i)
     CHECK(r.trace[i].actor == r.failing_schedule.choices()[i]);
   CHECK(r.trace.front().operation == "start");
-  MESSAGE("split counter: " << text(r));
 }
 
 TEST_CASE("the failing schedule of the split counter replays to the identical trace") {
@@ -333,7 +370,7 @@ TEST_CASE("the failing schedule of the split counter replays to the identical tr
   auto found = explore_actors(make, systematic(2));
   REQUIRE(found.result == outcome::invariant_broken);
   auto opts = systematic(2);
-  opts.replay = parse(render(found.failing_schedule));
+  opts.replay = round_trip(found.failing_schedule);
   auto again = explore_actors(make, opts);
   CHECK(again.result == outcome::invariant_broken);
   CHECK(again.verdict == found.verdict);
@@ -344,7 +381,7 @@ TEST_CASE("the failing schedule of the split counter replays to the identical tr
 
 TEST_CASE("a replayed schedule that names an idle actor is reported, not followed") {
   auto opts = systematic(2);
-  opts.replay = parse("2.2.2.2.2.2.2.2.2.2.2.2.2.2.2.2");
+  opts.replay = schedule{std::vector<int>(16, 2)};
   auto r = explore_actors([] { return counting(1, false); }, opts);
   CHECK(r.result == outcome::crashed);
   CHECK(r.verdict.find("has nothing to do") != std::string::npos);
@@ -396,6 +433,20 @@ TEST_CASE("random search explores the same schedules for one seed and others for
   MESSAGE("distinct log orders among 30 random schedules: " << distinct);
 }
 
+TEST_CASE("an unbounded systematic search sees every order in which messages can arrive") {
+  auto seen = std::make_shared<std::vector<std::string>>();
+  auto r = explore_actors(logging(seen, {"a", "b"}, 2), systematic(-1));
+  CHECK(r.result == outcome::clean);
+  CHECK(r.search_exhausted);
+  std::sort(seen->begin(), seen->end());
+  seen->erase(std::unique(seen->begin(), seen->end()), seen->end());
+  CHECK(*seen == std::vector<std::string>{"aabb", "abab", "abba", "baab", "baba", "bbaa"});
+  MESSAGE("unbounded search: " << r.schedules_explored << " schedules, 6 distinct log orders");
+  seen->clear();
+  explore_actors(logging(seen, {"a", "b"}, 2), systematic(0));
+  CHECK(seen->size() == 1);
+}
+
 TEST_CASE("a mutual await between two actors is reported as a deadlock cycle") {
   auto r = explore_actors([] { return mutual_await(caf::infinite); }, systematic(2));
   INFO(text(r));
@@ -432,6 +483,38 @@ TEST_CASE("a request nobody answers without a timeout leaves its actor stuck") {
   INFO(text(r));
   REQUIRE(r.result == outcome::deadlock);
   CHECK(r.cycle == std::vector<std::string>{"client waits for a reply from sink"});
+}
+
+TEST_CASE("a request answered in time leaves no timeout step behind") {
+  auto make = [] { return answered(); };
+  auto r = explore_actors(make, systematic(2));
+  CHECK(r.result == outcome::clean);
+  CHECK(r.search_exhausted);
+  auto opts = systematic(2);
+  opts.replay = schedule{}; // the FIFO schedule, traced
+  auto fifo = explore_actors(make, opts);
+  INFO(text(fifo));
+  CHECK(fifo.result == outcome::clean);
+  auto ops = operations(fifo);
+  CHECK(std::count(ops.begin(), ops.end(), "timeout") == 0);
+}
+
+TEST_CASE("delayed messages and receive timeouts fire in virtual time once the actors are idle") {
+  auto make = [] { return sleeping(); };
+  auto r = explore_actors(make, systematic(2));
+  INFO(text(r));
+  CHECK(r.result == outcome::clean);
+  auto opts = systematic(2);
+  opts.replay = schedule{};
+  auto fifo = explore_actors(make, opts);
+  INFO(text(fifo));
+  REQUIRE(operations(fifo) ==
+          std::vector<std::string>{"start", "timeout", "handle", "timeout", "handle"});
+  CHECK(fifo.trace[1].object == "delayed ping");
+  CHECK(fifo.trace[2].object == "ping from sleeper");
+  CHECK(fifo.trace[3].object == "receive timeout");
+  CHECK(fifo.trace[4].object == "receive timeout");
+  CHECK(fifo.actors == std::vector<std::string>{"sleeper"});
 }
 
 TEST_CASE("a ping-pong that never ends stops at max_steps") {
