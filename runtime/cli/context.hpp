@@ -59,5 +59,6 @@ int hint_command(const context&, const std::vector<std::string>& args);
 int run_command(const context&, const std::vector<std::string>& args, const std::string& mode);
 int check_command(const context&, const std::vector<std::string>& args);
 int tour_command(const context&, const std::vector<std::string>& args);
+int grade_command(const context&, const std::vector<std::string>& args);
 
 } // namespace dca::cli

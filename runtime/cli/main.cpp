@@ -19,6 +19,9 @@ void print_usage() {
                "  dca explore NN        find the interleaving that corrupts, step by step\n"
                "  dca check NN          check your message_passing.cpp against the spec\n"
                "  dca hint NN           a hint when you are stuck (--level 2, 3 for more)\n\n"
+               "For instructors and authors:\n"
+               "  dca grade SUB...      grade submissions in a sandbox (table, json, csv, junit, "
+               "gradescope)\n\n"
                "Add --help after any command for its options.\n";
 }
 
@@ -47,6 +50,7 @@ int main(int argc, char** argv) {
         {"explore", [&] { return run_command(ctx, args, "explore"); }},
         {"check", [&] { return check_command(ctx, args); }},
         {"tour", [&] { return tour_command(ctx, args); }},
+        {"grade", [&] { return grade_command(ctx, args); }},
     };
     auto found = commands.find(command);
     if (found == commands.end()) {

@@ -1,0 +1,67 @@
+// What `dca grade` found, one record per submission and exercise, and the writers that turn it into
+// the formats instructors load elsewhere: a terminal table, JSON, a CSV gradebook, JUnit XML and
+// Gradescope's results.json.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "hygiene.hpp"
+
+namespace dca::cli {
+
+/// The verdicts, from best to worst: pass; flagged (passes, but essential hygiene comments); fail
+/// (a check failed); compile_error; timeout; crash; resource_limit; missing (no such file in the
+/// submission); error (the grader itself failed: not the learner's fault).
+struct exercise_grade {
+  std::string id; // "01_lost_update"
+  std::string number;
+  std::string title;
+  std::string verdict = "error";
+  double points = 0;
+  double max_points = 0;
+  std::string message; // one line, in words
+  std::string details; // more lines: the failing checks, the compiler's first errors, output
+  int rounds = 0;      // seeds asked for
+  int rounds_run = 0;
+  std::optional<std::uint64_t> failing_seed;
+  std::string failing_schedule; // an explored schedule that broke it, when exploration ran
+  std::string replay;           // the command that reproduces the failure
+  std::vector<hygiene_comment> hygiene;
+  std::vector<std::string> ignored_files;     // files of the submission the grader did not use
+  std::chrono::milliseconds elapsed{0};       // all of it
+  std::chrono::milliseconds build_elapsed{0}; // compiling and linking the learner's file
+};
+
+struct submission_grade {
+  std::string name; // the submission folder's name
+  std::filesystem::path path;
+  std::vector<exercise_grade> exercises;
+  double points = 0;
+  double max_points = 0;
+  std::chrono::milliseconds elapsed{0};
+};
+
+struct grade_report {
+  std::vector<submission_grade> submissions;
+  std::vector<std::string> sandbox; // how isolated the runs were, one line per feature
+  int rounds = 0;
+  std::uint64_t first_seed = 0;
+  std::string scratch; // where the per-submission builds are kept
+};
+
+std::string json_escape(const std::string& s);
+
+void write_table(std::ostream& out, const grade_report& report);
+void write_json(std::ostream& out, const grade_report& report);
+void write_csv(std::ostream& out, const grade_report& report);
+void write_junit(std::ostream& out, const grade_report& report);
+/// Gradescope grades one submission per run: one results.json for one submission.
+void write_gradescope(std::ostream& out, const grade_report& report, const submission_grade& s);
+
+} // namespace dca::cli

@@ -1,0 +1,184 @@
+// Exercise 01's harness: how `dca run 01` and `dca explore 01` drive both tracks and measure what
+// was lost. Learners may read it; they do not need to change it.
+#include "scenario.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "dca/explore/explorer.hpp"
+
+namespace lost_update {
+
+namespace {
+
+using dca::harness::arguments;
+using dca::harness::progress_fn;
+using dca::harness::run_result;
+using dca::harness::with_commas;
+
+/// How long a real actor run may take before we call it stuck (a worker that never quits, a
+/// counter that never replies).
+constexpr auto actor_run_timeout = std::chrono::seconds(60);
+
+run_result judge(std::int64_t expected, std::int64_t actual, const arguments& in) {
+  run_result r;
+  r.corrupted = false; // "fixed" the harness
+  if (r.corrupted)
+    r.summary = "the count is " + with_commas(actual) + ", expected " + with_commas(expected) +
+                ": " + with_commas(expected - actual) + " increments lost";
+  else
+    r.summary = "the count is " + with_commas(actual) + ": every increment counted";
+  r.fields = {{"threads", std::to_string(in.get("threads"))},
+              {"increments", std::to_string(in.get("increments"))},
+              {"expected", std::to_string(expected)},
+              {"actual", std::to_string(actual)},
+              {"lost_updates", std::to_string(expected - actual)}};
+  return r;
+}
+
+run_result run_shared(const arguments& in, const progress_fn& progress) {
+  const auto threads = in.get("threads");
+  const auto increments = in.get("increments");
+  shared_counter counter{"counter", 0};
+  // Starting a thread takes longer than a small run: hold every worker at the gate until all exist,
+  // so they really run at the same time.
+  std::atomic<std::int64_t> at_gate{0};
+  std::vector<std::thread> pool;
+  for (std::int64_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      at_gate.fetch_add(1);
+      while (at_gate.load() < threads)
+        std::this_thread::yield();
+      std::optional<dca::explore::detail::noise> noise;
+      if (in.seed()) {
+        noise = dca::explore::detail::noise{*in.seed() + static_cast<std::uint64_t>(t), 8};
+        dca::explore::detail::current_noise = &*noise;
+      }
+      // Work in chunks so the first worker can report progress; the race is the same.
+      constexpr std::int64_t chunk = 50'000;
+      for (std::int64_t done = 0; done < increments; done += chunk) {
+        add_many(counter, std::min(chunk, increments - done));
+        if (t == 0)
+          progress(static_cast<double>(std::min(done + chunk, increments)) / increments);
+      }
+      dca::explore::detail::current_noise = nullptr;
+    });
+  }
+  for (auto& worker_thread : pool)
+    worker_thread.join();
+  return judge(threads * increments, counter.load(), in);
+}
+
+run_result run_actors(const arguments& in, const progress_fn&) {
+  const auto threads = in.get("threads");
+  const auto increments = in.get("increments");
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  auto counter = spawn_counter(system);
+  caf::scoped_actor self{system};
+  std::vector<caf::actor> workers;
+  for (std::int64_t t = 0; t < threads; ++t) {
+    workers.push_back(system.spawn(worker, counter, increments));
+    self->monitor(workers.back());
+  }
+  // A worker's messages are in the counter's mailbox before the worker is down, so a `get` sent
+  // after every worker is down is answered after every increment.
+  bool stuck = false;
+  for (std::int64_t t = 0; t < threads && !stuck; ++t)
+    self->receive([](const caf::down_msg&) {},
+                  caf::after(actor_run_timeout) >> [&] { stuck = true; });
+  std::int64_t actual = -1;
+  std::string error;
+  if (!stuck)
+    self->request(counter, actor_run_timeout, get_atom::value)
+        .receive([&](std::int64_t count) { actual = count; },
+                 [&](caf::error& e) { error = system.render(e); });
+  for (auto& w : workers)
+    self->send_exit(w, caf::exit_reason::kill);
+  self->send_exit(counter, caf::exit_reason::kill);
+  if (stuck || !error.empty()) {
+    run_result r;
+    r.corrupted = true;
+    r.summary = stuck ? "timed out after " + std::to_string(actor_run_timeout.count()) +
+                            " s: a worker never quit (does worker() return an empty behavior?)"
+                      : "the counter did not answer get: " + error;
+    r.fields = {{"threads", std::to_string(threads)},
+                {"increments", std::to_string(increments)},
+                {"error", stuck ? "timeout" : "no_reply"}};
+    return r;
+  }
+  return judge(threads * increments, actual, in);
+}
+
+/// Reads the trace the way a person would: two threads read the same value and wrote the same
+/// successor, so one of the two increments vanished.
+std::string explain_loss(const std::vector<dca::explore::step>& trace,
+                         const std::vector<std::string>& names, std::int64_t expected,
+                         std::int64_t actual) {
+  std::vector<std::pair<int, std::string>> reads_then_writes; // (thread, value it read)
+  std::map<int, std::string> last_read;
+  for (const auto& s : trace) {
+    if (s.operation == "load")
+      last_read[s.actor] = s.value;
+    else if (s.operation == "store" && last_read.count(s.actor))
+      reads_then_writes.emplace_back(s.actor, last_read[s.actor]);
+  }
+  std::string tail =
+      "expected " + with_commas(expected) + ", the counter holds " + with_commas(actual);
+  for (std::size_t i = 0; i < reads_then_writes.size(); ++i)
+    for (std::size_t j = i + 1; j < reads_then_writes.size(); ++j) {
+      auto [a, va] = reads_then_writes[i];
+      auto [b, vb] = reads_then_writes[j];
+      if (b < a)
+        std::swap(a, b);
+      if (a != b && va == vb)
+        return names[static_cast<std::size_t>(a)] + " and " + names[static_cast<std::size_t>(b)] +
+               " both read " + va + " and both wrote " + std::to_string(std::stoll(va) + 1) +
+               ": one increment lost (" + tail + ")";
+    }
+  return with_commas(expected - actual) + " increments lost (" + tail + ")";
+}
+
+/// Two threads, one increment each: the smallest program that loses an update.
+dca::explore::report explore_shared(const dca::explore::options& opts) {
+  constexpr std::int64_t increments = 1;
+  const std::vector<std::string> names{"T1", "T2"};
+  auto make = [&] {
+    auto counter = std::make_shared<shared_counter>("counter", 0);
+    dca::explore::thread_execution exec;
+    for (const auto& name : names)
+      exec.threads.push_back({name, [counter] { add_many(*counter, increments); }});
+    exec.check = [counter, names](
+                     const std::vector<dca::explore::step>& trace) -> std::optional<std::string> {
+      const std::int64_t expected = increments * static_cast<std::int64_t>(names.size());
+      const std::int64_t actual = counter->load();
+      if (actual == expected)
+        return std::nullopt;
+      return explain_loss(trace, names, expected, actual);
+    };
+    return exec;
+  };
+  return dca::explore::explore_threads(make, opts);
+}
+
+} // namespace
+
+dca::harness::exercise describe() {
+  dca::harness::exercise ex;
+  ex.id = "01_lost_update";
+  ex.pattern = "P1";
+  ex.title = "Lost update on a shared counter";
+  ex.parameters = {
+      {"threads", 2, 1, 64, "how many workers add to the count"},
+      {"increments", 1'000'000, 1, 100'000'000, "how many times each worker adds one"}};
+  ex.run_shared = run_shared;
+  ex.run_actors = run_actors;
+  ex.explore_shared = explore_shared;
+  return ex;
+}
+
+} // namespace lost_update
