@@ -1,0 +1,36 @@
+# cmake -DBUILD_DIR=... -DNINJA=... -DCAF_INCLUDE_DIR=... -P check_caf_headers.cmake
+# Reads Ninja's record of the headers every built object really included: the tsan build must
+# have taken CAF's headers from the instrumented build (CAF_INCLUDE_DIR), never /usr/include/caf.
+# Only the objects of the current build graph count (the deps log keeps entries of old ones).
+execute_process(COMMAND ${NINJA} -C ${BUILD_DIR} -t targets all
+  RESULT_VARIABLE rc OUTPUT_VARIABLE targets ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ninja -t targets failed: ${err}")
+endif()
+string(REGEX MATCHALL "[^\n]+: CXX_COMPILER[^\n]*" compiled "${targets}")
+list(TRANSFORM compiled REPLACE ": CXX_COMPILER.*$" "")
+if(NOT compiled)
+  message(FATAL_ERROR "no C++ objects in ${BUILD_DIR}'s build graph")
+endif()
+execute_process(COMMAND ${NINJA} -C ${BUILD_DIR} -t deps ${compiled}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE deps ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ninja -t deps failed: ${err}")
+endif()
+string(REGEX MATCHALL "[^\n]*/usr/(local/)?include/caf/[^\n]*" leaked "${deps}")
+if(leaked)
+  list(REMOVE_DUPLICATES leaked)
+  list(LENGTH leaked n)
+  if(n GREATER 20)
+    list(SUBLIST leaked 0 20 leaked)
+  endif()
+  string(REPLACE ";" "\n" leaked "${leaked}")
+  message(FATAL_ERROR "${n} header(s) from the system CAF in the tsan build:\n${leaked}")
+endif()
+string(REGEX MATCHALL "[^\n]*: #deps [^\n]*" built "${deps}")
+list(LENGTH built n_built)
+string(FIND "${deps}" "${CAF_INCLUDE_DIR}/caf/" first_use)
+if(first_use EQUAL -1)
+  message(FATAL_ERROR "no built object in ${BUILD_DIR} includes headers from ${CAF_INCLUDE_DIR}")
+endif()
+message(STATUS "${n_built} built object(s) checked: CAF headers only from ${CAF_INCLUDE_DIR}")
