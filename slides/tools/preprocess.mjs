@@ -11,7 +11,8 @@
 //   ```cpp include=PATH#REGION      the dedented lines between `// [slide:REGION]` and
 //   ```                             `// [/slide:REGION]` in PATH (the whole file without #REGION)
 //   ```dca-trace json=NAME.json     an interleaving table from a `dca explore NN --format json` file
-//   ```                             in --data DIR (options: max-rows=N, exercise=NN for the replay line)
+//   ```                             in --data DIR (options: max-rows=N, exercise=NN for the replay line,
+//                                   hide=OP,OP to leave out steps such as lock,unlock)
 //   <!-- @figure PATH.svg -->       the SVG, inline
 //   <!-- @if-exists PATH -->        keep what follows only if PATH exists (after --remap) ...
 //   <!-- @if-region PATH#REGION --> ... or only if PATH has that region (for exercises still being
@@ -107,21 +108,29 @@ export function renderTrace(report, where, options = {}) {
   if (report.outcome !== 'clean' && report.trace.length === 0 && !(report.cycle?.length)) fail(`${where}: outcome '${report.outcome}' but the trace is empty`);
   const actors = report.actors;
   const maxRows = Number(options['max-rows'] ?? 14);
-  const steps = report.trace.slice(0, maxRows);
-  const rows = steps.map((s, i) => {
+  // hide=lock,unlock leaves out steps that only add length (the slide says how many), keeping the
+  // original step numbers so the table still matches `dca explore` and the replay.
+  const hide = new Set(String(options.hide ?? '').split(',').filter(Boolean));
+  report.trace.forEach((s, i) => {
     if (!Number.isInteger(s.actor) || s.actor < 0 || s.actor >= actors.length) fail(`${where}: step ${i + 1} names actor ${s.actor}, but there are ${actors.length}`);
+  });
+  const shown = report.trace.map((s, i) => ({ s, n: i + 1 })).filter(({ s }) => !hide.has(s.operation));
+  const hidden = report.trace.length - shown.length;
+  const steps = shown.slice(0, maxRows);
+  const rows = steps.map(({ s, n }) => {
     const cells = actors.map((_, a) => `<td>${a === s.actor ? describeStep(s) : ''}</td>`).join('');
     const src = s.file ? `${esc(path.basename(String(s.file)))}:${esc(s.line ?? '?')}` : '';
-    return `<tr><td class="step">${i + 1}</td>${cells}<td class="src">${src}</td></tr>`;
+    return `<tr><td class="step">${n}</td>${cells}<td class="src">${src}</td></tr>`;
   });
-  if (report.trace.length > steps.length) {
-    rows.push(`<tr><td class="step">…</td><td colspan="${actors.length + 1}">${report.trace.length - steps.length} more steps</td></tr>`);
+  if (shown.length > steps.length) {
+    rows.push(`<tr><td class="step">…</td><td colspan="${actors.length + 1}">${shown.length - steps.length} more steps</td></tr>`);
   }
   const head = `<tr><th>#</th>${actors.map((a) => `<th>${esc(a)}</th>`).join('')}<th>where</th></tr>`;
   const facts = [];
   if (report.schedule && options.exercise) facts.push(`replay: <code>dca explore ${esc(options.exercise)} --replay ${esc(report.schedule)}</code>`);
   else if (report.schedule) facts.push(`schedule <code>${esc(report.schedule)}</code>`);
   if (report.schedules_explored !== undefined) facts.push(`${esc(report.schedules_explored)} schedules explored`);
+  if (hidden) facts.push(`${hidden} ${[...hide].join('/')} steps not shown`);
   const cycle = Array.isArray(report.cycle) && report.cycle.length ? `<p class="cycle">${report.cycle.map(esc).join('<br>')}</p>` : '';
   return [
     `<div class="dca-trace" data-outcome="${esc(report.outcome)}">`,

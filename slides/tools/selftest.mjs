@@ -129,6 +129,15 @@ test('a long trace is cut at max-rows with a count of the rest', () => {
   assert.match(html, /20 more steps/);
 });
 
+test('hide= leaves steps out, keeps the original step numbers and says how many it hid', () => {
+  const locked = { ...fixture, trace: [{ actor: 0, operation: 'lock', object: 'm' }, ...fixture.trace, { actor: 1, operation: 'unlock', object: 'm' }] };
+  const html = renderTrace(locked, 'locked.json', { hide: 'lock,unlock' });
+  assert.equal((html.match(/<tr>/g) || []).length, 1 + fixture.trace.length);
+  assert.match(html, /<td class="step">2<\/td>/);
+  assert.doesNotMatch(html, /<td class="step">1<\/td>/);
+  assert.match(html, /2 lock\/unlock steps not shown/);
+});
+
 test('a report naming an unknown actor, or missing fields, fails', () => {
   assert.throws(() => renderTrace({ ...fixture, trace: [{ actor: 5, operation: 'load' }] }, 'x.json'), /names actor 5/);
   assert.throws(() => renderTrace({ outcome: 'clean', trace: [] }, 'x.json'), /no 'actors' field/);
