@@ -106,7 +106,7 @@ const caf::mailbox_element* next_message(caf::scheduled_actor& x) {
   return nullptr;
 }
 
-/// Raised when a replayed schedule names an actor that has nothing to do at that step.
+/// Raised when a schedule being followed names an actor that has nothing to do at that step.
 class schedule_mismatch : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
@@ -135,7 +135,7 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg) {
 
 } // namespace
 
-// -- actor_world::impl: the machinery under one execution --------------------------------------
+// -- actor_world::impl: the machinery under one execution -----------------------------------------
 
 struct actor_world::impl {
   enum class phase { starting, running, checking };
@@ -177,7 +177,7 @@ struct actor_world::impl {
   impl(const impl&) = delete;
   impl& operator=(const impl&) = delete;
 
-  // -- identity ----------------------------------------------------------------------------------
+  // -- identity -----------------------------------------------------------------------------------
 
   static caf::scheduled_actor& as_actor(caf::resumable* job) {
     auto* x = dynamic_cast<caf::scheduled_actor*>(job);
@@ -252,8 +252,7 @@ struct actor_world::impl {
     return result;
   }
 
-  // -- steps
-  // ---------------------------------------------------------------------------------------
+  // -- steps --------------------------------------------------------------------------------------
 
   /// The actors with something to do, as indices, in the coordinator's FIFO order.
   std::vector<int> enabled() {
@@ -316,8 +315,7 @@ struct actor_world::impl {
     throw std::logic_error("actors kept waking up without handling anything");
   }
 
-  // -- quiescence
-  // ----------------------------------------------------------------------------------
+  // -- quiescence ---------------------------------------------------------------------------------
 
   /// Who each awaiting actor waits for: the receiver of the request it awaits.
   std::vector<wait_edge> waits() {
@@ -359,48 +357,62 @@ struct actor_world::impl {
     return waiter + " waits for a reply from " + actors[static_cast<std::size_t>(e.from)].name;
   }
 
-  /// Fires the earliest pending timeout. Returns the actor it wakes, or nullopt when the timeout
-  /// was stale (its reply came first, or a newer receive timeout replaced it): then it is no step.
-  std::optional<int> fire_next_timeout(std::vector<explore::step>* trace) {
-    auto& ev = *sched.clock().schedule().begin()->second;
-    caf::abstract_actor* target = nullptr;
+  /// The earliest pending timeout: the actor it wakes, whether that actor still waits for it (a
+  /// reply can come first, a newer receive timeout can replace an older one), and what it is.
+  struct timeout_info {
+    caf::scheduled_actor* target = nullptr;
     bool live = true;
-    std::string what;
+    std::string what = "timeout";
+  };
+
+  timeout_info next_timeout() const {
+    auto& ev = *sched.clock().schedule().begin()->second;
+    auto actor_of = [](const caf::strong_actor_ptr& x) {
+      return dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(x));
+    };
+    timeout_info result;
     switch (ev.subtype) {
     case simple_actor_clock::request_timeout_type: {
       auto& x = static_cast<const simple_actor_clock::request_timeout&>(ev);
-      target = caf::actor_cast<caf::abstract_actor*>(x.self);
-      auto* self = dynamic_cast<caf::scheduled_actor*>(target);
-      live = self != nullptr && waits_for(*self, x.id);
-      auto from = self ? receiver_of.find({self->id(), x.id.integer_value()}) : receiver_of.end();
-      what = from == receiver_of.end()
-                 ? "no reply"
-                 : "no reply from " + actors[static_cast<std::size_t>(from->second)].name;
+      result.target = actor_of(x.self);
+      result.live = result.target != nullptr && waits_for(*result.target, x.id);
+      auto from = result.target ? receiver_of.find({result.target->id(), x.id.integer_value()})
+                                : receiver_of.end();
+      result.what = from == receiver_of.end()
+                        ? "no reply"
+                        : "no reply from " + actors[static_cast<std::size_t>(from->second)].name;
       break;
     }
     case simple_actor_clock::ordinary_timeout_type: {
       auto& x = static_cast<const simple_actor_clock::ordinary_timeout&>(ev);
-      target = caf::actor_cast<caf::abstract_actor*>(x.self);
-      auto* self = dynamic_cast<caf::scheduled_actor*>(target);
-      live = self != nullptr && self->is_active_receive_timeout(x.id);
-      what = "receive timeout";
+      result.target = actor_of(x.self);
+      result.live = result.target != nullptr && result.target->is_active_receive_timeout(x.id);
+      result.what = "receive timeout";
       break;
     }
     case simple_actor_clock::actor_msg_type: {
       auto& x = static_cast<const simple_actor_clock::actor_msg&>(ev);
-      target = caf::actor_cast<caf::abstract_actor*>(x.receiver);
-      what = "delayed " + render(x.content->content());
+      result.target = actor_of(x.receiver);
+      result.what = "delayed " + render(x.content->content());
       break;
     }
     default:
-      what = "timeout";
+      break;
     }
+    return result;
+  }
+
+  /// Fires the earliest pending timeout. Returns the actor it wakes, or nullopt when the timeout
+  /// was stale: then it changes nothing a scenario can see, and is no step.
+  std::optional<int> fire_next_timeout(std::vector<explore::step>* trace) {
+    auto info = next_timeout();
     sched.trigger_timeout();
-    auto* woken = dynamic_cast<caf::scheduled_actor*>(target);
-    if (woken == nullptr || (!live && !started(*woken)))
+    auto* woken = info.target;
+    if (woken == nullptr || (!info.live && !started(*woken)))
       return std::nullopt;
-    if (!live) {
+    if (!info.live) {
       // A stale receive timeout is an ordinary message: let its actor swallow it, unrecorded.
+      // (A stale request timeout is a late reply, which `settle` lets its actor drop.)
       if (std::find(sched.jobs.begin(), sched.jobs.end(), static_cast<caf::resumable*>(woken)) !=
           sched.jobs.end()) {
         to_front(*woken);
@@ -410,11 +422,11 @@ struct actor_world::impl {
     }
     auto who = index(*woken);
     if (trace != nullptr)
-      trace->push_back({who, "timeout", what, "", {}});
+      trace->push_back({who, "timeout", info.what, "", {}});
     return who;
   }
 
-  // -- checking and shutting down -------------------------------------------------------------
+  // -- checking and shutting down -----------------------------------------------------------------
 
   /// Runs every job in FIFO order until none is left (no timeouts fire): used by `ask`.
   void run_until_quiet() {
@@ -452,7 +464,7 @@ struct actor_world::impl {
   }
 };
 
-// -- actor_world -------------------------------------------------------------------------------
+// -- actor_world ----------------------------------------------------------------------------------
 
 actor_world::actor_world(std::uint64_t quiet_steps_max)
     : impl_(std::make_unique<impl>(quiet_steps_max)) {
@@ -486,7 +498,7 @@ void actor_world::ask_impl(const caf::actor& whom, caf::message question, caf::b
   w.run_until_quiet();
 }
 
-// -- the search ----------------------------------------------------------------------------------
+// -- the search -----------------------------------------------------------------------------------
 
 namespace detail {
 
@@ -528,14 +540,17 @@ public:
       for (;;) {
         w.sync();
         w.settle();
-        bool more = w.sched.has_job() || w.sched.has_pending_timeout();
-        if (more && r.choices.size() >= max_steps) {
+        auto out_of_steps = [&] {
+          if (r.choices.size() < max_steps)
+            return false;
           r.verdict_kind = outcome::step_limit;
           r.verdict = "the actors were still busy after " + std::to_string(max_steps) +
                       " steps: a livelock, or a bound too low";
-          break;
-        }
+          return true;
+        };
         if (w.sched.has_job()) {
+          if (out_of_steps())
+            break;
           w.step(take(w.enabled()), trace);
           continue;
         }
@@ -550,11 +565,11 @@ public:
           break;
         }
         if (w.sched.has_pending_timeout()) {
-          // The choice is forced; going through `take` keeps replay checking uniform.
-          if (auto woken = w.fire_next_timeout(trace)) {
-            if (take({*woken}) != *woken)
-              throw schedule_mismatch("the schedule does not match the timeout that fires");
-          }
+          if (w.next_timeout().live && out_of_steps())
+            break;
+          // The choice is forced; going through `take` lets a replay check it like any other.
+          if (auto woken = w.fire_next_timeout(trace))
+            take({*woken});
           continue;
         }
         if (!waits.empty()) {
@@ -611,20 +626,23 @@ namespace {
 
 using detail::actor_run;
 
-std::size_t position_of(const std::vector<int>& enabled, int who, std::size_t n) {
-  auto i = std::find(enabled.begin(), enabled.end(), who);
-  if (i == enabled.end())
-    throw schedule_mismatch("the schedule does not match the run: at step " + std::to_string(n) +
-                            ", actor " + std::to_string(who) + " has nothing to do");
-  return static_cast<std::size_t>(i - enabled.begin());
-}
-
-/// Follows `choices` step by step, then the coordinator's FIFO order.
-actor_run::picker follow(const std::vector<int>& choices) {
-  return [&choices](const std::vector<int>& enabled, std::size_t n) -> std::size_t {
-    return n < choices.size() ? position_of(enabled, choices[n], n) : 0;
+/// Follows `choices` step by step, then the coordinator's FIFO order. A choice of an actor with
+/// nothing to do raises `schedule_mismatch`, explained by `why` ("the schedule does not match").
+actor_run::picker follow(const std::vector<int>& choices, std::string why) {
+  return [&choices, why](const std::vector<int>& enabled, std::size_t n) -> std::size_t {
+    if (n >= choices.size())
+      return 0;
+    auto i = std::find(enabled.begin(), enabled.end(), choices[n]);
+    if (i == enabled.end())
+      throw schedule_mismatch(why + ": at step " + std::to_string(n + 1) + ", actor " +
+                              std::to_string(choices[n]) + " has nothing to do");
+    return static_cast<std::size_t>(i - enabled.begin());
   };
 }
+
+const char* const replay_mismatch = "the schedule does not match this scenario";
+const char* const not_deterministic =
+    "the scenario is not deterministic: a schedule did not repeat when run again";
 
 /// The next schedule of a depth-first search within `bound` preemptions: the deepest step with an
 /// untried alternative, as the prefix to replay. Nullopt when every schedule has been tried.
@@ -688,7 +706,7 @@ private:
 void take_result(report& rep, actor_run::result r, const std::function<actor_execution()>& make,
                  std::uint64_t max_steps) {
   if (r.trace.empty() && !r.choices.empty()) {
-    auto again = actor_run::run(make, follow(r.choices), max_steps, true);
+    auto again = actor_run::run(make, follow(r.choices, not_deterministic), max_steps, true);
     if (again.verdict_kind != r.verdict_kind || again.choices != r.choices) {
       rep.result = outcome::crashed;
       rep.verdict = "the scenario is not deterministic: its schedule ended with \"" + r.verdict +
@@ -719,7 +737,15 @@ report explore_actors(const std::function<actor_execution()>& make, const option
     return rep;
   };
   if (opts.replay) {
-    auto r = actor_run::run(make, follow(opts.replay->choices()), opts.max_steps, true);
+    auto& choices = opts.replay->choices();
+    auto r = actor_run::run(make, follow(choices, replay_mismatch), opts.max_steps, true);
+    if (r.choices.size() < choices.size() && r.verdict_kind != outcome::crashed &&
+        r.verdict_kind != outcome::step_limit) {
+      r.verdict = std::string{replay_mismatch} + ": it has " + std::to_string(choices.size()) +
+                  " steps, but the run ended after " + std::to_string(r.choices.size()) + " (" +
+                  to_string(r.verdict_kind) + ")";
+      r.verdict_kind = outcome::crashed;
+    }
     rep.schedules_explored = 1;
     take_result(rep, std::move(r), make, opts.max_steps);
     return finish();
@@ -742,9 +768,19 @@ report explore_actors(const std::function<actor_execution()>& make, const option
     return finish();
   }
   std::vector<int> prefix;
+  std::vector<std::vector<int>> ready_before; // who could run at each step of `prefix`, last time
   while (rep.schedules_explored < opts.max_schedules && !out_of_time()) {
-    auto r = actor_run::run(make, follow(prefix), opts.max_steps, false);
+    auto r = actor_run::run(make, follow(prefix, not_deterministic), opts.max_steps, false);
     ++rep.schedules_explored;
+    bool repeated = r.enabled.size() >= ready_before.size() &&
+                    std::equal(ready_before.begin(), ready_before.end(), r.enabled.begin());
+    if (!repeated) {
+      rep.result = outcome::crashed;
+      rep.verdict = std::string{not_deterministic} + " (other actors had work to do)";
+      rep.actors = std::move(r.actors);
+      rep.failing_schedule = schedule{std::move(prefix)};
+      return finish();
+    }
     if (r.verdict_kind != outcome::clean) {
       take_result(rep, std::move(r), make, opts.max_steps);
       return finish();
@@ -756,6 +792,7 @@ report explore_actors(const std::function<actor_execution()>& make, const option
       break;
     }
     prefix = std::move(*next);
+    ready_before.assign(r.enabled.begin(), r.enabled.begin() + static_cast<long>(prefix.size()));
   }
   return finish();
 }

@@ -31,7 +31,7 @@ using write_atom = caf::atom_constant<caf::atom("write")>;
 using next_atom = caf::atom_constant<caf::atom("next")>;
 using ping_atom = caf::atom_constant<caf::atom("ping")>;
 
-// -- helpers ------------------------------------------------------------------------------------
+// -- helpers --------------------------------------------------------------------------------------
 
 /// The seed of the random tests: DCA_SEED from the environment, or 42.
 std::uint64_t test_seed() {
@@ -68,7 +68,7 @@ options systematic(int bound) {
   return opts;
 }
 
-// -- the counters ------------------------------------------------------------------------------
+// -- the counters ---------------------------------------------------------------------------------
 
 struct counter_state {
   int value = 0;
@@ -131,7 +131,7 @@ actor_execution counting(int n, bool split) {
   return ex;
 }
 
-// -- actors that wait ------------------------------------------------------------------------
+// -- actors that wait -----------------------------------------------------------------------------
 
 /// Handed its peer, asks it for a value and awaits the reply: handles nothing else meanwhile.
 caf::behavior impatient(caf::event_based_actor* self, caf::duration timeout) {
@@ -318,7 +318,7 @@ std::vector<std::string> operations(const report& r) {
   return result;
 }
 
-// -- the tests ---------------------------------------------------------------------------------
+// -- the tests ------------------------------------------------------------------------------------
 
 TEST_CASE("a correct counter is clean on every schedule within the bound") {
   auto r = explore_actors([] { return counting(3, false); }, systematic(2));
@@ -384,7 +384,26 @@ TEST_CASE("a replayed schedule that names an idle actor is reported, not followe
   opts.replay = schedule{std::vector<int>(16, 2)};
   auto r = explore_actors([] { return counting(1, false); }, opts);
   CHECK(r.result == outcome::crashed);
-  CHECK(r.verdict.find("has nothing to do") != std::string::npos);
+  CHECK(r.verdict == "the schedule does not match this scenario: at step 3, actor 2 has nothing to "
+                     "do");
+  opts.replay = schedule{};
+  auto fifo = explore_actors([] { return counting(1, false); }, opts).failing_schedule;
+  fifo.choices().push_back(0);
+  opts.replay = fifo;
+  r = explore_actors([] { return counting(1, false); }, opts);
+  CHECK(r.result == outcome::crashed);
+  CHECK(r.verdict == "the schedule does not match this scenario: it has " +
+                         std::to_string(fifo.size()) + " steps, but the run ended after " +
+                         std::to_string(fifo.size() - 1) + " (clean)");
+}
+
+TEST_CASE("a scenario that is not deterministic is reported as such") {
+  // Each execution sends one more increment than the last: no schedule repeats.
+  auto executions = std::make_shared<int>(0);
+  auto r = explore_actors([executions] { return counting(++*executions, false); }, systematic(2));
+  INFO(r.verdict);
+  CHECK(r.result == outcome::crashed);
+  CHECK(r.verdict.find("not deterministic") != std::string::npos);
 }
 
 TEST_CASE("random search with a fixed seed is repeatable") {
@@ -497,6 +516,9 @@ TEST_CASE("a request answered in time leaves no timeout step behind") {
   CHECK(fifo.result == outcome::clean);
   auto ops = operations(fifo);
   CHECK(std::count(ops.begin(), ops.end(), "timeout") == 0);
+  // The stale timeout is still pending when the last step is taken: it must not count as one.
+  opts.max_steps = fifo.trace.size();
+  CHECK(explore_actors(make, opts).result == outcome::clean);
 }
 
 TEST_CASE("delayed messages and receive timeouts fire in virtual time once the actors are idle") {
