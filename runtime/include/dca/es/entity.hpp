@@ -45,13 +45,14 @@ using appended_atom = caf::atom_constant<caf::atom("appended")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;
 
 /// How a host runs its entities. Every queue has its bound here.
 struct entity_options {
   /// Commands an entity holds while one is being persisted; past it, errc::overloaded.
   std::size_t pending_commands_max = 64;
-  /// An entity with no message for this long is passivated (stopped; recovered on next use).
-  /// Zero disables passivation.
+  /// An entity with no message for this long (at most twice this long) is passivated: stopped,
+  /// and recovered on its next message. Zero disables passivation.
   std::chrono::milliseconds idle_timeout{std::chrono::minutes{2}};
   /// Entities recovering at once per host (Akka's max-concurrent-recoveries); others wait.
   std::size_t recoveries_max = 50;

@@ -2,6 +2,7 @@
 // journal (expected-sequence fencing, positions at commit), no durability. Appends complete inline.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -30,7 +31,7 @@ public:
 
 private:
   mutable std::mutex mtx_;
-  std::vector<event_record> log_; // index = position - 1
+  std::deque<event_record> log_; // index = position - 1
   std::unordered_map<entity_id, std::vector<std::size_t>, entity_id_hash> streams_;
   std::unordered_map<entity_id, snapshot_record, entity_id_hash> snapshots_;
   std::map<int, commit_listener> listeners_;

@@ -1,0 +1,149 @@
+// B1: hot-entity command round trip. One caller actor sends deposit commands to one entity, one
+// at a time (closed loop), over the in-memory journal; the baseline is a raw CAF actor doing the
+// same decide + apply on the same account state, measured in the same run, per scheduler policy.
+// Flags: --n=200000 commands per variant, --runs=3 (the median is reported).
+#include <future>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "bench_support.hpp"
+#include "dca/es/entity_host.hpp"
+#include "dca/es/examples/bank.hpp"
+#include "dca/es/memory_journal.hpp"
+
+using namespace dca::es;
+using namespace dca::es::bank;
+using namespace dca::es::bench;
+
+namespace {
+
+struct raw_state {
+  account_state value;
+  std::uint64_t seq = 0;
+  static inline const char* name = "raw_account";
+};
+
+/// The baseline: the same pure functions, no journal, no host.
+caf::behavior raw_account(caf::stateful_actor<raw_state>* self) {
+  return {
+      [self](command_atom, const std::string&, const account::command& cmd,
+             const std::string&) -> caf::result<ack> {
+        auto& st = self->state;
+        auto events = account::decide(st.value, cmd);
+        if (!events)
+          return events.error();
+        for (auto& ev : *events)
+          st.value = account::apply(std::move(st.value), ev);
+        st.seq += events->size();
+        return ack{st.seq, 0, false};
+      },
+      [self](command_atom, const account::command& cmd, const std::string&) -> caf::result<ack> {
+        auto& st = self->state;
+        auto events = account::decide(st.value, cmd);
+        if (!events)
+          return events.error();
+        for (auto& ev : *events)
+          st.value = account::apply(std::move(st.value), ev);
+        st.seq += events->size();
+        return ack{st.seq, 0, false};
+      },
+  };
+}
+
+/// Closed loop of `n` requests made by `make`; returns seconds.
+template <class Send>
+double closed_loop(caf::actor_system& sys, long long n, Send send) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto fut = done->get_future();
+  auto t0 = clock_type::now();
+  sys.spawn([=](caf::event_based_actor* self) {
+    auto left = std::make_shared<long long>(n);
+    auto step = std::make_shared<std::function<void()>>();
+    *step = [=] {
+      send(self).then(
+          [=](const ack&) {
+            if (--*left == 0) {
+              done->set_value();
+              *step = nullptr;
+            } else {
+              (*step)();
+            }
+          },
+          [=](caf::error& err) {
+            std::fprintf(stderr, "error: %s\n", render(err).c_str());
+            std::exit(1);
+          });
+    };
+    (*step)();
+  });
+  fut.wait();
+  return seconds_since(t0);
+}
+
+double median(std::vector<double> xs) {
+  return percentile(std::move(xs), 0.5);
+}
+
+void run_policy(const char* policy, long long n, int runs, long long idle_timeout_ms) {
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.policy",
+          std::string{policy} == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
+  cfg.set("scheduler.max-threads", 2);
+  caf::actor_system sys{cfg};
+  account::command dep = deposit{1};
+  std::vector<double> raw_direct, host_routed, resolved;
+  for (int r = 0; r < runs; ++r) {
+    auto raw = sys.spawn(raw_account);
+    caf::anon_send(raw, command_atom::value, std::string{"x"}, account::command{open_account{"x"}},
+                   std::string{});
+    raw_direct.push_back(closed_loop(sys, n, [=](caf::event_based_actor* self) {
+      return self->request(raw, caf::infinite, command_atom::value, std::string{"x"}, dep,
+                           std::string{});
+    }));
+    caf::anon_send_exit(raw, caf::exit_reason::user_shutdown);
+    auto journal = std::make_shared<memory_journal>();
+    entity_options opts;
+    opts.snapshot_every = 0;
+    opts.idle_timeout = std::chrono::milliseconds{idle_timeout_ms};
+    auto host = spawn_entity_host<account>(sys, journal, opts);
+    caf::scoped_actor self{sys};
+    self->request(host, caf::infinite, command_atom::value, std::string{"x"},
+                  account::command{open_account{"x"}}, std::string{})
+        .receive([](const ack&) {}, [](caf::error&) { std::exit(1); });
+    host_routed.push_back(closed_loop(sys, n, [=](caf::event_based_actor* c) {
+      return c->request(host, caf::infinite, command_atom::value, std::string{"x"}, dep,
+                        std::string{});
+    }));
+    caf::actor entity;
+    self->request(host, caf::infinite, resolve_atom::value, std::string{"x"})
+        .receive([&](caf::actor& a) { entity = a; }, [](caf::error&) { std::exit(1); });
+    resolved.push_back(closed_loop(sys, n, [=](caf::event_based_actor* c) {
+      return c->request(entity, caf::infinite, command_atom::value, dep, std::string{});
+    }));
+    self->send_exit(host, caf::exit_reason::user_shutdown);
+  }
+  auto per = [n](double s) { return s / static_cast<double>(n) * 1e9; };
+  double base = per(median(raw_direct));
+  std::printf("\nscheduler.policy=%s, %lld round trips per variant, median of %d runs\n", policy, n,
+              runs);
+  row("entity via host (ns/round trip)", per(median(host_routed)), "ns", "raw CAF actor, same work",
+      base, "(target <= 1.5x)");
+  row("entity via resolved handle (ns/round trip)", per(median(resolved)), "ns",
+      "raw CAF actor, same work", base, "(target <= 1.5x)");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto n = flag(argc, argv, "n", 200'000);
+  auto runs = static_cast<int>(flag(argc, argv, "runs", 3));
+  std::printf("B1 hot entity command round trip (memory journal; entity work = decide, encode "
+              "event + rendering, append, apply, reply)\n");
+  auto idle = flag(argc, argv, "idle_timeout_ms", 120'000);
+  run_policy("stealing", n, runs, idle);
+  run_policy("sharing", n, runs, idle);
+}
