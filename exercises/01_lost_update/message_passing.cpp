@@ -22,6 +22,7 @@ caf::actor spawn_counter(caf::actor_system& system) {
           // TODO: reply with the count instead of 0.
           return 0;
         },
+        [=](set_atom, std::int64_t value) { self->state.count = value; },
     };
   });
 }

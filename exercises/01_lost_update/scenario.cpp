@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
 
 namespace lost_update {
@@ -20,9 +21,9 @@ using dca::harness::progress_fn;
 using dca::harness::run_result;
 using dca::harness::with_commas;
 
-/// How long a real actor run may take before we call it stuck (a worker that never quits, a
-/// counter that never replies).
-constexpr auto actor_run_timeout = std::chrono::seconds(60);
+/// How long a whole real actor run may take before we call it stuck (a worker that never quits, a
+/// counter that never replies). A correct run of 2 x 1,000,000 takes well under a second.
+constexpr auto actor_run_timeout = std::chrono::seconds(30);
 
 run_result judge(std::int64_t expected, std::int64_t actual, const arguments& in) {
   run_result r;
@@ -88,13 +89,17 @@ run_result run_actors(const arguments& in, const progress_fn&) {
   // A worker's messages are in the counter's mailbox before the worker is down, so a `get` sent
   // after every worker is down is answered after every increment.
   bool stuck = false;
+  const auto deadline = std::chrono::steady_clock::now() + actor_run_timeout;
+  auto time_left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
+  };
   for (std::int64_t t = 0; t < threads && !stuck; ++t)
-    self->receive([](const caf::down_msg&) {},
-                  caf::after(actor_run_timeout) >> [&] { stuck = true; });
+    self->receive([](const caf::down_msg&) {}, caf::after(time_left()) >> [&] { stuck = true; });
   std::int64_t actual = -1;
   std::string error;
   if (!stuck)
-    self->request(counter, actor_run_timeout, get_atom::value)
+    self->request(counter, time_left(), get_atom::value)
         .receive([&](std::int64_t count) { actual = count; },
                  [&](caf::error& e) { error = system.render(e); });
   for (auto& w : workers)
@@ -165,6 +170,36 @@ dca::explore::report explore_shared(const dca::explore::options& opts) {
   return dca::explore::explore_threads(make, opts);
 }
 
+/// Two workers, three increments each: every order in which the counter could receive them.
+constexpr std::int64_t explored_increments = 3;
+constexpr std::int64_t explored_workers = 2;
+
+dca::explore::report explore_actors(const dca::explore::options& opts) {
+  auto make = [] {
+    auto counter = std::make_shared<caf::actor>();
+    dca::explore::actor_execution exec;
+    exec.start = [counter](dca::explore::actor_world& world) {
+      *counter = spawn_counter(world.system());
+      world.name(*counter, "counter");
+      for (std::int64_t w = 1; w <= explored_workers; ++w)
+        world.name(world.system().spawn(worker, *counter, explored_increments),
+                   "W" + std::to_string(w));
+    };
+    exec.check = [counter](dca::explore::actor_world& world) -> std::optional<std::string> {
+      const std::int64_t expected = explored_workers * explored_increments;
+      auto count = world.ask<std::int64_t>(*counter, get_atom::value);
+      if (!count)
+        return "the counter did not answer get: " + world.system().render(count.error());
+      if (*count == expected)
+        return std::nullopt;
+      return "the count is " + std::to_string(*count) + ", expected " + std::to_string(expected) +
+             ": " + std::to_string(expected - *count) + " increments lost";
+    };
+    return exec;
+  };
+  return dca::explore::explore_actors(make, opts);
+}
+
 } // namespace
 
 dca::harness::exercise describe() {
@@ -178,6 +213,7 @@ dca::harness::exercise describe() {
   ex.run_shared = run_shared;
   ex.run_actors = run_actors;
   ex.explore_shared = explore_shared;
+  ex.explore_actors = explore_actors;
   return ex;
 }
 

@@ -28,7 +28,11 @@ using inc_atom = caf::atom_constant<caf::atom("inc")>;
 /// "What is the count?" The counter replies with the count as a std::int64_t.
 using get_atom = caf::atom_constant<caf::atom("get")>;
 
-/// Spawns the actor that owns the count. It handles inc_atom and get_atom.
+/// "Set the count to this value." The fix does not need it: it is here so you can try splitting
+/// the read-modify-write across two messages (get, then set) and watch updates get lost again.
+using set_atom = caf::atom_constant<caf::atom("set")>;
+
+/// Spawns the actor that owns the count. It handles inc_atom, get_atom and set_atom.
 caf::actor spawn_counter(caf::actor_system& system);
 
 /// A worker sends `increments` inc_atom messages to `counter`, then quits.

@@ -23,6 +23,7 @@ caf::actor spawn_counter(caf::actor_system& system) {
           // Replies see every increment that reached the mailbox before this request.
           return self->state.count;
         },
+        [=](set_atom, std::int64_t value) { self->state.count = value; },
     };
   });
 }

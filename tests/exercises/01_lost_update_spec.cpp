@@ -40,3 +40,10 @@ TEST_CASE("the counter actor counts every increment of eight workers") {
   auto r = real_run("actors", 8, 10'000);
   CHECK_MESSAGE(!r.corrupted, r.summary);
 }
+
+TEST_CASE("every explored delivery order counts every increment") {
+  auto r = lost_update::describe().explore_actors({});
+  INFO(r.verdict);
+  CHECK_MESSAGE(r.result == dca::explore::outcome::clean, r.verdict);
+  CHECK(r.schedules_explored > 1);
+}
