@@ -21,7 +21,7 @@ void account::debit(std::int64_t amount) {
 std::int64_t withdraw(account& acc, std::int64_t amount) {
   if (acc.balance() < amount) // check...
     return 0;                 // refused: nothing paid
-  acc.debit(amount);          // ...then act: another thread may have checked too
+  acc.debit(amount);          // ...then act: another thread may have checked
   return amount;              // paid
 }
 // [/slide:withdraw]
