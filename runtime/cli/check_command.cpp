@@ -1,5 +1,6 @@
 // `dca check NN`: build the learner's message_passing.cpp against the exercise's spec, run the
-// spec with a time limit, and say in words what happened.
+// spec with a time limit, and say in words what happened. The watch loop (`dca`) uses the same
+// check_exercise.
 #include <boost/program_options.hpp>
 
 #include <csignal>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "context.hpp"
+#include "spec_words.hpp"
 
 namespace po = boost::program_options;
 
@@ -17,60 +19,60 @@ namespace {
 
 constexpr auto spec_time_limit = std::chrono::seconds(120);
 
-/// The failing checks of a doctest run, told as "test case: what went wrong", in the spec's own
-/// words (its logged message) where it has them, else the failed assertion.
-std::string failures(const std::string& output) {
-  std::istringstream in{output};
-  std::string line, out, assertion;
-  auto flush_assertion = [&] {
-    if (!assertion.empty())
-      out += "      " + assertion + "\n";
-    assertion.clear();
-  };
-  while (std::getline(in, line)) {
-    if (line.rfind("TEST CASE:", 0) == 0) {
-      flush_assertion();
-      out += "  - " + line.substr(line.find_first_not_of(' ', 10)) + "\n";
-    } else if (auto at = line.find("ERROR"); at != std::string::npos) {
-      flush_assertion();
-      assertion = line.substr(at);
-    } else if (auto logged = line.find("logged:"); logged != std::string::npos) {
-      assertion = line.substr(line.find_first_not_of(' ', logged + 7));
-    }
-  }
-  flush_assertion();
-  return out;
-}
+} // namespace
 
-int check_one(const context& ctx, const exercise_entry& e, bool quiet) {
+check_outcome check_exercise(const context& ctx, const exercise_entry& e) {
+  check_outcome out;
   auto target = "ex" + e.number + "_spec";
-  if (!quiet)
-    std::cout << "checking " << e.id << " ..." << std::endl;
+  auto file = "exercises/" + e.id + "/message_passing.cpp";
   auto built = ctx.build({target});
   if (!built.ok()) {
-    std::cout << "FAIL " << e.id << ": exercises/" << e.id
-              << "/message_passing.cpp does not compile:\n"
-              << compiler_errors(built.output);
-    return exit_failed;
+    out.headline = file + " does not compile (warnings are errors):";
+    out.details = compiler_errors(built.output);
+    return out;
   }
   auto ran = run_captured({ctx.program(target).string(), "--no-colors", "--duration=false"},
                           spec_time_limit);
-  progress done{ctx.source_dir};
   if (ran.ok()) {
-    done.mark_passed(e.id);
-    std::cout << "PASS " << e.id << ": every check of its spec passes.\n";
+    out.passed = true;
+    out.headline = "every check of its spec passes.";
+    progress{ctx.source_dir}.mark_passed(e.id);
+    return out;
+  }
+  if (ran.timed_out) {
+    out.headline = timed_out_words(spec_time_limit);
+  } else if (ran.signal != 0) {
+    out.headline = std::string{"crashed with signal "} + std::to_string(ran.signal) + " (" +
+                   strsignal(ran.signal) + ")";
+    out.details = last_lines(ran.output, 6);
+  } else {
+    auto failures = spec_failures(ran.output);
+    if (failures.empty()) {
+      out.headline = "the spec failed (exit " + std::to_string(ran.exit_code) + "):";
+      out.details = last_lines(ran.output, 10);
+    } else {
+      out.headline = in_words(failures.front().message, e.number);
+      for (const auto& f : failures)
+        out.details += "  - " + f.test_case + ":\n      " + in_words(f.message, "") + "\n";
+    }
+  }
+  return out;
+}
+
+namespace {
+
+int check_one(const context& ctx, const exercise_entry& e, bool quiet) {
+  if (!quiet)
+    std::cout << "checking " << e.id << " ..." << std::endl;
+  auto r = check_exercise(ctx, e);
+  if (r.passed) {
+    std::cout << "PASS " << e.id << ": " << r.headline << '\n';
     return exit_ok;
   }
-  if (ran.timed_out)
-    std::cout << "FAIL " << e.id << ": timed out after " << spec_time_limit.count()
-              << " s (a handler that never returns? a worker that never quits?)\n";
-  else if (ran.signal != 0)
-    std::cout << "FAIL " << e.id << ": crashed with signal " << ran.signal << " ("
-              << strsignal(ran.signal) << ")\n";
-  else
-    std::cout << "FAIL " << e.id << ": some checks fail:\n" << failures(ran.output);
-  std::cout << "Stuck? `dca hint " << e.number << "`. To watch your code run: `dca run " << e.number
-            << " --variant actors`.\n";
+  std::cout << "FAIL " << e.id << ": " << r.headline << '\n' << r.details;
+  if (!quiet)
+    std::cout << "Stuck? `dca hint " << e.number << "`. To watch your code run: `dca run "
+              << e.number << " --variant actors`.\n";
   return exit_failed;
 }
 
@@ -93,20 +95,28 @@ int check_command(const context& ctx, const std::vector<std::string>& args) {
     std::cout << desc << '\n';
     return exit_ok;
   }
-  if (all) {
-    progress done{ctx.source_dir};
-    int failed = 0, checked = 0;
-    for (const auto& e : ctx.curriculum.exercises())
-      if (done.passed(e.id)) {
-        ++checked;
-        failed += check_one(ctx, e, true) == exit_ok ? 0 : 1;
-      }
-    std::cout << checked - failed << " of " << checked << " passed exercises still pass.\n";
-    return failed == 0 ? exit_ok : exit_failed;
-  }
+  if (all)
+    return check_all(ctx);
   if (name.empty())
     throw usage_error("which exercise? e.g. `dca check 01`, or `dca check --all`");
   return check_one(ctx, ctx.exercise(name), false);
+}
+
+int check_all(const context& ctx) {
+  progress done{ctx.source_dir};
+  int failed = 0, checked = 0;
+  for (const auto& e : ctx.curriculum.exercises())
+    if (done.passed(e.id)) {
+      ++checked;
+      failed += check_one(ctx, e, true) == exit_ok ? 0 : 1;
+    }
+  if (checked == 0) {
+    std::cout << "Nothing to re-check yet: no exercise has passed. Start with `dca`.\n";
+    return exit_ok;
+  }
+  std::cout << checked - failed << " of " << checked << " passed exercises still pass"
+            << (failed ? ": fix the regressions above.\n" : ".\n");
+  return failed == 0 ? exit_ok : exit_failed;
 }
 
 } // namespace dca::cli

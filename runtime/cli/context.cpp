@@ -26,9 +26,12 @@ std::filesystem::path context::program(const std::string& target) const {
 progress::progress(const std::filesystem::path& source_dir)
     : file_(source_dir / ".dca" / "progress") {
   std::ifstream in{file_};
-  std::string id;
-  while (in >> id)
-    passed_.push_back(id);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto id = line.substr(0, line.find_first_of(" \t\r"));
+    if (!id.empty() && id[0] != '#' && !passed(id))
+      passed_.push_back(id);
+  }
 }
 
 bool progress::passed(const std::string& id) const {
@@ -54,6 +57,9 @@ void progress::save() const {
   temporary += ".tmp";
   {
     std::ofstream out{temporary, std::ios::trunc};
+    out << "# dca progress: the exercises you have passed, one per line. .dca/ is not in git, so\n"
+           "# updating the kit keeps it; copy this file to move your progress to another "
+           "machine.\n";
     for (const auto& id : passed_)
       out << id << '\n';
     if (!out)

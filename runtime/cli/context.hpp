@@ -60,5 +60,22 @@ int run_command(const context&, const std::vector<std::string>& args, const std:
 int check_command(const context&, const std::vector<std::string>& args);
 int tour_command(const context&, const std::vector<std::string>& args);
 int grade_command(const context&, const std::vector<std::string>& args);
+int watch_command(const context&, const std::vector<std::string>& args);
+int reset_command(const context&, const std::vector<std::string>& args);
+int solution_command(const context&, const std::vector<std::string>& args);
+int dev_command(const context&, const std::vector<std::string>& args);
+
+/// What one check of the learner's exercise found, in words.
+struct check_outcome {
+  bool passed = false;
+  std::string headline; // one line: "lost 3 of 2,000,000 increments — run `dca explore 01`..."
+  std::string details;  // the failing checks, or the compiler's first errors
+};
+
+/// Builds and runs exercise `e`'s spec against the learner's file; marks progress when it passes.
+check_outcome check_exercise(const context& ctx, const exercise_entry& e);
+
+/// Re-checks every exercise passed so far; exit_failed if any regressed.
+int check_all(const context& ctx);
 
 } // namespace dca::cli

@@ -568,7 +568,7 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
       "exercises/NN_name/message_passing.cpp files are used; edits to anything else are ignored\n"
       "(and listed). Each submission is built and run in a sandbox with time and memory limits\n"
       "and no network, under K seeds.\n\nOptions"};
-  std::vector<std::string> submissions, exercise_filter, points;
+  std::vector<std::string> submissions, exercise_filter, points, also;
   std::string format = "table", out_file, scratch_option;
   grading_options opts;
   int jobs = static_cast<int>(std::max(1u, std::min(4u, std::thread::hardware_concurrency())));
@@ -580,6 +580,8 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
       "out,o", po::value(&out_file),
       "write the report to FILE (gradescope with several "
       "submissions: a folder, one NAME/results.json each)")(
+      "also", po::value(&also),
+      "FORMAT=FILE: write this format too, from the same run (repeatable)")(
       "exercise,e", po::value(&exercise_filter), "grade only this exercise (repeatable)")(
       "rounds,k", po::value(&opts.rounds)->default_value(opts.rounds),
       "run every spec under K seeds; a submission passes only if all pass")(
@@ -646,6 +648,16 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
       any = any || fs::is_regular_file(dir / e.id / "message_passing.cpp");
     if (!any)
       throw usage_error(s + " has no exercises (expected exercises/NN_name/message_passing.cpp)");
+  }
+  std::vector<std::pair<std::string, std::string>> extra_outputs;
+  for (const auto& a : also) {
+    auto eq = a.find('=');
+    auto f = a.substr(0, eq);
+    if (eq == std::string::npos || eq + 1 == a.size())
+      throw usage_error("--also takes FORMAT=FILE, e.g. --also csv=grades.csv");
+    if (std::find(formats.begin(), formats.end(), f) == formats.end() || f == "gradescope")
+      throw usage_error("unknown format '" + f + "' for --also: use table, json, csv or junit");
+    extra_outputs.emplace_back(f, a.substr(eq + 1));
   }
   if (format == "gradescope" && submissions.size() > 1 && out_file.empty())
     throw usage_error("gradescope writes one results.json per submission: give --out FOLDER");
@@ -739,6 +751,23 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
 
   // -- the report
   // --------------------------------------------------------------------------------------
+  auto emit_as = [&](std::ostream& out, const std::string& as) {
+    if (as == "table")
+      write_table(out, report);
+    else if (as == "json")
+      write_json(out, report);
+    else if (as == "csv")
+      write_csv(out, report);
+    else if (as == "junit")
+      write_junit(out, report);
+  };
+  for (const auto& [as, file] : extra_outputs) {
+    std::ofstream out{file};
+    emit_as(out, as);
+    if (!out)
+      throw std::runtime_error("cannot write " + file);
+    std::cerr << "wrote " << file << '\n';
+  }
   auto emit = [&](std::ostream& out) {
     if (format == "table")
       write_table(out, report);

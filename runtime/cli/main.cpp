@@ -13,15 +13,22 @@ namespace {
 
 void print_usage() {
   std::cout << "dca: Data Corrupting Architectures, the workshop kit\n\n"
+               "  dca                   continue where you left off: checks your exercise on "
+               "every save\n"
                "  dca tour              every pattern corrupting, next to its fix (start here)\n"
                "  dca list              the exercises and your progress\n"
                "  dca run NN            run exercise NN on real threads (or --variant actors)\n"
                "  dca explore NN        find the interleaving that corrupts, step by step\n"
                "  dca check NN          check your message_passing.cpp against the spec\n"
-               "  dca hint NN           a hint when you are stuck (--level 2, 3 for more)\n\n"
+               "  dca check --all       re-check every exercise you have passed\n"
+               "  dca hint NN           a hint when you are stuck (--level 2, 3 for more)\n"
+               "  dca reset NN          start exercise NN over (your version is backed up)\n"
+               "  dca solution NN       the reference solution, once yours passes\n\n"
                "For instructors and authors:\n"
                "  dca grade SUB...      grade submissions in a sandbox (table, json, csv, junit, "
-               "gradescope)\n\n"
+               "gradescope)\n"
+               "  dca dev check         every exercise: listed, documented, skeleton fails, "
+               "solution passes\n\n"
                "Add --help after any command for its options.\n";
 }
 
@@ -30,12 +37,16 @@ void print_usage() {
 int main(int argc, char** argv) {
   using namespace dca::cli;
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
     print_usage();
-    return args.empty() ? exit_usage : exit_ok;
+    return exit_ok;
   }
-  auto command = args[0];
-  args.erase(args.begin());
+  // No command (or only watch's options): continue where the learner left off.
+  std::string command = "watch";
+  if (!args.empty() && args[0].rfind("-", 0) != 0) {
+    command = args[0];
+    args.erase(args.begin());
+  }
   try {
     context ctx;
     const char* source = std::getenv("DCA_SOURCE_DIR");
@@ -51,6 +62,10 @@ int main(int argc, char** argv) {
         {"check", [&] { return check_command(ctx, args); }},
         {"tour", [&] { return tour_command(ctx, args); }},
         {"grade", [&] { return grade_command(ctx, args); }},
+        {"watch", [&] { return watch_command(ctx, args); }},
+        {"reset", [&] { return reset_command(ctx, args); }},
+        {"solution", [&] { return solution_command(ctx, args); }},
+        {"dev", [&] { return dev_command(ctx, args); }},
     };
     auto found = commands.find(command);
     if (found == commands.end()) {

@@ -160,8 +160,8 @@ void write_table(std::ostream& out, const grade_report& report) {
   out << "\n"
       << report.submissions.size() << " submission" << (report.submissions.size() == 1 ? "" : "s")
       << ", " << report.rounds << " seed" << (report.rounds == 1 ? "" : "s") << " each from seed "
-      << report.first_seed << ". Failing builds are kept under " << report.scratch
-      << ";\n`--format json` has every detail and the replay commands.\n";
+      << report.first_seed << ". `--format json` has every detail and the replay commands.\n"
+      << "Failing builds are kept (to replay) under\n  " << report.scratch << '\n';
 }
 
 void write_json(std::ostream& out, const grade_report& report) {

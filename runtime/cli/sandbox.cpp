@@ -37,8 +37,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The first user id of the slots' users: unnamed ids, far from any real account.
-constexpr unsigned slot_uid_base = 61000;
+/// The slots' user ids: unnamed ids far above any real account, derived from our pid so that two
+/// graders running at once (two instructors' batches, parallel tests) never share a user, and so
+/// never share RLIMIT_NPROC.
+constexpr unsigned slot_uid_base = 1'000'000;
+constexpr unsigned slots_per_grader = 64;
 /// Exit status of the sandbox's own helper processes when setting up failed.
 constexpr int sandbox_failed = 125;
 constexpr int namespace_flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC;
@@ -217,8 +220,9 @@ sandbox::sandbox(int slots) {
                            ")");
   }
   switch_user_ = root;
+  auto first_uid = slot_uid_base + static_cast<unsigned>(getpid()) * slots_per_grader;
   description_.push_back(switch_user_ ? "user: one unprivileged user id per slot (" +
-                                            std::to_string(slot_uid_base) + "+)"
+                                            std::to_string(first_uid) + "+)"
                                       : "user: runs as you (not root)");
   // cgroups v1: pids (a hard cap on processes and threads) and cpu (an equal share per slot).
   bool cgroups = root;
@@ -226,7 +230,7 @@ sandbox::sandbox(int slots) {
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     auto& s = slots_[i];
     if (switch_user_)
-      s.uid = slot_uid_base + static_cast<unsigned>(i);
+      s.uid = first_uid + static_cast<unsigned>(i % slots_per_grader);
     if (!cgroups)
       continue;
     for (const char* controller : {"pids", "cpu"}) {
@@ -484,6 +488,22 @@ sandbox_result sandbox::run(int slot, const sandbox_request& request) const {
   close(status_pipe[0]);
   int st = 0;
   waitpid(helper, &st, 0);
+  // The namespace's processes die with its init, but the kernel reaps them asynchronously: wait
+  // until the slot's cgroup is empty, so the next run in this slot starts from zero processes.
+  if (!s.pids_cgroup.empty()) {
+    for (int attempt = 0; attempt < 300; ++attempt) {
+      std::ifstream procs{s.pids_cgroup / "cgroup.procs"};
+      pid_t pid = 0;
+      bool any = false;
+      while (procs >> pid) {
+        any = true;
+        kill(pid, SIGKILL); // only ever our own sandboxed processes: they are in our cgroup
+      }
+      if (!any)
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   result.output = head;

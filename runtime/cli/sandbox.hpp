@@ -64,6 +64,9 @@ public:
   /// One line per isolation feature: on, or off and why ("network: not isolated (unshare: EPERM)").
   const std::vector<std::string>& description() const noexcept { return description_; }
 
+  /// The user id slot `slot` runs as (0: not switched).
+  unsigned slot_uid(int slot) const { return slots_.at(static_cast<std::size_t>(slot)).uid; }
+
   /// True when every isolation feature is on.
   bool complete() const noexcept { return complete_; }
 

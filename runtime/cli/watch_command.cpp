@@ -1,0 +1,322 @@
+// `dca` with no arguments (or `dca watch`): continue where the learner left off. Checks the current
+// exercise, then re-checks it every time its message_passing.cpp is saved, and moves on to the next
+// exercise when it passes. One key does the rest: h hint, l list, c check all, r re-run, n next,
+// q quit. Where file watching does not work (WSL drives, NFS), --manual-run re-checks on r instead,
+// and the loop says so up front (rustlings #2407).
+#include <boost/program_options.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "context.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace dca::cli {
+
+namespace {
+
+volatile std::sig_atomic_t interrupted = 0;
+
+void on_interrupt(int) {
+  interrupted = 1;
+}
+
+/// Single keys without Enter on a terminal; restored however the loop ends.
+class raw_keys {
+public:
+  raw_keys() : enabled_(isatty(STDIN_FILENO) != 0 && tcgetattr(STDIN_FILENO, &saved_) == 0) {
+    if (!enabled_)
+      return;
+    termios raw = saved_;
+    raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+  }
+  ~raw_keys() {
+    if (enabled_)
+      tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  raw_keys(const raw_keys&) = delete;
+  raw_keys& operator=(const raw_keys&) = delete;
+
+private:
+  bool enabled_;
+  termios saved_{};
+};
+
+/// Watches one exercise folder for saves (editors often write a new file and rename it over the
+/// old one, so the folder is watched, not the file).
+class file_watch {
+public:
+  file_watch() : fd_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {}
+  ~file_watch() {
+    if (fd_ >= 0)
+      close(fd_);
+  }
+  file_watch(const file_watch&) = delete;
+  file_watch& operator=(const file_watch&) = delete;
+
+  bool works() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+
+  bool watch(const fs::path& dir) {
+    if (fd_ < 0)
+      return false;
+    if (wd_ >= 0)
+      inotify_rm_watch(fd_, wd_);
+    wd_ = inotify_add_watch(fd_, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+    return wd_ >= 0;
+  }
+
+  /// Drains the events; true if one was about `file`.
+  bool changed(const std::string& file) {
+    alignas(inotify_event) char buffer[4096];
+    bool hit = false;
+    for (;;) {
+      auto n = read(fd_, buffer, sizeof buffer);
+      if (n <= 0)
+        return hit;
+      for (char* p = buffer; p < buffer + n;) {
+        auto* event = reinterpret_cast<inotify_event*>(p);
+        if (event->len > 0 && file == event->name)
+          hit = true;
+        p += sizeof(inotify_event) + event->len;
+      }
+    }
+  }
+
+private:
+  int fd_;
+  int wd_ = -1;
+};
+
+fs::path current_file(const context& ctx) {
+  return ctx.source_dir / ".dca" / "current";
+}
+
+/// The exercise to continue with: the one the learner last worked on unless it has passed since,
+/// else the first one not passed yet. Null when every exercise has passed.
+const exercise_entry* where_to_continue(const context& ctx, const progress& done) {
+  std::ifstream in{current_file(ctx)};
+  std::string id;
+  if (in >> id)
+    if (const auto* e = ctx.curriculum.find(id); e && !done.passed(e->id))
+      return e;
+  for (const auto& e : ctx.curriculum.exercises())
+    if (!done.passed(e.id))
+      return &e;
+  return nullptr;
+}
+
+void remember(const context& ctx, const exercise_entry& e) {
+  fs::create_directories(current_file(ctx).parent_path());
+  std::ofstream out{current_file(ctx)};
+  out << e.id << '\n';
+}
+
+/// A path a terminal can open with a click (OSC 8), shown as the plain path elsewhere.
+std::string clickable(const fs::path& file) {
+  if (isatty(STDOUT_FILENO) == 0)
+    return file.string();
+  return "\033]8;;file://" + file.string() + "\033\\" + file.string() + "\033]8;;\033\\";
+}
+
+void bar(const context& ctx) {
+  progress done{ctx.source_dir};
+  std::size_t passed = 0, total = ctx.curriculum.exercises().size();
+  for (const auto& e : ctx.curriculum.exercises())
+    passed += done.passed(e.id) ? 1 : 0;
+  constexpr std::size_t width = 30;
+  auto filled = total == 0 ? 0 : passed * width / total;
+  std::cout << "progress [" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
+            << passed << " of " << total << " done\n";
+}
+
+void introduce(const context& ctx, const exercise_entry& e, bool manual) {
+  auto file = ctx.source_dir / "exercises" / e.id / "message_passing.cpp";
+  std::cout << "\n== " << e.id << " (" << e.pattern << "): " << e.title << " ==\n"
+            << "Edit " << clickable(file) << "\n(the README beside it explains the task)\n";
+  if (manual)
+    std::cout << "Manual mode: save your file, then press r to check it.\n";
+  else
+    std::cout << "Checks run every time you save. Saves not noticed (WSL, NFS)? Quit and run "
+                 "`dca watch --manual-run`.\n";
+  std::cout << "Keys: r re-check, h hint, l list, c check all, n next, q quit.\n";
+}
+
+/// Checks `e` and prints the result; true when it passed.
+bool check_and_tell(const context& ctx, const exercise_entry& e) {
+  std::cout << "\nchecking " << e.id << " ..." << std::endl;
+  auto r = check_exercise(ctx, e);
+  if (r.passed) {
+    std::cout << "PASS " << e.id << ": " << r.headline << '\n';
+    return true;
+  }
+  std::cout << "FAIL " << e.id << ": " << r.headline << '\n' << r.details;
+  std::cout << "Waiting for your next save. Stuck? press h for a hint.\n";
+  return false;
+}
+
+} // namespace
+
+int watch_command(const context& ctx, const std::vector<std::string>& args) {
+  po::options_description desc{
+      "Usage: dca [watch [NN]] [--manual-run]\nContinues where you left off: checks your "
+      "exercise every time you save it, and moves on when it passes"};
+  bool manual = false;
+  std::string name;
+  desc.add_options()("help,h", "show this help")(
+      "manual-run", po::bool_switch(&manual),
+      "check when you press r instead of on every save (for WSL drives, NFS)")(
+      "exercise", po::value(&name), "start at this exercise instead");
+  po::positional_options_description pos;
+  pos.add("exercise", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return exit_ok;
+  }
+  const exercise_entry* current =
+      name.empty() ? where_to_continue(ctx, progress{ctx.source_dir}) : &ctx.exercise(name);
+  if (!current) {
+    bar(ctx);
+    std::cout << "Every exercise passes. `dca check --all` re-checks them; `dca solution NN` "
+                 "shows a reference solution to compare with yours.\n";
+    return exit_ok;
+  }
+  file_watch watcher;
+  if (!manual && !watcher.works()) {
+    manual = true;
+    std::cout << "File watching is not available here (" << std::strerror(errno)
+              << "): switching to manual mode.\n";
+  }
+  std::signal(SIGINT, on_interrupt);
+  raw_keys keys;
+  int hint_level = 0;
+  auto start = [&](const exercise_entry& e) {
+    remember(ctx, e);
+    hint_level = 0;
+    if (!manual && !watcher.watch(ctx.source_dir / "exercises" / e.id)) {
+      manual = true;
+      std::cout << "Cannot watch exercises/" << e.id << " (" << std::strerror(errno)
+                << "): switching to manual mode.\n";
+    }
+    bar(ctx);
+    introduce(ctx, e, manual);
+  };
+  // Returns the next exercise after a pass, or null when the curriculum is done.
+  auto advance = [&](const exercise_entry& e) -> const exercise_entry* {
+    progress done{ctx.source_dir};
+    bool after = false;
+    for (const auto& next : ctx.curriculum.exercises()) {
+      if (after && !done.passed(next.id))
+        return &next;
+      after = after || next.id == e.id;
+    }
+    return where_to_continue(ctx, done);
+  };
+  auto on_pass = [&]() -> bool {
+    auto* next = advance(*current);
+    if (!next) {
+      bar(ctx);
+      std::cout << "That was the last one: every exercise passes. Compare with the reference: "
+                   "`dca solution NN`.\n";
+      return false;
+    }
+    std::cout << "Moving on. (Compare with the reference: `dca solution " << current->number
+              << "`.)\n";
+    current = next;
+    start(*current);
+    return true;
+  };
+  start(*current);
+  if (check_and_tell(ctx, *current) && !on_pass())
+    return exit_ok;
+  auto file = std::string{"message_passing.cpp"};
+  for (;;) {
+    pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {manual ? -1 : watcher.fd(), POLLIN, 0}};
+    int ready = poll(p, 2, -1);
+    if (interrupted)
+      break;
+    if (ready < 0) {
+      if (errno == EINTR)
+        continue;
+      throw std::runtime_error(std::string{"waiting for input: "} + std::strerror(errno));
+    }
+    bool run_check = false;
+    if (p[1].revents & POLLIN) {
+      // An editor's save is several events in a burst: let it settle, then check once.
+      pollfd settle{-1, 0, 0};
+      poll(&settle, 0, 150);
+      run_check = watcher.changed(file);
+    }
+    if (p[0].revents & (POLLIN | POLLHUP)) {
+      char key = 0;
+      if (read(STDIN_FILENO, &key, 1) <= 0)
+        break; // end of input: a script or a closed terminal
+      switch (key) {
+      case 'q':
+        std::cout << "Bye. `dca` continues from here next time.\n";
+        return exit_ok;
+      case 'r':
+        run_check = true;
+        break;
+      case 'h': {
+        auto count = static_cast<int>(current->hints.size());
+        if (count == 0) {
+          std::cout << "No hints for this exercise.\n";
+        } else {
+          hint_level = std::min(hint_level + 1, count);
+          std::cout << "hint " << hint_level << " of " << count << ": "
+                    << current->hints[static_cast<std::size_t>(hint_level - 1)] << "\n";
+        }
+        break;
+      }
+      case 'l':
+        list_command(ctx, {});
+        break;
+      case 'c':
+        check_all(ctx);
+        break;
+      case 'n': {
+        const exercise_entry* next = nullptr;
+        bool after = false;
+        for (const auto& e : ctx.curriculum.exercises()) {
+          if (after) {
+            next = &e;
+            break;
+          }
+          after = e.id == current->id;
+        }
+        if (!next) {
+          std::cout << "This is the last exercise.\n";
+        } else {
+          current = next;
+          start(*current);
+        }
+        break;
+      }
+      default:
+        break;
+      }
+    }
+    if (run_check && check_and_tell(ctx, *current) && !on_pass())
+      return exit_ok;
+  }
+  std::cout << "\nBye. `dca` continues from here next time.\n";
+  return exit_ok;
+}
+
+} // namespace dca::cli
