@@ -4,6 +4,8 @@
 // therefore always from a real run of the exercise as it is in the tree.
 //
 // usage: dca-json.mjs --dca PATH --exercise NN --out FILE [--optional | --fallback FIXTURE.json]
+//        dca-json.mjs --program PATH --out FILE [--optional] -- ARG...
+//   the second form runs an exercise program (e.g. solNN explore --variant actors --format json)
 //   --optional          if dca cannot explore NN yet, write {"unavailable": why} (the deck shows its
 //                       hand-drawn fallback) instead of failing
 //   --fallback FILE     if dca cannot explore NN yet, use FILE, marked as a fixture (shown on the slide)
@@ -12,22 +14,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const args = {};
+const args = { rest: [] };
 for (let i = 2; i < process.argv.length; ++i) {
   const a = process.argv[i];
+  if (a === '--') { args.rest = process.argv.slice(i + 1); break; }
   if (a === '--optional') args.optional = true;
-  else if (['--dca', '--exercise', '--out', '--fallback'].includes(a)) args[a.slice(2)] = process.argv[++i];
+  else if (['--dca', '--exercise', '--out', '--fallback', '--program'].includes(a)) args[a.slice(2)] = process.argv[++i];
   else { console.error(`dca-json: unknown argument ${a}`); process.exit(2); }
 }
-if (!args.dca || !args.exercise || !args.out) {
-  console.error('usage: dca-json.mjs --dca PATH --exercise NN --out FILE [--optional | --fallback FIXTURE.json]');
+if (!args.out || !(args.program ? args.rest.length : args.dca && args.exercise)) {
+  console.error('usage: dca-json.mjs --dca PATH --exercise NN --out FILE [--optional | --fallback FIXTURE.json]\n' +
+    '       dca-json.mjs --program PATH --out FILE [--optional] -- ARG...');
   process.exit(2);
 }
 
 function explore() {
-  const argv = ['explore', args.exercise, '--format', 'json'];
-  const command = `${path.basename(args.dca)} ${argv.join(' ')}`;
-  const run = spawnSync(args.dca, argv, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  const program = args.program ?? args.dca;
+  const argv = args.program ? args.rest : ['explore', args.exercise, '--format', 'json'];
+  const command = `${path.basename(program)} ${argv.join(' ')}`;
+  const run = spawnSync(program, argv, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
   if (run.error) return { error: `${command}: ${run.error.message}` };
   const out = run.stdout.trim();
   let report;
@@ -50,7 +55,7 @@ if (result.report) {
 } else if (args.fallback) {
   const report = JSON.parse(fs.readFileSync(args.fallback, 'utf8'));
   report.fixture = true;
-  report.fixture_reason = `dca explore ${args.exercise} did not run`;
+  report.fixture_reason = `${path.basename(args.program ?? args.dca)} did not run`;
   fs.writeFileSync(args.out, JSON.stringify(report, null, 1) + '\n');
   console.log(`dca-json: WARNING: ${result.error}; the slide shows FIXTURE data from ${args.fallback}`);
 } else if (args.optional) {

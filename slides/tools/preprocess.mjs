@@ -13,6 +13,8 @@
 //   ```dca-trace json=NAME.json     an interleaving table from a `dca explore NN --format json` file
 //   ```                             in --data DIR (options: max-rows=N, exercise=NN for the replay line,
 //                                   hide=OP,OP to leave out steps such as lock,unlock)
+//   ```dca-verdict json=NAME.json   one line: what exploring the fixed code found (option:
+//   ```                             label="words before the verdict")
 //   <!-- @figure PATH.svg -->       the SVG, inline
 //   <!-- @if-exists PATH -->        keep what follows only if PATH exists (after --remap) ...
 //   <!-- @if-region PATH#REGION --> ... or only if PATH has that region (for exercises still being
@@ -143,6 +145,18 @@ export function renderTrace(report, where, options = {}) {
   ].filter(Boolean).join('\n');
 }
 
+/// One line: what exploring the fixed code found (normally: no schedule broke the invariant).
+export function renderVerdict(report, where, options = {}) {
+  if (typeof report !== 'object' || report === null || !('outcome' in report)) fail(`${where}: no 'outcome' field`);
+  const clean = report.outcome === 'clean';
+  const how = [];
+  if (report.schedules_explored !== undefined) how.push(`${esc(report.schedules_explored)} schedule${report.schedules_explored === 1 ? '' : 's'} explored`);
+  if (report.search_exhausted) how.push('every schedule within the bound');
+  const what = clean ? 'no schedule broke the invariant' : `${esc(report.outcome)}${report.verdict ? `: ${esc(report.verdict)}` : ''}`;
+  const label = options.label ? `${esc(options.label)}: ` : '';
+  return `<p class="dca-verdict ${clean ? 'clean' : 'broken'}">${clean ? '✓' : '✗'} ${label}${what}${how.length ? ` (${how.join(', ')})` : ''}</p>`;
+}
+
 // -- the deck ------------------------------------------------------------------------------------
 
 const fenceOpenRe = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/;
@@ -150,10 +164,9 @@ const directiveRe = /^\s*<!--\s*@([a-z-]+)\s*(.*?)\s*-->\s*$/;
 
 function parseFenceOptions(rest) {
   const opts = {};
-  for (const tok of rest.split(/\s+/).filter(Boolean)) {
-    const eq = tok.indexOf('=');
-    if (eq > 0) opts[tok.slice(0, eq)] = tok.slice(eq + 1);
-    else opts[tok] = true;
+  for (const m of rest.matchAll(/([\w-]+)=(?:"([^"]*)"|(\S+))|(\S+)/g)) {
+    if (m[4] !== undefined) opts[m[4]] = true;
+    else opts[m[1]] = m[2] ?? m[3];
   }
   return opts;
 }
@@ -268,7 +281,14 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
       while (j < lines.length && !(lines[j].trim().startsWith(fence[0].repeat(fence.length)) && lines[j].trim().replace(new RegExp(`^\\${fence[0]}+`), '') === '')) ++j;
       if (j >= lines.length) fail(`${where}: code fence never closed`);
       const opts = parseFenceOptions(rest);
-      if (lang === 'dca-trace') {
+      if (lang === 'dca-verdict') {
+        if (!opts.json) fail(`${where}: dca-verdict needs json=FILE`);
+        if (!dataDir) fail(`${where}: dca-verdict needs --data DIR`);
+        const file = path.resolve(dataDir, opts.json);
+        let report;
+        try { report = JSON.parse(readDep(file, `${where}: dca-verdict`)); } catch (e) { if (e instanceof DeckError) throw e; fail(`${file}: not JSON (${e.message})`); }
+        out.push(renderVerdict(report, file, opts));
+      } else if (lang === 'dca-trace') {
         if (!opts.json) fail(`${where}: dca-trace needs json=FILE`);
         if (!dataDir) fail(`${where}: dca-trace needs --data DIR`);
         const file = path.resolve(dataDir, opts.json);

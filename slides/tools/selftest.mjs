@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { extractRegion, renderTrace, preprocess } from './preprocess.mjs';
+import { extractRegion, renderTrace, renderVerdict, preprocess } from './preprocess.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const slides = path.resolve(process.argv[2] ?? path.join(here, '..'));
@@ -145,6 +145,14 @@ test('a report naming an unknown actor, or missing fields, fails', () => {
   const r = cli('```dca-trace json=bad.json\n```\n', '--data', path.join(tmp, 'data'));
   assert.equal(r.status, 1);
   assert.match(r.stderr, /bad\.json: not JSON/);
+});
+
+test('a clean exploration renders as one line, with a quoted label', () => {
+  write('data/solution-01.json', JSON.stringify({ outcome: 'clean', actors: ['counter'], trace: [], schedules_explored: 16, search_exhausted: true }));
+  const r = preprocess('```dca-verdict json=solution-01.json label="The fix, explored"\n```\n', { baseDir: tmp, dataDir: path.join(tmp, 'data') });
+  assert.equal(r.markdown.trim(), '<p class="dca-verdict clean">✓ The fix, explored: no schedule broke the invariant (16 schedules explored, every schedule within the bound)</p>');
+  assert.equal(r.slides[0].code_blocks, 0);
+  assert.match(renderVerdict({ outcome: 'deadlock', verdict: 'T1 and T2 wait' }, 'x'), /broken.*deadlock: T1 and T2 wait/);
 });
 
 test('@if-data skips a report that dca-json marked unavailable', () => {
