@@ -13,6 +13,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -436,6 +437,15 @@ public:
         g.details = last_lines(ran.output, 8);
         return finish("crash", "crashed: " + describe_signal(ran.signal) + round);
       }
+      // An exploring spec that logs its failing schedule ("schedule=..." or "--replay ...") gets
+      // it recorded, with the command that replays it.
+      static const std::regex schedule_token{R"((?:schedule=|--replay )([^\s'"`]+))"};
+      std::smatch m;
+      if (std::regex_search(ran.output, m, schedule_token) && m[1].str() != "-") {
+        g.failing_schedule = m[1].str();
+        g.replay += "; the schedule: dca explore " + e.number + " --variant actors --replay " +
+                    shell_quote(g.failing_schedule);
+      }
       auto failures = spec_failures(ran.output);
       for (const auto& f : failures)
         g.details += "  - " + f.test_case + ": " + f.message + "\n";
@@ -572,7 +582,7 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
   std::string format = "table", out_file, scratch_option;
   grading_options opts;
   int jobs = static_cast<int>(std::max(1u, std::min(4u, std::thread::hardware_concurrency())));
-  long time_limit = 60;
+  long time_limit = 90;
   desc.add_options()("help,h", "show this help")("jobs,j", po::value(&jobs)->default_value(jobs),
                                                  "submissions graded at once")(
       "format,f", po::value(&format)->default_value("table"),
