@@ -33,7 +33,9 @@ void on_interrupt(int) {
 /// Single keys without Enter on a terminal; restored however the loop ends.
 class raw_keys {
 public:
-  raw_keys() : enabled_(isatty(STDIN_FILENO) != 0 && tcgetattr(STDIN_FILENO, &saved_) == 0) {
+  raw_keys() {
+    // saved_ is read here, not in the initializer list: members initialise in declaration order.
+    enabled_ = isatty(STDIN_FILENO) != 0 && tcgetattr(STDIN_FILENO, &saved_) == 0;
     if (!enabled_)
       return;
     termios raw = saved_;
@@ -50,7 +52,7 @@ public:
   raw_keys& operator=(const raw_keys&) = delete;
 
 private:
-  bool enabled_;
+  bool enabled_ = false;
   termios saved_{};
 };
 
