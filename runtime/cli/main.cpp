@@ -8,6 +8,7 @@
 #include <map>
 
 #include "context.hpp"
+#include "journal_command.hpp"
 
 namespace {
 
@@ -23,7 +24,8 @@ void print_usage() {
                "  dca check --all       re-check every exercise you have passed\n"
                "  dca hint NN           a hint when you are stuck (--level 2, 3 for more)\n"
                "  dca reset NN          start exercise NN over (your version is backed up)\n"
-               "  dca solution NN       the reference solution, once yours passes\n\n"
+               "  dca solution NN       the reference solution, once yours passes\n"
+               "  dca journal inspect|verify PATH   read or check an entity journal (SQLite)\n\n"
                "For instructors and authors:\n"
                "  dca grade SUB...      grade submissions in a sandbox (table, json, csv, junit, "
                "gradescope)\n"
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
         {"reset", [&] { return reset_command(ctx, args); }},
         {"solution", [&] { return solution_command(ctx, args); }},
         {"dev", [&] { return dev_command(ctx, args); }},
+        {"journal", [&] { return journal_command(args, std::cout, std::cerr); }},
     };
     auto found = commands.find(command);
     if (found == commands.end()) {
