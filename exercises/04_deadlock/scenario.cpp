@@ -62,11 +62,18 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
   const auto transfers = in.get("transfers");
   auto run = std::make_shared<transfer_run>();
   auto sizes = amounts(in, transfers);
-  auto body = [run, sizes](bool a_to_b) {
+  auto seed = in.seed();
+  auto body = [run, sizes, seed](bool a_to_b) {
+    std::optional<dca::explore::detail::noise> noise;
+    if (seed) {
+      noise = dca::explore::detail::noise{*seed + (a_to_b ? 0 : 1), 8};
+      dca::explore::detail::current_noise = &*noise;
+    }
     for (auto amount : sizes) {
       a_to_b ? transfer(run->a, run->b, amount) : transfer(run->b, run->a, amount);
       run->done.fetch_add(1);
     }
+    dca::explore::detail::current_noise = nullptr;
     std::lock_guard<std::mutex> guard{run->m};
     run->finished.fetch_add(1);
     run->wake.notify_one();
@@ -88,6 +95,7 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
     }
   }
   guard.unlock();
+  seen = run->done.load();
   run_result r;
   r.fields = {{"transfers", std::to_string(transfers)}, {"done", std::to_string(seen)}};
   if (run->finished.load() < 2) {
