@@ -4,8 +4,12 @@
 #   exNN_spec / solNN_spec  tests/exercises/NN_name_spec.cpp against each message_passing.cpp
 # and the CTests: every spec case against the solution (exercise.NN_name.solution.*), and one
 # test that the untouched skeleton compiles and fails its spec for the intended reason.
+# In the tsan build: the reference solution's real actor run must be clean under ThreadSanitizer
+# (run with TSAN_SOLUTION_ARGS), and, when TSAN_RACE_ARGS is given, the shared-state variant's real
+# run must be reported as a data race (exercises whose shared state races on plain memory; a
+# check-then-act over locked getters is a race condition that TSan rightly does not report).
 function(dca_add_exercise id)
-  cmake_parse_arguments(arg "" "NAMESPACE;SKELETON_FAILS_WITH" "" ${ARGN})
+  cmake_parse_arguments(arg "" "NAMESPACE;SKELETON_FAILS_WITH" "TSAN_RACE_ARGS;TSAN_SOLUTION_ARGS" ${ARGN})
   string(SUBSTRING "${id}" 0 2 nn)
   set(exercise_dir "${PROJECT_SOURCE_DIR}/exercises/${id}")
   set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${id}")
@@ -36,10 +40,18 @@ function(dca_add_exercise id)
       dca::test_main ex${nn}_common ${track}${nn}_message_passing dca::warnings)
   endforeach()
 
-  doctest_discover_tests(sol${nn}_spec TEST_PREFIX "exercise.${id}.solution." PROPERTIES LABELS "exercise;tsan")
+  doctest_discover_tests(sol${nn}_spec TEST_PREFIX "exercise.${id}.solution." PROPERTIES LABELS "exercise")
   add_test(NAME exercise.${id}.skeleton_fails_its_spec
     COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:ex${nn}_spec> "-DEXPECT=${arg_SKELETON_FAILS_WITH}"
             -P ${PROJECT_SOURCE_DIR}/cmake/expect_failure.cmake)
   set_tests_properties(exercise.${id}.skeleton_fails_its_spec PROPERTIES LABELS "exercise")
+  if(DCA_TSAN)
+    dca_add_tsan_expectation(NAME exercise.${id}.solution_is_clean_under_tsan
+      COMMAND sol${nn} run --variant actors ${arg_TSAN_SOLUTION_ARGS} EXPECT clean)
+    if(arg_TSAN_RACE_ARGS)
+      dca_add_tsan_expectation(NAME exercise.${id}.shared_state_race_is_reported_by_tsan
+        COMMAND ex${nn} run --variant shared ${arg_TSAN_RACE_ARGS} EXPECT race)
+    endif()
+  endif()
   set_property(GLOBAL APPEND PROPERTY DCA_EXERCISES ${id})
 endfunction()

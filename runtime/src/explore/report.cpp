@@ -48,7 +48,9 @@ std::string describe(const step& s) {
 }
 
 std::string where(const step& s) {
-  if (s.where.line <= 0)
+  // A lock taken through std::lock_guard reports the line inside the standard library that called
+  // lock(): no help to a reader, so system headers get no location.
+  if (s.where.line <= 0 || std::string{s.where.file}.rfind("/usr/", 0) == 0)
     return {};
   return base_name(s.where.file) + ':' + std::to_string(s.where.line);
 }
