@@ -181,7 +181,9 @@ struct exercise_plan {
   fs::path instructor_dir;          // <source>/exercises/NN_name
   std::vector<std::string> compile; // with {SOURCE} and {OBJECT} placeholders
   fs::path compile_dir;
-  std::vector<std::string> link; // with {OBJECT} and {OUTPUT} placeholders
+  std::vector<std::string> link;         // with {OBJECT} and {OUTPUT} placeholders
+  std::vector<std::string> program_link; // the exercise program (for exploring), same placeholders
+  bool explores = false;                 // the exercise explores its actor variant
   fs::path link_dir;
   bool sanitized = false; // -fsanitize: no address-space limit
   std::vector<std::string>
@@ -195,6 +197,50 @@ std::string make_program(const context& ctx) {
     if (line.rfind("CMAKE_MAKE_PROGRAM:", 0) == 0)
       return line.substr(line.find('=') + 1);
   return "ninja";
+}
+
+/// The command Ninja runs to link `target`, with the object under `object_dir` replaced by
+/// {OBJECT} and the output by {OUTPUT}.
+std::vector<std::string> link_line(const context& ctx, const std::string& target,
+                                   const std::string& object_dir) {
+  auto ninja =
+      run_captured({make_program(ctx), "-C", ctx.build_dir.string(), "-t", "commands", target},
+                   std::chrono::seconds(60));
+  if (!ninja.ok())
+    throw std::runtime_error("grading needs a Ninja build tree: `ninja -t commands " + target +
+                             "` failed in " + ctx.build_dir.string());
+  std::istringstream lines{ninja.output};
+  std::string line, found;
+  while (std::getline(lines, line)) {
+    // A line is "cmd && cmd && ...": keep the step that writes the target.
+    std::size_t at = 0;
+    while (at != std::string::npos) {
+      auto next = line.find(" && ", at);
+      auto step = line.substr(at, next == std::string::npos ? std::string::npos : next - at);
+      at = next == std::string::npos ? next : next + 4;
+      auto words = shell_words(step);
+      for (std::size_t i = 0; i + 1 < words.size(); ++i)
+        if (words[i] == "-o" && fs::path{words[i + 1]}.filename() == target)
+          found = step;
+    }
+  }
+  std::vector<std::string> out;
+  bool swapped = false;
+  for (auto& w : shell_words(found)) {
+    if (w.find(object_dir) != std::string::npos && w.size() > 2 && w.substr(w.size() - 2) == ".o") {
+      out.push_back("{OBJECT}");
+      swapped = true;
+    } else if (!out.empty() && out.back() == "-o") {
+      out.push_back("{OUTPUT}");
+    } else {
+      out.push_back(w);
+    }
+  }
+  if (out.empty() || !swapped)
+    throw std::runtime_error("cannot find how " + target + " is linked in " +
+                             ctx.build_dir.string());
+  out[0] = absolute_program(out[0]).string();
+  return out;
 }
 
 exercise_plan plan_exercise(const context& ctx, const exercise_entry& e,
@@ -236,47 +282,16 @@ exercise_plan plan_exercise(const context& ctx, const exercise_entry& e,
     throw std::runtime_error("the instructor build " + ctx.build_dir.string() +
                              " has no compile command for exercises/" + e.id +
                              "/message_passing.cpp (is CMAKE_EXPORT_COMPILE_COMMANDS on?)");
-  // The link line: what Ninja runs for solNN_spec, with the solution's object swapped out.
-  auto target = "sol" + e.number + "_spec";
-  auto ninja =
-      run_captured({make_program(ctx), "-C", ctx.build_dir.string(), "-t", "commands", target},
-                   std::chrono::seconds(60));
-  if (!ninja.ok())
-    throw std::runtime_error("grading needs a Ninja build tree: `ninja -t commands " + target +
-                             "` failed in " + ctx.build_dir.string());
-  std::istringstream lines{ninja.output};
-  std::string line, link_line;
-  while (std::getline(lines, line)) {
-    // A line is "cmd && cmd && ...": keep the step that writes the spec binary.
-    std::string step;
-    std::size_t at = 0;
-    while (at != std::string::npos) {
-      auto next = line.find(" && ", at);
-      step = line.substr(at, next == std::string::npos ? std::string::npos : next - at);
-      at = next == std::string::npos ? next : next + 4;
-      auto words = shell_words(step);
-      for (std::size_t i = 0; i + 1 < words.size(); ++i)
-        if (words[i] == "-o" && fs::path{words[i + 1]}.filename() == target)
-          link_line = step;
-    }
-  }
-  auto solution_object = "sol" + e.number + "_message_passing.dir";
-  bool swapped = false;
-  for (auto& w : shell_words(link_line)) {
-    if (w.find(solution_object) != std::string::npos && w.size() > 2 &&
-        w.substr(w.size() - 2) == ".o") {
-      plan.link.push_back("{OBJECT}");
-      swapped = true;
-    } else if (!plan.link.empty() && plan.link.back() == "-o") {
-      plan.link.push_back("{OUTPUT}");
-    } else {
-      plan.link.push_back(w);
-    }
-  }
-  if (plan.link.empty() || !swapped)
-    throw std::runtime_error("cannot find how " + target + " is linked in " +
-                             ctx.build_dir.string());
-  plan.link[0] = absolute_program(plan.link[0]).string();
+  // The link lines: what Ninja runs for solNN_spec (and the program solNN), with the solution's
+  // object swapped out.
+  plan.link = link_line(ctx, "sol" + e.number + "_spec", "sol" + e.number + "_message_passing.dir");
+  // Exploring the actor variant needs the exercise program; probe whether the exercise has it.
+  auto probe = run_captured({ctx.program("sol" + e.number).string(), "explore", "--variant",
+                             "actors", "--strategy", "random", "--schedules", "1"},
+                            std::chrono::seconds(60));
+  plan.explores = (probe.exit_code == 0 || probe.exit_code == 3) && !probe.timed_out;
+  if (plan.explores)
+    plan.program_link = link_line(ctx, "sol" + e.number, "sol" + e.number + "_message_passing.dir");
   plan.link_dir = ctx.build_dir;
   // Every other file of the exercise and its spec belong to the instructor.
   for (const auto& f : fs::directory_iterator(plan.instructor_dir))
@@ -291,6 +306,7 @@ exercise_plan plan_exercise(const context& ctx, const exercise_entry& e,
 
 struct grading_options {
   int rounds = 3;
+  std::uint64_t schedules = 200; // random delivery orders explored per seed
   std::uint64_t seed = 1;
   std::chrono::seconds time_limit{60};
   std::chrono::seconds compile_limit{300};
@@ -400,6 +416,19 @@ public:
     }
 
     g.build_elapsed += linked.elapsed;
+    auto program = (dir / "build" / ("ex" + e.number)).string();
+    if (plan.explores) {
+      auto linked_program =
+          box_.run(slot, {replace(plan.program_link, {{"{OBJECT}", object}, {"{OUTPUT}", program}}),
+                          plan.link_dir,
+                          false,
+                          {{"TMPDIR", (dir / "build").string()}},
+                          build_limits});
+      g.build_elapsed += linked_program.elapsed;
+      if (!linked_program.ok())
+        return finish("error",
+                      "cannot link the exercise program: " + first_error(linked_program.output));
+    }
     // K rounds, one seed each; stop at the first that does not pass.
     sandbox_limits run_limits;
     run_limits.wall = opts_.time_limit;
@@ -415,8 +444,23 @@ public:
                  true,
                  {{"DCA_SEED", std::to_string(seed)}},
                  run_limits});
-      if (ran.ok())
+      if (ran.ok() && plan.explores) {
+        // The same seed drives a random search over the actors' delivery orders.
+        auto explored = box_.run(
+            slot, {{program, "explore", "--variant", "actors", "--strategy", "random", "--seed",
+                    std::to_string(seed), "--schedules", std::to_string(opts_.schedules)},
+                   dir / "run",
+                   true,
+                   {{"DCA_SEED", std::to_string(seed)}, {"DCA_INVOKED_AS", "dca %s " + e.number}},
+                   run_limits});
+        if (explored.ok())
+          continue;
+        if (explored.exit_code == 3 && explored.limit_hit.empty())
+          return explored_failure(g, explored, submission, seed, r, started);
+        ran = explored;
+      } else if (ran.ok()) {
         continue;
+      }
       g.failing_seed = seed;
       g.replay = "dca grade " + shell_quote(submission.string()) + " --exercise " + e.number +
                  " --seed " + std::to_string(seed) + " --rounds 1";
@@ -480,6 +524,41 @@ public:
   }
 
 private:
+  /// A delivery order of the actors that breaks the exercise's invariant: record the schedule,
+  /// show the interleaving table, and say how to replay it.
+  exercise_grade explored_failure(exercise_grade& g, const sandbox_result& explored,
+                                  const fs::path& submission, std::uint64_t seed, int round,
+                                  std::chrono::steady_clock::time_point started) const {
+    std::istringstream in{explored.output};
+    std::string line, verdict = "an explored delivery order breaks it";
+    while (std::getline(in, line)) {
+      if (line.rfind("CORRUPTED: ", 0) == 0) {
+        verdict = "a delivery order corrupts it: " + in_words(line.substr(11), "");
+      } else if (line.rfind("DEADLOCK: ", 0) == 0) {
+        verdict = "deadlocked: " + line.substr(10);
+        for (auto at = verdict.find("; "); at != std::string::npos; at = verdict.find("; ", at))
+          verdict.replace(at, 2, ", ");
+      } else if (auto at = line.find(" schedule=");
+                 line.rfind("RESULT ", 0) == 0 && at != std::string::npos) {
+        g.failing_schedule = line.substr(at + 10, line.find(' ', at + 10) - at - 10);
+      } else if (!line.empty() && line.rfind("replay:", 0) != 0 &&
+                 line.rfind("explored:", 0) != 0) {
+        g.details += "    " + line + "\n";
+      }
+    }
+    g.failing_seed = seed;
+    g.replay = "dca explore " + g.number + " --variant actors --replay " +
+               shell_quote(g.failing_schedule) + "  (or: dca grade " +
+               shell_quote(submission.string()) + " --exercise " + g.number + " --seed " +
+               std::to_string(seed) + " --rounds 1)";
+    g.verdict = "fail";
+    g.message = verdict + " (seed " + std::to_string(seed) + ", round " +
+                std::to_string(round + 1) + " of " + std::to_string(opts_.rounds) + ")";
+    g.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    return g;
+  }
+
   static const hygiene_comment& first_essential(const exercise_grade& g) {
     for (const auto& c : g.hygiene)
       if (c.severity == severity::essential)
@@ -596,6 +675,8 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
       "rounds,k", po::value(&opts.rounds)->default_value(opts.rounds),
       "run every spec under K seeds; a submission passes only if all pass")(
       "seed", po::value(&opts.seed)->default_value(opts.seed), "the first seed (then +1, +2...)")(
+      "schedules", po::value(&opts.schedules)->default_value(opts.schedules),
+      "random delivery orders of the actors explored per seed (where the exercise explores)")(
       "time-limit", po::value(&time_limit)->default_value(time_limit),
       "seconds one spec run may take")("points", po::value(&points),
                                        "NN=P: exercise NN is worth P points (default 10)")(
@@ -675,10 +756,12 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
   // -- the instructor's side, built once
   // --------------------------------------------------------------
   std::vector<std::string> targets;
-  for (const auto* e : chosen)
+  for (const auto* e : chosen) {
     targets.push_back("sol" + e->number + "_spec");
-  std::cerr << "building the instructor's side (" << targets.size() << " spec"
-            << (targets.size() == 1 ? "" : "s") << ") ..." << std::endl;
+    targets.push_back("sol" + e->number);
+  }
+  std::cerr << "building the instructor's side (" << chosen.size() << " exercise"
+            << (chosen.size() == 1 ? "" : "s") << ") ..." << std::endl;
   auto built = ctx.build(targets);
   if (!built.ok())
     throw std::runtime_error("cannot build the instructor's side: " +
