@@ -101,6 +101,13 @@ function describeStep(s) {
   return `${esc(op)}${obj}${hasValue ? ` ${esc(s.value)}` : ''}`;
 }
 
+/// The report's verdict without a leading repeat of its outcome ("deadlock: deadlock: ...").
+function verdictText(report) {
+  const verdict = String(report.verdict ?? '');
+  const prefix = `${report.outcome}:`;
+  return verdict.toLowerCase().startsWith(prefix) ? verdict.slice(prefix.length).trim() : verdict;
+}
+
 /// An HTML table with one column per thread (or actor), one row per step, from `dca explore --format json`.
 export function renderTrace(report, where, options = {}) {
   if (typeof report !== 'object' || report === null) fail(`${where}: not a JSON object`);
@@ -139,7 +146,7 @@ export function renderTrace(report, where, options = {}) {
     `<table>`, `<thead>${head}</thead>`, `<tbody>${rows.join('')}</tbody>`, `</table>`,
     cycle,
     report.fixture ? `<p class="fixture-banner">FIXTURE data, not a real run${report.fixture_reason ? `: ${esc(report.fixture_reason)}` : ''}</p>` : '',
-    `<p class="verdict"><b>${esc(report.outcome)}</b>${report.verdict ? `: ${esc(report.verdict)}` : ''}</p>`,
+    `<p class="verdict"><b>${esc(report.outcome)}</b>${verdictText(report) ? `: ${esc(verdictText(report))}` : ''}</p>`,
     facts.length ? `<p class="facts">${facts.join(' · ')}</p>` : '',
     `</div>`,
   ].filter(Boolean).join('\n');
@@ -152,7 +159,8 @@ export function renderVerdict(report, where, options = {}) {
   const how = [];
   if (report.schedules_explored !== undefined) how.push(`${esc(report.schedules_explored)} schedule${report.schedules_explored === 1 ? '' : 's'} explored`);
   if (report.search_exhausted) how.push('every schedule within the bound');
-  const what = clean ? 'no schedule broke the invariant' : `${esc(report.outcome)}${report.verdict ? `: ${esc(report.verdict)}` : ''}`;
+  const cycle = Array.isArray(report.cycle) && report.cycle.length ? ` (${report.cycle.map(esc).join('; ')})` : '';
+  const what = clean ? 'no schedule broke the invariant' : `${esc(report.outcome)}${verdictText(report) ? `: ${esc(verdictText(report))}` : ''}${cycle}`;
   const label = options.label ? `${esc(options.label)}: ` : '';
   return `<p class="dca-verdict ${clean ? 'clean' : 'broken'}">${clean ? '✓' : '✗'} ${label}${what}${how.length ? ` (${how.join(', ')})` : ''}</p>`;
 }

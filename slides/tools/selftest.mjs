@@ -153,6 +153,8 @@ test('a clean exploration renders as one line, with a quoted label', () => {
   assert.equal(r.markdown.trim(), '<p class="dca-verdict clean">✓ The fix, explored: no schedule broke the invariant (16 schedules explored, every schedule within the bound)</p>');
   assert.equal(r.slides[0].code_blocks, 0);
   assert.match(renderVerdict({ outcome: 'deadlock', verdict: 'T1 and T2 wait' }, 'x'), /broken.*deadlock: T1 and T2 wait/);
+  assert.match(renderVerdict({ outcome: 'deadlock', verdict: 'deadlock: A awaits B', cycle: ['A waits for B', 'B waits for A'] }, 'x'),
+    /✗ deadlock: A awaits B \(A waits for B; B waits for A\)/);
 });
 
 test('@if-data skips a report that dca-json marked unavailable', () => {
