@@ -182,6 +182,27 @@ std::uint64_t pids_limit_events(const fs::path& cgroup) {
   return 0;
 }
 
+/// How many tasks (processes and threads) user `uid` has right now.
+std::uint64_t tasks_of(unsigned uid) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& p : fs::directory_iterator("/proc", ec)) {
+    std::ifstream status{p.path() / "status"};
+    std::string key;
+    unsigned real_uid = ~0u;
+    std::uint64_t threads = 0;
+    while (status >> key) {
+      if (key == "Uid:")
+        status >> real_uid;
+      else if (key == "Threads:")
+        status >> threads;
+    }
+    if (real_uid == uid)
+      total += threads;
+  }
+  return total;
+}
+
 } // namespace
 
 std::string describe_signal(int signal) {
@@ -335,6 +356,10 @@ sandbox_result sandbox::run(int slot, const sandbox_request& request) const {
   std::uint64_t pids_events_before = s.pids_cgroup.empty() ? 0 : pids_limit_events(s.pids_cgroup);
   bool use_namespaces = namespaces_;
   unsigned uid = s.uid;
+  // RLIMIT_NPROC counts every task of the user: for the slot's own user that is the run alone;
+  // running as ourselves (not root), it is what we already have plus the run's share.
+  std::uint64_t nproc = uid != 0 ? lim.tasks_max : tasks_of(getuid()) + lim.tasks_max;
+  bool limit_nproc = uid != 0 || geteuid() != 0;
 
   int out[2], status_pipe[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(status_pipe, O_CLOEXEC) != 0)
@@ -389,8 +414,9 @@ sandbox_result sandbox::run(int slot, const sandbox_request& request) const {
           limit(status_fd, RLIMIT_AS, lim.address_space_bytes, "RLIMIT_AS");
         limit(status_fd, RLIMIT_FSIZE, lim.file_bytes, "RLIMIT_FSIZE");
         limit(status_fd, RLIMIT_NOFILE, 1024, "RLIMIT_NOFILE");
+        if (limit_nproc)
+          limit(status_fd, RLIMIT_NPROC, nproc, "RLIMIT_NPROC");
         if (uid != 0) {
-          limit(status_fd, RLIMIT_NPROC, lim.tasks_max, "RLIMIT_NPROC");
           if (setgroups(0, nullptr) != 0 || setgid(uid) != 0 || setuid(uid) != 0)
             fail(status_fd, "switching to the sandbox user");
         }

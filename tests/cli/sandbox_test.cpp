@@ -49,6 +49,8 @@ struct fixture {
   }
 
   int processes_of_slot_user() {
+    if (box.slot_uid(0) == 0)
+      return 0; // runs as ourselves: nothing to tell its processes from ours
     int n = 0;
     for (const auto& p : fs::directory_iterator("/proc")) {
       std::ifstream status{p.path() / "status"};
