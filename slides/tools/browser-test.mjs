@@ -49,7 +49,10 @@ function inspectSlide({ index, minCodePx }) {
   const scale = sRect.width / section.offsetWidth; // slide px -> screen px
   const slack = 1.5 * scale;
   const px = (v) => v / scale;
-  const outside = (r) => r.left < sRect.left - slack || r.top < sRect.top - slack || r.right > sRect.right + slack || r.bottom > sRect.bottom + slack;
+  // Content must end above the bottom padding, where marp puts the footer and the page number.
+  const padBottom = parseFloat(getComputedStyle(section).paddingBottom) * scale;
+  const bottom = sRect.bottom - Math.max(0, padBottom - 12 * scale);
+  const outside = (r) => r.left < sRect.left - slack || r.top < sRect.top - slack || r.right > sRect.right + slack || r.bottom > bottom + slack;
   const describe = (el) => `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.split(/\s+/)[0] : ''}`;
 
   // Code: marp turns <pre is="marp-pre"> into <marp-pre> at runtime and shrinks wide code inside a
@@ -88,7 +91,7 @@ function inspectSlide({ index, minCodePx }) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;
     if (outside(r)) {
-      problems.push(`${describe(el)} "${(el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 40)}" runs off the slide (bottom at ${Math.round(px(r.bottom - sRect.top))}px of ${section.offsetHeight}px, right at ${Math.round(px(r.right - sRect.left))}px of ${section.offsetWidth}px)`);
+      problems.push(`${describe(el)} "${(el.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 40)}" runs off the slide or into the footer (bottom at ${Math.round(px(r.bottom - sRect.top))}px, limit ${Math.round(px(bottom - sRect.top))}px; right at ${Math.round(px(r.right - sRect.left))}px of ${section.offsetWidth}px)`);
       break;
     }
   }

@@ -157,8 +157,7 @@ export function renderVerdict(report, where, options = {}) {
   if (typeof report !== 'object' || report === null || !('outcome' in report)) fail(`${where}: no 'outcome' field`);
   const clean = report.outcome === 'clean';
   const how = [];
-  if (report.schedules_explored !== undefined) how.push(`${esc(report.schedules_explored)} schedule${report.schedules_explored === 1 ? '' : 's'} explored`);
-  if (report.search_exhausted) how.push('every schedule within the bound');
+  if (report.schedules_explored !== undefined) how.push(`${esc(report.schedules_explored)} schedule${report.schedules_explored === 1 ? '' : 's'}${report.search_exhausted ? ', all within the bound' : ''}`);
   const cycle = Array.isArray(report.cycle) && report.cycle.length ? ` (${report.cycle.map(esc).join('; ')})` : '';
   const what = clean ? 'no schedule broke the invariant' : `${esc(report.outcome)}${verdictText(report) ? `: ${esc(verdictText(report))}` : ''}${cycle}`;
   const label = options.label ? `${esc(options.label)}: ` : '';

@@ -150,7 +150,7 @@ test('a report naming an unknown actor, or missing fields, fails', () => {
 test('a clean exploration renders as one line, with a quoted label', () => {
   write('data/solution-01.json', JSON.stringify({ outcome: 'clean', actors: ['counter'], trace: [], schedules_explored: 16, search_exhausted: true }));
   const r = preprocess('```dca-verdict json=solution-01.json label="The fix, explored"\n```\n', { baseDir: tmp, dataDir: path.join(tmp, 'data') });
-  assert.equal(r.markdown.trim(), '<p class="dca-verdict clean">✓ The fix, explored: no schedule broke the invariant (16 schedules explored, every schedule within the bound)</p>');
+  assert.equal(r.markdown.trim(), '<p class="dca-verdict clean">✓ The fix, explored: no schedule broke the invariant (16 schedules, all within the bound)</p>');
   assert.equal(r.slides[0].code_blocks, 0);
   assert.match(renderVerdict({ outcome: 'deadlock', verdict: 'T1 and T2 wait' }, 'x'), /broken.*deadlock: T1 and T2 wait/);
   assert.match(renderVerdict({ outcome: 'deadlock', verdict: 'deadlock: A awaits B', cycle: ['A waits for B', 'B waits for A'] }, 'x'),
