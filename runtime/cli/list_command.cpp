@@ -1,6 +1,8 @@
-// `dca list` and `dca hint`: where the learner stands, and help when stuck.
+// `dca list` and `dca hint`: where the learner stands (done, next, todo, and a progress bar), and
+// help when stuck.
 #include <boost/program_options.hpp>
 
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 
@@ -20,14 +22,25 @@ int list_command(const context& ctx, const std::vector<std::string>& args) {
     return exit_ok;
   }
   progress done{ctx.source_dir};
+  // "next" is where `dca` continues: the exercise last worked on, unless it passed since.
+  std::string current;
+  {
+    std::ifstream in{ctx.source_dir / ".dca" / "current"};
+    in >> current;
+    if (!current.empty() && done.passed(current))
+      current.clear();
+  }
+  if (current.empty())
+    for (const auto& e : ctx.curriculum.exercises())
+      if (!done.passed(e.id)) {
+        current = e.id;
+        break;
+      }
   std::size_t passed = 0;
-  bool next_marked = false;
   for (const auto& e : ctx.curriculum.exercises()) {
     bool ok = done.passed(e.id);
     passed += ok ? 1 : 0;
-    const char* status = ok ? "done" : (!next_marked ? "next" : "");
-    if (!ok)
-      next_marked = true;
+    const char* status = ok ? "done" : e.id == current ? "next" : "todo";
     std::cout << "  " << std::left << std::setw(6) << status << std::setw(22) << e.id
               << std::setw(5) << e.pattern << e.title << '\n';
   }
@@ -35,7 +48,11 @@ int list_command(const context& ctx, const std::vector<std::string>& args) {
   constexpr std::size_t width = 30;
   auto filled = total == 0 ? 0 : passed * width / total;
   std::cout << "\n  [" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
-            << passed << " of " << total << " done\n";
+            << passed << " of " << total << " done"
+            << (total ? " (" + std::to_string(passed * 100 / total) + "%)" : std::string{}) << '\n';
+  if (!current.empty())
+    std::cout << "  Continue with `dca` (it checks exercises/" << current
+              << "/message_passing.cpp on every save).\n";
   return exit_ok;
 }
 
