@@ -294,8 +294,11 @@ exercise_plan plan_exercise(const context& ctx, const exercise_entry& e,
     plan.program_link = link_line(ctx, "sol" + e.number, "sol" + e.number + "_message_passing.dir");
   plan.link_dir = ctx.build_dir;
   // Every other file of the exercise and its spec belong to the instructor.
+  // (Sources only: a learner's notes in a README change nothing.)
   for (const auto& f : fs::directory_iterator(plan.instructor_dir))
-    if (f.is_regular_file() && f.path().filename() != "message_passing.cpp")
+    if (f.is_regular_file() && f.path().filename() != "message_passing.cpp" &&
+        (f.path().extension() == ".cpp" || f.path().extension() == ".hpp" ||
+         f.path().extension() == ".h" || f.path().filename() == "CMakeLists.txt"))
       plan.instructor_files.push_back("exercises/" + e.id + "/" + f.path().filename().string());
   plan.instructor_files.push_back("tests/exercises/" + e.id + "_spec.cpp");
   return plan;

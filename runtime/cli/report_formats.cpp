@@ -11,7 +11,9 @@ namespace dca::cli {
 
 namespace {
 
+/// `s` in a column of `width`: padded, or cut with "..." so that one space always follows.
 std::string fit(std::string s, std::size_t width) {
+  --width;
   // Count UTF-8 characters, not bytes, so "—" takes one column.
   std::size_t columns = 0, cut = s.size();
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -25,7 +27,7 @@ std::string fit(std::string s, std::size_t width) {
     s = s.substr(0, cut) + "...";
   else
     s += std::string(width - columns, ' ');
-  return s;
+  return s + ' ';
 }
 
 std::string number(double v) {
@@ -134,14 +136,14 @@ std::string json_escape(const std::string& s) {
 }
 
 void write_table(std::ostream& out, const grade_report& report) {
-  // 16 + 16 + 15 + 8 + 45 = 100 columns.
-  out << fit("SUBMISSION", 16) << fit("EXERCISE", 16) << fit("VERDICT", 15) << fit("POINTS", 8)
+  // 14 + 20 + 15 + 8 + 43 = 100 columns.
+  out << fit("SUBMISSION", 14) << fit("EXERCISE", 20) << fit("VERDICT", 15) << fit("POINTS", 8)
       << "WHAT HAPPENED\n";
   for (const auto& s : report.submissions) {
     bool first = true;
     for (const auto& e : s.exercises) {
-      out << fit(first ? s.name : "", 16) << fit(e.id, 16) << fit(e.verdict, 15)
-          << fit(number(e.points) + "/" + number(e.max_points), 8) << fit(e.message, 45) << '\n';
+      out << fit(first ? s.name : "", 14) << fit(e.id, 20) << fit(e.verdict, 15)
+          << fit(number(e.points) + "/" + number(e.max_points), 8) << fit(e.message, 43) << '\n';
       first = false;
       for (const auto& c : e.hygiene)
         if (c.severity != severity::informative)
@@ -154,7 +156,7 @@ void write_table(std::ostream& out, const grade_report& report) {
         out << std::string(18, ' ') << fit("ignored edit: " + f, 82) << '\n';
     }
     if (s.exercises.size() > 1)
-      out << fit("", 32) << fit("total", 15)
+      out << fit("", 34) << fit("total", 15)
           << fit(number(s.points) + "/" + number(s.max_points), 8) << '\n';
   }
   out << "\n"
