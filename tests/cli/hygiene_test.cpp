@@ -2,6 +2,7 @@
 // or blocking sneaks in, and stays quiet on the reference solution's shape.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -105,4 +106,20 @@ TEST_CASE("shared pointers, own threads, volatile and reference captures are com
   CHECK(has(comments, "reference-capture", severity::informative, 3));
   CHECK(has(comments, "volatile", severity::actionable, 4));
   CHECK(!has(comments, "shared-pointer", severity::actionable, 5));
+}
+
+TEST_CASE("every reference solution and skeleton is free of essential comments") {
+  namespace fs = std::filesystem;
+  int files = 0;
+  for (const char* track : {"solutions", "exercises"})
+    for (const auto& dir : fs::directory_iterator(fs::path{DCA_SOURCE_ROOT} / track)) {
+      auto file = dir.path() / "message_passing.cpp";
+      if (!fs::exists(file))
+        continue;
+      ++files;
+      for (const auto& c : analyze_hygiene(read(file.string())))
+        CHECK_MESSAGE(c.severity != severity::essential,
+                      file.string() << ":" << c.line << ": " << c.rule << ": " << c.excerpt);
+    }
+  CHECK(files >= 2);
 }
