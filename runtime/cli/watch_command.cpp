@@ -229,19 +229,24 @@ int watch_command(const context& ctx, const std::vector<std::string>& args) {
     }
     return where_to_continue(ctx, done);
   };
+  // After a pass: on to the next exercise, checked at once so the learner sees what to fix (and
+  // skipped past if it already passes). False when the curriculum is done.
   auto on_pass = [&]() -> bool {
-    auto* next = advance(*current);
-    if (!next) {
-      bar(ctx);
-      std::cout << "That was the last one: every exercise passes. Compare with the reference: "
-                   "`dca solution NN`.\n";
-      return false;
+    for (;;) {
+      auto* next = advance(*current);
+      if (!next) {
+        bar(ctx);
+        std::cout << "That was the last one: every exercise passes. Compare with the reference: "
+                     "`dca solution NN`.\n";
+        return false;
+      }
+      std::cout << "Moving on. (Compare with the reference: `dca solution " << current->number
+                << "`.)\n";
+      current = next;
+      start(*current);
+      if (!check_and_tell(ctx, *current))
+        return true;
     }
-    std::cout << "Moving on. (Compare with the reference: `dca solution " << current->number
-              << "`.)\n";
-    current = next;
-    start(*current);
-    return true;
   };
   start(*current);
   if (check_and_tell(ctx, *current) && !on_pass())
