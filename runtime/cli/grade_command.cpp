@@ -484,9 +484,9 @@ public:
         g.details = last_lines(ran.output, 8);
         return finish("crash", "crashed: " + describe_signal(ran.signal) + round);
       }
-      // An exploring spec that logs its failing schedule ("schedule=..." or "--replay ...") gets
-      // it recorded, with the command that replays it.
-      static const std::regex schedule_token{R"((?:schedule=|--replay )([^\s'"`]+))"};
+      // An exploring spec that logs its failing schedule ("schedule 0.1.2", "schedule=0.1.2" or
+      // "--replay 0.1.2") gets it recorded, with the command that replays it.
+      static const std::regex schedule_token{R"((?:schedule[= ]|--replay )([0-9]+(?:\.[0-9]+)+))"};
       std::smatch m;
       if (std::regex_search(ran.output, m, schedule_token) && m[1].str() != "-") {
         g.failing_schedule = m[1].str();
