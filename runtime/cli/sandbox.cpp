@@ -336,8 +336,9 @@ sandbox_result sandbox::run(int slot, const sandbox_request& request) const {
     if (request.private_scratch)
       mounts.push_back(cwd);
     for (const char* shared_tmp : {"/tmp", "/var/tmp", "/dev/shm"}) {
-      bool hides_ours = under(request.argv[0], shared_tmp) ||
-                        (!request.private_scratch && under(request.cwd, shared_tmp));
+      // A checkout (or CI's clone) may itself live under /tmp: a tmpfs there would hide the
+      // program and its working folder (even the working folder's own tmpfs, mounted first).
+      bool hides_ours = under(request.argv[0], shared_tmp) || under(request.cwd, shared_tmp);
       for (const auto& [k, v] : request.env)
         hides_ours = hides_ours || (k == "TMPDIR" && under(v, shared_tmp));
       std::error_code ec;

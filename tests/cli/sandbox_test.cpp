@@ -124,6 +124,11 @@ TEST_CASE_FIXTURE(fixture, "filling the disk fills only a small private tmpfs") 
   CHECK(r.exit_code == 7);
   CHECK(r.limit_hit == "disk");
   CHECK(fs::is_empty(dir / "run")); // the real folder under the tmpfs never saw a byte
+  if (fs::absolute(dir).string().rfind("/tmp/", 0) == 0) {
+    // A build under /tmp keeps the real /tmp visible, or the run could not see its own folder.
+    MESSAGE("the build lives under /tmp: the private /tmp is not checked here");
+    return;
+  }
   auto probe = "/tmp/dca-sandbox-probe-" + std::to_string(getpid());
   auto t = sh("echo x > " + probe + " && cat " + probe);
   CHECK(t.output == "x\n");
