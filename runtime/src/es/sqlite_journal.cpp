@@ -271,23 +271,31 @@ void sqlite_journal::run_writer() {
       queue_cv_.wait(guard, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty())
         return; // stopping and drained
-      // Adaptive group commit: take what queued while the last commit was in flight.
-      std::size_t events = 0;
-      while (!queue_.empty()) {
-        auto n = std::max<std::size_t>(queue_.front().req.events.size(), 1);
-        if (!batch.empty() && events + n > opts_.batch_events_max)
-          break;
-        events += n;
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
     }
     write_batch(batch);
   }
 }
 
+std::size_t sqlite_journal::take_jobs(std::vector<job>& batch, std::size_t events) {
+  std::lock_guard<std::mutex> guard{queue_mtx_};
+  while (!queue_.empty()) {
+    auto n = std::max<std::size_t>(queue_.front().req.events.size(), 1);
+    if (!batch.empty() && events + n > opts_.batch_events_max)
+      break;
+    events += n;
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return events;
+}
+
 void sqlite_journal::write_batch(std::vector<job>& batch) {
   auto* db = wdb_.get();
+  // Adaptive group commit without a timer: the transaction takes what queued while the previous
+  // commit was in flight, and keeps taking what queues while it inserts, until it finds the queue
+  // empty (or holds batch_events_max events). Appends that arrive while earlier ones are being
+  // inserted join this commit instead of waiting a whole commit for the next one.
+  std::size_t events = take_jobs(batch, 0);
   std::vector<caf::expected<append_result>> results;
   results.reserve(batch.size());
   // Undo log for the in-memory heads if the transaction fails.
@@ -303,9 +311,16 @@ void sqlite_journal::write_batch(std::vector<job>& batch) {
   if (rc != SQLITE_OK)
     fail(rc, "beginning a batch");
   auto ts = now_ms();
-  for (auto& j : batch) {
+  for (std::size_t next = 0;; ++next) {
     if (failure)
       break;
+    if (next == batch.size()) {
+      if (events < opts_.batch_events_max)
+        events = take_jobs(batch, events);
+      if (next == batch.size())
+        break;
+    }
+    auto& j = batch[next];
     auto i = streams_.find(j.req.entity);
     if (j.is_snapshot) {
       results.emplace_back(append_result{});

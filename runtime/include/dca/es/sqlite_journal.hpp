@@ -1,6 +1,7 @@
 // The durable journal: one SQLite file in WAL mode with synchronous=FULL, one writer thread doing
 // adaptive group commit (it writes, in one transaction, everything that queued up while the
-// previous commit was in flight; no timer), and a small pool of read connections.
+// previous commit was in flight, plus what queues while it inserts; no timer), and a small pool of
+// read connections.
 //
 // Schema (PRAGMA user_version = 1), chosen by measurement (storage-notes.md, bench/es):
 //   streams(id INTEGER PRIMARY KEY, type TEXT, key TEXT, UNIQUE(type, key))
@@ -89,6 +90,9 @@ private:
   caf::error init();
   caf::error open_reader(reader& r);
   void run_writer();
+  /// Moves queued jobs into `batch` while it holds at most batch_events_max events (`events` so
+  /// far); returns the new event count.
+  std::size_t take_jobs(std::vector<job>& batch, std::size_t events);
   void write_batch(std::vector<job>& batch);
   std::unique_ptr<reader> checkout_reader();
   void checkin_reader(std::unique_ptr<reader> r);
