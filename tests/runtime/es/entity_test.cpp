@@ -272,6 +272,63 @@ TEST_CASE_FIXTURE(fixture, "a resolved entity handle takes commands without the 
   anon_send_exit(host, caf::exit_reason::user_shutdown);
 }
 
+namespace {
+
+struct client_state {
+  std::unique_ptr<entity_client<account>> client;
+  static inline const char* name = "test_client";
+};
+
+/// Forwards (command_atom, key, command) through an entity_client; (get_atom) -> cached entities.
+caf::behavior client_actor(caf::stateful_actor<client_state>* self, caf::actor host) {
+  self->state.client = std::make_unique<entity_client<account>>(std::move(host));
+  return {
+      [self](command_atom, const std::string& key, account::command& cmd) {
+        auto rp = self->make_response_promise();
+        self->state.client->command(
+            self, key, std::move(cmd), std::string{}, [rp](const ack& a) mutable { rp.deliver(a); },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      },
+      [self](get_atom) { return static_cast<std::uint64_t>(self->state.client->cached()); },
+  };
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture,
+                  "an entity client learns the entity from its reply and survives passivation") {
+  auto opts = quiet_options();
+  opts.idle_timeout = std::chrono::seconds{1};
+  auto host = spawn_entity_host<account>(sys, journal, opts);
+  auto client = sys.spawn(client_actor, host);
+  auto cmd = [&](account::command c) {
+    return ask<ack>(client, command_atom::value, std::string{"alice"}, std::move(c));
+  };
+  REQUIRE(ask<std::uint64_t>(client, get_atom::value) == 0u);
+  auto a = cmd(open_account{"Alice"});
+  REQUIRE(a);
+  CHECK(a->seq == 1);
+  CHECK(ask<std::uint64_t>(client, get_atom::value) == 1u); // learned from the reply's sender
+  auto entity = deref<entity_host_actor<account>>(host).state.entries.at("alice").handle;
+  // The next command goes straight to the entity: the host's mailbox never sees it.
+  self->send(client, command_atom::value, std::string{"alice"}, account::command{deposit{100}});
+  expect((command_atom, std::string, account::command), from(self).to(client));
+  expect((command_atom, account::command, std::string), from(client).to(entity));
+  expect((ack), from(entity).to(client));
+  expect((ack), from(client).to(self));
+  // After passivation the cached actor is gone: the client goes through the host again.
+  passivate_all(host);
+  CHECK(deref<entity_host_actor<account>>(host).state.entries.empty());
+  auto b = cmd(deposit{50});
+  REQUIRE(b);
+  CHECK(b->seq == 3);
+  CHECK(get(host, "alice").balance_cents == 150);
+  CHECK(ask<std::uint64_t>(client, get_atom::value) == 1u);
+  anon_send_exit(client, caf::exit_reason::user_shutdown);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
 // -- the transfer saga --------------------------------------------------------------------------
 
 namespace {
