@@ -510,17 +510,6 @@ caf::behavior entity_host_behavior(entity_host_actor<E>* self,
   });
   return {
       [self](command_atom, const std::string& key, command& cmd, std::string& idempotency_key) {
-        // The hot path: a live entity gets the command forwarded at once (it replies to the
-        // caller itself, so the caller can learn its handle: see entity_client).
-        auto& st = self->state;
-        if (auto i = st.entries.find(key);
-            i != st.entries.end() &&
-            (i->second.ph == phase::active || i->second.ph == phase::recovering)) {
-          auto rp = self->make_response_promise();
-          rp.delegate(i->second.handle, command_atom::value, std::move(cmd),
-                      std::move(idempotency_key));
-          return rp;
-        }
         return detail::route(self, key,
                              held{held::command_msg, self->make_response_promise(), std::move(cmd),
                                   std::move(idempotency_key)});
