@@ -86,15 +86,9 @@ int check_command(const context& ctx, const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")(
       "all", po::bool_switch(&all), "re-check every exercise you have passed (find regressions)")(
       "exercise", po::value(&name), "the exercise, e.g. 01");
-  po::positional_options_description pos;
-  pos.add("exercise", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
+  if (!parse_words(desc, args, vm, "exercise", 1))
     return exit_ok;
-  }
   if (all)
     return check_all(ctx);
   if (name.empty())

@@ -2,7 +2,9 @@
 #include "context.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace dca::cli {
@@ -66,6 +68,31 @@ void progress::save() const {
       throw std::runtime_error("cannot write " + temporary.string());
   }
   std::filesystem::rename(temporary, file_);
+}
+
+bool parse_words(const boost::program_options::options_description& desc,
+                 const std::vector<std::string>& args, boost::program_options::variables_map& vm,
+                 const char* positional, int positional_max) {
+  namespace po = boost::program_options;
+  po::positional_options_description pos;
+  if (positional != nullptr)
+    pos.add(positional, positional_max);
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc << '\n';
+    return false;
+  }
+  return true;
+}
+
+std::string timestamp() {
+  auto now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", &tm);
+  return buffer;
 }
 
 std::string compiler_errors(const std::string& output, std::size_t max) {

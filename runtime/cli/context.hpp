@@ -2,6 +2,8 @@
 // curriculum. Plus the helpers most commands share.
 #pragma once
 
+#include <boost/program_options.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -50,6 +52,16 @@ private:
   std::filesystem::path file_;
   std::vector<std::string> passed_;
 };
+
+/// Parses a command's words into `vm`; up to `positional_max` bare words (-1: any number) go to
+/// option `positional`. Prints the usage and returns false when --help was asked, so the command
+/// can return exit_ok at once.
+bool parse_words(const boost::program_options::options_description& desc,
+                 const std::vector<std::string>& args, boost::program_options::variables_map& vm,
+                 const char* positional = nullptr, int positional_max = 0);
+
+/// "20261127-093701": local time, for backup and scratch folder names that sort by age.
+std::string timestamp();
 
 /// The lines of compiler output worth showing a learner: errors and their context, at most `max`.
 std::string compiler_errors(const std::string& output, std::size_t max = 25);

@@ -196,15 +196,9 @@ int dev_command(const context& ctx, const std::vector<std::string>& args) {
       "the two differ only at the TODOs"};
   std::vector<std::string> words;
   desc.add_options()("help,h", "show this help")("words", po::value(&words), "check [NN...]");
-  po::positional_options_description pos;
-  pos.add("words", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
+  if (!parse_words(desc, args, vm, "words", -1))
     return exit_ok;
-  }
   if (words.empty() || words[0] != "check")
     throw usage_error("the only dev command is `dca dev check [NN...]`");
   std::vector<std::string> ids;

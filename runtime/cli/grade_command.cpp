@@ -623,15 +623,6 @@ private:
   fs::path scratch_;
 };
 
-std::string timestamp() {
-  auto now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", &tm);
-  return buffer;
-}
-
 /// A folder name for a submission: its own name, made unique among the others.
 std::string submission_name(const fs::path& path, std::map<std::string, int>& taken) {
   auto p = fs::absolute(path).lexically_normal();

@@ -16,11 +16,8 @@ int list_command(const context& ctx, const std::vector<std::string>& args) {
   po::options_description desc{"Usage: dca list\nLists the exercises in order, with your progress"};
   desc.add_options()("help,h", "show this help");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
+  if (!parse_words(desc, args, vm))
     return exit_ok;
-  }
   progress done{ctx.source_dir};
   // "next" is where `dca` continues: the exercise last worked on, unless it passed since.
   std::string current;
@@ -64,15 +61,9 @@ int hint_command(const context& ctx, const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")("level", po::value(&level)->default_value(1),
                                                  "how much to give away: 1, 2, 3...")(
       "exercise", po::value(&name), "the exercise, e.g. 01");
-  po::positional_options_description pos;
-  pos.add("exercise", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
+  if (!parse_words(desc, args, vm, "exercise", 1))
     return exit_ok;
-  }
   if (name.empty())
     throw usage_error("which exercise? e.g. `dca hint 01`");
   const auto& e = ctx.exercise(name);

@@ -24,15 +24,6 @@ std::string read_text(const fs::path& file) {
   return s.str();
 }
 
-std::string now_stamp() {
-  auto now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", &tm);
-  return buffer;
-}
-
 /// The skeleton as the kit shipped it: the file in git at the kit's upstream (what the learner
 /// cloned), else at HEAD. DCA_PRISTINE_REF or --from names another commit.
 std::string pristine(const context& ctx, const std::string& rel, std::string& ref) {
@@ -92,7 +83,7 @@ int reset_command(const context& ctx, const std::vector<std::string>& args) {
   }
   if (fs::exists(file)) {
     auto backup =
-        ctx.source_dir / ".dca" / "backups" / e.id / ("message_passing." + now_stamp() + ".cpp");
+        ctx.source_dir / ".dca" / "backups" / e.id / ("message_passing." + timestamp() + ".cpp");
     fs::create_directories(backup.parent_path());
     fs::copy_file(file, backup, fs::copy_options::overwrite_existing);
     std::cout << "Your version is saved as " << fs::relative(backup, ctx.source_dir).string()

@@ -104,11 +104,8 @@ int tour_command(const context& ctx, const std::vector<std::string>& args) {
                                "fix running clean"};
   desc.add_options()("help,h", "show this help");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
+  if (!parse_words(desc, args, vm))
     return exit_ok;
-  }
   std::vector<std::string> targets;
   for (const auto& e : ctx.curriculum.exercises())
     targets.push_back("sol" + e.number);

@@ -181,15 +181,9 @@ int watch_command(const context& ctx, const std::vector<std::string>& args) {
       "manual-run", po::bool_switch(&manual),
       "check when you press r instead of on every save (for WSL drives, NFS)")(
       "exercise", po::value(&name), "start at this exercise instead");
-  po::positional_options_description pos;
-  pos.add("exercise", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << '\n';
+  if (!parse_words(desc, args, vm, "exercise", 1))
     return exit_ok;
-  }
   const exercise_entry* current =
       name.empty() ? where_to_continue(ctx, progress{ctx.source_dir}) : &ctx.exercise(name);
   if (!current) {
