@@ -40,6 +40,7 @@
 #include "dca/es/entity.hpp"
 #include "dca/es/errors.hpp"
 #include "dca/es/journal.hpp"
+#include "dca/es/recovery.hpp"
 
 namespace dca::es {
 
@@ -65,14 +66,10 @@ struct entity_shell_state {
   std::shared_ptr<const host_context> ctx;
   caf::actor host;
   std::string key;
-  typename E::state value{};
-  std::uint64_t seq = 0;      // last applied event of this entity
-  std::uint64_t position = 0; // global position of that event
-  idempotency_keys keys;
+  entity_image<E> image;
   std::unique_ptr<std::deque<pending_command>> pending; // allocated on first use: idle is small
   std::optional<pending_command> in_flight;
   std::vector<event> in_flight_events;
-  std::uint64_t events_since_snapshot = 0;
   bool persisting = false;
   bool stop_requested = false;
   bool passivation_requested = false;
@@ -90,65 +87,6 @@ template <class E>
 using entity_shell = caf::stateful_actor<entity_shell_state<E>>;
 
 namespace detail {
-
-template <class E>
-caf::error recover(entity_shell_state<E>& st) {
-  auto& j = *st.ctx->journal;
-  auto id = st.id();
-  auto snap = j.load_snapshot(id);
-  if (!snap)
-    return snap.error();
-  if (*snap) {
-    std::vector<idempotency_entry> entries;
-    if (auto err = decode((*snap)->payload, st.value, entries))
-      return make_error(errc::decode_failed, id.to_string() + ": snapshot at seq " +
-                                                 std::to_string((*snap)->seq) + ": " + render(err));
-    st.keys.assign(std::move(entries), st.ctx->opts.idempotency_keys_max);
-    st.seq = (*snap)->seq;
-    st.position = (*snap)->position;
-  }
-  std::vector<event_record> batch;
-  auto batch_max = st.ctx->opts.replay_batch_max;
-  assert(batch_max > 0);
-  for (;;) {
-    if (auto err = j.read_stream(id, st.seq + 1, batch_max, batch))
-      return err;
-    for (auto& rec : batch) {
-      // Paired check: replay sees exactly the sequence numbers append assigned.
-      if (rec.seq != st.seq + 1)
-        return make_error(errc::journal_corrupt, id.to_string() + ": expected seq " +
-                                                     std::to_string(st.seq + 1) + ", found " +
-                                                     std::to_string(rec.seq));
-      typename E::event ev;
-      if (auto err = decode(rec.payload, ev))
-        return make_error(errc::decode_failed,
-                          id.to_string() + " seq " + std::to_string(rec.seq) + ": " + render(err));
-      st.value = E::apply(std::move(st.value), ev);
-      st.seq = rec.seq;
-      st.position = rec.position;
-      if (!rec.idempotency_key.empty())
-        st.keys.insert({rec.idempotency_key, rec.seq, rec.position},
-                       st.ctx->opts.idempotency_keys_max);
-    }
-    if (batch.size() < batch_max)
-      return caf::none;
-  }
-}
-
-template <class E>
-void maybe_snapshot(entity_shell_state<E>& st) {
-  auto every = st.ctx->opts.snapshot_every;
-  if (every == 0 || st.events_since_snapshot < every)
-    return;
-  snapshot_record snap;
-  snap.seq = st.seq;
-  snap.position = st.position;
-  if (encode(snap.payload, st.value, st.keys.entries()))
-    return; // an unencodable snapshot is skipped: replay still works
-  snap.text = caf::deep_to_string(st.value);
-  st.ctx->journal->save_snapshot(st.id(), std::move(snap));
-  st.events_since_snapshot = 0;
-}
 
 /// Completes the in-flight command with the journal's answer.
 template <class E>
@@ -174,17 +112,18 @@ void finish(entity_shell<E>* self, caf::expected<append_result> res) {
     self->quit(); // a normal exit: the host must not take an entity's failure for its own
     return;
   }
-  assert(res->first_seq == st.seq + 1);
-  assert(res->last_seq == st.seq + events.size());
+  assert(res->first_seq == st.image.seq + 1);
+  assert(res->last_seq == st.image.seq + events.size());
   for (auto& ev : events)
-    st.value = E::apply(std::move(st.value), ev);
-  st.seq = res->last_seq;
-  st.position = res->last_position;
-  st.events_since_snapshot += events.size();
+    st.image.value = E::apply(std::move(st.image.value), ev);
+  st.image.seq = res->last_seq;
+  st.image.position = res->last_position;
+  st.image.events_since_snapshot += events.size();
   if (!pc.idempotency_key.empty())
-    st.keys.insert({pc.idempotency_key, st.seq, st.position}, st.ctx->opts.idempotency_keys_max);
-  pc.rp.deliver(ack{st.seq, st.position, false});
-  maybe_snapshot(st);
+    st.image.keys.insert({pc.idempotency_key, st.image.seq, st.image.position},
+                         st.ctx->opts.idempotency_keys_max);
+  pc.rp.deliver(ack{st.image.seq, st.image.position, false});
+  maybe_snapshot(*st.ctx->journal, st.id(), st.ctx->opts, st.image);
 }
 
 /// Runs one command up to its append; completes it at once when it needs no append (or when the
@@ -193,22 +132,22 @@ template <class E>
 void start(entity_shell<E>* self, typename entity_shell_state<E>::pending_command pc) {
   auto& st = self->state;
   assert(!st.persisting);
-  if (auto hit = st.keys.find(pc.idempotency_key)) {
+  if (auto hit = st.image.keys.find(pc.idempotency_key)) {
     pc.rp.deliver(ack{hit->seq, hit->position, true});
     return;
   }
-  auto decided = E::decide(st.value, pc.cmd);
+  auto decided = E::decide(st.image.value, pc.cmd);
   if (!decided) {
     pc.rp.deliver(decided.error());
     return;
   }
   if (decided->empty()) {
-    pc.rp.deliver(ack{st.seq, st.position, false});
+    pc.rp.deliver(ack{st.image.seq, st.image.position, false});
     return;
   }
   append_request req;
   req.entity = st.id();
-  req.expected_seq = st.seq;
+  req.expected_seq = st.image.seq;
   req.idempotency_key = pc.idempotency_key;
   req.events.reserve(decided->size());
   for (auto& ev : *decided) {
@@ -290,7 +229,7 @@ caf::behavior entity_actor(entity_shell<E>* self, std::shared_ptr<const host_con
   init.ctx = std::move(ctx);
   init.host = std::move(host);
   init.key = std::move(key);
-  init.failure = detail::recover(init);
+  init.failure = recover(*init.ctx->journal, init.id(), init.ctx->opts, init.image);
   self->send(init.host, recovered_atom::value, init.key);
   using command = typename E::command;
   // Passivation: not CAF's per-behavior `after` (it re-arms a timer on the clock thread for
@@ -330,7 +269,7 @@ caf::behavior entity_actor(entity_shell<E>* self, std::shared_ptr<const host_con
         auto& st = self->state;
         if (st.failure)
           return st.failure;
-        return st.value;
+        return st.image.value;
       },
       [self](appended_atom, append_result& res) {
         detail::finish(self, std::move(res));
