@@ -303,107 +303,29 @@ void sqlite_journal::write_batch(std::vector<job>& batch) {
   // empty (or holds batch_events_max events). Appends that arrive while earlier ones are being
   // inserted join this commit instead of waiting a whole commit for the next one.
   std::size_t events = take_jobs(batch, 0);
-  std::vector<caf::expected<append_result>> results;
-  results.reserve(batch.size());
-  // Undo log for the in-memory heads if the transaction fails.
-  std::vector<std::pair<stream_info*, std::uint64_t>> touched;
-  std::vector<entity_id> created;
+  results_.clear();
+  touched_.clear();
+  created_.clear();
   auto first_position = next_position_;
+  batch_ms_ = now_ms();
   caf::error failure;
-  auto fail = [&](int rc, const char* doing) {
-    if (!failure)
-      failure = sql::to_error(rc, db, path_, doing);
-  };
   int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK)
-    fail(rc, "beginning a batch");
-  auto ts = now_ms();
-  for (std::size_t next = 0;; ++next) {
-    if (failure)
+    failure = sql::to_error(rc, db, path_, "beginning a batch");
+  for (std::size_t next = 0; !failure; ++next) {
+    if (next == batch.size() && events < opts_.batch_events_max)
+      events = take_jobs(batch, events);
+    if (next == batch.size())
       break;
-    if (next == batch.size()) {
-      if (events < opts_.batch_events_max)
-        events = take_jobs(batch, events);
-      if (next == batch.size())
-        break;
-    }
     auto& j = batch[next];
-    auto i = streams_.find(j.req.entity);
-    if (j.is_snapshot) {
-      results.emplace_back(append_result{});
-      if (i == streams_.end())
-        continue;
-      upsert_snapshot_.bind(1, i->second.id);
-      upsert_snapshot_.bind(2, static_cast<std::int64_t>(j.snapshot.seq));
-      upsert_snapshot_.bind(3, static_cast<std::int64_t>(j.snapshot.position));
-      upsert_snapshot_.bind_blob(4, j.snapshot.payload);
-      upsert_snapshot_.bind(5, j.snapshot.text);
-      if ((rc = upsert_snapshot_.step()) != SQLITE_DONE)
-        fail(rc, "writing a snapshot");
-      upsert_snapshot_.reset();
-      continue;
-    }
-    auto head = i == streams_.end() ? 0 : i->second.head;
-    if (head != j.req.expected_seq) {
-      results.emplace_back(
-          make_error(errc::sequence_conflict, j.req.entity.to_string() + ": expected sequence " +
-                                                  std::to_string(j.req.expected_seq) +
-                                                  ", stream is at " + std::to_string(head)));
-      continue;
-    }
-    if (i == streams_.end()) {
-      insert_stream_.bind(1, j.req.entity.type);
-      insert_stream_.bind(2, j.req.entity.key);
-      if ((rc = insert_stream_.step()) != SQLITE_DONE) {
-        fail(rc, "creating a stream");
-        break;
-      }
-      insert_stream_.reset();
-      i = streams_.emplace(j.req.entity, stream_info{sqlite3_last_insert_rowid(db), 0}).first;
-      created.push_back(j.req.entity);
-    } else {
-      touched.emplace_back(&i->second, i->second.head);
-    }
-    auto& info = i->second;
-    append_result res;
-    res.first_seq = info.head + 1;
-    res.first_position = next_position_;
-    for (std::size_t k = 0; k < j.req.events.size(); ++k) {
-      auto& ev = j.req.events[k];
-      insert_event_.bind(1, static_cast<std::int64_t>(next_position_));
-      insert_event_.bind(2, info.id);
-      insert_event_.bind(3, static_cast<std::int64_t>(info.head + 1));
-      insert_event_.bind(4, ev.type);
-      insert_event_.bind_blob(5, ev.payload);
-      insert_event_.bind(6, ev.text);
-      if (k + 1 == j.req.events.size() && !j.req.idempotency_key.empty())
-        insert_event_.bind(7, j.req.idempotency_key);
-      else
-        insert_event_.bind_null(7);
-      insert_event_.bind(8, ts);
-      rc = insert_event_.step();
-      insert_event_.reset();
-      if (rc != SQLITE_DONE) {
-        fail(rc, "appending an event");
-        break;
-      }
-      ++next_position_;
-      ++info.head;
-    }
-    res.last_seq = info.head;
-    res.last_position = next_position_ - 1;
-    results.emplace_back(res);
+    results_.emplace_back(append_result{});
+    failure = j.is_snapshot ? write_snapshot(j) : write_append(j, results_.back());
   }
   if (!failure && (rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr)) != SQLITE_OK)
-    fail(rc, "committing a batch");
+    failure = sql::to_error(rc, db, path_, "committing a batch");
   if (failure) {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    for (auto it = touched.rbegin(); it != touched.rend(); ++it)
-      it->first->head = it->second;
-    for (auto& id : created)
-      streams_.erase(id);
-    next_position_ = first_position;
-    for (auto& j : batch)
+    undo_batch(first_position);
+    for (auto& j : batch) // all or nothing: every job of the batch fails
       if (!j.is_snapshot)
         j.done(failure);
     return;
@@ -412,9 +334,83 @@ void sqlite_journal::write_batch(std::vector<job>& batch) {
   ++commits_;
   for (std::size_t k = 0; k < batch.size(); ++k)
     if (!batch[k].is_snapshot)
-      batch[k].done(std::move(results[k]));
+      batch[k].done(std::move(results_[k]));
   if (next_position_ != first_position)
     notify(next_position_ - 1);
+}
+
+caf::error sqlite_journal::write_append(job& j, caf::expected<append_result>& result) {
+  auto i = streams_.find(j.req.entity);
+  auto head = i == streams_.end() ? 0 : i->second.head;
+  if (head != j.req.expected_seq) {
+    result = make_error(errc::sequence_conflict, j.req.entity.to_string() + ": expected sequence " +
+                                                     std::to_string(j.req.expected_seq) +
+                                                     ", stream is at " + std::to_string(head));
+    return caf::none;
+  }
+  if (i == streams_.end()) {
+    insert_stream_.bind(1, j.req.entity.type);
+    insert_stream_.bind(2, j.req.entity.key);
+    auto rc = insert_stream_.step();
+    insert_stream_.reset();
+    if (rc != SQLITE_DONE)
+      return sql::to_error(rc, wdb_.get(), path_, "creating a stream");
+    i = streams_.emplace(j.req.entity, stream_info{sqlite3_last_insert_rowid(wdb_.get()), 0}).first;
+    created_.push_back(j.req.entity);
+  } else {
+    touched_.emplace_back(&i->second, i->second.head);
+  }
+  auto& info = i->second;
+  append_result res;
+  res.first_seq = info.head + 1;
+  res.first_position = next_position_;
+  for (std::size_t k = 0; k < j.req.events.size(); ++k) {
+    auto& ev = j.req.events[k];
+    insert_event_.bind(1, static_cast<std::int64_t>(next_position_));
+    insert_event_.bind(2, info.id);
+    insert_event_.bind(3, static_cast<std::int64_t>(info.head + 1));
+    insert_event_.bind(4, ev.type);
+    insert_event_.bind_blob(5, ev.payload);
+    insert_event_.bind(6, ev.text);
+    if (k + 1 == j.req.events.size() && !j.req.idempotency_key.empty())
+      insert_event_.bind(7, j.req.idempotency_key);
+    else
+      insert_event_.bind_null(7);
+    insert_event_.bind(8, batch_ms_);
+    auto rc = insert_event_.step();
+    insert_event_.reset();
+    if (rc != SQLITE_DONE)
+      return sql::to_error(rc, wdb_.get(), path_, "appending an event");
+    ++next_position_;
+    ++info.head;
+  }
+  res.last_seq = info.head;
+  res.last_position = next_position_ - 1;
+  result = res;
+  return caf::none;
+}
+
+caf::error sqlite_journal::write_snapshot(job& j) {
+  auto i = streams_.find(j.req.entity);
+  if (i == streams_.end())
+    return caf::none;
+  upsert_snapshot_.bind(1, i->second.id);
+  upsert_snapshot_.bind(2, static_cast<std::int64_t>(j.snapshot.seq));
+  upsert_snapshot_.bind(3, static_cast<std::int64_t>(j.snapshot.position));
+  upsert_snapshot_.bind_blob(4, j.snapshot.payload);
+  upsert_snapshot_.bind(5, j.snapshot.text);
+  auto rc = upsert_snapshot_.step();
+  upsert_snapshot_.reset();
+  return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, wdb_.get(), path_, "writing a snapshot");
+}
+
+void sqlite_journal::undo_batch(std::uint64_t first_position) {
+  sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  for (auto it = touched_.rbegin(); it != touched_.rend(); ++it)
+    it->first->head = it->second;
+  for (auto& id : created_)
+    streams_.erase(id);
+  next_position_ = first_position;
 }
 
 void sqlite_journal::notify(std::uint64_t position) {

@@ -96,7 +96,14 @@ private:
   /// Moves queued jobs into `batch` while it holds at most batch_events_max events (`events` so
   /// far); returns the new event count.
   std::size_t take_jobs(std::vector<job>& batch, std::size_t events);
+  /// One transaction: every job in `batch` (and those that queue meanwhile), then the acks.
   void write_batch(std::vector<job>& batch);
+  /// Checks `j`'s expected sequence and inserts its events with their seqs and positions. A
+  /// conflict becomes `result`; a storage failure is returned (and fails the whole batch).
+  caf::error write_append(job& j, caf::expected<append_result>& result);
+  caf::error write_snapshot(job& j);
+  /// Rolls the transaction back and restores the in-memory heads and next position.
+  void undo_batch(std::uint64_t first_position);
   using stream_reader = std::function<caf::error(reader&, std::int64_t)>;
   /// Finds `entity`'s stream id with a pooled reader and runs `read` with both; does nothing
   /// (no error) when the stream does not exist.
@@ -114,6 +121,11 @@ private:
   sql::statement insert_event_, insert_stream_, upsert_snapshot_;
   std::unordered_map<entity_id, stream_info, entity_id_hash> streams_;
   std::uint64_t next_position_ = 1;
+  // The batch in progress (members so their capacity is reused from batch to batch).
+  std::vector<caf::expected<append_result>> results_;
+  std::vector<std::pair<stream_info*, std::uint64_t>> touched_; // undo log for the heads
+  std::vector<entity_id> created_;
+  std::int64_t batch_ms_ = 0;
 
   // -- shared -------------------------------------------------------------------------------------
   std::mutex queue_mtx_;
