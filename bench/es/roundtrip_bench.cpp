@@ -11,6 +11,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "bench_support.hpp"
+#include "dca/es/entity_client.hpp"
 #include "dca/es/entity_host.hpp"
 #include "dca/es/examples/bank.hpp"
 #include "dca/es/memory_journal.hpp"
