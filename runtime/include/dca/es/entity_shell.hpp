@@ -13,7 +13,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -59,10 +58,18 @@ struct entity_shell_state {
   using command = typename E::command;
   using event = typename E::event;
 
+  /// A command waiting for the one in flight.
   struct pending_command {
     caf::response_promise rp;
     command cmd;
     std::string idempotency_key;
+  };
+
+  /// A command whose events are being appended.
+  struct in_flight_command {
+    caf::response_promise rp;
+    std::string idempotency_key;
+    std::vector<event> events;
   };
 
   std::shared_ptr<const host_context> ctx;
@@ -70,9 +77,7 @@ struct entity_shell_state {
   std::string key;
   entity_image<E> image;
   std::unique_ptr<std::deque<pending_command>> pending; // allocated on first use: idle is small
-  std::optional<pending_command> in_flight;
-  std::vector<event> in_flight_events;
-  bool persisting = false;
+  std::optional<in_flight_command> in_flight;
   bool stop_requested = false;
   bool hand_back_image = false; // stopping to hibernate: give the image to the host
   bool stop_asked = false;      // we asked the host to stop us; it has not yet
@@ -83,7 +88,7 @@ struct entity_shell_state {
   static inline const char* name = "dca.es.entity";
 
   entity_id id() const { return entity_id{E::type_name, key}; }
-  bool idle() const { return !persisting && (!pending || pending->empty()); }
+  bool idle() const { return !in_flight && (!pending || pending->empty()); }
 };
 
 template <class E>
@@ -91,101 +96,102 @@ using entity_shell = caf::stateful_actor<entity_shell_state<E>>;
 
 namespace detail {
 
-/// Completes the in-flight command with the journal's answer.
+/// Answers everything waiting with `err` and stops the entity: after a failed append its state
+/// may be behind the journal, so the next message recovers it from there rather than guess.
+template <class E>
+void fail(entity_shell<E>* self, const caf::error& cause) {
+  auto& st = self->state;
+  auto err =
+      make_error(errc::entity_failed, st.id().to_string() + ": stopped after a failed append (" +
+                                          render(cause) + "); retry the command");
+  if (st.pending)
+    for (auto& p : *st.pending)
+      p.rp.deliver(err);
+  st.pending.reset();
+  self->quit(); // a normal exit: the host must not take an entity's failure for its own
+}
+
+/// Applies the events of a durable append; returns the command's ack.
+template <class E>
+ack apply_appended(entity_shell_state<E>& st, const append_result& res,
+                   const std::vector<typename E::event>& events,
+                   const std::string& idempotency_key) {
+  auto& img = st.image;
+  assert(res.first_seq == img.seq + 1);
+  assert(res.last_seq == img.seq + events.size());
+  for (auto& ev : events)
+    img.value = E::apply(std::move(img.value), ev);
+  img.seq = res.last_seq;
+  img.position = res.last_position;
+  img.events_since_snapshot += events.size();
+  if (!idempotency_key.empty())
+    img.keys.insert({idempotency_key, img.seq, img.position}, st.ctx->opts.idempotency_keys_max);
+  maybe_snapshot(*st.ctx->journal, st.id(), st.ctx->opts, img);
+  return ack{img.seq, img.position, false};
+}
+
+/// Completes the in-flight command with the journal's answer, sent by an asynchronous journal.
 template <class E>
 void finish(entity_shell<E>* self, caf::expected<append_result> res) {
   auto& st = self->state;
-  assert(st.persisting && st.in_flight);
-  st.persisting = false;
-  auto pc = std::move(*st.in_flight);
+  assert(st.in_flight);
+  auto cmd = std::move(*st.in_flight);
   st.in_flight.reset();
-  auto events = std::move(st.in_flight_events);
-  st.in_flight_events.clear();
   if (!res) {
-    // The append may or may not have landed: stop, and let the next message recover from the
-    // journal rather than guess.
-    pc.rp.deliver(res.error());
-    auto err =
-        make_error(errc::entity_failed, st.id().to_string() + ": stopped after a failed append (" +
-                                            render(res.error()) + "); retry the command");
-    if (st.pending)
-      for (auto& p : *st.pending)
-        p.rp.deliver(err);
-    st.pending.reset();
-    self->quit(); // a normal exit: the host must not take an entity's failure for its own
+    cmd.rp.deliver(res.error());
+    fail(self, res.error());
     return;
   }
-  auto& img = st.image;
-  assert(res->first_seq == img.seq + 1);
-  assert(res->last_seq == img.seq + events.size());
-  for (auto& ev : events)
-    img.value = E::apply(std::move(img.value), ev);
-  img.seq = res->last_seq;
-  img.position = res->last_position;
-  img.events_since_snapshot += events.size();
-  if (!pc.idempotency_key.empty())
-    img.keys.insert({pc.idempotency_key, img.seq, img.position}, st.ctx->opts.idempotency_keys_max);
-  pc.rp.deliver(ack{img.seq, img.position, false});
-  maybe_snapshot(*st.ctx->journal, st.id(), st.ctx->opts, img);
+  cmd.rp.deliver(apply_appended(st, *res, cmd.events, cmd.idempotency_key));
 }
 
-/// Runs one command up to its append; completes it at once when it needs no append (or when the
-/// journal answers inline, as the memory journal does).
-template <class E>
-void start(entity_shell<E>* self, typename entity_shell_state<E>::pending_command pc) {
+/// Runs one command. Returns its answer when it is known now: the command needed no append, or
+/// the journal completes appends inline (the memory journal). Otherwise the command is in flight
+/// with the promise `make_promise()` returns, and the journal's appended message completes it.
+template <class E, class MakePromise>
+std::optional<caf::expected<ack>> run(entity_shell<E>* self, const typename E::command& cmd,
+                                      std::string idempotency_key, MakePromise make_promise) {
   auto& st = self->state;
-  assert(!st.persisting);
+  assert(!st.in_flight);
   auto& img = st.image;
-  if (auto hit = img.keys.find(pc.idempotency_key)) {
-    pc.rp.deliver(ack{hit->seq, hit->position, true});
-    return;
-  }
-  auto decided = E::decide(img.value, pc.cmd);
-  if (!decided) {
-    pc.rp.deliver(decided.error());
-    return;
-  }
-  if (decided->empty()) {
-    pc.rp.deliver(ack{img.seq, img.position, false});
-    return;
-  }
+  if (auto hit = img.keys.find(idempotency_key))
+    return ack{hit->seq, hit->position, true};
+  auto decided = E::decide(img.value, cmd);
+  if (!decided)
+    return decided.error();
+  if (decided->empty())
+    return ack{img.seq, img.position, false};
   append_request req;
   req.entity = st.id();
   req.expected_seq = img.seq;
-  req.idempotency_key = pc.idempotency_key;
+  req.idempotency_key = idempotency_key;
   req.events.reserve(decided->size());
   for (auto& ev : *decided) {
     auto data = to_event_data(ev);
-    if (!data) {
-      pc.rp.deliver(data.error());
-      return;
-    }
+    if (!data)
+      return data.error();
     req.events.push_back(std::move(*data));
   }
-  st.persisting = true;
-  st.in_flight = std::move(pc);
-  st.in_flight_events = std::move(*decided);
-  // The journal may answer on its own thread (then we get a message) or inline (then we finish
-  // here). Only this thread, inside this call, counts as inline.
-  struct slot {
-    std::thread::id caller = std::this_thread::get_id();
-    bool in_call = true;
-    std::optional<caf::expected<append_result>> result;
-  };
-  auto sl = std::make_shared<slot>();
-  auto handle = caf::actor_cast<caf::actor>(self);
-  st.ctx->journal->append(std::move(req), [sl, handle](caf::expected<append_result> res) {
-    if (std::this_thread::get_id() == sl->caller && sl->in_call) {
-      sl->result = std::move(res);
-    } else if (res) {
-      caf::anon_send(handle, appended_atom::value, *res);
-    } else {
-      caf::anon_send(handle, appended_atom::value, res.error());
+  auto& journal = *st.ctx->journal;
+  if (journal.completes_inline()) {
+    caf::expected<append_result> res{caf::error{}};
+    journal.append(std::move(req), [&res](caf::expected<append_result> r) { res = std::move(r); });
+    if (!res) {
+      fail(self, res.error());
+      return res.error();
     }
-  });
-  sl->in_call = false;
-  if (sl->result)
-    finish(self, std::move(*sl->result));
+    return apply_appended(st, *res, *decided, idempotency_key);
+  }
+  st.in_flight.emplace(typename entity_shell_state<E>::in_flight_command{
+      make_promise(), std::move(idempotency_key), std::move(*decided)});
+  journal.append(std::move(req),
+                 [handle = caf::actor_cast<caf::actor>(self)](caf::expected<append_result> res) {
+                   if (res)
+                     caf::anon_send(handle, appended_atom::value, *res);
+                   else
+                     caf::anon_send(handle, appended_atom::value, res.error());
+                 });
+  return std::nullopt;
 }
 
 /// Schedules the next idle check, unless the entity never idles out.
@@ -216,10 +222,16 @@ void touch(entity_shell<E>* self) {
 template <class E>
 void drain(entity_shell<E>* self) {
   auto& st = self->state;
-  while (!st.persisting && st.pending && !st.pending->empty()) {
+  while (!st.in_flight && st.pending && !st.pending->empty()) {
     auto pc = std::move(st.pending->front());
     st.pending->pop_front();
-    start(self, std::move(pc));
+    if (auto answer =
+            run(self, pc.cmd, std::move(pc.idempotency_key), [&pc] { return std::move(pc.rp); })) {
+      if (*answer)
+        pc.rp.deliver(**answer);
+      else
+        pc.rp.deliver(answer->error());
+    }
   }
   if (!st.idle() || !st.stop_requested)
     return;
@@ -241,16 +253,23 @@ caf::result<ack> on_command(entity_shell<E>* self, typename E::command& cmd,
   if (!st.idle() && waiting >= st.ctx->opts.pending_commands_max)
     return make_error(errc::overloaded, st.id().to_string() + ": " + std::to_string(waiting) +
                                             " commands pending (pending_commands_max)");
-  auto rp = self->make_response_promise();
-  pending_command pc{rp, std::move(cmd), std::move(idempotency_key)};
   if (st.idle()) {
-    start(self, std::move(pc));
+    caf::response_promise rp;
+    auto answer = run(self, cmd, std::move(idempotency_key), [&] {
+      rp = self->make_response_promise();
+      return rp;
+    });
     drain(self);
-    return rp;
+    if (!answer)
+      return rp;
+    if (*answer)
+      return **answer;
+    return answer->error();
   }
+  auto rp = self->make_response_promise();
   if (!st.pending)
     st.pending = std::make_unique<std::deque<pending_command>>();
-  st.pending->push_back(std::move(pc));
+  st.pending->push_back(pending_command{rp, std::move(cmd), std::move(idempotency_key)});
   return rp;
 }
 

@@ -16,6 +16,7 @@ public:
   memory_journal() = default;
 
   void append(append_request req, append_callback done) override;
+  bool completes_inline() const noexcept override { return true; }
   caf::error read_stream(const entity_id& entity, std::uint64_t from_seq, std::size_t max,
                          std::vector<event_record>& out) override;
   caf::error read_all(std::uint64_t after, std::size_t max,
