@@ -163,9 +163,12 @@ void release_permit(entity_host_actor<E>* self) {
 /// Stops every running entity with `reason`: what a link would do, when the host stops.
 template <class E>
 void stop_all(entity_host_actor<E>* self, const caf::error& reason) {
+  // Enqueued without our execution unit: through it, CAF 0.17 puts every woken entity on this
+  // worker's own queue, and stopping 300,000 idle entities took 4-7 s instead of 0.3 s.
   for (auto& [key, e] : self->state.entries)
     if (e.handle)
-      self->send_exit(e.handle, reason);
+      e.handle->enqueue(nullptr, caf::make_message_id(),
+                        caf::make_message(caf::exit_msg{self->address(), reason}), nullptr);
 }
 
 /// Passivates hibernated entities whose time has come; schedules the next sweep.
