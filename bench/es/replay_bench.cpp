@@ -2,7 +2,7 @@
 // next to raw SQLite reads of the same rows in the same run.
 //   raw scan          SELECT payload FROM events WHERE stream = ? ORDER BY seq (bytes touched)
 //   raw scan+decode   the same, decoding each payload with CAF's binary_deserializer
-//   entity recovery   activation of the entity: batched read_stream + decode + apply
+//   entity recovery   activation of the entity: batched replay_stream (zero-copy) + decode + apply
 // Flags: --events=1000000 --dir=/tmp --runs=3 (the best warm run is reported)
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>

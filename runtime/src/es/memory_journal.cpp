@@ -9,6 +9,26 @@ namespace dca::es {
 
 journal::~journal() = default;
 
+namespace {
+
+event_view view_of(const event_record& rec) {
+  return event_view{rec.position, rec.seq, byte_view{rec.payload.data(), rec.payload.size()},
+                    rec.idempotency_key};
+}
+
+} // namespace
+
+caf::expected<std::size_t> journal::replay_stream(const entity_id& entity, std::uint64_t from_seq,
+                                                  std::size_t max, const event_visitor& visit) {
+  std::vector<event_record> batch;
+  if (auto err = read_stream(entity, from_seq, max, batch))
+    return err;
+  for (auto& rec : batch)
+    if (auto err = visit(view_of(rec)))
+      return err;
+  return batch.size();
+}
+
 void memory_journal::append(append_request req, append_callback done) {
   append_result res;
   std::vector<commit_listener> to_notify;
@@ -67,6 +87,28 @@ caf::error memory_journal::read_stream(const entity_id& entity, std::uint64_t fr
        ++seq)
     out.push_back(log_[idx[seq - 1]]);
   return caf::none;
+}
+
+caf::expected<std::size_t> memory_journal::replay_stream(const entity_id& entity,
+                                                         std::uint64_t from_seq, std::size_t max,
+                                                         const event_visitor& visit) {
+  // Records never change once appended and the deque keeps references stable on push_back, so
+  // the visitor (decode + apply: not ours) runs outside the lock on the stored records.
+  std::vector<const event_record*> batch;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = streams_.find(entity);
+    if (i == streams_.end())
+      return std::size_t{0};
+    auto& idx = i->second;
+    for (auto seq = std::max<std::uint64_t>(from_seq, 1); seq <= idx.size() && batch.size() < max;
+         ++seq)
+      batch.push_back(&log_[idx[seq - 1]]);
+  }
+  for (auto* rec : batch)
+    if (auto err = visit(view_of(*rec)))
+      return err;
+  return batch.size();
 }
 
 caf::error memory_journal::read_all(std::uint64_t after, std::size_t max,

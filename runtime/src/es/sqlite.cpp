@@ -58,19 +58,28 @@ caf::error statement::prepare(sqlite3* db, const char* sql, statement& out,
 }
 
 std::string statement::text(int col) const {
-  auto p = sqlite3_column_text(stmt_, col);
-  auto n = sqlite3_column_bytes(stmt_, col);
-  if (p == nullptr)
-    return {};
-  return std::string{reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)};
+  return std::string{text_view(col)};
 }
 
 std::vector<char> statement::blob(int col) const {
+  auto v = blob_view(col);
+  return std::vector<char>(v.data, v.data + v.size);
+}
+
+std::string_view statement::text_view(int col) const {
+  auto p = sqlite3_column_text(stmt_, col); // before _bytes: the order SQLite documents
+  auto n = sqlite3_column_bytes(stmt_, col);
+  if (p == nullptr)
+    return {};
+  return std::string_view{reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)};
+}
+
+byte_view statement::blob_view(int col) const {
   auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
   auto n = sqlite3_column_bytes(stmt_, col);
   if (p == nullptr)
     return {};
-  return std::vector<char>(p, p + n);
+  return byte_view{p, static_cast<std::size_t>(n)};
 }
 
 } // namespace dca::es::sql

@@ -195,6 +195,13 @@ caf::error sqlite_journal::open_reader(reader& r) {
           "WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?",
           r.read_stream, path_))
     return err;
+  // Replay reads only what recovery needs: no type, no text.
+  if (auto err =
+          sql::statement::prepare(raw,
+                                  "SELECT position, seq, payload, idempotency_key FROM events "
+                                  "WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?",
+                                  r.replay_stream, path_))
+    return err;
   if (auto err = sql::statement::prepare(
           raw,
           "SELECT e.position, s.type, s.key, e.seq, e.type, e.payload, e.text, e.idempotency_key "
@@ -466,9 +473,7 @@ void sqlite_journal::checkin_reader(std::unique_ptr<reader> r) {
   readers_cv_.notify_one();
 }
 
-caf::error sqlite_journal::read_stream(const entity_id& entity, std::uint64_t from_seq,
-                                       std::size_t max, std::vector<event_record>& out) {
-  out.clear();
+caf::error sqlite_journal::with_stream(const entity_id& entity, const stream_reader& read) {
   auto r = checkout_reader();
   if (!r)
     return make_error(errc::journal_io, path_ + ": cannot open a read connection");
@@ -477,12 +482,24 @@ caf::error sqlite_journal::read_stream(const entity_id& entity, std::uint64_t fr
   fs.bind(1, entity.type);
   fs.bind(2, entity.key);
   int rc = fs.step();
-  if (rc == SQLITE_ROW) {
-    auto id = fs.int64(0);
-    auto& rs = r->read_stream;
-    rs.bind(1, id);
+  if (rc == SQLITE_ROW)
+    result = read(*r, fs.int64(0));
+  else if (rc != SQLITE_DONE)
+    result = sql::to_error(rc, r->db.get(), path_, "finding a stream");
+  fs.reset();
+  checkin_reader(std::move(r));
+  return result;
+}
+
+caf::error sqlite_journal::read_stream(const entity_id& entity, std::uint64_t from_seq,
+                                       std::size_t max, std::vector<event_record>& out) {
+  out.clear();
+  return with_stream(entity, [&](reader& r, std::int64_t stream) {
+    auto& rs = r.read_stream;
+    rs.bind(1, stream);
     rs.bind(2, static_cast<std::int64_t>(from_seq));
     rs.bind(3, static_cast<std::int64_t>(max));
+    int rc;
     while ((rc = rs.step()) == SQLITE_ROW) {
       event_record rec;
       rec.position = static_cast<std::uint64_t>(rs.int64(0));
@@ -494,15 +511,42 @@ caf::error sqlite_journal::read_stream(const entity_id& entity, std::uint64_t fr
       rec.idempotency_key = rs.text(5);
       out.push_back(std::move(rec));
     }
-    if (rc != SQLITE_DONE)
-      result = sql::to_error(rc, r->db.get(), path_, "reading a stream");
     rs.reset();
-  } else if (rc != SQLITE_DONE) {
-    result = sql::to_error(rc, r->db.get(), path_, "finding a stream");
-  }
-  fs.reset();
-  checkin_reader(std::move(r));
-  return result;
+    return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, r.db.get(), path_, "reading a stream");
+  });
+}
+
+caf::expected<std::size_t> sqlite_journal::replay_stream(const entity_id& entity,
+                                                         std::uint64_t from_seq, std::size_t max,
+                                                         const event_visitor& visit) {
+  std::size_t visited = 0;
+  auto err = with_stream(entity, [&](reader& r, std::int64_t stream) {
+    auto& rs = r.replay_stream;
+    rs.bind(1, stream);
+    rs.bind(2, static_cast<std::int64_t>(from_seq));
+    rs.bind(3, static_cast<std::int64_t>(max));
+    caf::error result;
+    int rc;
+    // The views point into SQLite's row buffers: valid until the next step, which is all the
+    // visitor needs.
+    while ((rc = rs.step()) == SQLITE_ROW) {
+      event_view ev;
+      ev.position = static_cast<std::uint64_t>(rs.int64(0));
+      ev.seq = static_cast<std::uint64_t>(rs.int64(1));
+      ev.payload = rs.blob_view(2);
+      ev.idempotency_key = rs.text_view(3);
+      ++visited;
+      if ((result = visit(ev)))
+        break;
+    }
+    if (!result && rc != SQLITE_DONE)
+      result = sql::to_error(rc, r.db.get(), path_, "reading a stream");
+    rs.reset();
+    return result;
+  });
+  if (err)
+    return err;
+  return visited;
 }
 
 caf::error sqlite_journal::read_all(std::uint64_t after, std::size_t max,
@@ -536,19 +580,12 @@ caf::error sqlite_journal::read_all(std::uint64_t after, std::size_t max,
 
 caf::expected<std::optional<snapshot_record>>
 sqlite_journal::load_snapshot(const entity_id& entity) {
-  auto r = checkout_reader();
-  if (!r)
-    return make_error(errc::journal_io, path_ + ": cannot open a read connection");
-  caf::error err;
   std::optional<snapshot_record> result;
-  auto& fs = r->find_stream;
-  fs.bind(1, entity.type);
-  fs.bind(2, entity.key);
-  int rc = fs.step();
-  if (rc == SQLITE_ROW) {
-    auto& ls = r->load_snapshot;
-    ls.bind(1, fs.int64(0));
-    rc = ls.step();
+  auto err = with_stream(entity, [&](reader& r, std::int64_t stream) {
+    auto& ls = r.load_snapshot;
+    ls.bind(1, stream);
+    caf::error failure;
+    int rc = ls.step();
     if (rc == SQLITE_ROW) {
       snapshot_record snap;
       snap.seq = static_cast<std::uint64_t>(ls.int64(0));
@@ -557,14 +594,11 @@ sqlite_journal::load_snapshot(const entity_id& entity) {
       snap.text = ls.text(3);
       result = std::move(snap);
     } else if (rc != SQLITE_DONE) {
-      err = sql::to_error(rc, r->db.get(), path_, "reading a snapshot");
+      failure = sql::to_error(rc, r.db.get(), path_, "reading a snapshot");
     }
     ls.reset();
-  } else if (rc != SQLITE_DONE) {
-    err = sql::to_error(rc, r->db.get(), path_, "finding a stream");
-  }
-  fs.reset();
-  checkin_reader(std::move(r));
+    return failure;
+  });
   if (err)
     return err;
   return result;

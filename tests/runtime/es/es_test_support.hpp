@@ -4,10 +4,12 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <caf/scoped_actor.hpp>
@@ -48,6 +50,10 @@ public:
                          std::vector<event_record>& out) override {
     return inner.read_stream(e, from, max, out);
   }
+  caf::expected<std::size_t> replay_stream(const entity_id& e, std::uint64_t from, std::size_t max,
+                                           const event_visitor& visit) override {
+    return inner.replay_stream(e, from, max, visit);
+  }
   caf::error read_all(std::uint64_t after, std::size_t max,
                       std::vector<event_record>& out) override {
     return inner.read_all(after, max, out);
@@ -68,6 +74,21 @@ private:
   mutable std::mutex mtx_;
   std::deque<std::pair<append_request, append_callback>> held_;
 };
+
+/// Appends and waits for the answer (the SQLite journal answers from its writer thread).
+inline caf::expected<append_result> append_sync(journal& j, append_request req) {
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::optional<caf::expected<append_result>> result;
+  j.append(std::move(req), [&](caf::expected<append_result> r) {
+    std::lock_guard<std::mutex> guard{mtx};
+    result = std::move(r);
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> guard{mtx};
+  cv.wait(guard, [&] { return result.has_value(); });
+  return std::move(*result);
+}
 
 /// A fresh directory under the build tree's temp area, removed at scope exit.
 class temp_dir {

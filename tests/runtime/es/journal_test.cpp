@@ -5,9 +5,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <fstream>
-#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -18,27 +16,13 @@
 #include "es_test_support.hpp"
 
 using namespace dca::es;
+using dca::es::testing::append_sync;
 using dca::es::testing::temp_dir;
 
 namespace {
 
 event_data ev(const std::string& text) {
   return event_data{"test", std::vector<char>(text.begin(), text.end()), text};
-}
-
-/// Appends and waits for the answer (the SQLite journal answers from its writer thread).
-caf::expected<append_result> append_sync(journal& j, append_request req) {
-  std::mutex mtx;
-  std::condition_variable cv;
-  std::optional<caf::expected<append_result>> result;
-  j.append(std::move(req), [&](caf::expected<append_result> r) {
-    std::lock_guard<std::mutex> guard{mtx};
-    result = std::move(r);
-    cv.notify_one();
-  });
-  std::unique_lock<std::mutex> guard{mtx};
-  cv.wait(guard, [&] { return result.has_value(); });
-  return std::move(*result);
 }
 
 append_request req(const std::string& key, std::uint64_t expected, std::vector<std::string> texts,

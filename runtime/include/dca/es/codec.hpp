@@ -22,11 +22,11 @@ caf::error encode(std::vector<char>& out, const Ts&... xs) {
   return sink(const_cast<Ts&>(xs)...);
 }
 
-/// Deserializes `xs...` from `buf`; every byte must be consumed.
+/// Deserializes `xs...` from `buf` (not copied); every byte must be consumed.
 template <class... Ts>
-caf::error decode(const std::vector<char>& buf, Ts&... xs) {
+caf::error decode(byte_view buf, Ts&... xs) {
   try {
-    caf::binary_deserializer source{nullptr, buf};
+    caf::binary_deserializer source{nullptr, buf.data, buf.size};
     if (auto err = source(xs...))
       return make_error(errc::decode_failed, render(err));
     if (source.remaining() != 0)
@@ -36,6 +36,12 @@ caf::error decode(const std::vector<char>& buf, Ts&... xs) {
   } catch (std::exception& ex) {
     return make_error(errc::decode_failed, ex.what());
   }
+}
+
+/// Deserializes `xs...` from `buf`; every byte must be consumed.
+template <class... Ts>
+caf::error decode(const std::vector<char>& buf, Ts&... xs) {
+  return decode(byte_view{buf.data(), buf.size()}, xs...);
 }
 
 /// The event's name: its inspect type_name, e.g. "deposited" for "deposited(500)".

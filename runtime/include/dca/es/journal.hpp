@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -60,6 +61,25 @@ struct event_record {
   std::string text;
   std::string idempotency_key; // set on the last event of a command that carried one
 };
+
+/// Bytes owned by someone else: valid only as long as the owner says.
+struct byte_view {
+  const char* data = nullptr;
+  std::size_t size = 0;
+};
+
+/// A stored event as replay sees it: what recovery needs and nothing else, as views into the
+/// journal's storage that are valid only during the visitor's call (no copies, no `type` or
+/// `text`, no entity id: replay reads one stream).
+struct event_view {
+  std::uint64_t position = 0;
+  std::uint64_t seq = 0;
+  byte_view payload;
+  std::string_view idempotency_key; // empty when the event carries none
+};
+
+/// Called by `replay_stream` for each event; an error stops the replay and is returned as is.
+using event_visitor = std::function<caf::error(const event_view&)>;
 
 /// Append `events` to `entity`'s stream, which must currently end at `expected_seq` (0: new).
 /// All events commit together or none does.
@@ -116,6 +136,13 @@ public:
   /// (cleared first). Recovery calls this in batches so replay memory stays bounded.
   virtual caf::error read_stream(const entity_id& entity, std::uint64_t from_seq, std::size_t max,
                                  std::vector<event_record>& out) = 0;
+
+  /// Replay's read: visits up to `max` events of one stream with seq >= `from_seq`, in seq order,
+  /// without copying them. Returns how many it visited, or the first error (its own or the one
+  /// `visit` returned, which stops the read). Recovery calls this in batches of at most `max`.
+  /// The default goes through `read_stream`; journals override it to skip the copies.
+  virtual caf::expected<std::size_t> replay_stream(const entity_id& entity, std::uint64_t from_seq,
+                                                   std::size_t max, const event_visitor& visit);
 
   /// Reads up to `max` committed events with position > `after`, in position order. Never returns
   /// a position beyond one whose append is still in flight: positions are assigned at commit.

@@ -19,6 +19,8 @@ public:
   bool completes_inline() const noexcept override { return true; }
   caf::error read_stream(const entity_id& entity, std::uint64_t from_seq, std::size_t max,
                          std::vector<event_record>& out) override;
+  caf::expected<std::size_t> replay_stream(const entity_id& entity, std::uint64_t from_seq,
+                                           std::size_t max, const event_visitor& visit) override;
   caf::error read_all(std::uint64_t after, std::size_t max,
                       std::vector<event_record>& out) override;
   caf::expected<std::optional<snapshot_record>> load_snapshot(const entity_id& entity) override;

@@ -6,6 +6,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,29 +46,33 @@ caf::error recover(journal& j, const entity_id& id, const entity_options& opts,
     img.seq = (*snap)->seq;
     img.position = (*snap)->position;
   }
-  std::vector<event_record> batch;
   auto batch_max = opts.replay_batch_max;
   assert(batch_max > 0);
+  // Zero-copy batches: each event is decoded straight from the journal's row and applied.
+  auto replay_one = [&](const event_view& rec) -> caf::error {
+    // Paired check: replay sees exactly the sequence numbers append assigned.
+    if (rec.seq != img.seq + 1)
+      return make_error(errc::journal_corrupt, id.to_string() + ": expected seq " +
+                                                   std::to_string(img.seq + 1) + ", found " +
+                                                   std::to_string(rec.seq));
+    typename E::event ev;
+    if (auto err = decode(rec.payload, ev))
+      return make_error(errc::decode_failed,
+                        id.to_string() + " seq " + std::to_string(rec.seq) + ": " + render(err));
+    img.value = E::apply(std::move(img.value), ev);
+    img.seq = rec.seq;
+    img.position = rec.position;
+    if (!rec.idempotency_key.empty())
+      img.keys.insert({std::string{rec.idempotency_key}, rec.seq, rec.position},
+                      opts.idempotency_keys_max);
+    return caf::none;
+  };
+  event_visitor visit{std::ref(replay_one)};
   for (;;) {
-    if (auto err = j.read_stream(id, img.seq + 1, batch_max, batch))
-      return err;
-    for (auto& rec : batch) {
-      // Paired check: replay sees exactly the sequence numbers append assigned.
-      if (rec.seq != img.seq + 1)
-        return make_error(errc::journal_corrupt, id.to_string() + ": expected seq " +
-                                                     std::to_string(img.seq + 1) + ", found " +
-                                                     std::to_string(rec.seq));
-      typename E::event ev;
-      if (auto err = decode(rec.payload, ev))
-        return make_error(errc::decode_failed,
-                          id.to_string() + " seq " + std::to_string(rec.seq) + ": " + render(err));
-      img.value = E::apply(std::move(img.value), ev);
-      img.seq = rec.seq;
-      img.position = rec.position;
-      if (!rec.idempotency_key.empty())
-        img.keys.insert({rec.idempotency_key, rec.seq, rec.position}, opts.idempotency_keys_max);
-    }
-    if (batch.size() < batch_max)
+    auto visited = j.replay_stream(id, img.seq + 1, batch_max, visit);
+    if (!visited)
+      return visited.error();
+    if (*visited < batch_max)
       return caf::none;
   }
 }

@@ -12,6 +12,8 @@
 
 #include <caf/error.hpp>
 
+#include "dca/es/journal.hpp"
+
 namespace dca::es::sql {
 
 struct db_closer {
@@ -59,6 +61,9 @@ public:
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::string text(int col) const;
   std::vector<char> blob(int col) const;
+  /// Views into the current row: valid until the next step or reset.
+  std::string_view text_view(int col) const;
+  byte_view blob_view(int col) const;
   bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
   sqlite3_stmt* get() const noexcept { return stmt_; }

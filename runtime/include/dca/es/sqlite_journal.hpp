@@ -15,6 +15,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -54,6 +55,8 @@ public:
   void append(append_request req, append_callback done) override;
   caf::error read_stream(const entity_id& entity, std::uint64_t from_seq, std::size_t max,
                          std::vector<event_record>& out) override;
+  caf::expected<std::size_t> replay_stream(const entity_id& entity, std::uint64_t from_seq,
+                                           std::size_t max, const event_visitor& visit) override;
   caf::error read_all(std::uint64_t after, std::size_t max,
                       std::vector<event_record>& out) override;
   caf::expected<std::optional<snapshot_record>> load_snapshot(const entity_id& entity) override;
@@ -83,7 +86,7 @@ private:
   };
   struct reader {
     sql::db_ptr db;
-    sql::statement find_stream, read_stream, read_all, load_snapshot;
+    sql::statement find_stream, read_stream, replay_stream, read_all, load_snapshot;
   };
 
   explicit sqlite_journal(std::string path, sqlite_journal_options opts);
@@ -94,6 +97,10 @@ private:
   /// far); returns the new event count.
   std::size_t take_jobs(std::vector<job>& batch, std::size_t events);
   void write_batch(std::vector<job>& batch);
+  using stream_reader = std::function<caf::error(reader&, std::int64_t)>;
+  /// Finds `entity`'s stream id with a pooled reader and runs `read` with both; does nothing
+  /// (no error) when the stream does not exist.
+  caf::error with_stream(const entity_id& entity, const stream_reader& read);
   std::unique_ptr<reader> checkout_reader();
   void checkin_reader(std::unique_ptr<reader> r);
   void notify(std::uint64_t position);
