@@ -74,7 +74,7 @@ struct entity_shell_state {
 
   std::shared_ptr<const host_context> ctx;
   caf::actor host;
-  std::string key;
+  entity_id id; // {E::type_name, key}
   entity_image<E> image;
   std::unique_ptr<std::deque<pending_command>> pending; // allocated on first use: idle is small
   std::optional<in_flight_command> in_flight;
@@ -87,7 +87,6 @@ struct entity_shell_state {
 
   static inline const char* name = "dca.es.entity";
 
-  entity_id id() const { return entity_id{E::type_name, key}; }
   bool idle() const { return !in_flight && (!pending || pending->empty()); }
 };
 
@@ -102,7 +101,7 @@ template <class E>
 void fail(entity_shell<E>* self, const caf::error& cause) {
   auto& st = self->state;
   auto err =
-      make_error(errc::entity_failed, st.id().to_string() + ": stopped after a failed append (" +
+      make_error(errc::entity_failed, st.id.to_string() + ": stopped after a failed append (" +
                                           render(cause) + "); retry the command");
   if (st.pending)
     for (auto& p : *st.pending)
@@ -126,7 +125,7 @@ ack apply_appended(entity_shell_state<E>& st, const append_result& res,
   img.events_since_snapshot += events.size();
   if (!idempotency_key.empty())
     img.keys.insert({idempotency_key, img.seq, img.position}, st.ctx->opts.idempotency_keys_max);
-  maybe_snapshot(*st.ctx->journal, st.id(), st.ctx->opts, img);
+  maybe_snapshot(*st.ctx->journal, st.id, st.ctx->opts, img);
   return ack{img.seq, img.position, false};
 }
 
@@ -162,7 +161,7 @@ std::optional<caf::expected<ack>> run(entity_shell<E>* self, const typename E::c
   if (decided->empty())
     return ack{img.seq, img.position, false};
   append_request req;
-  req.entity = st.id();
+  req.entity = st.id;
   req.expected_seq = img.seq;
   req.idempotency_key = idempotency_key;
   req.events.reserve(decided->size());
@@ -236,7 +235,7 @@ void drain(entity_shell<E>* self) {
   if (!st.idle() || !st.stop_requested)
     return;
   if (st.hand_back_image && !st.failure)
-    self->send(st.host, hibernated_atom::value, st.key,
+    self->send(st.host, hibernated_atom::value, st.id.key,
                std::make_shared<entity_image<E>>(std::move(st.image)));
   self->quit();
 }
@@ -251,7 +250,7 @@ caf::result<ack> on_command(entity_shell<E>* self, typename E::command& cmd,
     return st.failure;
   auto waiting = st.pending ? st.pending->size() : 0;
   if (!st.idle() && waiting >= st.ctx->opts.pending_commands_max)
-    return make_error(errc::overloaded, st.id().to_string() + ": " + std::to_string(waiting) +
+    return make_error(errc::overloaded, st.id.to_string() + ": " + std::to_string(waiting) +
                                             " commands pending (pending_commands_max)");
   if (st.idle()) {
     caf::response_promise rp;
@@ -284,12 +283,12 @@ caf::behavior entity_actor(entity_shell<E>* self, std::shared_ptr<const host_con
   auto& init = self->state;
   init.ctx = std::move(ctx);
   init.host = std::move(host);
-  init.key = std::move(key);
+  init.id = entity_id{E::type_name, std::move(key)};
   if (woken) {
     init.image = std::move(*woken);
   } else {
-    init.failure = recover(*init.ctx->journal, init.id(), init.ctx->opts, init.image);
-    self->send(init.host, recovered_atom::value, init.key);
+    init.failure = recover(*init.ctx->journal, init.id, init.ctx->opts, init.image);
+    self->send(init.host, recovered_atom::value, init.id.key);
   }
   // Idle detection: not CAF's per-behavior `after` (it re-arms a timer on the clock thread for
   // every message, which cost ~9 us per command here) but one delayed idle check per period
@@ -327,7 +326,7 @@ caf::behavior entity_actor(entity_shell<E>* self, std::shared_ptr<const host_con
         }
         if (!st.stop_asked) {
           st.stop_asked = true;
-          self->send(st.host, passivate_atom::value, st.key);
+          self->send(st.host, passivate_atom::value, st.id.key);
         }
       },
   };
