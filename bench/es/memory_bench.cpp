@@ -1,9 +1,14 @@
 // B2: memory per activated idle entity. Each variant runs in its own child process (forked before
-// any actor system exists), so freed memory of one cannot flatter the next:
-//   raw CAF actors   N stateful actors holding an account_state, spawned and idle
-//   entities         N bank accounts activated through their host (get_atom) over the memory
-//                    journal, idle: the actor, its state shell and the host's directory entry
-// Flags: --entities=500000 (the README figure used --entities=1000000, about 75 s)
+// any actor system exists), so freed memory of one cannot flatter the next; resident memory is
+// read after malloc_trim, so memory the allocator keeps but no longer uses does not count:
+//   raw CAF actors        N stateful actors holding an account_state, spawned and idle
+//   running entities      N bank accounts activated through their host (get_atom) over the
+//                         memory journal, hibernation off: the actor, its shell, the host's entry
+//   hibernated entities   the same, activated in waves of 10,000, each wave left to hibernate
+//                         (hibernate_after 20 ms): the image and the host's entry; then one
+//                         command to each wakes it from its image (the wake rate)
+// Flags: --entities=500000 (the README figure used --entities=1000000)
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +17,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
+
+#include <thread>
 
 #include "bench_support.hpp"
 #include "dca/es/entity_host.hpp"
@@ -57,6 +64,32 @@ double in_child(F fn) {
   return x;
 }
 
+/// Resident bytes once the allocator has returned what it no longer uses.
+std::size_t trimmed_rss() {
+  ::malloc_trim(0);
+  return rss_bytes();
+}
+
+/// Activates `keys[from, to)` through `host` with a get each, at most 1,000 in flight.
+void activate(caf::scoped_actor& self, const caf::actor& host, const std::vector<std::string>& keys,
+              std::size_t from, std::size_t to) {
+  constexpr std::size_t window = 1000;
+  for (std::size_t i = from; i < to; i += window) {
+    auto end = std::min(to, i + window);
+    for (std::size_t k = i; k < end; ++k)
+      self->send(host, get_atom::value, keys[k]);
+    for (std::size_t k = i; k < end; ++k)
+      self->receive([](account_state&) {}, [](caf::error&) {});
+  }
+}
+
+entity_host_stats stats(caf::scoped_actor& self, const caf::actor& host) {
+  entity_host_stats result;
+  self->request(host, caf::infinite, stats_atom::value)
+      .receive([&](entity_host_stats& s) { result = s; }, [](caf::error&) { std::exit(1); });
+  return result;
+}
+
 caf::actor_system_config& config(caf::actor_system_config& cfg) {
   cfg.set("scheduler.max-threads", 2);
   return cfg;
@@ -73,7 +106,7 @@ int main(int argc, char** argv) {
     caf::actor_system sys{config(cfg)};
     std::vector<caf::actor> actors;
     actors.reserve(n);
-    auto before = rss_bytes();
+    auto before = trimmed_rss();
     auto t0 = clock_type::now();
     for (std::size_t i = 0; i < n; ++i)
       actors.push_back(sys.spawn(raw_account));
@@ -89,36 +122,81 @@ int main(int argc, char** argv) {
     raw_rate = static_cast<double>(n) / seconds_since(t0);
     std::printf("  raw CAF actors: %.0f spawns+first message/s\n", raw_rate);
     std::fflush(stdout);
-    return static_cast<double>(rss_bytes() - before) / static_cast<double>(n);
+    return static_cast<double>(trimmed_rss() - before) / static_cast<double>(n);
   });
-  auto entity = in_child([&] {
-    caf::actor_system_config cfg;
-    caf::actor_system sys{config(cfg)};
-    auto journal = std::make_shared<memory_journal>();
-    entity_options opts;
-    opts.idle_timeout = std::chrono::milliseconds{0}; // stay active: we measure idle entities
-    auto host = spawn_entity_host<account>(sys, journal, opts);
-    caf::scoped_actor self{sys};
+  auto make_keys = [n] {
     std::vector<std::string> keys;
     keys.reserve(n);
     for (std::size_t i = 0; i < n; ++i)
       keys.push_back("account-" + std::to_string(i));
-    auto before = rss_bytes();
+    return keys;
+  };
+  auto running = in_child([&] {
+    caf::actor_system_config cfg;
+    caf::actor_system sys{config(cfg)};
+    entity_options opts;
+    opts.idle_timeout = std::chrono::milliseconds{0}; // stay running: we measure idle actors
+    opts.hibernate_after = std::chrono::milliseconds{0};
+    auto host = spawn_entity_host<account>(sys, std::make_shared<memory_journal>(), opts);
+    caf::scoped_actor self{sys};
+    auto keys = make_keys();
+    auto before = trimmed_rss();
     auto t0 = clock_type::now();
-    constexpr std::size_t window = 1000; // requests in flight at once
-    for (std::size_t i = 0; i < n; i += window) {
-      auto end = std::min(n, i + window);
-      for (std::size_t k = i; k < end; ++k)
-        self->send(host, get_atom::value, keys[k]);
-      for (std::size_t k = i; k < end; ++k)
-        self->receive([](account_state&) {}, [](caf::error&) {});
-    }
-    std::printf("  entities: %.0f activations/s\n", static_cast<double>(n) / seconds_since(t0));
+    activate(self, host, keys, 0, n);
+    std::printf("  running entities: %.0f activations/s\n",
+                static_cast<double>(n) / seconds_since(t0));
     std::fflush(stdout);
-    auto per = static_cast<double>(rss_bytes() - before) / static_cast<double>(n);
+    auto per = static_cast<double>(trimmed_rss() - before) / static_cast<double>(n);
     self->send_exit(host, caf::exit_reason::user_shutdown);
     return per;
   });
-  row("entity: resident bytes per idle entity", entity, "B", "raw CAF actor with the same state",
-      raw, "(target <= 1024 B)");
+  auto hibernated = in_child([&] {
+    caf::actor_system_config cfg;
+    caf::actor_system sys{config(cfg)};
+    entity_options opts;
+    opts.idle_timeout = std::chrono::milliseconds{0}; // never dropped: we measure idle entities
+    opts.hibernate_after = std::chrono::milliseconds{20};
+    auto host = spawn_entity_host<account>(sys, std::make_shared<memory_journal>(), opts);
+    caf::scoped_actor self{sys};
+    auto keys = make_keys();
+    auto before = trimmed_rss();
+    constexpr std::size_t wave = 10'000;
+    for (std::size_t i = 0; i < n; i += wave) {
+      activate(self, host, keys, i, std::min(n, i + wave));
+      while (stats(self, host).running > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    auto s = stats(self, host);
+    if (s.hibernated != n) {
+      std::fprintf(stderr, "error: %llu of %zu entities hibernated\n",
+                   static_cast<unsigned long long>(s.hibernated), n);
+      std::exit(1);
+    }
+    auto per = static_cast<double>(trimmed_rss() - before) / static_cast<double>(n);
+    // Waking: one command each to the first entities, from their images.
+    auto woken = std::min<std::size_t>(n, 100'000);
+    auto t0 = clock_type::now();
+    constexpr std::size_t window = 1000;
+    for (std::size_t i = 0; i < woken; i += window) {
+      auto end = std::min(woken, i + window);
+      for (std::size_t k = i; k < end; ++k)
+        self->send(host, command_atom::value, keys[k], account::command{open_account{"x"}},
+                   std::string{});
+      for (std::size_t k = i; k < end; ++k)
+        self->receive([](ack&) {},
+                      [](caf::error& err) {
+                        std::fprintf(stderr, "error: %s\n", render(err).c_str());
+                        std::exit(1);
+                      });
+    }
+    std::printf("  hibernated entities: %.0f wakes+command/s\n",
+                static_cast<double>(woken) / seconds_since(t0));
+    std::fflush(stdout);
+    self->send_exit(host, caf::exit_reason::user_shutdown);
+    return per;
+  });
+  row("entity, hibernated: resident bytes per idle entity", hibernated, "B",
+      "raw CAF actor with the same state", raw, "(target <= 1024 B)");
+  row("entity, running (hibernation off): bytes per idle entity", running, "B",
+      "raw CAF actor with the same state", raw, "");
 }

@@ -40,32 +40,35 @@ void memory_journal::append(append_request req, append_callback done) {
       done(make_error(errc::journal_io, "memory journal: injected failure"));
       return;
     }
-    auto& stream = streams_[req.entity];
-    if (stream.size() != req.expected_seq) {
+    auto [i, added] = streams_.try_emplace(req.entity);
+    auto& st = i->second;
+    if (added) {
+      st.number = stream_ids_.size();
+      stream_ids_.push_back(req.entity);
+    }
+    if (st.events.size() != req.expected_seq) {
       auto msg = req.entity.to_string() + ": expected sequence " +
                  std::to_string(req.expected_seq) + ", stream is at " +
-                 std::to_string(stream.size());
+                 std::to_string(st.events.size());
       guard.unlock();
       done(make_error(errc::sequence_conflict, std::move(msg)));
       return;
     }
-    res.first_seq = stream.size() + 1;
+    res.first_seq = st.events.size() + 1;
     res.first_position = log_.size() + 1;
-    for (std::size_t i = 0; i < req.events.size(); ++i) {
-      auto& ev = req.events[i];
-      event_record rec;
-      rec.position = log_.size() + 1;
-      rec.entity = req.entity;
-      rec.seq = stream.size() + 1;
+    for (std::size_t k = 0; k < req.events.size(); ++k) {
+      auto& ev = req.events[k];
+      st.events.push_back(log_.size());
+      auto& rec = log_.emplace_back();
+      rec.stream = st.number;
+      rec.seq = st.events.size();
       rec.type = std::move(ev.type);
       rec.payload = std::move(ev.payload);
       rec.text = std::move(ev.text);
-      if (i + 1 == req.events.size())
-        rec.idempotency_key = req.idempotency_key;
-      stream.push_back(log_.size());
-      log_.push_back(std::move(rec));
+      if (k + 1 == req.events.size())
+        rec.idempotency_key = std::move(req.idempotency_key);
     }
-    res.last_seq = stream.size();
+    res.last_seq = st.events.size();
     res.last_position = log_.size();
     for (auto& [id, fn] : listeners_)
       to_notify.push_back(fn);
@@ -75,6 +78,12 @@ void memory_journal::append(append_request req, append_callback done) {
     fn(res.last_position);
 }
 
+event_record memory_journal::record_at(std::size_t index) const {
+  auto& rec = log_[index];
+  return event_record{index + 1, stream_ids_[rec.stream], rec.seq, rec.type, rec.payload,
+                      rec.text,  rec.idempotency_key};
+}
+
 caf::error memory_journal::read_stream(const entity_id& entity, std::uint64_t from_seq,
                                        std::size_t max, std::vector<event_record>& out) {
   out.clear();
@@ -82,31 +91,33 @@ caf::error memory_journal::read_stream(const entity_id& entity, std::uint64_t fr
   auto i = streams_.find(entity);
   if (i == streams_.end())
     return caf::none;
-  auto& idx = i->second;
+  auto& idx = i->second.events;
   for (auto seq = std::max<std::uint64_t>(from_seq, 1); seq <= idx.size() && out.size() < max;
        ++seq)
-    out.push_back(log_[idx[seq - 1]]);
+    out.push_back(record_at(idx[seq - 1]));
   return caf::none;
 }
 
 caf::expected<std::size_t> memory_journal::replay_stream(const entity_id& entity,
                                                          std::uint64_t from_seq, std::size_t max,
                                                          const event_visitor& visit) {
-  // Records never change once appended and the deque keeps references stable on push_back, so
-  // the visitor (decode + apply: not ours) runs outside the lock on the stored records.
-  std::vector<const event_record*> batch;
+  // Stored events never change once appended and the deque keeps them in place on emplace_back,
+  // so the visitor (decode + apply: not ours) runs outside the lock on the stored events.
+  std::vector<std::pair<std::size_t, const stored_event*>> batch; // (index, event)
   {
     std::lock_guard<std::mutex> guard{mtx_};
     auto i = streams_.find(entity);
     if (i == streams_.end())
       return std::size_t{0};
-    auto& idx = i->second;
+    auto& idx = i->second.events;
     for (auto seq = std::max<std::uint64_t>(from_seq, 1); seq <= idx.size() && batch.size() < max;
          ++seq)
-      batch.push_back(&log_[idx[seq - 1]]);
+      batch.emplace_back(idx[seq - 1], &log_[idx[seq - 1]]);
   }
-  for (auto* rec : batch)
-    if (auto err = visit(view_of(*rec)))
+  for (auto [index, rec] : batch)
+    if (auto err = visit(event_view{index + 1, rec->seq,
+                                    byte_view{rec->payload.data(), rec->payload.size()},
+                                    rec->idempotency_key}))
       return err;
   return batch.size();
 }
@@ -116,7 +127,7 @@ caf::error memory_journal::read_all(std::uint64_t after, std::size_t max,
   out.clear();
   std::lock_guard<std::mutex> guard{mtx_};
   for (auto pos = after + 1; pos <= log_.size() && out.size() < max; ++pos)
-    out.push_back(log_[pos - 1]);
+    out.push_back(record_at(pos - 1));
   return caf::none;
 }
 

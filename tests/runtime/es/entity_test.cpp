@@ -2,6 +2,7 @@
 // -> reply, rejections, idempotency, passivation and recovery, bounds, fencing and failure.
 #include "caf_doctest.hpp"
 
+#include "dca/es/entity_client.hpp"
 #include "dca/es/entity_host.hpp"
 #include "dca/es/examples/bank.hpp"
 #include "dca/es/memory_journal.hpp"
@@ -18,7 +19,8 @@ struct fixture : test_coordinator_fixture<> {
 
   entity_options quiet_options() {
     entity_options opts;
-    opts.idle_timeout = std::chrono::milliseconds{0}; // no passivation unless a test asks
+    opts.idle_timeout = std::chrono::milliseconds{0};    // no passivation unless a test asks
+    opts.hibernate_after = std::chrono::milliseconds{0}; // nor hibernation
     return opts;
   }
 
@@ -258,6 +260,155 @@ TEST_CASE_FIXTURE(fixture, "activations beyond the recovery bound wait for a per
   CHECK(st.recovering == 0);
   CHECK(st.waiting.empty());
   CHECK(journal->committed_position() == 3);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+/// A memory journal that counts recoveries (each starts with load_snapshot).
+class counting_journal final : public journal {
+public:
+  void append(append_request req, append_callback done) override {
+    inner.append(std::move(req), std::move(done));
+  }
+  caf::error read_stream(const entity_id& e, std::uint64_t from, std::size_t max,
+                         std::vector<event_record>& out) override {
+    return inner.read_stream(e, from, max, out);
+  }
+  caf::error read_all(std::uint64_t after, std::size_t max,
+                      std::vector<event_record>& out) override {
+    return inner.read_all(after, max, out);
+  }
+  caf::expected<std::optional<snapshot_record>> load_snapshot(const entity_id& e) override {
+    ++recoveries;
+    return inner.load_snapshot(e);
+  }
+  void save_snapshot(const entity_id& e, snapshot_record s) override {
+    inner.save_snapshot(e, std::move(s));
+  }
+  std::uint64_t committed_position() const override { return inner.committed_position(); }
+  int subscribe(commit_listener l) override { return inner.subscribe(std::move(l)); }
+  void unsubscribe(int id) override { inner.unsubscribe(id); }
+
+  memory_journal inner;
+  int recoveries = 0; // only the test thread runs actors here
+};
+
+struct hibernation_fixture : fixture {
+  std::shared_ptr<counting_journal> counting = std::make_shared<counting_journal>();
+
+  entity_options hibernating_options() {
+    auto opts = quiet_options();
+    opts.hibernate_after = std::chrono::seconds{1};
+    opts.idle_timeout = std::chrono::seconds{10};
+    return opts;
+  }
+
+  entity_host_stats stats(const caf::actor& host) {
+    auto s = ask<entity_host_stats>(host, stats_atom::value);
+    REQUIRE(s);
+    return *s;
+  }
+
+  /// Fires idle checks until no entity has an actor (each stops on the first check that finds it
+  /// idle since the previous one).
+  void hibernate_all(const caf::actor& host) {
+    for (int i = 0; i < 4 && stats(host).running > 0; ++i) {
+      CHECK(trigger_timeout());
+      consume_messages();
+    }
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(hibernation_fixture,
+                  "an idle entity hibernates: no actor, reads from its image, no journal read to "
+                  "wake it") {
+  auto host = spawn_entity_host<account>(sys, counting, hibernating_options());
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  auto paid = command(host, "alice", deposit{100}, "pay-1");
+  REQUIRE(paid);
+  CHECK(counting->recoveries == 1);
+  hibernate_all(host);
+  auto s = stats(host);
+  CHECK(s.running == 0);
+  CHECK(s.hibernated == 1);
+  // A read is answered by the host from the image: the entity stays without an actor.
+  CHECK(get(host, "alice").balance_cents == 100);
+  CHECK(stats(host).running == 0);
+  // A command wakes it from the image, idempotency keys included, without reading the journal.
+  auto again = command(host, "alice", deposit{100}, "pay-1");
+  REQUIRE(again);
+  CHECK(again->duplicate);
+  CHECK(again->position == paid->position);
+  auto next = command(host, "alice", withdraw{30});
+  REQUIRE(next);
+  CHECK(next->seq == 3);
+  CHECK(get(host, "alice").balance_cents == 70);
+  CHECK(counting->recoveries == 1);
+  s = stats(host);
+  CHECK(s.running == 1);
+  CHECK(s.hibernated == 0);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(hibernation_fixture,
+                  "a hibernated entity passivates at idle_timeout and then recovers from the "
+                  "journal") {
+  auto host = spawn_entity_host<account>(sys, counting, hibernating_options());
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  REQUIRE(command(host, "alice", deposit{40}));
+  hibernate_all(host);
+  REQUIRE(stats(host).hibernated == 1);
+  auto& entries = deref<entity_host_actor<account>>(host).state.entries;
+  for (int i = 0; i < 2 && !entries.empty(); ++i) {
+    CHECK(trigger_timeout()); // the passivation sweep
+    consume_messages();
+  }
+  CHECK(entries.empty());
+  CHECK(stats(host).hibernated == 0);
+  CHECK(get(host, "alice").balance_cents == 40);
+  CHECK(counting->recoveries == 2);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(hibernation_fixture,
+                  "a command that arrives while its entity stops to hibernate runs on the woken "
+                  "entity") {
+  auto host = spawn_entity_host<account>(sys, counting, hibernating_options());
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  auto entity = deref<entity_host_actor<account>>(host).state.entries.at("alice").handle;
+  CHECK(trigger_timeout()); // first idle check: the command since makes it reschedule
+  consume_messages();
+  CHECK(trigger_timeout()); // second: idle, it asks the host to stop it
+  expect((idle_check_atom), to(entity));
+  expect((passivate_atom, std::string), from(entity).to(host));
+  // The host has sent stop_atom; the entity has not seen it yet.
+  auto dep = command(host, "alice", deposit{5});
+  REQUIRE(dep);
+  CHECK(dep->seq == 2);
+  CHECK(get(host, "alice").balance_cents == 5);
+  CHECK(counting->recoveries == 1);
+  auto s = stats(host);
+  CHECK(s.running == 1);
+  CHECK(s.hibernated == 0);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(hibernation_fixture, "an entity in use is not stopped by its idle checks") {
+  auto opts = quiet_options();
+  opts.idle_timeout = std::chrono::seconds{1};
+  auto host = spawn_entity_host<account>(sys, counting, opts);
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  auto entity = deref<entity_host_actor<account>>(host).state.entries.at("alice").handle;
+  for (int i = 1; i <= 5; ++i) {
+    CHECK(trigger_timeout());
+    consume_messages();
+    REQUIRE(command(host, "alice", deposit{i}));
+  }
+  CHECK(deref<entity_host_actor<account>>(host).state.entries.at("alice").handle == entity);
+  CHECK(counting->recoveries == 1);
   anon_send_exit(host, caf::exit_reason::user_shutdown);
 }
 

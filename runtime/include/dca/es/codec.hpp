@@ -54,6 +54,8 @@ inline std::string event_name(const std::string& rendering) {
 template <class Event>
 caf::expected<event_data> to_event_data(const Event& ev) {
   event_data result;
+  // Most events are small: one allocation instead of the serializer's growth steps.
+  result.payload.reserve(64);
   if (auto err = encode(result.payload, ev))
     return err;
   result.text = caf::deep_to_string(ev);

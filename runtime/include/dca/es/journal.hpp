@@ -128,6 +128,10 @@ public:
   /// write queue is full, or a storage error.
   virtual void append(append_request req, append_callback done) = 0;
 
+  /// Whether `append` always calls `done` before it returns, on the caller's thread (the memory
+  /// journal). Entities then take the answer inline instead of as a message.
+  virtual bool completes_inline() const noexcept { return false; }
+
   /// Reads up to `max` events of one stream with seq >= `from_seq`, in seq order, into `out`
   /// (cleared first). Recovery calls this in batches so replay memory stays bounded.
   virtual caf::error read_stream(const entity_id& entity, std::uint64_t from_seq, std::size_t max,

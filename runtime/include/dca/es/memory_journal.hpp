@@ -16,6 +16,7 @@ public:
   memory_journal() = default;
 
   void append(append_request req, append_callback done) override;
+  bool completes_inline() const noexcept override { return true; }
   caf::error read_stream(const entity_id& entity, std::uint64_t from_seq, std::size_t max,
                          std::vector<event_record>& out) override;
   caf::expected<std::size_t> replay_stream(const entity_id& entity, std::uint64_t from_seq,
@@ -32,9 +33,26 @@ public:
   void fail_next_appends(int n);
 
 private:
+  /// An event as kept here: its stream by number, so appends copy no entity id.
+  struct stored_event {
+    std::size_t stream = 0; // index into stream_ids_
+    std::uint64_t seq = 0;
+    std::string type;
+    std::vector<char> payload;
+    std::string text;
+    std::string idempotency_key;
+  };
+  struct stream {
+    std::size_t number = 0;
+    std::vector<std::size_t> events; // seq - 1 -> index into log_
+  };
+
+  event_record record_at(std::size_t index) const;
+
   mutable std::mutex mtx_;
-  std::deque<event_record> log_; // index = position - 1
-  std::unordered_map<entity_id, std::vector<std::size_t>, entity_id_hash> streams_;
+  std::deque<stored_event> log_; // index = position - 1; never moves a stored event
+  std::vector<entity_id> stream_ids_;
+  std::unordered_map<entity_id, stream, entity_id_hash> streams_;
   std::unordered_map<entity_id, snapshot_record, entity_id_hash> snapshots_;
   std::map<int, commit_listener> listeners_;
   int next_listener_ = 1;

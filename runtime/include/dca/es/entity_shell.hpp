@@ -1,0 +1,335 @@
+// The actor shell around one entity: it owns the entity's image and runs its commands one at a
+// time, decide -> append (expected seq) -> apply once durable -> reply. `decide` and `apply` stay
+// pure; only the shell mutates. Its host (entity_host.hpp) starts it, routes to it and stops it.
+//
+// Commands that arrive while an append is in flight wait, at most pending_commands_max of them,
+// then errc::overloaded. A failed append stops the entity (its state may be behind the journal);
+// the next message recovers it. When idle for idle_check_period(opts) it asks its host to stop
+// it; the host decides whether it hibernates (hands its image back) or passivates (drops it).
+#pragma once
+
+#include <cassert>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "dca/es/codec.hpp"
+#include "dca/es/entity.hpp"
+#include "dca/es/errors.hpp"
+#include "dca/es/journal.hpp"
+#include "dca/es/recovery.hpp"
+
+namespace dca::es {
+
+/// What every entity of one host shares.
+struct host_context {
+  journal_ptr journal;
+  entity_options opts;
+};
+
+/// An image on its way between an entity's actor and its host. Never leaves the process.
+template <class E>
+using image_ptr = std::shared_ptr<entity_image<E>>;
+
+} // namespace dca::es
+
+namespace caf {
+
+// Images pass only between an entity and its host, in one process; they are never serialized.
+template <class E>
+struct allowed_unsafe_message_type<dca::es::image_ptr<E>> : std::true_type {};
+
+} // namespace caf
+
+namespace dca::es {
+
+template <class E>
+struct entity_shell_state {
+  using command = typename E::command;
+  using event = typename E::event;
+
+  /// A command waiting for the one in flight.
+  struct pending_command {
+    caf::response_promise rp;
+    command cmd;
+    std::string idempotency_key;
+  };
+
+  /// A command whose events are being appended.
+  struct in_flight_command {
+    caf::response_promise rp;
+    std::string idempotency_key;
+    std::vector<event> events;
+  };
+
+  std::shared_ptr<const host_context> ctx;
+  caf::actor host;
+  entity_id id; // {E::type_name, key}
+  entity_image<E> image;
+  std::unique_ptr<std::deque<pending_command>> pending; // allocated on first use: idle is small
+  std::optional<in_flight_command> in_flight;
+  bool stop_requested = false;
+  bool hand_back_image = false; // stopping to hibernate: give the image to the host
+  bool stop_asked = false;      // we asked the host to stop us; it has not yet
+  bool active = false;          // a message arrived since the last idle check
+  bool idle_check_due = false;  // an idle check is scheduled
+  caf::error failure;           // set when recovery failed: every command gets it
+
+  static inline const char* name = "dca.es.entity";
+
+  bool idle() const { return !in_flight && (!pending || pending->empty()); }
+};
+
+template <class E>
+using entity_shell = caf::stateful_actor<entity_shell_state<E>>;
+
+namespace detail {
+
+/// Answers everything waiting with `err` and stops the entity: after a failed append its state
+/// may be behind the journal, so the next message recovers it from there rather than guess.
+template <class E>
+void fail(entity_shell<E>* self, const caf::error& cause) {
+  auto& st = self->state;
+  auto err =
+      make_error(errc::entity_failed, st.id.to_string() + ": stopped after a failed append (" +
+                                          render(cause) + "); retry the command");
+  if (st.pending)
+    for (auto& p : *st.pending)
+      p.rp.deliver(err);
+  st.pending.reset();
+  self->quit(); // a normal exit: the host must not take an entity's failure for its own
+}
+
+/// Applies the events of a durable append; returns the command's ack.
+template <class E>
+ack apply_appended(entity_shell_state<E>& st, const append_result& res,
+                   const std::vector<typename E::event>& events,
+                   const std::string& idempotency_key) {
+  auto& img = st.image;
+  assert(res.first_seq == img.seq + 1);
+  assert(res.last_seq == img.seq + events.size());
+  for (auto& ev : events)
+    img.value = E::apply(std::move(img.value), ev);
+  img.seq = res.last_seq;
+  img.position = res.last_position;
+  img.events_since_snapshot += events.size();
+  if (!idempotency_key.empty())
+    img.keys.insert({idempotency_key, img.seq, img.position}, st.ctx->opts.idempotency_keys_max);
+  maybe_snapshot(*st.ctx->journal, st.id, st.ctx->opts, img);
+  return ack{img.seq, img.position, false};
+}
+
+/// Completes the in-flight command with the journal's answer, sent by an asynchronous journal.
+template <class E>
+void finish(entity_shell<E>* self, caf::expected<append_result> res) {
+  auto& st = self->state;
+  assert(st.in_flight);
+  auto cmd = std::move(*st.in_flight);
+  st.in_flight.reset();
+  if (!res) {
+    cmd.rp.deliver(res.error());
+    fail(self, res.error());
+    return;
+  }
+  cmd.rp.deliver(apply_appended(st, *res, cmd.events, cmd.idempotency_key));
+}
+
+/// Runs one command. Returns its answer when it is known now: the command needed no append, or
+/// the journal completes appends inline (the memory journal). Otherwise the command is in flight
+/// with the promise `make_promise()` returns, and the journal's appended message completes it.
+template <class E, class MakePromise>
+std::optional<caf::expected<ack>> run(entity_shell<E>* self, const typename E::command& cmd,
+                                      std::string idempotency_key, MakePromise make_promise) {
+  auto& st = self->state;
+  assert(!st.in_flight);
+  auto& img = st.image;
+  if (auto hit = img.keys.find(idempotency_key))
+    return ack{hit->seq, hit->position, true};
+  auto decided = E::decide(img.value, cmd);
+  if (!decided)
+    return decided.error();
+  if (decided->empty())
+    return ack{img.seq, img.position, false};
+  append_request req;
+  req.entity = st.id;
+  req.expected_seq = img.seq;
+  req.idempotency_key = idempotency_key;
+  req.events.reserve(decided->size());
+  for (auto& ev : *decided) {
+    auto data = to_event_data(ev);
+    if (!data)
+      return data.error();
+    req.events.push_back(std::move(*data));
+  }
+  auto& journal = *st.ctx->journal;
+  if (journal.completes_inline()) {
+    caf::expected<append_result> res{caf::error{}};
+    journal.append(std::move(req), [&res](caf::expected<append_result> r) { res = std::move(r); });
+    if (!res) {
+      fail(self, res.error());
+      return res.error();
+    }
+    return apply_appended(st, *res, *decided, idempotency_key);
+  }
+  st.in_flight.emplace(typename entity_shell_state<E>::in_flight_command{
+      make_promise(), std::move(idempotency_key), std::move(*decided)});
+  journal.append(std::move(req),
+                 [handle = caf::actor_cast<caf::actor>(self)](caf::expected<append_result> res) {
+                   if (res)
+                     caf::anon_send(handle, appended_atom::value, *res);
+                   else
+                     caf::anon_send(handle, appended_atom::value, res.error());
+                 });
+  return std::nullopt;
+}
+
+/// Schedules the next idle check, unless the entity never idles out.
+template <class E>
+void schedule_idle_check(entity_shell<E>* self) {
+  auto& st = self->state;
+  auto period = idle_check_period(st.ctx->opts);
+  if (period.count() == 0 || st.idle_check_due)
+    return;
+  st.idle_check_due = true;
+  st.active = false;
+  self->delayed_send(self, period, idle_check_atom::value);
+}
+
+/// Notes a message: the next idle check will not stop the entity.
+template <class E>
+void touch(entity_shell<E>* self) {
+  auto& st = self->state;
+  st.stop_asked = false;
+  if (st.idle_check_due)
+    st.active = true;
+  else
+    schedule_idle_check(self);
+}
+
+/// Runs waiting commands while no append is in flight; stops when asked and idle, handing the
+/// image to the host when hibernating.
+template <class E>
+void drain(entity_shell<E>* self) {
+  auto& st = self->state;
+  while (!st.in_flight && st.pending && !st.pending->empty()) {
+    auto pc = std::move(st.pending->front());
+    st.pending->pop_front();
+    if (auto answer =
+            run(self, pc.cmd, std::move(pc.idempotency_key), [&pc] { return std::move(pc.rp); })) {
+      if (*answer)
+        pc.rp.deliver(**answer);
+      else
+        pc.rp.deliver(answer->error());
+    }
+  }
+  if (!st.idle() || !st.stop_requested)
+    return;
+  if (st.hand_back_image && !st.failure)
+    self->send(st.host, hibernated_atom::value, st.id.key,
+               std::make_shared<entity_image<E>>(std::move(st.image)));
+  self->quit();
+}
+
+template <class E>
+caf::result<ack> on_command(entity_shell<E>* self, typename E::command& cmd,
+                            std::string& idempotency_key) {
+  using pending_command = typename entity_shell_state<E>::pending_command;
+  auto& st = self->state;
+  touch(self);
+  if (st.failure)
+    return st.failure;
+  auto waiting = st.pending ? st.pending->size() : 0;
+  if (!st.idle() && waiting >= st.ctx->opts.pending_commands_max)
+    return make_error(errc::overloaded, st.id.to_string() + ": " + std::to_string(waiting) +
+                                            " commands pending (pending_commands_max)");
+  if (st.idle()) {
+    caf::response_promise rp;
+    auto answer = run(self, cmd, std::move(idempotency_key), [&] {
+      rp = self->make_response_promise();
+      return rp;
+    });
+    drain(self);
+    if (!answer)
+      return rp;
+    if (*answer)
+      return **answer;
+    return answer->error();
+  }
+  auto rp = self->make_response_promise();
+  if (!st.pending)
+    st.pending = std::make_unique<std::deque<pending_command>>();
+  st.pending->push_back(pending_command{rp, std::move(cmd), std::move(idempotency_key)});
+  return rp;
+}
+
+} // namespace detail
+
+/// The entity's actor. `woken` is the image of a hibernated incarnation, or null: then the
+/// entity recovers from the journal and tells the host when it is done (returning its permit).
+template <class E>
+caf::behavior entity_actor(entity_shell<E>* self, std::shared_ptr<const host_context> ctx,
+                           caf::actor host, std::string key, image_ptr<E> woken) {
+  static_assert(check_entity_type<E>());
+  auto& init = self->state;
+  init.ctx = std::move(ctx);
+  init.host = std::move(host);
+  init.id = entity_id{E::type_name, std::move(key)};
+  if (woken) {
+    init.image = std::move(*woken);
+  } else {
+    init.failure = recover(*init.ctx->journal, init.id, init.ctx->opts, init.image);
+    self->send(init.host, recovered_atom::value, init.id.key);
+  }
+  // Idle detection: not CAF's per-behavior `after` (it re-arms a timer on the clock thread for
+  // every message, which cost ~9 us per command here) but one delayed idle check per period
+  // while the entity is in use: it is stopped between 1x and 2x the period after its last
+  // message.
+  detail::schedule_idle_check(self);
+  return {
+      [self](command_atom, typename E::command& cmd, std::string& idempotency_key) {
+        return detail::on_command(self, cmd, idempotency_key);
+      },
+      [self](get_atom) -> caf::result<typename E::state> {
+        auto& st = self->state;
+        detail::touch(self);
+        if (st.failure)
+          return st.failure;
+        return st.image.value;
+      },
+      [self](appended_atom, append_result& res) {
+        detail::finish(self, std::move(res));
+        detail::drain(self);
+      },
+      [self](appended_atom, caf::error& err) { detail::finish(self, std::move(err)); },
+      [self](stop_atom, bool hand_back_image) {
+        auto& st = self->state;
+        st.stop_requested = true;
+        st.hand_back_image = hand_back_image;
+        detail::drain(self);
+      },
+      [self](idle_check_atom) {
+        auto& st = self->state;
+        st.idle_check_due = false;
+        if (st.active || !st.idle()) {
+          detail::schedule_idle_check(self);
+          return;
+        }
+        if (!st.stop_asked) {
+          st.stop_asked = true;
+          self->send(st.host, passivate_atom::value, st.id.key);
+        }
+      },
+  };
+}
+
+} // namespace dca::es
