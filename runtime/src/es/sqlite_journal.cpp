@@ -1,4 +1,5 @@
-// The SQLite journal: validation on open, the group-commit writer thread, and the read pool.
+// The SQLite journal: validation on open, the group-commit writer thread, the sync thread that
+// makes its commits durable (pipelined WAL sync), and the read pool.
 #include "dca/es/sqlite_journal.hpp"
 
 #include <fcntl.h>
@@ -60,6 +61,7 @@ sqlite_journal::sqlite_journal(std::string path, sqlite_journal_options opts)
   assert(opts_.batch_events_max > 0);
   assert(opts_.append_queue_max > 0);
   assert(opts_.read_connections_max > 0);
+  assert(opts_.unsynced_batches_max > 0);
 }
 
 caf::expected<std::shared_ptr<sqlite_journal>> sqlite_journal::open(const std::string& path,
@@ -120,9 +122,15 @@ caf::error sqlite_journal::init() {
                       path_ + ": a SQLite database, but not a dca journal (no schema version)");
   if (auto err = sql::exec(raw, "PRAGMA journal_mode=WAL", path_))
     return err;
-  if (auto err = sql::exec(
-          raw, opts_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
-          path_))
+  // Pipelined sync: in WAL mode NORMAL does not sync the WAL at COMMIT (the sync thread does,
+  // before any ack), and still syncs at checkpoints: a checkpoint fdatasyncs the WAL before it
+  // copies frames into the database file and syncs that file before the WAL is reused, so the
+  // database file never holds a frame that is not on disk in the WAL, and a power loss before our
+  // fdatasync can lose only unacked commits (their frames fail their checksums and are ignored),
+  // never corrupt the file.
+  bool full = opts_.synchronous_full && !opts_.pipelined_sync;
+  if (auto err =
+          sql::exec(raw, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", path_))
     return err;
   if (version == 0) {
     if (auto err = sql::exec(raw, "BEGIN IMMEDIATE", path_))
@@ -152,6 +160,17 @@ caf::error sqlite_journal::init() {
   if ((rc = st.step()) != SQLITE_ROW)
     return sql::to_error(rc, raw, path_, "reading the last position");
   next_position_ = static_cast<std::uint64_t>(st.int64(0)) + 1;
+  // The WAL exists now (WAL mode is on and the reads above opened it). Our own descriptor: any fd
+  // of the inode syncs it on Linux, and SQLite takes no POSIX locks on the -wal file, so closing
+  // ours releases none of its locks. Sync once before reporting anything as committed: a previous
+  // process may have committed and died before its sync, leaving frames only in the page cache.
+  auto wal_path = path_ + "-wal";
+  wal_fd_ = ::open(wal_path.c_str(), O_RDWR | O_CLOEXEC);
+  if (wal_fd_ < 0)
+    return make_error(errc::journal_io, wal_path + ": " + std::strerror(errno));
+  if (opts_.synchronous_full)
+    if (int err = sync_wal())
+      return make_error(errc::journal_io, wal_path + ": fdatasync failed: " + std::strerror(err));
   committed_ = next_position_ - 1;
   st = sql::statement{};
   if (auto err = sql::statement::prepare(
@@ -175,6 +194,8 @@ caf::error sqlite_journal::init() {
   readers_.push_back(std::move(r));
   readers_open_ = 1;
   writer_ = std::thread{[this] { run_writer(); }};
+  if (pipelined())
+    syncer_ = std::thread{[this] { run_syncer(); }};
   return caf::none;
 }
 
@@ -206,7 +227,7 @@ caf::error sqlite_journal::open_reader(reader& r) {
           raw,
           "SELECT e.position, s.type, s.key, e.seq, e.type, e.payload, e.text, e.idempotency_key "
           "FROM events e JOIN streams s ON s.id = e.stream "
-          "WHERE e.position > ? ORDER BY e.position LIMIT ?",
+          "WHERE e.position > ? AND e.position <= ? ORDER BY e.position LIMIT ?",
           r.read_all, path_))
     return err;
   if (auto err = sql::statement::prepare(
@@ -222,6 +243,9 @@ sqlite_journal::~sqlite_journal() {
   insert_event_ = sql::statement{};
   insert_stream_ = sql::statement{};
   upsert_snapshot_ = sql::statement{};
+  if (wal_fd_ >= 0) // before the last connection closes (and SQLite deletes the WAL)
+    ::close(wal_fd_);
+  wal_fd_ = -1;
   wdb_.reset();
   if (lock_fd_ >= 0)
     ::close(lock_fd_);
@@ -233,8 +257,15 @@ void sqlite_journal::close() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
-  if (writer_.joinable())
+  if (writer_.joinable()) // drains the queue; the sync thread still acks what it commits
     writer_.join();
+  {
+    std::lock_guard<std::mutex> guard{sync_mtx_};
+    sync_stopping_ = true;
+  }
+  to_sync_cv_.notify_all();
+  if (syncer_.joinable()) // drains what the writer committed
+    syncer_.join();
 }
 
 // -- appends -----------------------------------------------------------------------------------
@@ -279,6 +310,7 @@ void sqlite_journal::run_writer() {
       if (queue_.empty())
         return; // stopping and drained
     }
+    wait_for_sync_room();
     write_batch(batch);
   }
 }
@@ -303,6 +335,10 @@ void sqlite_journal::write_batch(std::vector<job>& batch) {
   // empty (or holds batch_events_max events). Appends that arrive while earlier ones are being
   // inserted join this commit instead of waiting a whole commit for the next one.
   std::size_t events = take_jobs(batch, 0);
+  if (auto failure = sync_failure()) { // a log that cannot be synced must not take more appends
+    fail_jobs(batch, failure);
+    return;
+  }
   results_.clear();
   touched_.clear();
   created_.clear();
@@ -325,18 +361,106 @@ void sqlite_journal::write_batch(std::vector<job>& batch) {
     failure = sql::to_error(rc, db, path_, "committing a batch");
   if (failure) {
     undo_batch(first_position);
-    for (auto& j : batch) // all or nothing: every job of the batch fails
-      if (!j.is_snapshot)
-        j.done(failure);
+    fail_jobs(batch, failure); // all or nothing: every job of the batch fails
     return;
   }
-  committed_ = next_position_ - 1;
-  ++commits_;
-  for (std::size_t k = 0; k < batch.size(); ++k)
-    if (!batch[k].is_snapshot)
-      batch[k].done(std::move(results_[k]));
-  if (next_position_ != first_position)
-    notify(next_position_ - 1);
+  std::vector<committed_batch> done(1);
+  done[0] = committed_batch{std::move(batch), std::move(results_), next_position_ - 1};
+  batch.clear();
+  results_.clear();
+  if (!pipelined()) { // the fsync was in COMMIT (or durability is off): durable now
+    ++commits_;
+    complete(done);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> guard{sync_mtx_};
+    to_sync_.push_back(std::move(done[0]));
+    ++unsynced_;
+  }
+  to_sync_cv_.notify_one();
+  ++commits_; // after the hand-off: a test that sees the count knows the sync thread has it
+}
+
+void sqlite_journal::fail_jobs(std::vector<job>& jobs, const caf::error& failure) {
+  for (auto& j : jobs)
+    if (!j.is_snapshot)
+      j.done(failure);
+}
+
+void sqlite_journal::complete(std::vector<committed_batch>& batches) {
+  // The position first: an acked client that asks committed_position() sees its own append.
+  auto before = committed_.load();
+  auto position = batches.back().last_position;
+  committed_ = position;
+  for (auto& b : batches)
+    for (std::size_t k = 0; k < b.jobs.size(); ++k)
+      if (!b.jobs[k].is_snapshot)
+        b.jobs[k].done(std::move(b.results[k]));
+  if (position != before)
+    notify(position);
+}
+
+// -- pipelined sync ----------------------------------------------------------------------------
+//
+// The writer commits with synchronous=NORMAL and hands each committed batch here; this thread
+// fdatasyncs the WAL once for every batch committed since its last sync (WAL frames are appended
+// in commit order, so one sync started after a commit covers it and every earlier one), and only
+// then publishes them: committed position, acks, listeners. Meanwhile the writer inserts and
+// commits the next batch, so the sync wait overlaps the next batch's CPU time.
+
+void sqlite_journal::wait_for_sync_room() {
+  std::unique_lock<std::mutex> guard{sync_mtx_};
+  room_cv_.wait(guard, [this] { return unsynced_ < opts_.unsynced_batches_max; });
+}
+
+int sqlite_journal::sync_wal() {
+  if (opts_.sync_wal)
+    return opts_.sync_wal(wal_fd_);
+  return ::fdatasync(wal_fd_) == 0 ? 0 : errno;
+}
+
+caf::error sqlite_journal::sync_failure() const {
+  return sync_failed_.load(std::memory_order_acquire) ? sync_failure_ : caf::error{};
+}
+
+void sqlite_journal::run_syncer() {
+  std::vector<committed_batch> group;
+  for (;;) {
+    group.clear();
+    {
+      std::unique_lock<std::mutex> guard{sync_mtx_};
+      to_sync_cv_.wait(guard, [this] { return sync_stopping_ || !to_sync_.empty(); });
+      if (to_sync_.empty())
+        return; // stopping and drained (the writer has stopped before us)
+      group.swap(to_sync_);
+    }
+    // After one failed fdatasync the kernel may have dropped the dirty pages and a later one can
+    // succeed without them having reached the disk: nothing is acked any more.
+    auto failure = sync_failure();
+    if (!failure) {
+      if (int err = sync_wal()) {
+        sync_failure_ =
+            make_error(errc::journal_io, path_ + "-wal: fdatasync failed: " + std::strerror(err) +
+                                             " (the journal accepts no more appends)");
+        sync_failed_.store(true, std::memory_order_release);
+        failure = sync_failure_;
+      } else {
+        ++syncs_;
+      }
+    }
+    if (failure)
+      for (auto& b : group)
+        fail_jobs(b.jobs, failure);
+    else
+      complete(group);
+    // Only now, after the acks: the bound covers the batches whose callbacks are still running.
+    {
+      std::lock_guard<std::mutex> guard{sync_mtx_};
+      unsynced_ -= group.size();
+    }
+    room_cv_.notify_all();
+  }
 }
 
 caf::error sqlite_journal::write_append(job& j, caf::expected<append_result>& result) {
@@ -469,7 +593,17 @@ void sqlite_journal::checkin_reader(std::unique_ptr<reader> r) {
   readers_cv_.notify_one();
 }
 
+// Reading one stream (recovery, snapshots) is not bounded by the durable position: it may see an
+// append that is committed but not yet synced. That is safe: nothing built on it is acked earlier.
+// A recovered entity's next append is fenced behind those events (its expected seq counts them)
+// and lands after them in the WAL, so the fdatasync that acks it covers them too; and a power loss
+// before that sync loses them together with everything that depended on them, none of it acked.
+// (Bounding recovery by the synced position would instead fence the entity against the writer's
+// heads, which already count them, and fail its next append.) Once a sync has failed, streams are
+// not read at all: their unsynced tail may never reach the disk.
 caf::error sqlite_journal::with_stream(const entity_id& entity, const stream_reader& read) {
+  if (auto failure = sync_failure())
+    return failure;
   auto r = checkout_reader();
   if (!r)
     return make_error(errc::journal_io, path_ + ": cannot open a read connection");
@@ -553,8 +687,12 @@ caf::error sqlite_journal::read_all(std::uint64_t after, std::size_t max,
     return make_error(errc::journal_io, path_ + ": cannot open a read connection");
   caf::error result;
   auto& st = r->read_all;
+  // Bounded by the durable committed position, not by what SQLite has committed: in pipelined
+  // mode a commit is visible to readers before its fdatasync, and a projection must never persist
+  // a read model of an event that a power loss could still remove.
   st.bind(1, static_cast<std::int64_t>(after));
-  st.bind(2, static_cast<std::int64_t>(max));
+  st.bind(2, static_cast<std::int64_t>(committed_.load()));
+  st.bind(3, static_cast<std::int64_t>(max));
   int rc;
   while ((rc = st.step()) == SQLITE_ROW) {
     event_record rec;
