@@ -374,6 +374,31 @@ TEST_CASE_FIXTURE(hibernation_fixture,
 }
 
 TEST_CASE_FIXTURE(hibernation_fixture,
+                  "an entity that hibernates and wakes again and again keeps one passivation "
+                  "mark and passivates only once idle for idle_timeout") {
+  auto host = spawn_entity_host<account>(sys, counting, hibernating_options());
+  auto& st = deref<entity_host_actor<account>>(host).state;
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  for (int i = 1; i <= 8; ++i) { // ~2 s of virtual time each: sweeps fire in between
+    hibernate_all(host);
+    REQUIRE(command(host, "alice", deposit{i}));
+    CHECK(st.passivation_marks.size() <= 1);
+  }
+  CHECK(counting->recoveries == 1); // never passivated while in use
+  hibernate_all(host);
+  REQUIRE(stats(host).hibernated == 1);
+  for (int i = 0; i < 4 && !st.entries.empty(); ++i) {
+    CHECK(trigger_timeout());
+    consume_messages();
+  }
+  CHECK(st.entries.empty());
+  CHECK(st.passivation_marks.empty());
+  CHECK(get(host, "alice").balance_cents == 36);
+  CHECK(counting->recoveries == 2);
+  anon_send_exit(host, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(hibernation_fixture,
                   "a command that arrives while its entity stops to hibernate runs on the woken "
                   "entity") {
   auto host = spawn_entity_host<account>(sys, counting, hibernating_options());

@@ -57,14 +57,15 @@ struct entity_host_state {
     caf::actor handle;
     phase ph = phase::waiting;
     std::vector<held> buffer;
-    image_ptr<E> image;            // hibernated, or handed back while stopping
-    std::uint64_t hibernation = 0; // which hibernation its passivation mark is for
+    image_ptr<E> image;                          // hibernated, or handed back while stopping
+    caf::actor_clock::time_point passivate_at{}; // when hibernated: when to drop the image
+    bool marked = false;                         // a passivation mark names this entry
   };
 
-  /// When a hibernated entity passivates, if it is still hibernated then.
+  /// A sweep's reminder to look at `key` at `due`. At most one per entry, however often the
+  /// entity hibernates and wakes: the sweep moves it on to the entry's latest passivate_at.
   struct passivation_mark {
     std::string key;
-    std::uint64_t hibernation;
     caf::actor_clock::time_point due;
   };
 
@@ -73,8 +74,7 @@ struct entity_host_state {
   std::unordered_map<caf::actor_addr, std::string> keys_by_addr; // running entities
   std::deque<std::string> waiting; // keys waiting for a recovery permit
   std::size_t recovering = 0;
-  std::deque<passivation_mark> passivation_marks; // oldest first
-  std::uint64_t hibernations = 0;
+  std::deque<passivation_mark> passivation_marks; // roughly by due time
   std::size_t hibernated = 0;
   bool sweep_due = false;
 
@@ -180,13 +180,20 @@ void sweep(entity_host_actor<E>* self) {
   auto now = self->clock().now();
   auto& marks = st.passivation_marks;
   while (!marks.empty() && marks.front().due <= now) {
-    auto i = st.entries.find(marks.front().key);
-    if (i != st.entries.end() && i->second.ph == phase::hibernated &&
-        i->second.hibernation == marks.front().hibernation) {
+    auto key = std::move(marks.front().key);
+    marks.pop_front();
+    auto i = st.entries.find(key);
+    if (i == st.entries.end() || !i->second.marked)
+      continue;
+    auto& e = i->second;
+    if (e.ph != phase::hibernated) {
+      e.marked = false; // woken since: its next hibernation marks it again
+    } else if (e.passivate_at <= now) {
       st.entries.erase(i);
       --st.hibernated;
+    } else {
+      marks.push_back({std::move(key), e.passivate_at}); // woke and slept again since
     }
-    marks.pop_front();
   }
   if (!marks.empty()) {
     st.sweep_due = true;
@@ -212,8 +219,11 @@ void hibernate(entity_host_actor<E>* self, const std::string& key) {
     return;
   // Passivated once idle for idle_timeout in all, counting the hibernate_after it idled before.
   auto delay = opts.idle_timeout - opts.hibernate_after;
-  e.hibernation = ++st.hibernations;
-  st.passivation_marks.push_back({key, e.hibernation, self->clock().now() + delay});
+  e.passivate_at = self->clock().now() + delay;
+  if (e.marked)
+    return;
+  e.marked = true;
+  st.passivation_marks.push_back({key, e.passivate_at});
   if (!st.sweep_due) {
     st.sweep_due = true;
     self->delayed_send(self, delay, sweep_atom::value);
