@@ -42,6 +42,9 @@ CREATE TABLE snapshots(
 PRAGMA user_version = 1;
 )sql";
 
+/// WAL pages after a commit that ask for a checkpoint (SQLite's own autocheckpoint default).
+constexpr int wal_checkpoint_pages = 1000;
+
 std::int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -132,6 +135,11 @@ caf::error sqlite_journal::init() {
   if (auto err =
           sql::exec(raw, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", path_))
     return err;
+  // In pipelined mode the writer does not checkpoint (a checkpoint in its COMMIT would fsync the
+  // WAL and the database file serially, on the writer): its commits ask the checkpointer thread,
+  // which runs SQLite's PASSIVE checkpoint on its own connection, with the same syncs.
+  if (pipelined())
+    sqlite3_wal_hook(raw, &sqlite_journal::on_wal_commit, this);
   if (version == 0) {
     if (auto err = sql::exec(raw, "BEGIN IMMEDIATE", path_))
       return err;
@@ -193,9 +201,18 @@ caf::error sqlite_journal::init() {
     return err;
   readers_.push_back(std::move(r));
   readers_open_ = 1;
+  if (pipelined()) {
+    sqlite3* cdb = nullptr;
+    rc = sqlite3_open_v2(path_.c_str(), &cdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    checkpoint_db_.reset(cdb);
+    if (rc != SQLITE_OK)
+      return sql::to_error(rc, cdb, path_, "opening the checkpoint connection");
+  }
   writer_ = std::thread{[this] { run_writer(); }};
-  if (pipelined())
+  if (pipelined()) {
     syncer_ = std::thread{[this] { run_syncer(); }};
+    checkpointer_ = std::thread{[this] { run_checkpointer(); }};
+  }
   return caf::none;
 }
 
@@ -243,6 +260,7 @@ sqlite_journal::~sqlite_journal() {
   insert_event_ = sql::statement{};
   insert_stream_ = sql::statement{};
   upsert_snapshot_ = sql::statement{};
+  checkpoint_db_.reset();
   if (wal_fd_ >= 0) // before the last connection closes (and SQLite deletes the WAL)
     ::close(wal_fd_);
   wal_fd_ = -1;
@@ -266,6 +284,13 @@ void sqlite_journal::close() {
   to_sync_cv_.notify_all();
   if (syncer_.joinable()) // drains what the writer committed
     syncer_.join();
+  {
+    std::lock_guard<std::mutex> guard{checkpoint_mtx_};
+    checkpoint_stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) // the last connection's close checkpoints what is left
+    checkpointer_.join();
 }
 
 // -- appends -----------------------------------------------------------------------------------
@@ -424,6 +449,46 @@ caf::error sqlite_journal::sync_failure() const {
   return sync_failed_.load(std::memory_order_acquire) ? sync_failure_ : caf::error{};
 }
 
+void sqlite_journal::fail_sync(caf::error failure) {
+  std::call_once(failure_once_, [&] {
+    sync_failure_ = std::move(failure);
+    sync_failed_.store(true, std::memory_order_release);
+  });
+}
+
+int sqlite_journal::on_wal_commit(void* self, sqlite3*, const char*, int wal_pages) {
+  if (wal_pages >= wal_checkpoint_pages) {
+    auto* j = static_cast<sqlite_journal*>(self);
+    {
+      std::lock_guard<std::mutex> guard{j->checkpoint_mtx_};
+      j->checkpoint_wanted_ = true;
+    }
+    j->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+// A checkpoint under synchronous=NORMAL is as safe as under FULL: it fdatasyncs the WAL before it
+// copies any frame into the database file (so the file never holds a commit that is not on disk
+// in the WAL, acked or not), and fdatasyncs the database file before it marks the frames copied;
+// only then may the writer start the WAL over. PASSIVE: it never blocks the writer, and copies
+// what no reader still needs; what it leaves, the next one takes.
+void sqlite_journal::run_checkpointer() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> guard{checkpoint_mtx_};
+      checkpoint_cv_.wait(guard, [this] { return checkpoint_stopping_ || checkpoint_wanted_; });
+      if (checkpoint_stopping_)
+        return;
+      checkpoint_wanted_ = false;
+    }
+    auto* db = checkpoint_db_.get();
+    int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) // a failed sync, not a race
+      fail_sync(sql::to_error(rc, db, path_, "checkpointing the WAL"));
+  }
+}
+
 void sqlite_journal::run_syncer() {
   std::vector<committed_batch> group;
   for (;;) {
@@ -440,11 +505,10 @@ void sqlite_journal::run_syncer() {
     auto failure = sync_failure();
     if (!failure) {
       if (int err = sync_wal()) {
-        sync_failure_ =
-            make_error(errc::journal_io, path_ + "-wal: fdatasync failed: " + std::strerror(err) +
-                                             " (the journal accepts no more appends)");
-        sync_failed_.store(true, std::memory_order_release);
-        failure = sync_failure_;
+        fail_sync(make_error(errc::journal_io, path_ +
+                                                   "-wal: fdatasync failed: " + std::strerror(err) +
+                                                   " (the journal accepts no more appends)"));
+        failure = sync_failure();
       } else {
         ++syncs_;
       }

@@ -139,6 +139,11 @@ private:
   int sync_wal();
   /// The error every append gets once an fdatasync of the WAL failed; none before.
   caf::error sync_failure() const;
+  /// Records the first failure to sync; later ones keep it.
+  void fail_sync(caf::error failure);
+  // -- checkpoints in pipelined mode --
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int wal_pages);
+  void run_checkpointer();
   using stream_reader = std::function<caf::error(reader&, std::int64_t)>;
   /// Finds `entity`'s stream id with a pooled reader and runs `read` with both; does nothing
   /// (no error) when the stream does not exist.
@@ -183,9 +188,19 @@ private:
   std::size_t unsynced_ = 0;
   bool sync_stopping_ = false;
   std::thread syncer_;
-  // Set once, by the sync thread, before sync_failed_ is; never changed after.
+  // Set once (fail_sync) before sync_failed_ is; never changed after.
+  std::once_flag failure_once_;
   caf::error sync_failure_;
   std::atomic<bool> sync_failed_{false};
+
+  // Pipelined mode: the writer's commits only signal; the checkpointer thread checkpoints the WAL
+  // on its own connection, so a checkpoint's fsyncs never stall the writer.
+  sql::db_ptr checkpoint_db_;
+  std::mutex checkpoint_mtx_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stopping_ = false;
+  std::thread checkpointer_;
 
   std::mutex readers_mtx_;
   std::condition_variable readers_cv_;
