@@ -2,7 +2,8 @@
 // (it writes, in one transaction, everything that queued up while the previous commit was in
 // flight, plus what queues while it inserts; no timer), a sync thread that makes the commits
 // durable with one fdatasync of the WAL per group while the writer already writes the next batch
-// (pipelined sync; acks only after that fdatasync), and a small pool of read connections.
+// (pipelined sync; acks only after that fdatasync), a checkpointer thread that keeps WAL
+// checkpoints out of the writer's commits, and a small pool of read connections.
 //
 // Schema (PRAGMA user_version = 1), chosen by measurement (storage-notes.md, bench/es):
 //   streams(id INTEGER PRIMARY KEY, type TEXT, key TEXT, UNIQUE(type, key))
