@@ -1,5 +1,5 @@
-// The SQLite journal: validation on open, the group-commit writer thread, the sync thread that
-// makes its commits durable (pipelined WAL sync), and the read pool.
+// The SQLite journal: validation on open, the order it is closed in, commit listeners, and the
+// read pool. The writer is in sqlite_journal_writer.cpp, the WAL's durability in wal_sync.cpp.
 #include "dca/es/sqlite_journal.hpp"
 
 #include <fcntl.h>
@@ -8,10 +8,10 @@
 
 #include <cassert>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 
 #include "dca/es/errors.hpp"
+#include "wal_sync.hpp"
 
 namespace dca::es {
 
@@ -42,14 +42,6 @@ CREATE TABLE snapshots(
 PRAGMA user_version = 1;
 )sql";
 
-/// WAL pages after a commit that ask for a checkpoint (SQLite's own autocheckpoint default).
-constexpr int wal_checkpoint_pages = 1000;
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 std::string parent_dir(const std::string& path) {
   auto slash = path.find_last_of('/');
   if (slash == std::string::npos)
@@ -60,7 +52,11 @@ std::string parent_dir(const std::string& path) {
 } // namespace
 
 sqlite_journal::sqlite_journal(std::string path, sqlite_journal_options opts)
-    : path_(std::move(path)), opts_(opts) {
+    : path_(std::move(path)), opts_(opts),
+      wal_(std::make_unique<wal_sync>(
+          path_, opts_, [this](std::vector<committed_batch>& group, const caf::error& failure) {
+            publish(group, failure);
+          })) {
   assert(opts_.batch_events_max > 0);
   assert(opts_.append_queue_max > 0);
   assert(opts_.read_connections_max > 0);
@@ -135,11 +131,9 @@ caf::error sqlite_journal::init() {
   if (auto err =
           sql::exec(raw, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", path_))
     return err;
-  // In pipelined mode the writer does not checkpoint (a checkpoint in its COMMIT would fsync the
-  // WAL and the database file serially, on the writer): its commits ask the checkpointer thread,
-  // which runs SQLite's PASSIVE checkpoint on its own connection, with the same syncs.
+  // In pipelined mode the writer does not checkpoint: its commits ask the checkpointer thread.
   if (pipelined())
-    sqlite3_wal_hook(raw, &sqlite_journal::on_wal_commit, this);
+    wal_->watch_commits(raw);
   if (version == 0) {
     if (auto err = sql::exec(raw, "BEGIN IMMEDIATE", path_))
       return err;
@@ -168,32 +162,13 @@ caf::error sqlite_journal::init() {
   if ((rc = st.step()) != SQLITE_ROW)
     return sql::to_error(rc, raw, path_, "reading the last position");
   next_position_ = static_cast<std::uint64_t>(st.int64(0)) + 1;
-  // The WAL exists now (WAL mode is on and the reads above opened it). Our own descriptor: any fd
-  // of the inode syncs it on Linux, and SQLite takes no POSIX locks on the -wal file, so closing
-  // ours releases none of its locks. Sync once before reporting anything as committed: a previous
-  // process may have committed and died before its sync, leaving frames only in the page cache.
-  auto wal_path = path_ + "-wal";
-  wal_fd_ = ::open(wal_path.c_str(), O_RDWR | O_CLOEXEC);
-  if (wal_fd_ < 0)
-    return make_error(errc::journal_io, wal_path + ": " + std::strerror(errno));
-  if (opts_.synchronous_full)
-    if (int err = sync_wal())
-      return make_error(errc::journal_io, wal_path + ": fdatasync failed: " + std::strerror(err));
+  // The WAL exists now (WAL mode is on and the reads above opened it). Sync it once before
+  // reporting anything as committed (wal_sync::open_wal says why).
+  if (auto err = wal_->open_wal(opts_.synchronous_full))
+    return err;
   committed_ = next_position_ - 1;
   st = sql::statement{};
-  if (auto err = sql::statement::prepare(
-          raw,
-          "INSERT INTO events(position, stream, seq, type, payload, text, idempotency_key, "
-          "written_at_ms) VALUES(?,?,?,?,?,?,?,?)",
-          insert_event_, path_))
-    return err;
-  if (auto err = sql::statement::prepare(raw, "INSERT INTO streams(type, key) VALUES(?,?)",
-                                         insert_stream_, path_))
-    return err;
-  if (auto err = sql::statement::prepare(raw,
-                                         "INSERT OR REPLACE INTO snapshots(stream, seq, position, "
-                                         "payload, text) VALUES(?,?,?,?,?)",
-                                         upsert_snapshot_, path_))
+  if (auto err = prepare_writer_statements())
     return err;
   // One reader up front: a journal that cannot be read fails here, not in a recovery.
   auto r = std::make_unique<reader>();
@@ -201,18 +176,12 @@ caf::error sqlite_journal::init() {
     return err;
   readers_.push_back(std::move(r));
   readers_open_ = 1;
-  if (pipelined()) {
-    sqlite3* cdb = nullptr;
-    rc = sqlite3_open_v2(path_.c_str(), &cdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    checkpoint_db_.reset(cdb);
-    if (rc != SQLITE_OK)
-      return sql::to_error(rc, cdb, path_, "opening the checkpoint connection");
-  }
+  if (pipelined())
+    if (auto err = wal_->open_checkpoint_connection())
+      return err;
   writer_ = std::thread{[this] { run_writer(); }};
-  if (pipelined()) {
-    syncer_ = std::thread{[this] { run_syncer(); }};
-    checkpointer_ = std::thread{[this] { run_checkpointer(); }};
-  }
+  if (pipelined())
+    wal_->start();
   return caf::none;
 }
 
@@ -260,10 +229,9 @@ sqlite_journal::~sqlite_journal() {
   insert_event_ = sql::statement{};
   insert_stream_ = sql::statement{};
   upsert_snapshot_ = sql::statement{};
-  checkpoint_db_.reset();
-  if (wal_fd_ >= 0) // before the last connection closes (and SQLite deletes the WAL)
-    ::close(wal_fd_);
-  wal_fd_ = -1;
+  if (wdb_) // the hook points at wal_, which goes first
+    sqlite3_wal_hook(wdb_.get(), nullptr, nullptr);
+  wal_.reset(); // its checkpoint connection, then the WAL fd: before the last connection closes
   wdb_.reset();
   if (lock_fd_ >= 0)
     ::close(lock_fd_);
@@ -277,328 +245,11 @@ void sqlite_journal::close() {
   queue_cv_.notify_all();
   if (writer_.joinable()) // drains the queue; the sync thread still acks what it commits
     writer_.join();
-  {
-    std::lock_guard<std::mutex> guard{sync_mtx_};
-    sync_stopping_ = true;
-  }
-  to_sync_cv_.notify_all();
-  if (syncer_.joinable()) // drains what the writer committed
-    syncer_.join();
-  {
-    std::lock_guard<std::mutex> guard{checkpoint_mtx_};
-    checkpoint_stopping_ = true;
-  }
-  checkpoint_cv_.notify_all();
-  if (checkpointer_.joinable()) // the last connection's close checkpoints what is left
-    checkpointer_.join();
+  wal_->stop(); // the sync thread drains what the writer committed, then the checkpointer stops
 }
 
-// -- appends -----------------------------------------------------------------------------------
-
-void sqlite_journal::append(append_request req, append_callback done) {
-  assert(!req.events.empty());
-  std::unique_lock<std::mutex> guard{queue_mtx_};
-  if (stopping_) {
-    guard.unlock();
-    done(make_error(errc::journal_closed, path_ + ": journal closed"));
-    return;
-  }
-  if (queue_.size() >= opts_.append_queue_max) {
-    guard.unlock();
-    done(make_error(errc::overloaded, path_ + ": append queue full (append_queue_max = " +
-                                          std::to_string(opts_.append_queue_max) + ")"));
-    return;
-  }
-  queue_.push_back(job{false, std::move(req), std::move(done), {}});
-  guard.unlock();
-  queue_cv_.notify_one();
-}
-
-void sqlite_journal::save_snapshot(const entity_id& entity, snapshot_record snapshot) {
-  std::unique_lock<std::mutex> guard{queue_mtx_};
-  if (stopping_ || queue_.size() >= opts_.append_queue_max)
-    return; // best effort: a missing snapshot only lengthens the next replay
-  append_request req;
-  req.entity = entity;
-  queue_.push_back(job{true, std::move(req), nullptr, std::move(snapshot)});
-  guard.unlock();
-  queue_cv_.notify_one();
-}
-
-void sqlite_journal::run_writer() {
-  std::vector<job> batch;
-  for (;;) {
-    batch.clear();
-    {
-      std::unique_lock<std::mutex> guard{queue_mtx_};
-      queue_cv_.wait(guard, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty())
-        return; // stopping and drained
-    }
-    wait_for_sync_room();
-    write_batch(batch);
-  }
-}
-
-std::size_t sqlite_journal::take_jobs(std::vector<job>& batch, std::size_t events) {
-  std::lock_guard<std::mutex> guard{queue_mtx_};
-  while (!queue_.empty()) {
-    auto n = std::max<std::size_t>(queue_.front().req.events.size(), 1);
-    if (!batch.empty() && events + n > opts_.batch_events_max)
-      break;
-    events += n;
-    batch.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  return events;
-}
-
-void sqlite_journal::write_batch(std::vector<job>& batch) {
-  auto* db = wdb_.get();
-  // Adaptive group commit without a timer: the transaction takes what queued while the previous
-  // commit was in flight, and keeps taking what queues while it inserts, until it finds the queue
-  // empty (or holds batch_events_max events). Appends that arrive while earlier ones are being
-  // inserted join this commit instead of waiting a whole commit for the next one.
-  std::size_t events = take_jobs(batch, 0);
-  if (auto failure = sync_failure()) { // a log that cannot be synced must not take more appends
-    fail_jobs(batch, failure);
-    return;
-  }
-  results_.clear();
-  touched_.clear();
-  created_.clear();
-  auto first_position = next_position_;
-  batch_ms_ = now_ms();
-  caf::error failure;
-  int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK)
-    failure = sql::to_error(rc, db, path_, "beginning a batch");
-  for (std::size_t next = 0; !failure; ++next) {
-    if (next == batch.size() && events < opts_.batch_events_max)
-      events = take_jobs(batch, events);
-    if (next == batch.size())
-      break;
-    auto& j = batch[next];
-    results_.emplace_back(append_result{});
-    failure = j.is_snapshot ? write_snapshot(j) : write_append(j, results_.back());
-  }
-  if (!failure && (rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr)) != SQLITE_OK)
-    failure = sql::to_error(rc, db, path_, "committing a batch");
-  if (failure) {
-    undo_batch(first_position);
-    fail_jobs(batch, failure); // all or nothing: every job of the batch fails
-    return;
-  }
-  std::vector<committed_batch> done(1);
-  done[0] = committed_batch{std::move(batch), std::move(results_), next_position_ - 1};
-  batch.clear();
-  results_.clear();
-  if (!pipelined()) { // the fsync was in COMMIT (or durability is off): durable now
-    ++commits_;
-    complete(done);
-    return;
-  }
-  {
-    std::lock_guard<std::mutex> guard{sync_mtx_};
-    to_sync_.push_back(std::move(done[0]));
-    ++unsynced_;
-  }
-  to_sync_cv_.notify_one();
-  ++commits_; // after the hand-off: a test that sees the count knows the sync thread has it
-}
-
-void sqlite_journal::fail_jobs(std::vector<job>& jobs, const caf::error& failure) {
-  for (auto& j : jobs)
-    if (!j.is_snapshot)
-      j.done(failure);
-}
-
-void sqlite_journal::complete(std::vector<committed_batch>& batches) {
-  // The position first: an acked client that asks committed_position() sees its own append.
-  auto before = committed_.load();
-  auto position = batches.back().last_position;
-  committed_ = position;
-  for (auto& b : batches)
-    for (std::size_t k = 0; k < b.jobs.size(); ++k)
-      if (!b.jobs[k].is_snapshot)
-        b.jobs[k].done(std::move(b.results[k]));
-  if (position != before)
-    notify(position);
-}
-
-// -- pipelined sync ----------------------------------------------------------------------------
-//
-// The writer commits with synchronous=NORMAL and hands each committed batch here; this thread
-// fdatasyncs the WAL once for every batch committed since its last sync (WAL frames are appended
-// in commit order, so one sync started after a commit covers it and every earlier one), and only
-// then publishes them: committed position, acks, listeners. Meanwhile the writer inserts and
-// commits the next batch, so the sync wait overlaps the next batch's CPU time.
-
-void sqlite_journal::wait_for_sync_room() {
-  std::unique_lock<std::mutex> guard{sync_mtx_};
-  room_cv_.wait(guard, [this] { return unsynced_ < opts_.unsynced_batches_max; });
-}
-
-int sqlite_journal::sync_wal() {
-  if (opts_.sync_wal)
-    return opts_.sync_wal(wal_fd_);
-  return ::fdatasync(wal_fd_) == 0 ? 0 : errno;
-}
-
-caf::error sqlite_journal::sync_failure() const {
-  return sync_failed_.load(std::memory_order_acquire) ? sync_failure_ : caf::error{};
-}
-
-void sqlite_journal::fail_sync(caf::error failure) {
-  std::call_once(failure_once_, [&] {
-    sync_failure_ = std::move(failure);
-    sync_failed_.store(true, std::memory_order_release);
-  });
-}
-
-int sqlite_journal::on_wal_commit(void* self, sqlite3*, const char*, int wal_pages) {
-  if (wal_pages >= wal_checkpoint_pages) {
-    auto* j = static_cast<sqlite_journal*>(self);
-    {
-      std::lock_guard<std::mutex> guard{j->checkpoint_mtx_};
-      j->checkpoint_wanted_ = true;
-    }
-    j->checkpoint_cv_.notify_one();
-  }
-  return SQLITE_OK;
-}
-
-// A checkpoint under synchronous=NORMAL is as safe as under FULL: it fdatasyncs the WAL before it
-// copies any frame into the database file (so the file never holds a commit that is not on disk
-// in the WAL, acked or not), and fdatasyncs the database file before it marks the frames copied;
-// only then may the writer start the WAL over. PASSIVE: it never blocks the writer, and copies
-// what no reader still needs; what it leaves, the next one takes.
-void sqlite_journal::run_checkpointer() {
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> guard{checkpoint_mtx_};
-      checkpoint_cv_.wait(guard, [this] { return checkpoint_stopping_ || checkpoint_wanted_; });
-      if (checkpoint_stopping_)
-        return;
-      checkpoint_wanted_ = false;
-    }
-    auto* db = checkpoint_db_.get();
-    int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) // a failed sync, not a race
-      fail_sync(sql::to_error(rc, db, path_, "checkpointing the WAL"));
-  }
-}
-
-void sqlite_journal::run_syncer() {
-  std::vector<committed_batch> group;
-  for (;;) {
-    group.clear();
-    {
-      std::unique_lock<std::mutex> guard{sync_mtx_};
-      to_sync_cv_.wait(guard, [this] { return sync_stopping_ || !to_sync_.empty(); });
-      if (to_sync_.empty())
-        return; // stopping and drained (the writer has stopped before us)
-      group.swap(to_sync_);
-    }
-    // After one failed fdatasync the kernel may have dropped the dirty pages and a later one can
-    // succeed without them having reached the disk: nothing is acked any more.
-    auto failure = sync_failure();
-    if (!failure) {
-      if (int err = sync_wal()) {
-        fail_sync(make_error(errc::journal_io, path_ +
-                                                   "-wal: fdatasync failed: " + std::strerror(err) +
-                                                   " (the journal accepts no more appends)"));
-        failure = sync_failure();
-      } else {
-        ++syncs_;
-      }
-    }
-    if (failure)
-      for (auto& b : group)
-        fail_jobs(b.jobs, failure);
-    else
-      complete(group);
-    // Only now, after the acks: the bound covers the batches whose callbacks are still running.
-    {
-      std::lock_guard<std::mutex> guard{sync_mtx_};
-      unsynced_ -= group.size();
-    }
-    room_cv_.notify_all();
-  }
-}
-
-caf::error sqlite_journal::write_append(job& j, caf::expected<append_result>& result) {
-  auto i = streams_.find(j.req.entity);
-  auto head = i == streams_.end() ? 0 : i->second.head;
-  if (head != j.req.expected_seq) {
-    result = make_error(errc::sequence_conflict, j.req.entity.to_string() + ": expected sequence " +
-                                                     std::to_string(j.req.expected_seq) +
-                                                     ", stream is at " + std::to_string(head));
-    return caf::none;
-  }
-  if (i == streams_.end()) {
-    insert_stream_.bind(1, j.req.entity.type);
-    insert_stream_.bind(2, j.req.entity.key);
-    auto rc = insert_stream_.step();
-    insert_stream_.reset();
-    if (rc != SQLITE_DONE)
-      return sql::to_error(rc, wdb_.get(), path_, "creating a stream");
-    i = streams_.emplace(j.req.entity, stream_info{sqlite3_last_insert_rowid(wdb_.get()), 0}).first;
-    created_.push_back(j.req.entity);
-  } else {
-    touched_.emplace_back(&i->second, i->second.head);
-  }
-  auto& info = i->second;
-  append_result res;
-  res.first_seq = info.head + 1;
-  res.first_position = next_position_;
-  for (std::size_t k = 0; k < j.req.events.size(); ++k) {
-    auto& ev = j.req.events[k];
-    insert_event_.bind(1, static_cast<std::int64_t>(next_position_));
-    insert_event_.bind(2, info.id);
-    insert_event_.bind(3, static_cast<std::int64_t>(info.head + 1));
-    insert_event_.bind(4, ev.type);
-    insert_event_.bind_blob(5, ev.payload);
-    insert_event_.bind(6, ev.text);
-    if (k + 1 == j.req.events.size() && !j.req.idempotency_key.empty())
-      insert_event_.bind(7, j.req.idempotency_key);
-    else
-      insert_event_.bind_null(7);
-    insert_event_.bind(8, batch_ms_);
-    auto rc = insert_event_.step();
-    insert_event_.reset();
-    if (rc != SQLITE_DONE)
-      return sql::to_error(rc, wdb_.get(), path_, "appending an event");
-    ++next_position_;
-    ++info.head;
-  }
-  res.last_seq = info.head;
-  res.last_position = next_position_ - 1;
-  result = res;
-  return caf::none;
-}
-
-caf::error sqlite_journal::write_snapshot(job& j) {
-  auto i = streams_.find(j.req.entity);
-  if (i == streams_.end())
-    return caf::none;
-  upsert_snapshot_.bind(1, i->second.id);
-  upsert_snapshot_.bind(2, static_cast<std::int64_t>(j.snapshot.seq));
-  upsert_snapshot_.bind(3, static_cast<std::int64_t>(j.snapshot.position));
-  upsert_snapshot_.bind_blob(4, j.snapshot.payload);
-  upsert_snapshot_.bind(5, j.snapshot.text);
-  auto rc = upsert_snapshot_.step();
-  upsert_snapshot_.reset();
-  return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, wdb_.get(), path_, "writing a snapshot");
-}
-
-void sqlite_journal::undo_batch(std::uint64_t first_position) {
-  sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-  for (auto it = touched_.rbegin(); it != touched_.rend(); ++it)
-    it->first->head = it->second;
-  for (auto& id : created_)
-    streams_.erase(id);
-  next_position_ = first_position;
+std::uint64_t sqlite_journal::syncs() const noexcept {
+  return wal_->syncs();
 }
 
 void sqlite_journal::notify(std::uint64_t position) {
@@ -666,7 +317,7 @@ void sqlite_journal::checkin_reader(std::unique_ptr<reader> r) {
 // heads, which already count them, and fail its next append.) Once a sync has failed, streams are
 // not read at all: their unsynced tail may never reach the disk.
 caf::error sqlite_journal::with_stream(const entity_id& entity, const stream_reader& read) {
-  if (auto failure = sync_failure())
+  if (auto failure = wal_->failure())
     return failure;
   auto r = checkout_reader();
   if (!r)

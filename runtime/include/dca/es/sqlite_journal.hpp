@@ -19,12 +19,14 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "dca/es/detail/journal_batch.hpp"
 #include "dca/es/journal.hpp"
 #include "dca/es/sqlite.hpp"
 
@@ -32,6 +34,8 @@ namespace dca::es {
 
 /// The schema version this build writes; newer files are refused.
 constexpr int journal_schema_version = 1;
+
+class wal_sync; // private to the library (src/es/wal_sync.hpp)
 
 struct sqlite_journal_options {
   /// The most events one group commit writes (the batch grows up to this under load).
@@ -88,25 +92,14 @@ public:
   /// Writer statistics, for benchmarks and tests: commits done, and fdatasyncs of the WAL done by
   /// the sync thread (each covers every batch committed before it).
   std::uint64_t commits() const noexcept { return commits_.load(); }
-  std::uint64_t syncs() const noexcept { return syncs_.load(); }
+  std::uint64_t syncs() const noexcept;
 
 private:
+  using job = detail::journal_job;
+  using committed_batch = detail::committed_batch;
   struct stream_info {
     std::int64_t id = 0;
     std::uint64_t head = 0;
-  };
-  struct job {
-    bool is_snapshot = false;
-    append_request req;
-    append_callback done;
-    snapshot_record snapshot;
-  };
-  /// A committed batch waiting for the fdatasync that makes it durable: its acks and results, and
-  /// the committed position after it.
-  struct committed_batch {
-    std::vector<job> jobs;
-    std::vector<caf::expected<append_result>> results;
-    std::uint64_t last_position = 0;
   };
   struct reader {
     sql::db_ptr db;
@@ -116,6 +109,10 @@ private:
   explicit sqlite_journal(std::string path, sqlite_journal_options opts);
   caf::error init();
   caf::error open_reader(reader& r);
+  bool pipelined() const noexcept { return opts_.synchronous_full && opts_.pipelined_sync; }
+
+  // -- the writer (sqlite_journal_writer.cpp) -----------------------------------------------------
+  caf::error prepare_writer_statements();
   void run_writer();
   /// Moves queued jobs into `batch` while it holds at most batch_events_max events (`events` so
   /// far); returns the new event count.
@@ -128,23 +125,15 @@ private:
   caf::error write_snapshot(job& j);
   /// Rolls the transaction back and restores the in-memory heads and next position.
   void undo_batch(std::uint64_t first_position);
-  bool pipelined() const noexcept { return opts_.synchronous_full && opts_.pipelined_sync; }
   /// Fails every append of `jobs` with `failure` (snapshots have no callback).
   static void fail_jobs(std::vector<job>& jobs, const caf::error& failure);
   /// Publishes `batches` as durable: the committed position, the acks, the commit listeners.
   void complete(std::vector<committed_batch>& batches);
-  // -- pipelined sync --
-  void wait_for_sync_room();
-  void run_syncer();
-  /// fdatasync of the WAL (or the test hook); 0 or an errno value.
-  int sync_wal();
-  /// The error every append gets once an fdatasync of the WAL failed; none before.
-  caf::error sync_failure() const;
-  /// Records the first failure to sync; later ones keep it.
-  void fail_sync(caf::error failure);
-  // -- checkpoints in pipelined mode --
-  static int on_wal_commit(void* self, sqlite3* db, const char* name, int wal_pages);
-  void run_checkpointer();
+  /// What the sync thread does with the batches one fdatasync covered: completes them, or fails
+  /// them with `failure`.
+  void publish(std::vector<committed_batch>& group, const caf::error& failure);
+
+  // -- reads -------------------------------------------------------------------------------------
   using stream_reader = std::function<caf::error(reader&, std::int64_t)>;
   /// Finds `entity`'s stream id with a pooled reader and runs `read` with both; does nothing
   /// (no error) when the stream does not exist.
@@ -156,7 +145,6 @@ private:
   std::string path_;
   sqlite_journal_options opts_;
   int lock_fd_ = -1;
-  int wal_fd_ = -1; // the <path>-wal file, opened once WAL mode is on; the sync thread syncs it
 
   // -- writer thread only ------------------------------------------------------------------------
   sql::db_ptr wdb_;
@@ -179,29 +167,10 @@ private:
   // covers the commit (committed_position, read_all's bound, commit listeners).
   std::atomic<std::uint64_t> committed_{0};
   std::atomic<std::uint64_t> commits_{0};
-  std::atomic<std::uint64_t> syncs_{0};
 
-  // Writer -> sync thread: committed batches in commit order, and how many are not yet acked.
-  std::mutex sync_mtx_;
-  std::condition_variable to_sync_cv_; // the sync thread waits for batches
-  std::condition_variable room_cv_;    // the writer waits for unsynced_ < unsynced_batches_max
-  std::vector<committed_batch> to_sync_;
-  std::size_t unsynced_ = 0;
-  bool sync_stopping_ = false;
-  std::thread syncer_;
-  // Set once (fail_sync) before sync_failed_ is; never changed after.
-  std::once_flag failure_once_;
-  caf::error sync_failure_;
-  std::atomic<bool> sync_failed_{false};
-
-  // Pipelined mode: the writer's commits only signal; the checkpointer thread checkpoints the WAL
-  // on its own connection, so a checkpoint's fsyncs never stall the writer.
-  sql::db_ptr checkpoint_db_;
-  std::mutex checkpoint_mtx_;
-  std::condition_variable checkpoint_cv_;
-  bool checkpoint_wanted_ = false;
-  bool checkpoint_stopping_ = false;
-  std::thread checkpointer_;
+  // The WAL's durability (wal_sync.hpp, private to the library): the WAL file, the sync thread
+  // and the checkpointer in pipelined mode, and the failure that stops the journal. Never null.
+  std::unique_ptr<wal_sync> wal_;
 
   std::mutex readers_mtx_;
   std::condition_variable readers_cv_;

@@ -1,0 +1,251 @@
+// The SQLite journal's writer thread: adaptive group commit of the queued appends and snapshots,
+// the sequence fence on every append, and what a batch that fails undoes. In pipelined mode it
+// hands each committed batch to the sync thread (wal_sync.cpp), which acks it after its fdatasync.
+#include <cassert>
+#include <chrono>
+
+#include "dca/es/errors.hpp"
+#include "dca/es/sqlite_journal.hpp"
+#include "wal_sync.hpp"
+
+namespace dca::es {
+
+namespace {
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
+caf::error sqlite_journal::prepare_writer_statements() {
+  auto* raw = wdb_.get();
+  if (auto err = sql::statement::prepare(
+          raw,
+          "INSERT INTO events(position, stream, seq, type, payload, text, idempotency_key, "
+          "written_at_ms) VALUES(?,?,?,?,?,?,?,?)",
+          insert_event_, path_))
+    return err;
+  if (auto err = sql::statement::prepare(raw, "INSERT INTO streams(type, key) VALUES(?,?)",
+                                         insert_stream_, path_))
+    return err;
+  if (auto err = sql::statement::prepare(raw,
+                                         "INSERT OR REPLACE INTO snapshots(stream, seq, position, "
+                                         "payload, text) VALUES(?,?,?,?,?)",
+                                         upsert_snapshot_, path_))
+    return err;
+  return caf::none;
+}
+
+// -- appends -----------------------------------------------------------------------------------
+
+void sqlite_journal::append(append_request req, append_callback done) {
+  assert(!req.events.empty());
+  std::unique_lock<std::mutex> guard{queue_mtx_};
+  if (stopping_) {
+    guard.unlock();
+    done(make_error(errc::journal_closed, path_ + ": journal closed"));
+    return;
+  }
+  if (queue_.size() >= opts_.append_queue_max) {
+    guard.unlock();
+    done(make_error(errc::overloaded, path_ + ": append queue full (append_queue_max = " +
+                                          std::to_string(opts_.append_queue_max) + ")"));
+    return;
+  }
+  queue_.push_back(job{false, std::move(req), std::move(done), {}});
+  guard.unlock();
+  queue_cv_.notify_one();
+}
+
+void sqlite_journal::save_snapshot(const entity_id& entity, snapshot_record snapshot) {
+  std::unique_lock<std::mutex> guard{queue_mtx_};
+  if (stopping_ || queue_.size() >= opts_.append_queue_max)
+    return; // best effort: a missing snapshot only lengthens the next replay
+  append_request req;
+  req.entity = entity;
+  queue_.push_back(job{true, std::move(req), nullptr, std::move(snapshot)});
+  guard.unlock();
+  queue_cv_.notify_one();
+}
+
+void sqlite_journal::run_writer() {
+  std::vector<job> batch;
+  for (;;) {
+    batch.clear();
+    {
+      std::unique_lock<std::mutex> guard{queue_mtx_};
+      queue_cv_.wait(guard, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty())
+        return; // stopping and drained
+    }
+    wal_->wait_for_room();
+    write_batch(batch);
+  }
+}
+
+std::size_t sqlite_journal::take_jobs(std::vector<job>& batch, std::size_t events) {
+  std::lock_guard<std::mutex> guard{queue_mtx_};
+  while (!queue_.empty()) {
+    auto n = std::max<std::size_t>(queue_.front().req.events.size(), 1);
+    if (!batch.empty() && events + n > opts_.batch_events_max)
+      break;
+    events += n;
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return events;
+}
+
+void sqlite_journal::write_batch(std::vector<job>& batch) {
+  auto* db = wdb_.get();
+  // Adaptive group commit without a timer: the transaction takes what queued while the previous
+  // commit was in flight, and keeps taking what queues while it inserts, until it finds the queue
+  // empty (or holds batch_events_max events). Appends that arrive while earlier ones are being
+  // inserted join this commit instead of waiting a whole commit for the next one.
+  std::size_t events = take_jobs(batch, 0);
+  if (auto failure = wal_->failure()) { // a log that cannot be synced must not take more appends
+    fail_jobs(batch, failure);
+    return;
+  }
+  results_.clear();
+  touched_.clear();
+  created_.clear();
+  auto first_position = next_position_;
+  batch_ms_ = now_ms();
+  caf::error failure;
+  int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK)
+    failure = sql::to_error(rc, db, path_, "beginning a batch");
+  for (std::size_t next = 0; !failure; ++next) {
+    if (next == batch.size() && events < opts_.batch_events_max)
+      events = take_jobs(batch, events);
+    if (next == batch.size())
+      break;
+    auto& j = batch[next];
+    results_.emplace_back(append_result{});
+    failure = j.is_snapshot ? write_snapshot(j) : write_append(j, results_.back());
+  }
+  if (!failure && (rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr)) != SQLITE_OK)
+    failure = sql::to_error(rc, db, path_, "committing a batch");
+  if (failure) {
+    undo_batch(first_position);
+    fail_jobs(batch, failure); // all or nothing: every job of the batch fails
+    return;
+  }
+  std::vector<committed_batch> done(1);
+  done[0] = committed_batch{std::move(batch), std::move(results_), next_position_ - 1};
+  batch.clear();
+  results_.clear();
+  if (!pipelined()) { // the fsync was in COMMIT (or durability is off): durable now
+    ++commits_;
+    complete(done);
+    return;
+  }
+  wal_->submit(std::move(done[0]));
+  ++commits_; // after the hand-off: a test that sees the count knows the sync thread has it
+}
+
+void sqlite_journal::fail_jobs(std::vector<job>& jobs, const caf::error& failure) {
+  for (auto& j : jobs)
+    if (!j.is_snapshot)
+      j.done(failure);
+}
+
+void sqlite_journal::complete(std::vector<committed_batch>& batches) {
+  // The position first: an acked client that asks committed_position() sees its own append.
+  auto before = committed_.load();
+  auto position = batches.back().last_position;
+  committed_ = position;
+  for (auto& b : batches)
+    for (std::size_t k = 0; k < b.jobs.size(); ++k)
+      if (!b.jobs[k].is_snapshot)
+        b.jobs[k].done(std::move(b.results[k]));
+  if (position != before)
+    notify(position);
+}
+
+void sqlite_journal::publish(std::vector<committed_batch>& group, const caf::error& failure) {
+  if (failure)
+    for (auto& b : group)
+      fail_jobs(b.jobs, failure);
+  else
+    complete(group);
+}
+
+caf::error sqlite_journal::write_append(job& j, caf::expected<append_result>& result) {
+  auto i = streams_.find(j.req.entity);
+  auto head = i == streams_.end() ? 0 : i->second.head;
+  if (head != j.req.expected_seq) {
+    result = make_error(errc::sequence_conflict, j.req.entity.to_string() + ": expected sequence " +
+                                                     std::to_string(j.req.expected_seq) +
+                                                     ", stream is at " + std::to_string(head));
+    return caf::none;
+  }
+  if (i == streams_.end()) {
+    insert_stream_.bind(1, j.req.entity.type);
+    insert_stream_.bind(2, j.req.entity.key);
+    auto rc = insert_stream_.step();
+    insert_stream_.reset();
+    if (rc != SQLITE_DONE)
+      return sql::to_error(rc, wdb_.get(), path_, "creating a stream");
+    i = streams_.emplace(j.req.entity, stream_info{sqlite3_last_insert_rowid(wdb_.get()), 0}).first;
+    created_.push_back(j.req.entity);
+  } else {
+    touched_.emplace_back(&i->second, i->second.head);
+  }
+  auto& info = i->second;
+  append_result res;
+  res.first_seq = info.head + 1;
+  res.first_position = next_position_;
+  for (std::size_t k = 0; k < j.req.events.size(); ++k) {
+    auto& ev = j.req.events[k];
+    insert_event_.bind(1, static_cast<std::int64_t>(next_position_));
+    insert_event_.bind(2, info.id);
+    insert_event_.bind(3, static_cast<std::int64_t>(info.head + 1));
+    insert_event_.bind(4, ev.type);
+    insert_event_.bind_blob(5, ev.payload);
+    insert_event_.bind(6, ev.text);
+    if (k + 1 == j.req.events.size() && !j.req.idempotency_key.empty())
+      insert_event_.bind(7, j.req.idempotency_key);
+    else
+      insert_event_.bind_null(7);
+    insert_event_.bind(8, batch_ms_);
+    auto rc = insert_event_.step();
+    insert_event_.reset();
+    if (rc != SQLITE_DONE)
+      return sql::to_error(rc, wdb_.get(), path_, "appending an event");
+    ++next_position_;
+    ++info.head;
+  }
+  res.last_seq = info.head;
+  res.last_position = next_position_ - 1;
+  result = res;
+  return caf::none;
+}
+
+caf::error sqlite_journal::write_snapshot(job& j) {
+  auto i = streams_.find(j.req.entity);
+  if (i == streams_.end())
+    return caf::none;
+  upsert_snapshot_.bind(1, i->second.id);
+  upsert_snapshot_.bind(2, static_cast<std::int64_t>(j.snapshot.seq));
+  upsert_snapshot_.bind(3, static_cast<std::int64_t>(j.snapshot.position));
+  upsert_snapshot_.bind_blob(4, j.snapshot.payload);
+  upsert_snapshot_.bind(5, j.snapshot.text);
+  auto rc = upsert_snapshot_.step();
+  upsert_snapshot_.reset();
+  return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, wdb_.get(), path_, "writing a snapshot");
+}
+
+void sqlite_journal::undo_batch(std::uint64_t first_position) {
+  sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  for (auto it = touched_.rbegin(); it != touched_.rend(); ++it)
+    it->first->head = it->second;
+  for (auto& id : created_)
+    streams_.erase(id);
+  next_position_ = first_position;
+}
+
+} // namespace dca::es

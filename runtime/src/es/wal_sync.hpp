@@ -1,0 +1,109 @@
+// The SQLite journal's WAL durability, private to the library: our descriptor of `<path>-wal` and
+// its fdatasync, the sync thread that makes committed batches durable before they are acked
+// (pipelined sync), the checkpointer thread that keeps WAL checkpoints out of the writer's commits,
+// and the failure that stops the journal once either of them could not sync.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dca/es/detail/journal_batch.hpp"
+#include "dca/es/sqlite.hpp"
+#include "dca/es/sqlite_journal.hpp"
+
+namespace dca::es {
+
+class wal_sync {
+public:
+  /// Called on the sync thread with every batch committed since the previous sync, in commit
+  /// order: `failure` is empty when the fdatasync covering them succeeded (publish them), else the
+  /// error every one of their appends gets.
+  using publish_fn =
+      std::function<void(std::vector<detail::committed_batch>& group, const caf::error& failure)>;
+
+  wal_sync(std::string journal_path, const sqlite_journal_options& opts, publish_fn publish);
+
+  /// Stops the threads if still running; closes the checkpoint connection, then the WAL file.
+  /// Destroy this before the journal's last connection (which deletes the WAL when it closes).
+  ~wal_sync();
+
+  wal_sync(const wal_sync&) = delete;
+  wal_sync& operator=(const wal_sync&) = delete;
+
+  // -- setup, in this order, on the opening thread -----------------------------------------------
+
+  /// Asks for checkpoints from `writer_db`'s commits instead of letting its COMMIT checkpoint.
+  void watch_commits(sqlite3* writer_db);
+  /// Opens `<path>-wal` (WAL mode must be on and the file opened by SQLite) and, with
+  /// `sync_first`, syncs it once: a previous process may have committed and died before its sync.
+  caf::error open_wal(bool sync_first);
+  /// Opens the checkpointer's own connection.
+  caf::error open_checkpoint_connection();
+  /// Starts the sync thread and the checkpointer.
+  void start();
+
+  // -- the writer thread -------------------------------------------------------------------------
+
+  /// Waits until fewer than unsynced_batches_max batches are committed but not yet acked.
+  void wait_for_room();
+  /// Hands a committed batch to the sync thread.
+  void submit(detail::committed_batch batch);
+
+  // -- any thread --------------------------------------------------------------------------------
+
+  /// The error every append gets once an fdatasync of the WAL (or a checkpoint) failed; none
+  /// before.
+  caf::error failure() const;
+  /// fdatasyncs of the WAL done by the sync thread.
+  std::uint64_t syncs() const noexcept { return syncs_.load(); }
+  /// Stops the sync thread after it drained what the writer committed (the writer has stopped),
+  /// then the checkpointer.
+  void stop();
+
+private:
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int wal_pages);
+  void run_syncer();
+  void run_checkpointer();
+  /// fdatasync of the WAL (or the test hook); 0 or an errno value.
+  int sync_wal();
+  /// Records the first failure to sync; later ones keep it.
+  void fail(caf::error failure);
+
+  std::string path_; // the journal's
+  std::function<int(int wal_fd)> sync_hook_;
+  std::size_t unsynced_batches_max_;
+  publish_fn publish_;
+  int wal_fd_ = -1; // the <path>-wal file, opened once WAL mode is on; the sync thread syncs it
+  std::atomic<std::uint64_t> syncs_{0};
+
+  // Writer -> sync thread: committed batches in commit order, and how many are not yet acked.
+  std::mutex sync_mtx_;
+  std::condition_variable to_sync_cv_; // the sync thread waits for batches
+  std::condition_variable room_cv_;    // the writer waits for unsynced_ < unsynced_batches_max
+  std::vector<detail::committed_batch> to_sync_;
+  std::size_t unsynced_ = 0;
+  bool sync_stopping_ = false;
+  std::thread syncer_;
+
+  // Set once (fail) before failed_ is; never changed after.
+  std::once_flag failure_once_;
+  caf::error failure_;
+  std::atomic<bool> failed_{false};
+
+  // The writer's commits only signal; the checkpointer thread checkpoints the WAL on its own
+  // connection, so a checkpoint's fsyncs never stall the writer.
+  sql::db_ptr checkpoint_db_;
+  std::mutex checkpoint_mtx_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stopping_ = false;
+  std::thread checkpointer_;
+};
+
+} // namespace dca::es
