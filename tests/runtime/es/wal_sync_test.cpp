@@ -1,0 +1,267 @@
+// Pipelined WAL sync: nothing is acked, counted as committed or projected before the fdatasync
+// that covers its commit, one fdatasync covers every batch committed meanwhile, and a failed
+// fdatasync stops the journal. And the old mode, the sync in COMMIT, keeps the journal contract.
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "dca/es/errors.hpp"
+#include "dca/es/sqlite_journal.hpp"
+#include "journal_contract.hpp"
+
+using namespace dca::es;
+using dca::es::testing::append_sync;
+using dca::es::testing::check_contract;
+using dca::es::testing::req;
+using dca::es::testing::temp_dir;
+
+namespace {
+
+/// The sync hook the tests control: a pass-through fdatasync until `hold`; then each sync waits
+/// in the hook until `release`, which also says what it returns (0 or an errno value).
+class sync_gate {
+public:
+  std::function<int(int)> hook() {
+    return [this](int fd) {
+      std::unique_lock<std::mutex> guard{mtx_};
+      ++calls_;
+      fd_ = fd;
+      if (holding_) {
+        ++waiting_;
+        cv_.notify_all();
+        cv_.wait(guard, [this] { return !holding_; });
+        --waiting_;
+        if (result_ != 0)
+          return result_;
+      }
+      guard.unlock();
+      return ::fdatasync(fd) == 0 ? 0 : errno;
+    };
+  }
+  void hold() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    holding_ = true;
+  }
+  /// Returns once a sync is waiting in the hook: its batch is committed, not yet synced.
+  void wait_until_syncing() {
+    std::unique_lock<std::mutex> guard{mtx_};
+    cv_.wait(guard, [this] { return waiting_ > 0; });
+  }
+  void release(int result = 0) {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      holding_ = false;
+      result_ = result;
+    }
+    cv_.notify_all();
+  }
+  int calls() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return calls_;
+  }
+  int fd() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return fd_;
+  }
+
+private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  bool holding_ = false;
+  int waiting_ = 0;
+  int result_ = 0;
+  int calls_ = 0;
+  int fd_ = -1;
+};
+
+/// An append's answer, delivered on the journal's thread and awaited on the test's.
+class pending_append {
+public:
+  append_callback callback() {
+    return [this](caf::expected<append_result> r) {
+      std::lock_guard<std::mutex> guard{mtx_};
+      result_ = std::move(r);
+      cv_.notify_all();
+    };
+  }
+  bool answered() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return result_.has_value();
+  }
+  caf::expected<append_result> wait() {
+    std::unique_lock<std::mutex> guard{mtx_};
+    cv_.wait(guard, [this] { return result_.has_value(); });
+    return *result_;
+  }
+
+private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::optional<caf::expected<append_result>> result_;
+};
+
+/// Events SQLite has committed, durable or not, as another connection sees them.
+std::int64_t rows_in_sqlite(const std::string& path) {
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sql::db_ptr db{raw};
+  sql::statement st;
+  REQUIRE(!sql::statement::prepare(raw, "SELECT count(*) FROM events", st, path));
+  REQUIRE(st.step() == SQLITE_ROW);
+  return st.int64(0);
+}
+
+std::size_t read_all_count(journal& j) {
+  std::vector<event_record> out;
+  REQUIRE(!j.read_all(0, 1000, out));
+  return out.size();
+}
+
+/// Spins (no sleep) until the writer has committed `n` batches: it hands a batch to the sync
+/// thread before it counts it.
+void wait_for_commits(sqlite_journal& j, std::uint64_t n) {
+  while (j.commits() < n)
+    std::this_thread::yield();
+}
+
+/// A journal in a fresh directory whose WAL syncs go through `gate`.
+struct gated_journal {
+  explicit gated_journal(bool pipelined) {
+    sqlite_journal_options opts;
+    opts.pipelined_sync = pipelined;
+    opts.sync_wal = gate.hook();
+    auto opened = sqlite_journal::open(path, opts);
+    REQUIRE_MESSAGE(opened, render(opened.error()));
+    journal = *opened;
+  }
+  temp_dir dir;
+  std::string path = dir.file("journal.db");
+  sync_gate gate;
+  std::shared_ptr<sqlite_journal> journal; // closed first
+};
+
+} // namespace
+
+TEST_CASE("pipelined sync acks, counts and projects an append only after its fdatasync") {
+  gated_journal t{true};
+  auto& j = *t.journal;
+  auto& gate = t.gate;
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::vector<std::uint64_t> heard;
+  j.subscribe([&](std::uint64_t position) {
+    std::lock_guard<std::mutex> guard{mtx};
+    heard.push_back(position);
+    cv.notify_all();
+  });
+  REQUIRE(append_sync(j, req("a", 0, {"a1"})));
+  CHECK(j.committed_position() == 1);
+  // The hook syncs the WAL file itself.
+  struct stat synced {};
+  struct stat wal {};
+  REQUIRE(::fstat(gate.fd(), &synced) == 0);
+  REQUIRE(::stat((t.path + "-wal").c_str(), &wal) == 0);
+  CHECK(synced.st_ino == wal.st_ino);
+  gate.hold();
+  pending_append b;
+  j.append(req("b", 0, {"b1", "b2"}), b.callback());
+  gate.wait_until_syncing();
+  // Committed in SQLite, and readable by recovery, but not acked, counted, projected or heard.
+  CHECK(rows_in_sqlite(t.path) == 3);
+  std::vector<event_record> stream;
+  REQUIRE(!j.read_stream(entity_id{"thing", "b"}, 1, 10, stream));
+  CHECK(stream.size() == 2);
+  CHECK(!b.answered());
+  CHECK(j.committed_position() == 1);
+  CHECK(read_all_count(j) == 1);
+  {
+    std::lock_guard<std::mutex> guard{mtx};
+    CHECK(heard == std::vector<std::uint64_t>{1});
+  }
+  gate.release();
+  auto acked = b.wait();
+  REQUIRE(acked);
+  CHECK(acked->last_position == 3);
+  CHECK(j.committed_position() == 3);
+  CHECK(read_all_count(j) == 3);
+  std::unique_lock<std::mutex> guard{mtx};
+  cv.wait(guard, [&] { return heard.size() == 2; });
+  CHECK(heard.back() == 3);
+}
+
+TEST_CASE("one fdatasync covers every batch committed while the previous one was syncing") {
+  gated_journal t{true};
+  auto& j = *t.journal;
+  auto& gate = t.gate;
+  gate.hold();
+  pending_append x;
+  pending_append y;
+  pending_append z;
+  j.append(req("x", 0, {"x1"}), x.callback());
+  gate.wait_until_syncing();
+  auto syncs_before = j.syncs();
+  // The writer does not wait for the sync: it commits y and z meanwhile, in batches of their own.
+  j.append(req("y", 0, {"y1"}), y.callback());
+  wait_for_commits(j, 2);
+  j.append(req("z", 0, {"z1"}), z.callback());
+  wait_for_commits(j, 3);
+  CHECK(!y.answered());
+  CHECK(!z.answered());
+  CHECK(j.committed_position() == 0);
+  gate.release();
+  REQUIRE(x.wait());
+  REQUIRE(y.wait());
+  auto last = z.wait();
+  REQUIRE(last);
+  CHECK(last->last_position == 3);
+  CHECK(j.syncs() == syncs_before + 2); // x's, then one for y and z
+  CHECK(j.committed_position() == 3);
+}
+
+TEST_CASE("a failed fdatasync fails the appends it covers and every later one, naming the WAL") {
+  gated_journal t{true};
+  auto& j = *t.journal;
+  auto& gate = t.gate;
+  REQUIRE(append_sync(j, req("a", 0, {"a1"})));
+  gate.hold();
+  pending_append b;
+  j.append(req("b", 0, {"b1"}), b.callback());
+  gate.wait_until_syncing();
+  gate.release(EIO);
+  auto failed = b.wait();
+  REQUIRE(!failed);
+  CHECK(is(failed.error(), errc::journal_io));
+  auto line = render(failed.error());
+  CHECK(line == "journal_io: " + t.path + "-wal: fdatasync failed: " + std::strerror(EIO) +
+                    " (the journal accepts no more appends)");
+  auto calls = gate.calls();
+  // Later appends fail the same way, without another fdatasync (it could succeed falsely).
+  auto later = append_sync(j, req("a", 1, {"a2"}));
+  REQUIRE(!later);
+  CHECK(render(later.error()) == line);
+  CHECK(gate.calls() == calls);
+  // Nothing past the last synced commit is reported or projected; streams are not read.
+  CHECK(j.committed_position() == 1);
+  CHECK(read_all_count(j) == 1);
+  std::vector<event_record> stream;
+  auto err = j.read_stream(entity_id{"thing", "a"}, 1, 10, stream);
+  CHECK(render(err) == line);
+}
+
+TEST_CASE("the sqlite journal with the sync in COMMIT keeps the journal contract") {
+  gated_journal t{false};
+  auto& j = *t.journal;
+  auto& gate = t.gate;
+  check_contract(j);
+  CHECK(gate.calls() == 1); // once at open; then SQLite syncs inside COMMIT
+  CHECK(j.syncs() == 0);
+}
