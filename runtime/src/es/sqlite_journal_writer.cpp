@@ -143,8 +143,7 @@ void sqlite_journal::write_batch(std::vector<job>& batch) {
     complete(done);
     return;
   }
-  wal_->submit(std::move(done[0]));
-  ++commits_; // after the hand-off: a test that sees the count knows the sync thread has it
+  wal_->submit(std::move(done[0]), commits_);
 }
 
 void sqlite_journal::fail_jobs(std::vector<job>& jobs, const caf::error& failure) {

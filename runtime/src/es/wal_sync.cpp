@@ -97,9 +97,10 @@ void wal_sync::wait_for_room() {
   room_cv_.wait(guard, [this] { return unsynced_ < unsynced_batches_max_; });
 }
 
-void wal_sync::submit(detail::committed_batch batch) {
+void wal_sync::submit(detail::committed_batch batch, std::atomic<std::uint64_t>& commits) {
   {
     std::lock_guard<std::mutex> guard{sync_mtx_};
+    ++commits;
     to_sync_.push_back(std::move(batch));
     ++unsynced_;
   }

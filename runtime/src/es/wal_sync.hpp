@@ -52,8 +52,10 @@ public:
 
   /// Waits until fewer than unsynced_batches_max batches are committed but not yet acked.
   void wait_for_room();
-  /// Hands a committed batch to the sync thread.
-  void submit(detail::committed_batch batch);
+  /// Hands a committed batch to the sync thread, counting it in `commits` first, under the same
+  /// lock: whoever sees the count knows the sync thread has the batch, and whoever gets an ack
+  /// of it sees the count.
+  void submit(detail::committed_batch batch, std::atomic<std::uint64_t>& commits);
 
   // -- any thread --------------------------------------------------------------------------------
 
