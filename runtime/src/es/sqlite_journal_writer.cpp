@@ -80,8 +80,9 @@ void sqlite_journal::run_writer() {
       if (queue_.empty())
         return; // stopping and drained
     }
-    wal_->wait_for_room();
+    wal_->begin_batch();
     write_batch(batch);
+    wal_->end_batch();
   }
 }
 

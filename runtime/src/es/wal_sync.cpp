@@ -92,9 +92,18 @@ void wal_sync::stop() {
 // then publishes them: committed position, acks, listeners. Meanwhile the writer inserts and
 // commits the next batch, so the sync wait overlaps the next batch's CPU time.
 
-void wal_sync::wait_for_room() {
+void wal_sync::begin_batch() {
   std::unique_lock<std::mutex> guard{sync_mtx_};
   room_cv_.wait(guard, [this] { return unsynced_ < unsynced_batches_max_; });
+  writing_ = true;
+}
+
+void wal_sync::end_batch() {
+  {
+    std::lock_guard<std::mutex> guard{sync_mtx_};
+    writing_ = false;
+  }
+  to_sync_cv_.notify_one();
 }
 
 void wal_sync::submit(detail::committed_batch batch, std::atomic<std::uint64_t>& commits) {
@@ -103,6 +112,7 @@ void wal_sync::submit(detail::committed_batch batch, std::atomic<std::uint64_t>&
     ++commits;
     to_sync_.push_back(std::move(batch));
     ++unsynced_;
+    writing_ = false;
   }
   to_sync_cv_.notify_one();
 }
@@ -116,6 +126,11 @@ void wal_sync::run_syncer() {
       to_sync_cv_.wait(guard, [this] { return sync_stopping_ || !to_sync_.empty(); });
       if (to_sync_.empty())
         return; // stopping and drained (the writer has stopped before us)
+      // A batch the writer is writing now joins this sync: its clients were answered by the
+      // previous sync, and without this the closed-loop clients split into two cohorts that
+      // alternate syncs of half the batch each. No timer: the writer commits as soon as it finds
+      // its queue empty, and when it is idle nothing waits.
+      to_sync_cv_.wait(guard, [this] { return sync_stopping_ || !writing_; });
       group.swap(to_sync_);
     }
     // After one failed fdatasync the kernel may have dropped the dirty pages and a later one can

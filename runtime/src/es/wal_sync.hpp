@@ -50,8 +50,11 @@ public:
 
   // -- the writer thread -------------------------------------------------------------------------
 
-  /// Waits until fewer than unsynced_batches_max batches are committed but not yet acked.
-  void wait_for_room();
+  /// Waits until fewer than unsynced_batches_max batches are committed but not yet acked, then
+  /// marks a batch as being written: a sync that is about to start waits for it (see run_syncer).
+  void begin_batch();
+  /// The batch begun is submitted or abandoned (it failed, or there was nothing to write).
+  void end_batch();
   /// Hands a committed batch to the sync thread, counting it in `commits` first, under the same
   /// lock: whoever sees the count knows the sync thread has the batch, and whoever gets an ack
   /// of it sees the count.
@@ -90,6 +93,7 @@ private:
   std::condition_variable room_cv_;    // the writer waits for unsynced_ < unsynced_batches_max
   std::vector<detail::committed_batch> to_sync_;
   std::size_t unsynced_ = 0;
+  bool writing_ = false; // the writer is between begin_batch and submit or end_batch
   bool sync_stopping_ = false;
   std::thread syncer_;
 
