@@ -90,6 +90,14 @@ entity_host_stats stats(caf::scoped_actor& self, const caf::actor& host) {
   return result;
 }
 
+/// A bank-account host over a memory journal that never passivates (we measure idle entities).
+caf::actor spawn_accounts(caf::actor_system& sys, std::chrono::milliseconds hibernate_after) {
+  entity_options opts;
+  opts.idle_timeout = std::chrono::milliseconds{0};
+  opts.hibernate_after = hibernate_after;
+  return spawn_entity_host<account>(sys, std::make_shared<memory_journal>(), opts);
+}
+
 caf::actor_system_config& config(caf::actor_system_config& cfg) {
   cfg.set("scheduler.max-threads", 2);
   return cfg;
@@ -134,10 +142,7 @@ int main(int argc, char** argv) {
   auto running = in_child([&] {
     caf::actor_system_config cfg;
     caf::actor_system sys{config(cfg)};
-    entity_options opts;
-    opts.idle_timeout = std::chrono::milliseconds{0}; // stay running: we measure idle actors
-    opts.hibernate_after = std::chrono::milliseconds{0};
-    auto host = spawn_entity_host<account>(sys, std::make_shared<memory_journal>(), opts);
+    auto host = spawn_accounts(sys, std::chrono::milliseconds{0}); // hibernation off
     caf::scoped_actor self{sys};
     auto keys = make_keys();
     auto before = trimmed_rss();
@@ -153,10 +158,7 @@ int main(int argc, char** argv) {
   auto hibernated = in_child([&] {
     caf::actor_system_config cfg;
     caf::actor_system sys{config(cfg)};
-    entity_options opts;
-    opts.idle_timeout = std::chrono::milliseconds{0}; // never dropped: we measure idle entities
-    opts.hibernate_after = std::chrono::milliseconds{20};
-    auto host = spawn_entity_host<account>(sys, std::make_shared<memory_journal>(), opts);
+    auto host = spawn_accounts(sys, std::chrono::milliseconds{20});
     caf::scoped_actor self{sys};
     auto keys = make_keys();
     auto before = trimmed_rss();

@@ -266,31 +266,13 @@ TEST_CASE_FIXTURE(fixture, "activations beyond the recovery bound wait for a per
 namespace {
 
 /// A memory journal that counts recoveries (each starts with load_snapshot).
-class counting_journal final : public journal {
+class counting_journal final : public dca::es::testing::forwarding_journal {
 public:
-  void append(append_request req, append_callback done) override {
-    inner.append(std::move(req), std::move(done));
-  }
-  caf::error read_stream(const entity_id& e, std::uint64_t from, std::size_t max,
-                         std::vector<event_record>& out) override {
-    return inner.read_stream(e, from, max, out);
-  }
-  caf::error read_all(std::uint64_t after, std::size_t max,
-                      std::vector<event_record>& out) override {
-    return inner.read_all(after, max, out);
-  }
   caf::expected<std::optional<snapshot_record>> load_snapshot(const entity_id& e) override {
     ++recoveries;
     return inner.load_snapshot(e);
   }
-  void save_snapshot(const entity_id& e, snapshot_record s) override {
-    inner.save_snapshot(e, std::move(s));
-  }
-  std::uint64_t committed_position() const override { return inner.committed_position(); }
-  int subscribe(commit_listener l) override { return inner.subscribe(std::move(l)); }
-  void unsubscribe(int id) override { inner.unsubscribe(id); }
 
-  memory_journal inner;
   int recoveries = 0; // only the test thread runs actors here
 };
 
@@ -361,12 +343,8 @@ TEST_CASE_FIXTURE(hibernation_fixture,
   REQUIRE(command(host, "alice", deposit{40}));
   hibernate_all(host);
   REQUIRE(stats(host).hibernated == 1);
-  auto& entries = deref<entity_host_actor<account>>(host).state.entries;
-  for (int i = 0; i < 2 && !entries.empty(); ++i) {
-    CHECK(trigger_timeout()); // the passivation sweep
-    consume_messages();
-  }
-  CHECK(entries.empty());
+  passivate_all(host); // the passivation sweep
+  CHECK(deref<entity_host_actor<account>>(host).state.entries.empty());
   CHECK(stats(host).hibernated == 0);
   CHECK(get(host, "alice").balance_cents == 40);
   CHECK(counting->recoveries == 2);
@@ -387,10 +365,7 @@ TEST_CASE_FIXTURE(hibernation_fixture,
   CHECK(counting->recoveries == 1); // never passivated while in use
   hibernate_all(host);
   REQUIRE(stats(host).hibernated == 1);
-  for (int i = 0; i < 4 && !st.entries.empty(); ++i) {
-    CHECK(trigger_timeout());
-    consume_messages();
-  }
+  passivate_all(host); // the passivation sweep
   CHECK(st.entries.empty());
   CHECK(st.passivation_marks.empty());
   CHECK(get(host, "alice").balance_cents == 36);

@@ -18,9 +18,40 @@
 
 namespace dca::es::testing {
 
+/// A journal that hands every call to a memory journal; tests derive from it to change one call.
+class forwarding_journal : public journal {
+public:
+  void append(append_request req, append_callback done) override {
+    inner.append(std::move(req), std::move(done));
+  }
+  caf::error read_stream(const entity_id& e, std::uint64_t from, std::size_t max,
+                         std::vector<event_record>& out) override {
+    return inner.read_stream(e, from, max, out);
+  }
+  caf::expected<std::size_t> replay_stream(const entity_id& e, std::uint64_t from, std::size_t max,
+                                           const event_visitor& visit) override {
+    return inner.replay_stream(e, from, max, visit);
+  }
+  caf::error read_all(std::uint64_t after, std::size_t max,
+                      std::vector<event_record>& out) override {
+    return inner.read_all(after, max, out);
+  }
+  caf::expected<std::optional<snapshot_record>> load_snapshot(const entity_id& e) override {
+    return inner.load_snapshot(e);
+  }
+  void save_snapshot(const entity_id& e, snapshot_record s) override {
+    inner.save_snapshot(e, std::move(s));
+  }
+  std::uint64_t committed_position() const override { return inner.committed_position(); }
+  int subscribe(commit_listener l) override { return inner.subscribe(std::move(l)); }
+  void unsubscribe(int id) override { inner.unsubscribe(id); }
+
+  memory_journal inner;
+};
+
 /// Wraps a memory journal; appends wait in a queue until `release` completes them, from the
 /// calling (test) thread, so their callbacks arrive as messages like the SQLite journal's do.
-class held_journal final : public journal {
+class held_journal final : public forwarding_journal {
 public:
   void append(append_request req, append_callback done) override {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -46,29 +77,6 @@ public:
     std::lock_guard<std::mutex> guard{mtx_};
     return held_.size();
   }
-  caf::error read_stream(const entity_id& e, std::uint64_t from, std::size_t max,
-                         std::vector<event_record>& out) override {
-    return inner.read_stream(e, from, max, out);
-  }
-  caf::expected<std::size_t> replay_stream(const entity_id& e, std::uint64_t from, std::size_t max,
-                                           const event_visitor& visit) override {
-    return inner.replay_stream(e, from, max, visit);
-  }
-  caf::error read_all(std::uint64_t after, std::size_t max,
-                      std::vector<event_record>& out) override {
-    return inner.read_all(after, max, out);
-  }
-  caf::expected<std::optional<snapshot_record>> load_snapshot(const entity_id& e) override {
-    return inner.load_snapshot(e);
-  }
-  void save_snapshot(const entity_id& e, snapshot_record s) override {
-    inner.save_snapshot(e, std::move(s));
-  }
-  std::uint64_t committed_position() const override { return inner.committed_position(); }
-  int subscribe(commit_listener l) override { return inner.subscribe(std::move(l)); }
-  void unsubscribe(int id) override { inner.unsubscribe(id); }
-
-  memory_journal inner;
 
 private:
   mutable std::mutex mtx_;
