@@ -131,6 +131,11 @@ caf::error sqlite_journal::init() {
   if (auto err =
           sql::exec(raw, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", path_))
     return err;
+  if (opts_.page_cache_bytes > 0) {
+    auto pragma = "PRAGMA cache_size=-" + std::to_string(opts_.page_cache_bytes / 1024); // KiB
+    if (auto err = sql::exec(raw, pragma.c_str(), path_))
+      return err;
+  }
   // In pipelined mode the writer does not checkpoint: its commits ask the checkpointer thread.
   if (pipelined())
     wal_->watch_commits(raw);

@@ -21,7 +21,8 @@ constexpr int wal_checkpoint_pages = 1000;
 
 wal_sync::wal_sync(std::string journal_path, const sqlite_journal_options& opts, publish_fn publish)
     : path_(std::move(journal_path)), sync_hook_(opts.sync_wal),
-      unsynced_batches_max_(opts.unsynced_batches_max), publish_(std::move(publish)) {}
+      unsynced_batches_max_(opts.unsynced_batches_max), publish_(std::move(publish)),
+      gathering_(opts.sync_wait_max) {}
 
 wal_sync::~wal_sync() {
   stop();
@@ -110,6 +111,8 @@ void wal_sync::submit(detail::committed_batch batch, std::atomic<std::uint64_t>&
   {
     std::lock_guard<std::mutex> guard{sync_mtx_};
     ++commits;
+    for (auto& j : batch.jobs)
+      unsynced_appends_ += j.is_snapshot ? 0 : 1;
     to_sync_.push_back(std::move(batch));
     ++unsynced_;
     writing_ = false;
@@ -118,26 +121,40 @@ void wal_sync::submit(detail::committed_batch batch, std::atomic<std::uint64_t>&
 }
 
 void wal_sync::run_syncer() {
+  using clock = detail::sync_gathering::clock;
   std::vector<detail::committed_batch> group;
   for (;;) {
     group.clear();
+    std::size_t answered = 0;
     {
       std::unique_lock<std::mutex> guard{sync_mtx_};
       to_sync_cv_.wait(guard, [this] { return sync_stopping_ || !to_sync_.empty(); });
       if (to_sync_.empty())
         return; // stopping and drained (the writer has stopped before us)
-      // A batch the writer is writing now joins this sync: its clients were answered by the
-      // previous sync, and without this the closed-loop clients split into two cohorts that
-      // alternate syncs of half the batch each. No timer: the writer commits as soon as it finds
-      // its queue empty, and when it is idle nothing waits.
+      // Gather the appends of the callers the previous sync answered (sync_gathering.hpp says
+      // why and for how long at most).
+      auto since = clock::now();
+      auto gathered = [this, since] {
+        return sync_stopping_ ||
+               gathering_.may_start(unsynced_appends_, unsynced_ >= unsynced_batches_max_,
+                                    clock::now() - since);
+      };
+      to_sync_cv_.wait_for(guard, gathering_.wait_bound(), gathered);
+      // And a batch the writer is writing now joins this sync: its callers were answered by the
+      // previous sync too. The writer commits as soon as it finds its queue empty.
       to_sync_cv_.wait(guard, [this] { return sync_stopping_ || !writing_; });
       group.swap(to_sync_);
+      answered = unsynced_appends_;
+      unsynced_appends_ = 0;
     }
     // After one failed fdatasync the kernel may have dropped the dirty pages and a later one can
     // succeed without them having reached the disk: nothing is acked any more.
     auto failed = failure();
     if (!failed) {
-      if (int err = sync_wal()) {
+      auto started = clock::now();
+      int err = sync_wal();
+      gathering_.synced(answered, clock::now() - started);
+      if (err) {
         fail(make_error(errc::journal_io, path_ + "-wal: fdatasync failed: " + std::strerror(err) +
                                               " (the journal accepts no more appends)"));
         failed = failure();

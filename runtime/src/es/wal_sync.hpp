@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dca/es/detail/journal_batch.hpp"
+#include "dca/es/detail/sync_gathering.hpp"
 #include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"
 
@@ -93,7 +94,9 @@ private:
   std::condition_variable room_cv_;    // the writer waits for unsynced_ < unsynced_batches_max
   std::vector<detail::committed_batch> to_sync_;
   std::size_t unsynced_ = 0;
-  bool writing_ = false; // the writer is between begin_batch and submit or end_batch
+  bool writing_ = false;             // the writer is between begin_batch and submit or end_batch
+  std::size_t unsynced_appends_ = 0; // appends in to_sync_ (snapshots are not answered)
+  detail::sync_gathering gathering_; // when the next sync starts; the sync thread's
   bool sync_stopping_ = false;
   std::thread syncer_;
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <functional>
@@ -135,8 +136,7 @@ void wait_for_commits(sqlite_journal& j, std::uint64_t n) {
 
 /// A journal in a fresh directory whose WAL syncs go through `gate`.
 struct gated_journal {
-  explicit gated_journal(bool pipelined) {
-    sqlite_journal_options opts;
+  explicit gated_journal(bool pipelined, sqlite_journal_options opts = {}) {
     opts.pipelined_sync = pipelined;
     opts.sync_wal = gate.hook();
     auto opened = sqlite_journal::open(path, opts);
@@ -225,6 +225,85 @@ TEST_CASE("one fdatasync covers every batch committed while the previous one was
   CHECK(last->last_position == 3);
   CHECK(j.syncs() == syncs_before + 2); // x's, then one for y and z
   CHECK(j.committed_position() == 3);
+}
+
+namespace {
+
+/// Options whose syncs gather the previous sync's answered appends however long that takes.
+sqlite_journal_options gathering_without_bound() {
+  sqlite_journal_options opts;
+  opts.sync_wait_max = std::chrono::hours{1};
+  return opts;
+}
+
+/// Spins (no sleep) until `key`'s first event is committed, synced or not.
+void wait_until_committed(journal& j, const std::string& key) {
+  std::vector<event_record> stream;
+  while (stream.empty())
+    REQUIRE(!j.read_stream(entity_id{"thing", key}, 1, 1, stream));
+}
+
+/// Makes the journal's last sync one that answered two appends (y and z): x's sync is held while
+/// y and z are appended, so the sync after it covers both. With unsynced_batches_max = 1 the
+/// writer cannot commit them before x is synced, and then commits them in one batch.
+void last_sync_answers_two(gated_journal& t, bool writer_commits_meanwhile = true) {
+  auto& j = *t.journal;
+  REQUIRE(append_sync(j, req("w", 0, {"w1"})));
+  t.gate.hold();
+  pending_append x;
+  pending_append y;
+  pending_append z;
+  j.append(req("x", 0, {"x1"}), x.callback());
+  t.gate.wait_until_syncing();
+  j.append(req("y", 0, {"y1"}), y.callback());
+  j.append(req("z", 0, {"z1"}), z.callback());
+  if (writer_commits_meanwhile)
+    wait_until_committed(j, "z");
+  t.gate.release();
+  REQUIRE(x.wait());
+  REQUIRE(y.wait());
+  REQUIRE(z.wait());
+}
+
+} // namespace
+
+TEST_CASE("a sync gathers as many committed appends as the previous sync answered") {
+  gated_journal t{true, gathering_without_bound()};
+  auto& j = *t.journal;
+  last_sync_answers_two(t);
+  auto syncs_before = j.syncs();
+  pending_append a;
+  pending_append b;
+  j.append(req("a", 0, {"a1"}), a.callback());
+  auto commits = j.commits();
+  j.append(req("b", 0, {"b1"}), b.callback());
+  wait_for_commits(j, commits + 1);
+  REQUIRE(a.wait());
+  REQUIRE(b.wait());
+  CHECK(j.syncs() == syncs_before + 1); // one sync for a and b: a's waited for b's commit
+}
+
+TEST_CASE("a gathering sync starts at once when the writer waits for the unsynced batches") {
+  auto opts = gathering_without_bound();
+  opts.unsynced_batches_max = 1;
+  gated_journal t{true, opts};
+  auto& j = *t.journal;
+  last_sync_answers_two(t, false);
+  // One append where two were answered, but the writer can commit nothing more until it is
+  // synced: the sync does not wait for the hour.
+  REQUIRE(append_sync(j, req("a", 0, {"a1"})));
+}
+
+TEST_CASE("closing the journal ends a gathering sync, which acks what it has") {
+  gated_journal t{true, gathering_without_bound()};
+  auto& j = *t.journal;
+  last_sync_answers_two(t);
+  pending_append a;
+  j.append(req("a", 0, {"a1"}), a.callback());
+  j.close();
+  auto acked = a.wait();
+  REQUIRE(acked);
+  CHECK(j.committed_position() == acked->last_position);
 }
 
 TEST_CASE("a failed fdatasync fails the appends it covers and every later one, naming the WAL") {
