@@ -3,7 +3,7 @@
 //   raw write+fdatasync per event          the serial durable-commit limit
 //   raw write+fdatasync per batch           the physical limit for group commit
 //   raw SQLite batch-insert loop            the same schema, WAL, synchronous=FULL, the journal's
-//                                           page cache size, one thread;
+//                                           page cache and checkpoint interval, one thread;
 //                                           run before and after the entity phases (mean)
 //   entities                                N entities, one closed-loop client each holding the
 //                                           entity's resolved handle, each command acknowledged
@@ -76,10 +76,13 @@ double raw_sqlite(const std::string& path, std::size_t streams, std::size_t batc
   sql::db_ptr db{raw};
   sql::exec(raw, "PRAGMA journal_mode=WAL", path);
   sql::exec(raw, "PRAGMA synchronous=FULL", path);
-  // The journal writer's page cache too (it holds the index pages of the streams being written).
+  // The journal's page cache and checkpoint interval too: tuning the journal has, the baseline has.
   auto cache =
       "PRAGMA cache_size=-" + std::to_string(sqlite_journal_options{}.page_cache_bytes / 1024);
   sql::exec(raw, cache.c_str(), path);
+  auto checkpoints =
+      "PRAGMA wal_autocheckpoint=" + std::to_string(sqlite_journal_options{}.checkpoint_pages);
+  sql::exec(raw, checkpoints.c_str(), path);
   sql::statement ins;
   sql::statement::prepare(raw,
                           "INSERT INTO events(position, stream, seq, type, payload, text, "

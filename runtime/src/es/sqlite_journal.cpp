@@ -136,9 +136,15 @@ caf::error sqlite_journal::init() {
     if (auto err = sql::exec(raw, pragma.c_str(), path_))
       return err;
   }
-  // In pipelined mode the writer does not checkpoint: its commits ask the checkpointer thread.
-  if (pipelined())
+  // The WAL is checkpointed once it holds checkpoint_pages: by the writer between batches in
+  // pipelined mode (wal_sync.cpp says why), by SQLite in COMMIT otherwise.
+  if (pipelined()) {
     wal_->watch_commits(raw);
+  } else {
+    auto pragma = "PRAGMA wal_autocheckpoint=" + std::to_string(opts_.checkpoint_pages);
+    if (auto err = sql::exec(raw, pragma.c_str(), path_))
+      return err;
+  }
   if (version == 0) {
     if (auto err = sql::exec(raw, "BEGIN IMMEDIATE", path_))
       return err;
@@ -181,9 +187,6 @@ caf::error sqlite_journal::init() {
     return err;
   readers_.push_back(std::move(r));
   readers_open_ = 1;
-  if (pipelined())
-    if (auto err = wal_->open_checkpoint_connection())
-      return err;
   writer_ = std::thread{[this] { run_writer(); }};
   if (pipelined())
     wal_->start();
@@ -236,7 +239,7 @@ sqlite_journal::~sqlite_journal() {
   upsert_snapshot_ = sql::statement{};
   if (wdb_) // the hook points at wal_, which goes first
     sqlite3_wal_hook(wdb_.get(), nullptr, nullptr);
-  wal_.reset(); // its checkpoint connection, then the WAL fd: before the last connection closes
+  wal_.reset(); // the WAL fd: before the last connection closes (and SQLite deletes the WAL)
   wdb_.reset();
   if (lock_fd_ >= 0)
     ::close(lock_fd_);
@@ -250,7 +253,7 @@ void sqlite_journal::close() {
   queue_cv_.notify_all();
   if (writer_.joinable()) // drains the queue; the sync thread still acks what it commits
     writer_.join();
-  wal_->stop(); // the sync thread drains what the writer committed, then the checkpointer stops
+  wal_->stop(); // the sync thread drains what the writer committed
 }
 
 std::uint64_t sqlite_journal::syncs() const noexcept {

@@ -83,6 +83,8 @@ void sqlite_journal::run_writer() {
     wal_->begin_batch();
     write_batch(batch);
     wal_->end_batch();
+    if (pipelined())
+      wal_->checkpoint_if_due(wdb_.get());
   }
 }
 

@@ -1,7 +1,7 @@
 // The SQLite journal's WAL durability, private to the library: our descriptor of `<path>-wal` and
 // its fdatasync, the sync thread that makes committed batches durable before they are acked
-// (pipelined sync), the checkpointer thread that keeps WAL checkpoints out of the writer's commits,
-// and the failure that stops the journal once either of them could not sync.
+// (pipelined sync), the writer's checkpoints that keep the WAL bounded, and the failure that stops
+// the journal once the WAL (or a checkpoint) could not be synced.
 #pragma once
 
 #include <atomic>
@@ -30,7 +30,7 @@ public:
 
   wal_sync(std::string journal_path, const sqlite_journal_options& opts, publish_fn publish);
 
-  /// Stops the threads if still running; closes the checkpoint connection, then the WAL file.
+  /// Stops the sync thread if still running, then closes the WAL file.
   /// Destroy this before the journal's last connection (which deletes the WAL when it closes).
   ~wal_sync();
 
@@ -39,20 +39,18 @@ public:
 
   // -- setup, in this order, on the opening thread -----------------------------------------------
 
-  /// Asks for checkpoints from `writer_db`'s commits instead of letting its COMMIT checkpoint.
+  /// Watches `writer_db`'s commits for the WAL's size instead of letting its COMMIT checkpoint.
   void watch_commits(sqlite3* writer_db);
   /// Opens `<path>-wal` (WAL mode must be on and the file opened by SQLite) and, with
   /// `sync_first`, syncs it once: a previous process may have committed and died before its sync.
   caf::error open_wal(bool sync_first);
-  /// Opens the checkpointer's own connection.
-  caf::error open_checkpoint_connection();
-  /// Starts the sync thread and the checkpointer.
+  /// Starts the sync thread.
   void start();
 
   // -- the writer thread -------------------------------------------------------------------------
 
   /// Waits until fewer than unsynced_batches_max batches are committed but not yet acked, then
-  /// marks a batch as being written: a sync that is about to start waits for it (see run_syncer).
+  /// marks a batch as being written: a sync that is about to start may wait for it (run_syncer).
   void begin_batch();
   /// The batch begun is submitted or abandoned (it failed, or there was nothing to write).
   void end_batch();
@@ -60,6 +58,9 @@ public:
   /// lock: whoever sees the count knows the sync thread has the batch, and whoever gets an ack
   /// of it sees the count.
   void submit(detail::committed_batch batch, std::atomic<std::uint64_t>& commits);
+  /// Between batches: once the WAL holds checkpoint_pages, checkpoints it on the writer's
+  /// connection, so that the writer's next transaction starts the WAL over.
+  void checkpoint_if_due(sqlite3* writer_db);
 
   // -- any thread --------------------------------------------------------------------------------
 
@@ -68,14 +69,12 @@ public:
   caf::error failure() const;
   /// fdatasyncs of the WAL done by the sync thread.
   std::uint64_t syncs() const noexcept { return syncs_.load(); }
-  /// Stops the sync thread after it drained what the writer committed (the writer has stopped),
-  /// then the checkpointer.
+  /// Stops the sync thread after it drained what the writer committed (the writer has stopped).
   void stop();
 
 private:
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int wal_pages);
   void run_syncer();
-  void run_checkpointer();
   /// fdatasync of the WAL (or the test hook); 0 or an errno value.
   int sync_wal();
   /// Records the first failure to sync; later ones keep it.
@@ -84,6 +83,7 @@ private:
   std::string path_; // the journal's
   std::function<int(int wal_fd)> sync_hook_;
   std::size_t unsynced_batches_max_;
+  int checkpoint_pages_;
   publish_fn publish_;
   int wal_fd_ = -1; // the <path>-wal file, opened once WAL mode is on; the sync thread syncs it
   std::atomic<std::uint64_t> syncs_{0};
@@ -105,14 +105,8 @@ private:
   caf::error failure_;
   std::atomic<bool> failed_{false};
 
-  // The writer's commits only signal; the checkpointer thread checkpoints the WAL on its own
-  // connection, so a checkpoint's fsyncs never stall the writer.
-  sql::db_ptr checkpoint_db_;
-  std::mutex checkpoint_mtx_;
-  std::condition_variable checkpoint_cv_;
-  bool checkpoint_wanted_ = false;
-  bool checkpoint_stopping_ = false;
-  std::thread checkpointer_;
+  // The writer's thread only: the WAL's size in pages after its last commit (the commit hook).
+  int wal_pages_ = 0;
 };
 
 } // namespace dca::es

@@ -306,6 +306,25 @@ TEST_CASE("closing the journal ends a gathering sync, which acks what it has") {
   CHECK(j.committed_position() == acked->last_position);
 }
 
+TEST_CASE("the writer checkpoints the WAL between batches, so the WAL starts over") {
+  sqlite_journal_options opts;
+  opts.checkpoint_pages = 20;
+  gated_journal t{true, opts};
+  auto& j = *t.journal;
+  // Each append commits a batch of its own: a few pages each (the event, the stream's index
+  // page, the streams table for a new stream). 300 of them write far more than 20 pages.
+  for (int i = 0; i < 300; ++i)
+    REQUIRE(append_sync(j, req("s" + std::to_string(i % 50), static_cast<std::uint64_t>(i / 50),
+                               {"e" + std::to_string(i)})));
+  struct stat wal {};
+  REQUIRE(::stat((t.path + "-wal").c_str(), &wal) == 0);
+  // At most the threshold plus one batch's frames (a 4 KiB page and a 24-byte header each),
+  // where 300 batches without checkpoints would leave about 1,000 frames.
+  CHECK(wal.st_size <= 32 + 30 * (4096 + 24));
+  CHECK(rows_in_sqlite(t.path) == 300);
+  CHECK(read_all_count(j) == 300);
+}
+
 TEST_CASE("a failed fdatasync fails the appends it covers and every later one, naming the WAL") {
   gated_journal t{true};
   auto& j = *t.journal;

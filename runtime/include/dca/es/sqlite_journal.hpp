@@ -2,8 +2,8 @@
 // (it writes, in one transaction, everything that queued up while the previous commit was in
 // flight, plus what queues while it inserts; no timer), a sync thread that makes the commits
 // durable with one fdatasync of the WAL per group while the writer already writes the next batch
-// (pipelined sync; acks only after that fdatasync), a checkpointer thread that keeps WAL
-// checkpoints out of the writer's commits, and a small pool of read connections.
+// (pipelined sync; acks only after that fdatasync), checkpoints by the writer between batches that
+// keep the WAL bounded, and a small pool of read connections.
 //
 // Schema (PRAGMA user_version = 1), chosen by measurement (storage-notes.md, bench/es):
 //   streams(id INTEGER PRIMARY KEY, type TEXT, key TEXT, UNIQUE(type, key))
@@ -56,6 +56,11 @@ struct sqlite_journal_options {
   /// Batches committed but not yet synced and acked; the writer waits before its next batch when
   /// this many are pending (keeps the memory of unacked batches bounded).
   std::size_t unsynced_batches_max = 4;
+  /// The WAL is checkpointed (copied into the database file, then started over) once it holds
+  /// this many pages: by the writer between batches with pipelined sync, by SQLite in COMMIT
+  /// otherwise. Each append rewrites about one page, so SQLite's default of 1,000 checkpointed
+  /// every batch or two. 16,384 pages: a WAL of at most about 64 MiB plus one batch.
+  std::size_t checkpoint_pages = 16'384;
   /// Pipelined sync: how long a sync waits at most to gather as many committed appends as the
   /// previous sync answered (their callers' next ones; detail/sync_gathering.hpp). Negative: half
   /// the mean fdatasync time, so a fast disk barely waits; 0: never waits.
@@ -179,7 +184,7 @@ private:
   std::atomic<std::uint64_t> commits_{0};
 
   // The WAL's durability (wal_sync.hpp, private to the library): the WAL file, the sync thread
-  // and the checkpointer in pipelined mode, and the failure that stops the journal. Never null.
+  // and the checkpoints in pipelined mode, and the failure that stops the journal. Never null.
   std::unique_ptr<wal_sync> wal_;
 
   std::mutex readers_mtx_;

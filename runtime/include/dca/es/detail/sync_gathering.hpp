@@ -10,8 +10,9 @@
 // wait, 960 and 51 K/s with it). So a sync first gathers as many committed appends as the previous
 // one answered. Never a floor under latency: the first sync, and a sync after a sync that answered
 // one append, wait for nothing more than what is there; the wait ends when the writer is blocked
-// on the unsynced batches, and it never lasts longer than `wait_max` (by default half the mean
-// fdatasync time, so a fast disk barely waits).
+// on the unsynced batches, and it never lasts longer than `wait_bound()` (by default half the mean
+// fdatasync time, so a fast disk barely waits). The sync thread then waits, within the same bound,
+// for a batch the writer is in the middle of.
 #pragma once
 
 #include <chrono>
