@@ -11,6 +11,10 @@
 //                                           (the default: the WAL's fdatasync overlaps the next
 //                                           batch), first and again last (mean); with the sync
 //                                           inside COMMIT (pipelined_sync = false); via the host
+//   the journal alone                       the same closed loops appending to the journal from
+//                                           its acks, no actors: the journal's share of the gap
+//   raw loop with SQLite's defaults         for reference: the loop untuned (2 MB page cache,
+//                                           autocheckpoint at 1,000 pages)
 //   projection lag                          for 1 in 100 acks: time until the balances projection
 //                                           (its own SQLite file) reaches the acked position
 // Flags: --entities=1000 --seconds=5 --batch=1000 --dir=/tmp
@@ -65,7 +69,11 @@ double raw_fdatasync(const std::string& path, std::size_t events_per_sync, doubl
   return rate;
 }
 
-double raw_sqlite(const std::string& path, std::size_t streams, std::size_t batch, double seconds) {
+/// The raw loop as configured: with the journal's tuning (the baseline), or SQLite's defaults.
+enum class raw_tuning { journal, sqlite_defaults };
+
+double raw_sqlite(const std::string& path, std::size_t streams, std::size_t batch, double seconds,
+                  raw_tuning tuning = raw_tuning::journal) {
   { // the journal's own schema
     auto j = sqlite_journal::open(path);
     if (!j)
@@ -77,12 +85,14 @@ double raw_sqlite(const std::string& path, std::size_t streams, std::size_t batc
   sql::exec(raw, "PRAGMA journal_mode=WAL", path);
   sql::exec(raw, "PRAGMA synchronous=FULL", path);
   // The journal's page cache and checkpoint interval too: tuning the journal has, the baseline has.
-  auto cache =
-      "PRAGMA cache_size=-" + std::to_string(sqlite_journal_options{}.page_cache_bytes / 1024);
-  sql::exec(raw, cache.c_str(), path);
-  auto checkpoints =
-      "PRAGMA wal_autocheckpoint=" + std::to_string(sqlite_journal_options{}.checkpoint_pages);
-  sql::exec(raw, checkpoints.c_str(), path);
+  if (tuning == raw_tuning::journal) {
+    auto cache =
+        "PRAGMA cache_size=-" + std::to_string(sqlite_journal_options{}.page_cache_bytes / 1024);
+    sql::exec(raw, cache.c_str(), path);
+    auto checkpoints =
+        "PRAGMA wal_autocheckpoint=" + std::to_string(sqlite_journal_options{}.checkpoint_pages);
+    sql::exec(raw, checkpoints.c_str(), path);
+  }
   sql::statement ins;
   sql::statement::prepare(raw,
                           "INSERT INTO events(position, stream, seq, type, payload, text, "
@@ -113,6 +123,68 @@ double raw_sqlite(const std::string& path, std::size_t streams, std::size_t batc
   return static_cast<double>(events) / seconds_since(t0);
 }
 
+/// A journal for one phase, its syncs slowed with the rest under --sync-floor-ms.
+std::shared_ptr<sqlite_journal> open_journal(const std::string& path, bool pipelined) {
+  sqlite_journal_options opts;
+  opts.pipelined_sync = pipelined;
+  if (slow_disk::floor().count() > 0)
+    opts.sync_wal = &slow_disk::fdatasync;
+  auto journal = sqlite_journal::open(path, opts);
+  if (!journal) {
+    std::fprintf(stderr, "%s\n", render(journal.error()).c_str());
+    std::exit(1);
+  }
+  return *journal;
+}
+
+/// The journal alone: n streams, each a closed loop of one append at a time (the next is sent from
+/// the previous one's ack, on the journal's sync thread), no actors. What is left of the gap to the
+/// raw loop here is the journal's; what the entities add is the runtime's.
+double journal_alone(const std::string& path, std::size_t n, double seconds) {
+  auto journal = open_journal(path, true);
+  auto& j = *journal;
+  std::atomic<bool> measuring{false};
+  std::atomic<bool> stopping{false};
+  std::atomic<std::uint64_t> acks{0};
+  std::atomic<std::size_t> running{n};
+  std::promise<void> all_stopped;
+  std::vector<std::uint64_t> heads(n, 0); // each touched only by its own loop
+  std::vector<std::function<void()>> loops(n);
+  for (std::size_t i = 0; i < n; ++i)
+    loops[i] = [&, i, id = entity_id{"account", "a" + std::to_string(i)}] {
+      if (stopping) {
+        if (--running == 0)
+          all_stopped.set_value();
+        return;
+      }
+      append_request req;
+      req.entity = id;
+      req.expected_seq = heads[i];
+      req.events.push_back(event_data{"deposited", std::vector<char>(9, 'p'), "deposited(1)"});
+      j.append(std::move(req), [&, i](caf::expected<append_result> r) {
+        if (!r) {
+          std::fprintf(stderr, "%s\n", render(r.error()).c_str());
+          std::exit(1);
+        }
+        heads[i] = r->last_seq;
+        if (measuring)
+          ++acks;
+        loops[i]();
+      });
+    };
+  for (auto& loop : loops)
+    loop();
+  std::this_thread::sleep_for(std::chrono::seconds{1}); // warm-up
+  auto t0 = clock_type::now();
+  measuring = true;
+  std::this_thread::sleep_for(std::chrono::duration<double>{seconds});
+  measuring = false;
+  auto rate = static_cast<double>(acks.load()) / seconds_since(t0);
+  stopping = true;
+  all_stopped.get_future().wait();
+  return rate;
+}
+
 struct load_result {
   double events_per_s = 0;
   double commits_per_s = 0;
@@ -126,23 +198,15 @@ load_result entities(const std::string& journal_path, const std::string& read_mo
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", 2);
   caf::actor_system sys{cfg};
-  sqlite_journal_options jopts;
-  jopts.pipelined_sync = pipelined;
-  if (slow_disk::floor().count() > 0)
-    jopts.sync_wal = &slow_disk::fdatasync;
-  auto journal = sqlite_journal::open(journal_path, jopts);
-  if (!journal) {
-    std::fprintf(stderr, "%s\n", render(journal.error()).c_str());
-    std::exit(1);
-  }
+  auto journal = open_journal(journal_path, pipelined);
   entity_options opts;
   opts.snapshot_every = 0;
-  auto accounts = spawn_entity_host<account>(sys, *journal, opts);
+  auto accounts = spawn_entity_host<account>(sys, journal, opts);
   projection_options popts;
   popts.read_model_path = read_model;
   caf::expected<caf::actor> proj = caf::actor{};
   if (with_projection)
-    proj = spawn_projection(sys, *journal, std::make_shared<balances_projection>(), popts);
+    proj = spawn_projection(sys, journal, std::make_shared<balances_projection>(), popts);
   if (!proj)
     std::exit(1);
   std::vector<caf::actor> handles(n);
@@ -218,15 +282,15 @@ load_result entities(const std::string& journal_path, const std::string& read_mo
     });
   }
   std::this_thread::sleep_for(std::chrono::seconds{1}); // warm-up
-  auto commits0 = (*journal)->commits();
-  auto syncs0 = (*journal)->syncs();
+  auto commits0 = journal->commits();
+  auto syncs0 = journal->syncs();
   auto t0 = clock_type::now();
   measuring = true;
   std::this_thread::sleep_for(std::chrono::duration<double>{seconds});
   measuring = false;
   auto elapsed = seconds_since(t0);
-  auto commits = (*journal)->commits() - commits0;
-  auto syncs = (*journal)->syncs() - syncs0;
+  auto commits = journal->commits() - commits0;
+  auto syncs = journal->syncs() - syncs0;
   result.events_per_s = static_cast<double>(acks.load()) / elapsed;
   result.commits_per_s = static_cast<double>(commits) / elapsed;
   result.syncs_per_s = static_cast<double>(syncs) / elapsed;
@@ -235,7 +299,7 @@ load_result entities(const std::string& journal_path, const std::string& read_mo
   if (proj_handle) { // let the projection answer the last waits before shutting down
     caf::scoped_actor self{sys};
     self->request(proj_handle, std::chrono::seconds{60}, wait_atom::value,
-                  (*journal)->committed_position(), std::uint32_t{60'000})
+                  journal->committed_position(), std::uint32_t{60'000})
         .receive([](std::uint64_t) {}, [](caf::error&) {});
   }
   caf::anon_send_exit(accounts, caf::exit_reason::user_shutdown);
@@ -285,7 +349,10 @@ int main(int argc, char** argv) {
   auto r_last =
       entities(dir.file("journal5.db"), dir.file("read_model.db"), n, seconds, false, false);
   auto r = mean_of(r_first, r_last);
+  auto alone = journal_alone(dir.file("journal6.db"), n, seconds);
   auto sqlite_raw_after = raw_sqlite(dir.file("raw2.db"), n, batch, seconds);
+  auto sqlite_defaults =
+      raw_sqlite(dir.file("raw3.db"), n, batch, seconds, raw_tuning::sqlite_defaults);
   auto sqlite_raw = (sqlite_raw_before + sqlite_raw_after) / 2;
   std::printf("\nraw SQLite batch-insert loop: %.0f ev/s before the entity phases, %.0f after\n",
               sqlite_raw_before, sqlite_raw_after);
@@ -297,6 +364,10 @@ int main(int argc, char** argv) {
       "raw SQLite batch loop, same schema (mean)", sqlite_raw, "(pipelined_sync = false)");
   row("entities via the host: acked events/s", h.events_per_s, "ev/s",
       "raw SQLite batch loop, same schema (mean)", sqlite_raw, "");
+  row("the journal alone, no actors: acked ev/s", alone, "ev/s",
+      "raw SQLite batch loop, same schema (mean)", sqlite_raw, "(what the journal costs)");
+  row("entities: acked durable events/s", r.events_per_s, "ev/s", "raw loop with SQLite's defaults",
+      sqlite_defaults, "(2 MB cache, checkpoint at 1,000)");
   row("entities: acked durable events/s", r.events_per_s, "ev/s", "raw write+fdatasync, grouped",
       grouped, "(physical limit)");
   row("entities: acked durable events/s", r.events_per_s, "ev/s", "raw write+fdatasync, per event",
