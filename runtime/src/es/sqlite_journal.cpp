@@ -6,8 +6,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "dca/es/errors.hpp"
@@ -132,7 +134,8 @@ caf::error sqlite_journal::init() {
           sql::exec(raw, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", path_))
     return err;
   if (opts_.page_cache_bytes > 0) {
-    auto pragma = "PRAGMA cache_size=-" + std::to_string(opts_.page_cache_bytes / 1024); // KiB
+    auto kib = std::min<std::size_t>(opts_.page_cache_bytes / 1024, INT_MAX);
+    auto pragma = "PRAGMA cache_size=-" + std::to_string(kib);
     if (auto err = sql::exec(raw, pragma.c_str(), path_))
       return err;
   }
@@ -141,7 +144,8 @@ caf::error sqlite_journal::init() {
   if (pipelined()) {
     wal_->watch_commits(raw);
   } else {
-    auto pragma = "PRAGMA wal_autocheckpoint=" + std::to_string(opts_.checkpoint_pages);
+    auto pages = std::min<std::size_t>(opts_.checkpoint_pages, INT_MAX);
+    auto pragma = "PRAGMA wal_autocheckpoint=" + std::to_string(pages);
     if (auto err = sql::exec(raw, pragma.c_str(), path_))
       return err;
   }

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "dca/es/errors.hpp"
@@ -15,8 +17,8 @@ namespace dca::es {
 wal_sync::wal_sync(std::string journal_path, const sqlite_journal_options& opts, publish_fn publish)
     : path_(std::move(journal_path)), sync_hook_(opts.sync_wal),
       unsynced_batches_max_(opts.unsynced_batches_max),
-      checkpoint_pages_(static_cast<int>(opts.checkpoint_pages)), publish_(std::move(publish)),
-      gathering_(opts.sync_wait_max) {}
+      checkpoint_pages_(static_cast<int>(std::min<std::size_t>(opts.checkpoint_pages, INT_MAX))),
+      publish_(std::move(publish)), gathering_(opts.sync_wait_max) {}
 
 wal_sync::~wal_sync() {
   stop();
