@@ -323,11 +323,15 @@ load_result mean_of(const load_result& a, const load_result& b) {
 } // namespace
 
 int main(int argc, char** argv) {
-  auto n = static_cast<std::size_t>(flag(argc, argv, "entities", 1000));
-  auto seconds = static_cast<double>(flag(argc, argv, "seconds", 5));
-  auto batch = static_cast<std::size_t>(flag(argc, argv, "batch", 1000));
-  temp_dir dir{flag_str(argc, argv, "dir", "/tmp")};
-  slow_disk::install(std::chrono::milliseconds{flag(argc, argv, "sync-floor-ms", 0)});
+  flags f{argc, argv, "bench_es_append"};
+  auto n = static_cast<std::size_t>(f.number("entities", 1000));
+  auto seconds = static_cast<double>(f.number("seconds", 5));
+  auto batch = static_cast<std::size_t>(f.number("batch", 1000));
+  auto dir_base = f.text("dir", "/tmp");
+  auto sync_floor = std::chrono::milliseconds{f.number("sync-floor-ms", 0, 0)};
+  f.done();
+  temp_dir dir{dir_base};
+  slow_disk::install(sync_floor);
   std::printf("B3/B5 durable appends, %zu concurrent entities, %.0f s per phase, files in %s\n", n,
               seconds, dir.file("").c_str());
   if (slow_disk::floor().count() > 0)

@@ -1,15 +1,18 @@
 // Shared bits of the dca::es benchmarks: a clock, percentiles, resident memory, temp dirs, and a
-// tiny flag parser (--name=value), so each benchmark stays one readable file.
+// small strict flag parser (--name=value), so each benchmark stays one readable file.
 #pragma once
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,30 +41,77 @@ inline std::size_t rss_bytes() {
   return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 }
 
-/// --name=value from argv, or `fallback`.
-inline long long flag(int argc, char** argv, const std::string& name, long long fallback) {
-  auto prefix = "--" + name + "=";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind(prefix, 0) == 0)
-      return std::atoll(arg.c_str() + prefix.size());
-    if (arg == "--help") {
-      std::printf("flags: --name=value (see the top of the source for names and defaults)\n");
-      std::exit(0);
-    }
+/// A benchmark's --name=value flags, each read once with its default. A value that is not a
+/// number in range, or a flag the benchmark does not read, is a one-line error and exit 2; --help
+/// lists the flags and their defaults.
+class flags {
+public:
+  flags(int argc, char** argv, std::string program) : program_(std::move(program)) {
+    for (int i = 1; i < argc; ++i)
+      args_.emplace_back(argv[i]);
   }
-  return fallback;
-}
 
-inline std::string flag_str(int argc, char** argv, const std::string& name, std::string fallback) {
-  auto prefix = "--" + name + "=";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind(prefix, 0) == 0)
-      return arg.substr(prefix.size());
+  /// --name=N, a whole number >= min; `fallback` when absent.
+  long long number(const std::string& name, long long fallback, long long min = 1) {
+    auto value = find(name, std::to_string(fallback));
+    if (!value)
+      return fallback;
+    char* end = nullptr;
+    errno = 0;
+    auto n = std::strtoll(value->c_str(), &end, 10);
+    if (value->empty() || *end != '\0' || errno == ERANGE || n < min)
+      fail("--" + name + "=" + *value + " is not a whole number >= " + std::to_string(min) +
+           " (default: --" + name + "=" + std::to_string(fallback) + ")");
+    return n;
   }
-  return fallback;
-}
+
+  /// --name=TEXT (not empty); `fallback` when absent.
+  std::string text(const std::string& name, std::string fallback) {
+    auto value = find(name, fallback);
+    if (!value)
+      return fallback;
+    if (value->empty())
+      fail("--" + name + "= is empty (default: --" + name + "=" + fallback + ")");
+    return *value;
+  }
+
+  /// Call after reading every flag: --help, or an argument no flag took, ends the program here.
+  void done() {
+    for (auto& arg : args_) {
+      if (arg == "--help" || arg == "-h") {
+        std::printf("%s flags:%s\n", program_.c_str(), known_.c_str());
+        std::exit(0);
+      }
+    }
+    for (std::size_t i = 0; i < args_.size(); ++i)
+      if (!taken_[i])
+        fail("unknown argument " + args_[i] + "; flags:" + known_);
+  }
+
+private:
+  std::optional<std::string> find(const std::string& name, const std::string& fallback) {
+    known_ += " --" + name + "=" + fallback;
+    taken_.resize(args_.size(), false);
+    auto prefix = "--" + name + "=";
+    std::optional<std::string> value;
+    for (std::size_t i = 0; i < args_.size(); ++i)
+      if (args_[i].rfind(prefix, 0) == 0) {
+        value = args_[i].substr(prefix.size());
+        taken_[i] = true;
+      }
+    return value;
+  }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    std::fprintf(stderr, "%s: %s\n", program_.c_str(), what.c_str());
+    std::exit(2);
+  }
+
+  std::string program_;
+  std::vector<std::string> args_;
+  std::vector<bool> taken_;
+  std::string known_;
+};
 
 /// A fresh directory, removed at exit.
 class temp_dir {
@@ -69,8 +119,9 @@ public:
   explicit temp_dir(const std::string& base) {
     auto tmpl = (std::filesystem::path{base} / "dca-es-bench-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) {
-      std::perror("mkdtemp");
-      std::exit(1);
+      std::fprintf(stderr, "cannot create a scratch directory in %s: %s (pass --dir=DIR)\n",
+                   base.c_str(), std::strerror(errno));
+      std::exit(2);
     }
     path_ = tmpl;
   }

@@ -106,7 +106,9 @@ caf::actor_system_config& config(caf::actor_system_config& cfg) {
 } // namespace
 
 int main(int argc, char** argv) {
-  auto n = static_cast<std::size_t>(flag(argc, argv, "entities", 500'000));
+  flags f{argc, argv, "bench_es_memory"};
+  auto n = static_cast<std::size_t>(f.number("entities", 500'000));
+  f.done();
   std::printf("B2 memory per idle activated entity, %zu of each, one process per variant\n", n);
   double raw_rate = 0;
   auto raw = in_child([&] {

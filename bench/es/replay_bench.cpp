@@ -74,9 +74,12 @@ double raw_scan(const std::string& path, bool decode_payloads) {
 } // namespace
 
 int main(int argc, char** argv) {
-  auto n = static_cast<std::size_t>(flag(argc, argv, "events", 1'000'000));
-  auto runs = static_cast<int>(flag(argc, argv, "runs", 3));
-  temp_dir dir{flag_str(argc, argv, "dir", "/tmp")};
+  flags f{argc, argv, "bench_es_replay"};
+  auto n = static_cast<std::size_t>(f.number("events", 1'000'000));
+  auto runs = static_cast<int>(f.number("runs", 3));
+  auto dir_base = f.text("dir", "/tmp");
+  f.done();
+  temp_dir dir{dir_base};
   auto path = dir.file("journal.db");
   std::printf("B4 replay of one entity with %zu events (bank deposits), warm, best of %d\n", n,
               runs);

@@ -224,11 +224,13 @@ void run_policy(const char* policy, long long n, int runs, long long idle_timeou
 } // namespace
 
 int main(int argc, char** argv) {
-  auto n = flag(argc, argv, "n", 200'000);
-  auto runs = static_cast<int>(flag(argc, argv, "runs", 3));
+  flags f{argc, argv, "bench_es_roundtrip"};
+  auto n = f.number("n", 200'000);
+  auto runs = static_cast<int>(f.number("runs", 3));
+  auto idle = f.number("idle_timeout_ms", 120'000);
+  f.done();
   std::printf("B1 hot entity command round trip (memory journal; entity work = decide, encode "
               "event + rendering, append, apply, reply)\n");
-  auto idle = flag(argc, argv, "idle_timeout_ms", 120'000);
   run_policy("stealing", n, runs, idle);
   run_policy("sharing", n, runs, idle);
 }
