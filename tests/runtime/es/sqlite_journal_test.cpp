@@ -61,6 +61,14 @@ void spit(const std::string& path, const std::string& bytes) {
   out << bytes;
 }
 
+/// A SQLite file at `path` made by `sql`: a database that is not (or not yet) a journal.
+void make_sqlite_file(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
 } // namespace
 
 TEST_CASE("a corrupt journal file is refused with one line naming it, and left untouched") {
@@ -84,13 +92,7 @@ TEST_CASE("a corrupt journal file is refused with one line naming it, and left u
 TEST_CASE("a journal from a newer schema is refused") {
   temp_dir dir;
   auto path = dir.file("journal.db");
-  {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    sqlite3_exec(db, "CREATE TABLE events(x); PRAGMA user_version = 99;", nullptr, nullptr,
-                 nullptr);
-    sqlite3_close(db);
-  }
+  make_sqlite_file(path, "CREATE TABLE events(x); PRAGMA user_version = 99;");
   auto before = slurp(path);
   auto j = sqlite_journal::open(path);
   REQUIRE(!j);
@@ -102,12 +104,7 @@ TEST_CASE("a journal from a newer schema is refused") {
 TEST_CASE("a sqlite database that is not a journal is refused") {
   temp_dir dir;
   auto path = dir.file("other.db");
-  {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-    sqlite3_exec(db, "CREATE TABLE customers(name TEXT)", nullptr, nullptr, nullptr);
-    sqlite3_close(db);
-  }
+  make_sqlite_file(path, "CREATE TABLE customers(name TEXT)");
   auto j = sqlite_journal::open(path);
   REQUIRE(!j);
   CHECK(is(j.error(), errc::journal_not_dca));
