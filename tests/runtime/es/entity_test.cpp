@@ -292,6 +292,18 @@ struct hibernation_fixture : fixture {
     return *s;
   }
 
+  /// Hibernates the host's one entity, then runs the passivation sweep: the host forgets it
+  /// (entry, image and passivation mark).
+  void hibernate_then_passivate(const caf::actor& host) {
+    hibernate_all(host);
+    REQUIRE(stats(host).hibernated == 1);
+    passivate_all(host); // the passivation sweep
+    auto& st = deref<entity_host_actor<account>>(host).state;
+    CHECK(st.entries.empty());
+    CHECK(st.passivation_marks.empty());
+    CHECK(stats(host).hibernated == 0);
+  }
+
   /// Fires idle checks until no entity has an actor (each stops on the first check that finds it
   /// idle since the previous one).
   void hibernate_all(const caf::actor& host) {
@@ -341,11 +353,7 @@ TEST_CASE_FIXTURE(hibernation_fixture,
   auto host = spawn_entity_host<account>(sys, counting, hibernating_options());
   REQUIRE(command(host, "alice", open_account{"Alice"}));
   REQUIRE(command(host, "alice", deposit{40}));
-  hibernate_all(host);
-  REQUIRE(stats(host).hibernated == 1);
-  passivate_all(host); // the passivation sweep
-  CHECK(deref<entity_host_actor<account>>(host).state.entries.empty());
-  CHECK(stats(host).hibernated == 0);
+  hibernate_then_passivate(host);
   CHECK(get(host, "alice").balance_cents == 40);
   CHECK(counting->recoveries == 2);
   anon_send_exit(host, caf::exit_reason::user_shutdown);
@@ -363,11 +371,7 @@ TEST_CASE_FIXTURE(hibernation_fixture,
     CHECK(st.passivation_marks.size() <= 1);
   }
   CHECK(counting->recoveries == 1); // never passivated while in use
-  hibernate_all(host);
-  REQUIRE(stats(host).hibernated == 1);
-  passivate_all(host); // the passivation sweep
-  CHECK(st.entries.empty());
-  CHECK(st.passivation_marks.empty());
+  hibernate_then_passivate(host);
   CHECK(get(host, "alice").balance_cents == 36);
   CHECK(counting->recoveries == 2);
   anon_send_exit(host, caf::exit_reason::user_shutdown);
