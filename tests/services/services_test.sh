@@ -72,7 +72,9 @@ server_pids_under() {
 # status_says REGEX [--only SERVER]: grep -q on a pipe would stop status early (SIGPIPE, pipefail).
 status_says() { services status "${@:2}" >"$work/status" || true; grep -q "$1" "$work/status"; }
 
-all_running() { services status >"$work/status" && [ "$(grep -c ' running ' "$work/status")" -eq 3 ]; }
+all_running() { services status >"$work/status" && [ "$(grep -c ' running ' "$work/status")" = 3 ]; }
+
+value_is() { [ "$(q "$1" "$2")" = "$3" ]; } # primary|replica SQL VALUE
 
 primary_pid() { head -1 "$checkout/.dca/services/pg-primary/data/postmaster.pid"; }
 
@@ -95,7 +97,7 @@ q primary "CREATE TABLE stock (sku int PRIMARY KEY, units int)"
 q primary "INSERT INTO stock VALUES (1, 100)"
 lsn=$(q primary "SELECT pg_current_wal_lsn()")
 expect "a row written on the primary is replayed by the replica" wait_replayed "$lsn"
-expect "the replica reads the primary's row" test "$(q replica "SELECT units FROM stock WHERE sku = 1")" = 100
+expect "the replica reads the primary's row" value_is replica "SELECT units FROM stock WHERE sku = 1" 100
 
 DCA_REPLICA_DELAY_MS=1500 services start
 expect "status shows the new apply delay of 1500 ms" status_says "apply delay 1500 ms"
@@ -111,7 +113,8 @@ t=${EPOCHREALTIME/./}
 expect "with a 1500 ms apply delay a fresh write is not yet on the replica" test "${out[1]}" = 0
 expect "it is there once the replica has replayed the write's LSN" wait_replayed "${out[0]}"
 delay_seen_ms=$(ms_since "$t")
-expect "the replica reads the fresh write after the wait" test "$(q replica "SELECT units FROM stock WHERE sku = 2")" = 50
+expect "the replica reads the fresh write after the wait" \
+  value_is replica "SELECT units FROM stock WHERE sku = 2" 50
 
 expect "redis answers PING" test "$(r ping)" = PONG
 r set cart:1 3 >/dev/null
@@ -124,9 +127,10 @@ services start
 recover_ms=$(ms_since "$t")
 expect "start after kill -9 of the primary's postmaster has all three running" all_running
 expect "the restarted primary is a new process" test "$(primary_pid)" != "$old_pid"
-expect "the restarted primary kept its rows" test "$(q primary "SELECT sum(units) FROM stock")" = 150
+expect "the restarted primary kept its rows" value_is primary "SELECT sum(units) FROM stock" 150
 q primary "UPDATE stock SET units = 99 WHERE sku = 1"
-expect "the replica follows the restarted primary" wait_replayed "$(q primary "SELECT pg_current_wal_lsn()")"
+lsn=$(q primary "SELECT pg_current_wal_lsn()")
+expect "the replica follows the restarted primary" wait_replayed "$lsn"
 
 # -- a second checkout, too deep for a socket beside its data: its own servers ------------------
 
@@ -153,8 +157,12 @@ for checkout in "${checkouts[@]}"; do services stop; done
 stop_ms=$(ms_since "$t")
 expect "stop leaves no server process in either checkout" test -z "$(server_pids_under "$work")"
 checkout=${checkouts[0]}
-expect "status after stop shows all three stopped and exits 3" \
-  eval 'services status >"$work/status"; [ $? -eq 3 ] && [ "$(grep -c " stopped " "$work/status")" -eq 3 ]'
+all_stopped() {
+  local rc=0
+  services status >"$work/status" || rc=$?
+  [ "$rc" -eq 3 ] && [ "$(grep -c ' stopped ' "$work/status")" = 3 ]
+}
+expect "status after stop shows all three stopped and exits 3" all_stopped
 
 # -- bad input: one line, exit 2 ----------------------------------------------------------------
 
