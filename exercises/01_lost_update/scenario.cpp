@@ -3,7 +3,6 @@
 #include "scenario.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -11,6 +10,8 @@
 
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/seeded_yields.hpp"
+#include "dca/harness/start_gate.hpp"
 
 namespace lost_update {
 
@@ -45,20 +46,12 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
   const auto threads = in.get("threads");
   const auto increments = in.get("increments");
   shared_counter counter{"counter", 0};
-  // Starting a thread takes longer than a small run: hold every worker at the gate until all exist,
-  // so they really run at the same time.
-  std::atomic<std::int64_t> at_gate{0};
+  dca::harness::start_gate gate{threads};
   std::vector<std::thread> pool;
   for (std::int64_t t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
-      at_gate.fetch_add(1);
-      while (at_gate.load() < threads)
-        std::this_thread::yield();
-      std::optional<dca::explore::detail::noise> noise;
-      if (in.seed()) {
-        noise = dca::explore::detail::noise{*in.seed() + static_cast<std::uint64_t>(t), 8};
-        dca::explore::detail::current_noise = &*noise;
-      }
+      gate.pass();
+      dca::harness::seeded_yields yields{in.seed(), static_cast<std::uint64_t>(t)};
       // Work in chunks so the first worker can report progress; the race is the same.
       constexpr std::int64_t chunk = 50'000;
       for (std::int64_t done = 0; done < increments; done += chunk) {
@@ -66,7 +59,6 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
         if (t == 0)
           progress(static_cast<double>(std::min(done + chunk, increments)) / increments);
       }
-      dca::explore::detail::current_noise = nullptr;
     });
   }
   for (auto& worker_thread : pool)

@@ -38,8 +38,7 @@ caf::actor spawn_counter(caf::actor_system& system);
 /// A worker sends `increments` inc_atom messages to `counter`, then quits.
 caf::behavior worker(caf::event_based_actor* self, caf::actor counter, std::int64_t increments);
 
-// -- the harness (scenario.cpp)
-// ---------------------------------------------------------------------
+// -- the harness (scenario.cpp) -------------------------------------------------------------------
 
 /// How `dca run 01` and `dca explore 01` run this exercise.
 dca::harness::exercise describe();

@@ -3,7 +3,6 @@
 #include "scenario.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -14,6 +13,8 @@
 
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/seeded_yields.hpp"
+#include "dca/harness/start_gate.hpp"
 
 namespace check_then_act {
 
@@ -104,26 +105,19 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
     accounts.emplace_back(initial_balance);
   std::vector<std::vector<std::int64_t>> paid(static_cast<std::size_t>(threads),
                                               std::vector<std::int64_t>(accounts.size(), 0));
-  std::atomic<std::int64_t> arrived{0};
+  dca::harness::start_gate gate{threads}; // passed once per round
   std::vector<std::thread> pool;
   for (std::int64_t t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
-      std::optional<dca::explore::detail::noise> noise;
-      if (in.seed()) {
-        noise = dca::explore::detail::noise{*in.seed() + static_cast<std::uint64_t>(t), 8};
-        dca::explore::detail::current_noise = &*noise;
-      }
+      dca::harness::seeded_yields yields{in.seed(), static_cast<std::uint64_t>(t)};
       auto& mine = paid[static_cast<std::size_t>(t)];
       for (std::int64_t r = 0; r < rounds; ++r) {
-        arrived.fetch_add(1);
-        while (arrived.load() < (r + 1) * threads)
-          std::this_thread::yield();
+        gate.pass();
         mine[static_cast<std::size_t>(r)] =
             withdraw(accounts[static_cast<std::size_t>(r)], withdrawal_amount);
         if (t == 0 && r % 1000 == 999)
           progress(static_cast<double>(r + 1) / static_cast<double>(rounds));
       }
-      dca::explore::detail::current_noise = nullptr;
     });
   }
   for (auto& worker_thread : pool)

@@ -15,6 +15,7 @@
 
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/seeded_yields.hpp"
 
 namespace torn_invariant {
 
@@ -130,18 +131,15 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
   std::vector<std::thread> tellers;
   for (std::size_t t = 0; t < plan.size(); ++t) {
     tellers.emplace_back([&, t] {
-      std::optional<dca::explore::detail::noise> noise;
-      if (in.seed()) {
-        noise = dca::explore::detail::noise{*in.seed() + t, 8};
-        dca::explore::detail::current_noise = &*noise;
+      {
+        dca::harness::seeded_yields yields{in.seed(), t};
+        for (const auto& x : plan[t])
+          if (!transfer(accounts[static_cast<std::size_t>(x.from)],
+                        accounts[static_cast<std::size_t>(x.to)], x.amount)) {
+            refused.fetch_add(1);
+            lost_so_far.fetch_add(x.amount);
+          }
       }
-      for (const auto& x : plan[t])
-        if (!transfer(accounts[static_cast<std::size_t>(x.from)],
-                      accounts[static_cast<std::size_t>(x.to)], x.amount)) {
-          refused.fetch_add(1);
-          lost_so_far.fetch_add(x.amount);
-        }
-      dca::explore::detail::current_noise = nullptr;
       running.fetch_sub(1);
     });
   }

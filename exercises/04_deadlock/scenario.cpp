@@ -17,6 +17,7 @@
 
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/seeded_yields.hpp"
 
 namespace deadlock {
 
@@ -64,16 +65,13 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
   auto sizes = amounts(in, transfers);
   auto seed = in.seed();
   auto body = [run, sizes, seed](bool a_to_b) {
-    std::optional<dca::explore::detail::noise> noise;
-    if (seed) {
-      noise = dca::explore::detail::noise{*seed + (a_to_b ? 0 : 1), 8};
-      dca::explore::detail::current_noise = &*noise;
+    {
+      dca::harness::seeded_yields yields{seed, a_to_b ? 0U : 1U};
+      for (auto amount : sizes) {
+        a_to_b ? transfer(run->a, run->b, amount) : transfer(run->b, run->a, amount);
+        run->done.fetch_add(1);
+      }
     }
-    for (auto amount : sizes) {
-      a_to_b ? transfer(run->a, run->b, amount) : transfer(run->b, run->a, amount);
-      run->done.fetch_add(1);
-    }
-    dca::explore::detail::current_noise = nullptr;
     std::lock_guard<std::mutex> guard{run->m};
     run->finished.fetch_add(1);
     run->wake.notify_one();

@@ -6,7 +6,7 @@
 
 #include <mutex>
 
-#include "dca/explore/hooks.hpp"
+#include "dca/explore/detail/hooks.hpp"
 
 namespace dca {
 

@@ -13,7 +13,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "dca/explore/hooks.hpp"
+#include "dca/explore/detail/hooks.hpp"
 
 namespace dca {
 

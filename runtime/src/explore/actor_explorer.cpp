@@ -8,132 +8,31 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
-#include <random>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "caf/actor_cast.hpp"
-#include "caf/actor_system_config.hpp"
-#include "caf/atom.hpp"
-#include "caf/detail/test_actor_clock.hpp"
 #include "caf/event_based_actor.hpp"
-#include "caf/execution_unit.hpp"
-#include "caf/exit_reason.hpp"
-#include "caf/mailbox_element.hpp"
-#include "caf/scheduled_actor.hpp"
-#include "caf/scheduler/test_coordinator.hpp"
 #include "caf/send.hpp"
 #include "caf/spawn_options.hpp"
 #include "caf/system_messages.hpp"
 
+#include "caf_internals.hpp"
+#include "search.hpp"
+
 namespace dca::explore {
 
-namespace {
-
-using caf::detail::simple_actor_clock;
-
-// CAF 0.17 keeps the responses an actor waits for in protected members. The explorer reads them,
-// never writes them: to predict which message a waiting actor handles next, and to say who waits
-// for whom. (Naming them through a derived class is what makes the member pointers accessible.)
-struct response_tables : caf::scheduled_actor {
-  using caf::scheduled_actor::awaited_responses_;
-  using caf::scheduled_actor::multiplexed_responses_;
-};
-
-const auto& awaited(const caf::scheduled_actor& x) {
-  return x.*(&response_tables::awaited_responses_);
-}
-
-const auto& multiplexed(const caf::scheduled_actor& x) {
-  return x.*(&response_tables::multiplexed_responses_);
-}
-
-/// Message IDs compared by value (CAF's operator== subtracts them as signed integers).
-bool same(caf::message_id x, caf::message_id y) {
-  return x.integer_value() == y.integer_value();
-}
-
-bool started(const caf::scheduled_actor& x) {
-  return x.getf(caf::abstract_actor::is_initialized_flag);
-}
-
-bool terminated(const caf::scheduled_actor& x) {
-  return x.getf(caf::abstract_actor::is_terminated_flag);
-}
-
-/// Whether `x` still has a handler for the response `id`: a reply or timeout for it matters.
-bool waits_for(const caf::scheduled_actor& x, caf::message_id id) {
-  const auto& aw = awaited(x);
-  auto in_awaited =
-      std::any_of(aw.begin(), aw.end(), [id](auto& kvp) { return same(kvp.first, id); });
-  const auto& mx = multiplexed(x);
-  return in_awaited || mx.find(id) != mx.end();
-}
-
-/// The messages in the mailbox of `x` that the actor has already fetched, in the order a resume
-/// visits them (high-priority before ordinary ones), then those it skipped while awaiting a reply.
-std::vector<const caf::mailbox_element*> fetched_messages(caf::scheduled_actor& x,
-                                                          bool with_skipped) {
-  std::vector<const caf::mailbox_element*> result;
-  auto add = [&result](const caf::mailbox_element& m) { result.push_back(&m); };
-  x.get_urgent_queue().peek_all(add);
-  x.get_normal_queue().peek_all(add);
-  if (with_skipped) {
-    x.get_urgent_queue().cache().peek_all(add);
-    x.get_normal_queue().cache().peek_all(add);
-  }
-  return result;
-}
-
-/// The message the next resume of `x` handles: the awaited response if `x` awaits one, otherwise
-/// the first message that is not a late response (those are dropped on the way). Nullptr when the
-/// next resume handles nothing. Precondition: `x` is in the job queue (its mailbox is not blocked).
-const caf::mailbox_element* next_message(caf::scheduled_actor& x) {
-  if (x.mailbox().closed() || x.mailbox().blocked())
-    return nullptr;
-  x.mailbox().peek(); // moves new arrivals into the queues
-  const auto& aw = awaited(x);
-  for (auto* m : fetched_messages(x, false)) {
-    if (!aw.empty()) {
-      if (same(m->mid, aw.front().first))
-        return m;
-    } else if (!m->mid.is_response() || waits_for(x, m->mid)) {
-      return m;
-    }
-  }
-  return nullptr;
-}
-
-/// Raised when a schedule being followed names an actor that has nothing to do at that step.
-class schedule_mismatch : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
-
-/// Runs start-ups on the test coordinator: actors woken up meanwhile join its job queue, as they do
-/// under the coordinator's own (private) worker.
-class start_unit : public caf::execution_unit {
-public:
-  start_unit(caf::actor_system& sys, caf::scheduler::test_coordinator& sched)
-      : caf::execution_unit(&sys), sched_(sched) {
-    // nop
-  }
-
-  void exec_later(caf::resumable* job) override { sched_.jobs.push_back(job); }
-
-private:
-  caf::scheduler::test_coordinator& sched_;
-};
-
-caf::actor_system_config& configure(caf::actor_system_config& cfg) {
-  cfg.set("scheduler.policy", caf::atom("testing"));
-  cfg.set("logger.file-verbosity", caf::atom("quiet"));
-  return cfg;
-}
-
-} // namespace
+using detail::awaited;
+using detail::clock_event;
+using detail::configure;
+using detail::fetched_messages;
+using detail::next_message;
+using detail::same;
+using detail::started;
+using detail::terminated;
+using detail::waits_for;
 
 // -- actor_world::impl: the machinery under one execution -----------------------------------------
 
@@ -154,7 +53,7 @@ struct actor_world::impl {
   caf::actor_system_config cfg;
   caf::actor_system sys;
   caf::scheduler::test_coordinator& sched;
-  start_unit unit;
+  detail::start_unit unit;
   std::uint64_t quiet_steps_max;
   phase now = phase::starting;
   std::vector<actor_entry> actors; // in the order they were first scheduled
@@ -166,8 +65,8 @@ struct actor_world::impl {
       : sys(configure(cfg)),
         sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())), unit(sys, sched),
         quiet_steps_max(steps_max) {
-    // Virtual time starts at an hour, as in CAF's own test fixture: some code treats 0 as unset.
-    sched.clock().current_time += std::chrono::hours(1);
+    DCA_ASSERT(quiet_steps_max > 0);
+    detail::start_clock(sched);
     // An actor left waiting forever must not block the system's destructor.
     sys.await_actors_before_shutdown(false);
   }
@@ -291,8 +190,9 @@ struct actor_world::impl {
 
   /// Runs only the function `x` was spawned with, so that its first message is a step of its own.
   void start_up(caf::scheduled_actor& x) {
+    DCA_ASSERT(sched.jobs.front() == static_cast<caf::resumable*>(&x));
     sched.jobs.pop_front();
-    if (x.activate(&unit))
+    if (detail::start_up(x, unit))
       sched.jobs.push_front(&x);
     else
       caf::intrusive_ptr_release(static_cast<caf::resumable*>(&x)); // done during start-up
@@ -366,37 +266,28 @@ struct actor_world::impl {
   };
 
   timeout_info next_timeout() const {
-    auto& ev = *sched.clock().schedule().begin()->second;
-    auto actor_of = [](const caf::strong_actor_ptr& x) {
-      return dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(x));
-    };
+    auto ev = detail::earliest_clock_event(sched);
     timeout_info result;
-    switch (ev.subtype) {
-    case simple_actor_clock::request_timeout_type: {
-      auto& x = static_cast<const simple_actor_clock::request_timeout&>(ev);
-      result.target = actor_of(x.self);
-      result.live = result.target != nullptr && waits_for(*result.target, x.id);
-      auto from = result.target ? receiver_of.find({result.target->id(), x.id.integer_value()})
-                                : receiver_of.end();
+    result.target = ev.target;
+    switch (ev.what) {
+    case clock_event::kind::request_timeout: {
+      result.live = ev.target != nullptr && waits_for(*ev.target, ev.request);
+      auto from = ev.target ? receiver_of.find({ev.target->id(), ev.request.integer_value()})
+                            : receiver_of.end();
       result.what = from == receiver_of.end()
                         ? "no reply"
                         : "no reply from " + actors[static_cast<std::size_t>(from->second)].name;
       break;
     }
-    case simple_actor_clock::ordinary_timeout_type: {
-      auto& x = static_cast<const simple_actor_clock::ordinary_timeout&>(ev);
-      result.target = actor_of(x.self);
-      result.live = result.target != nullptr && result.target->is_active_receive_timeout(x.id);
+    case clock_event::kind::receive_timeout:
+      result.live =
+          ev.target != nullptr && ev.target->is_active_receive_timeout(ev.receive_timeout);
       result.what = "receive timeout";
       break;
-    }
-    case simple_actor_clock::actor_msg_type: {
-      auto& x = static_cast<const simple_actor_clock::actor_msg&>(ev);
-      result.target = actor_of(x.receiver);
-      result.what = "delayed " + render(x.content->content());
+    case clock_event::kind::delayed_message:
+      result.what = "delayed " + render(ev.content->content());
       break;
-    }
-    default:
+    case clock_event::kind::other:
       break;
     }
     return result;
@@ -446,9 +337,7 @@ struct actor_world::impl {
       auto& x = actor(i);
       if (terminated(x))
         continue;
-      x.context(&unit);
-      x.quit(caf::exit_reason::kill);
-      x.finalize();
+      detail::end_now(x, unit);
       auto job = std::find(sched.jobs.begin(), sched.jobs.end(), static_cast<caf::resumable*>(&x));
       if (job != sched.jobs.end()) {
         sched.jobs.erase(job);
@@ -498,98 +387,33 @@ void actor_world::ask_impl(const caf::actor& whom, caf::message question, caf::b
   w.run_until_quiet();
 }
 
-// -- the search -----------------------------------------------------------------------------------
+// -- the runner ---------------------------------------------------------------------------------
 
 namespace detail {
 
-/// Runs executions: one schedule of one fresh actor world each.
-class actor_run {
+/// Runs executions for the search: one schedule of one fresh actor world each.
+class actor_runner final : public runner {
 public:
-  /// Chooses, at step `n`, a position in `enabled` (actor indices in FIFO order).
-  using picker = std::function<std::size_t(const std::vector<int>& enabled, std::size_t n)>;
+  actor_runner(const std::function<actor_execution()>& make, const options& opts)
+      : make_(make), opts_(opts) {}
 
-  struct result {
-    outcome verdict_kind = outcome::clean;
-    std::string verdict;
-    std::vector<std::string> cycle;
-    std::vector<std::string> actors;
-    std::vector<step> trace;
-    std::vector<int> choices;              // the chosen actor of each step
-    std::vector<std::vector<int>> enabled; // who could have run at each step
-    std::vector<std::size_t> positions;    // the choice's position in `enabled`
-  };
+  const char* unit_name() const noexcept override { return "actor"; }
 
-  static result run(const std::function<actor_execution()>& make, const picker& pick,
-                    std::uint64_t max_steps, bool record) {
-    actor_world world{max_steps};
+  run_result run(const chooser& choose, bool traced) override {
+    actor_world world{opts_.steps_max};
     auto& w = *world.impl_;
-    result r;
-    auto* trace = record ? &r.trace : nullptr;
-    auto take = [&](std::vector<int> enabled) {
-      auto pos = pick(enabled, r.choices.size());
-      r.choices.push_back(enabled.at(pos));
-      r.positions.push_back(pos);
-      r.enabled.push_back(std::move(enabled));
-      return r.choices.back();
-    };
+    run_result r;
+    r.traced = traced;
     try {
-      auto exec = make();
+      auto exec = make_();
       if (exec.start)
         exec.start(world);
       w.now = actor_world::impl::phase::running;
-      for (;;) {
-        w.sync();
-        w.settle();
-        auto out_of_steps = [&] {
-          if (r.choices.size() < max_steps)
-            return false;
-          r.verdict_kind = outcome::step_limit;
-          r.verdict = "the actors were still busy after " + std::to_string(max_steps) +
-                      " steps: a livelock, or a bound too low";
-          return true;
-        };
-        if (w.sched.has_job()) {
-          if (out_of_steps())
-            break;
-          w.step(take(w.enabled()), trace);
-          continue;
-        }
-        auto waits = w.waits();
-        if (auto cycle = find_cycle(waits); !cycle.empty()) {
-          r.verdict_kind = outcome::deadlock;
-          r.verdict = "deadlock: " + w.list(cycle) +
-                      " await replies from each other, and an actor that awaits a reply "
-                      "handles nothing else";
-          for (auto& e : cycle)
-            r.cycle.push_back(w.wait_text(e));
-          break;
-        }
-        if (w.sched.has_pending_timeout()) {
-          if (w.next_timeout().live && out_of_steps())
-            break;
-          // The choice is forced; going through `take` lets a replay check it like any other.
-          if (auto woken = w.fire_next_timeout(trace))
-            take({*woken});
-          continue;
-        }
-        if (!waits.empty()) {
-          r.verdict_kind = outcome::deadlock;
-          r.verdict = "stuck: " + w.wait_text(waits.front()) + ", which never comes";
-          for (auto& e : waits)
-            r.cycle.push_back(w.wait_text(e));
-          break;
-        }
-        w.now = actor_world::impl::phase::checking;
-        if (exec.check) {
-          if (auto broken = exec.check(world)) {
-            r.verdict_kind = outcome::invariant_broken;
-            r.verdict = *broken;
-          }
-        }
-        break;
+      while (advance(world, exec, choose, r)) {
+        // one step, timeout or verdict per turn
       }
     } catch (const std::exception& e) {
-      r.verdict_kind = outcome::crashed;
+      r.result = outcome::crashed;
       r.verdict = e.what();
     }
     r.actors = w.names();
@@ -597,8 +421,82 @@ public:
   }
 
 private:
+  using impl = actor_world::impl;
+  using wait_edge = impl::wait_edge;
+
+  /// Runs what comes next: a step of an actor with work, else a timeout, else the verdict (a
+  /// deadlock, actors stuck waiting, or the scenario's check). False once the run is over.
+  bool advance(actor_world& world, actor_execution& exec, const chooser& choose, run_result& r) {
+    auto& w = *world.impl_;
+    auto* trace = r.traced ? &r.trace : nullptr;
+    w.sync();
+    w.settle();
+    if (w.sched.has_job()) {
+      if (out_of_steps(r))
+        return false;
+      w.step(take(choose, w.enabled(), r), trace);
+      return true;
+    }
+    auto waits = w.waits();
+    if (auto cycle = find_cycle(waits); !cycle.empty()) {
+      r.result = outcome::deadlock;
+      r.verdict = "deadlock: " + w.list(cycle) +
+                  " await replies from each other, and an actor that awaits a reply handles "
+                  "nothing else";
+      for (auto& e : cycle)
+        r.cycle.push_back(w.wait_text(e));
+      return false;
+    }
+    if (w.sched.has_pending_timeout()) {
+      if (w.next_timeout().live && out_of_steps(r))
+        return false;
+      // The choice is forced; going through `take` lets a replay check it like any other.
+      if (auto woken = w.fire_next_timeout(trace))
+        take(choose, {*woken}, r);
+      return true;
+    }
+    if (!waits.empty()) {
+      r.result = outcome::deadlock;
+      r.verdict = "stuck: " + w.wait_text(waits.front()) + ", which never comes";
+      for (auto& e : waits)
+        r.cycle.push_back(w.wait_text(e));
+      return false;
+    }
+    check(world, exec, r);
+    return false;
+  }
+
+  /// Asks `choose` among `enabled` (FIFO order: handling the first is no preemption).
+  static int take(const chooser& choose, std::vector<int> enabled, run_result& r) {
+    DCA_ASSERT(!enabled.empty());
+    decision now;
+    now.preferred = enabled.front();
+    now.enabled = std::move(enabled);
+    now.chosen = choose(r.decisions.size(), now);
+    r.decisions.push_back(now);
+    return now.chosen;
+  }
+
+  bool out_of_steps(run_result& r) const {
+    if (r.decisions.size() < opts_.steps_max)
+      return false;
+    r.result = outcome::step_limit;
+    r.verdict = "the actors were still busy after " + std::to_string(opts_.steps_max) +
+                " steps: a livelock, or a bound too low";
+    return true;
+  }
+
+  static void check(actor_world& world, actor_execution& exec, run_result& r) {
+    world.impl_->now = impl::phase::checking;
+    if (!exec.check)
+      return;
+    if (auto broken = exec.check(world)) {
+      r.result = outcome::invariant_broken;
+      r.verdict = *broken;
+    }
+  }
+
   /// The first cycle in the wait-for graph, in which every waiter waits for one actor.
-  using wait_edge = actor_world::impl::wait_edge;
   static std::vector<wait_edge> find_cycle(const std::vector<wait_edge>& es) {
     std::map<int, int> next;
     for (auto& e : es)
@@ -618,183 +516,17 @@ private:
     }
     return {};
   }
+
+  const std::function<actor_execution()>& make_;
+  const options& opts_;
 };
 
 } // namespace detail
 
-namespace {
-
-using detail::actor_run;
-
-/// Follows `choices` step by step, then the coordinator's FIFO order. A choice of an actor with
-/// nothing to do raises `schedule_mismatch`, explained by `why` ("the schedule does not match").
-actor_run::picker follow(const std::vector<int>& choices, std::string why) {
-  return [&choices, why](const std::vector<int>& enabled, std::size_t n) -> std::size_t {
-    if (n >= choices.size())
-      return 0;
-    auto i = std::find(enabled.begin(), enabled.end(), choices[n]);
-    if (i == enabled.end())
-      throw schedule_mismatch(why + ": at step " + std::to_string(n + 1) + ", actor " +
-                              std::to_string(choices[n]) + " has nothing to do");
-    return static_cast<std::size_t>(i - enabled.begin());
-  };
-}
-
-const char* const replay_mismatch = "the schedule does not match this scenario";
-const char* const not_deterministic =
-    "the scenario is not deterministic: a schedule did not repeat when run again";
-
-/// The next schedule of a depth-first search within `bound` preemptions: the deepest step with an
-/// untried alternative, as the prefix to replay. Nullopt when every schedule has been tried.
-std::optional<std::vector<int>> next_prefix(const actor_run::result& r, int bound) {
-  std::vector<int> preemptions_before(r.positions.size(), 0);
-  for (std::size_t i = 1; i < r.positions.size(); ++i)
-    preemptions_before[i] = preemptions_before[i - 1] + (r.positions[i - 1] != 0 ? 1 : 0);
-  for (auto i = r.positions.size(); i-- > 0;) {
-    bool untried = r.positions[i] + 1 < r.enabled[i].size();
-    bool affordable = bound < 0 || preemptions_before[i] + 1 <= bound;
-    if (untried && affordable) {
-      std::vector<int> prefix(r.choices.begin(), r.choices.begin() + static_cast<long>(i));
-      prefix.push_back(r.enabled[i][r.positions[i] + 1]);
-      return prefix;
-    }
-  }
-  return std::nullopt;
-}
-
-/// PCT-style priorities (Burckhardt et al.): every actor gets a random priority when first seen,
-/// the highest-priority ready actor runs, and at `bound` random steps the running actor drops to
-/// the lowest priority. `steps_expected` is the longest run seen so far.
-class pct_picker {
-public:
-  pct_picker(std::mt19937_64& rng, int bound, std::size_t steps_expected) : rng_(rng) {
-    for (int i = 0; i < bound && steps_expected > 0; ++i)
-      change_points_.push_back(static_cast<std::size_t>(rng_() % steps_expected));
-  }
-
-  std::size_t operator()(const std::vector<int>& enabled, std::size_t n) {
-    for (int who : enabled)
-      while (priorities_.size() <= static_cast<std::size_t>(who))
-        priorities_.push_back((rng_() >> 2) + (std::uint64_t{1} << 62)); // above every change
-    auto best = highest(enabled);
-    for (std::size_t c = 0; c < change_points_.size(); ++c) {
-      if (change_points_[c] == n) {
-        priorities_[static_cast<std::size_t>(enabled[best])] = c; // below every initial one
-        best = highest(enabled);
-      }
-    }
-    return best;
-  }
-
-private:
-  std::size_t highest(const std::vector<int>& enabled) const {
-    std::size_t best = 0;
-    for (std::size_t i = 1; i < enabled.size(); ++i)
-      if (priorities_[static_cast<std::size_t>(enabled[i])] >
-          priorities_[static_cast<std::size_t>(enabled[best])])
-        best = i;
-    return best;
-  }
-
-  std::mt19937_64& rng_;
-  std::vector<std::size_t> change_points_;
-  std::vector<std::uint64_t> priorities_;
-};
-
-/// Fills `rep` from a failing (or replayed) run. A run found without recording is replayed with
-/// recording; a replay that ends differently means the scenario is not deterministic.
-void take_result(report& rep, actor_run::result r, const std::function<actor_execution()>& make,
-                 std::uint64_t max_steps) {
-  if (r.trace.empty() && !r.choices.empty()) {
-    auto again = actor_run::run(make, follow(r.choices, not_deterministic), max_steps, true);
-    if (again.verdict_kind != r.verdict_kind || again.choices != r.choices) {
-      rep.result = outcome::crashed;
-      rep.verdict = "the scenario is not deterministic: its schedule ended with \"" + r.verdict +
-                    "\" once and with \"" + again.verdict + "\" when replayed";
-      rep.actors = std::move(again.actors);
-      rep.failing_schedule = schedule{std::move(r.choices)};
-      return;
-    }
-    r.trace = std::move(again.trace);
-  }
-  rep.result = r.verdict_kind;
-  rep.verdict = std::move(r.verdict);
-  rep.cycle = std::move(r.cycle);
-  rep.actors = std::move(r.actors);
-  rep.trace = std::move(r.trace);
-  rep.failing_schedule = schedule{std::move(r.choices)};
-}
-
-} // namespace
-
 report explore_actors(const std::function<actor_execution()>& make, const options& opts) {
-  using clock = std::chrono::steady_clock;
-  auto began = clock::now();
-  auto out_of_time = [&] { return clock::now() - began >= opts.time_limit; };
-  report rep;
-  auto finish = [&] {
-    rep.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - began);
-    return rep;
-  };
-  if (opts.replay) {
-    auto& choices = opts.replay->choices();
-    auto r = actor_run::run(make, follow(choices, replay_mismatch), opts.max_steps, true);
-    if (r.choices.size() < choices.size() && r.verdict_kind != outcome::crashed &&
-        r.verdict_kind != outcome::step_limit) {
-      r.verdict = std::string{replay_mismatch} + ": it has " + std::to_string(choices.size()) +
-                  " steps, but the run ended after " + std::to_string(r.choices.size()) + " (" +
-                  to_string(r.verdict_kind) + ")";
-      r.verdict_kind = outcome::crashed;
-    }
-    rep.schedules_explored = 1;
-    take_result(rep, std::move(r), make, opts.max_steps);
-    return finish();
-  }
-  if (opts.search == strategy::random) {
-    rep.seed = opts.seed;
-    std::mt19937_64 rng{opts.seed};
-    std::size_t steps_expected = 0;
-    while (rep.schedules_explored < opts.max_schedules && !out_of_time()) {
-      pct_picker pick{rng, opts.preemption_bound, steps_expected};
-      auto r = actor_run::run(make, std::ref(pick), opts.max_steps, false);
-      ++rep.schedules_explored;
-      steps_expected = std::max(steps_expected, r.choices.size());
-      if (r.verdict_kind != outcome::clean) {
-        take_result(rep, std::move(r), make, opts.max_steps);
-        return finish();
-      }
-      rep.actors = std::move(r.actors);
-    }
-    return finish();
-  }
-  std::vector<int> prefix;
-  std::vector<std::vector<int>> ready_before; // who could run at each step of `prefix`, last time
-  while (rep.schedules_explored < opts.max_schedules && !out_of_time()) {
-    auto r = actor_run::run(make, follow(prefix, not_deterministic), opts.max_steps, false);
-    ++rep.schedules_explored;
-    bool repeated = r.enabled.size() >= ready_before.size() &&
-                    std::equal(ready_before.begin(), ready_before.end(), r.enabled.begin());
-    if (!repeated) {
-      rep.result = outcome::crashed;
-      rep.verdict = std::string{not_deterministic} + " (other actors had work to do)";
-      rep.actors = std::move(r.actors);
-      rep.failing_schedule = schedule{std::move(prefix)};
-      return finish();
-    }
-    if (r.verdict_kind != outcome::clean) {
-      take_result(rep, std::move(r), make, opts.max_steps);
-      return finish();
-    }
-    auto next = next_prefix(r, opts.preemption_bound);
-    rep.actors = std::move(r.actors);
-    if (!next) {
-      rep.search_exhausted = true;
-      break;
-    }
-    prefix = std::move(*next);
-    ready_before.assign(r.enabled.begin(), r.enabled.begin() + static_cast<long>(prefix.size()));
-  }
-  return finish();
+  DCA_ASSERT(static_cast<bool>(make));
+  detail::actor_runner runner{make, opts};
+  return detail::search(runner, opts);
 }
 
 } // namespace dca::explore

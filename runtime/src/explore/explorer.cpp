@@ -5,17 +5,17 @@
 #include "dca/explore/explorer.hpp"
 
 #include <algorithm>
-#include <cassert>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <thread>
 
-#include "dca/explore/hooks.hpp"
+#include "dca/assert.hpp"
+#include "dca/explore/detail/hooks.hpp"
+#include "search.hpp"
 
 namespace dca::explore {
 
@@ -94,6 +94,7 @@ bool before(thread_context& self, op_kind kind, const void* object, const char* 
             source_location where) {
   auto& run = self.run_;
   std::unique_lock<std::mutex> guard{run.baton};
+  DCA_ASSERT_MSG(run.running == self.index_, "only the thread holding the baton runs");
   auto stop_here = [&] {
     // While the stack unwinds (or for an unlock, which RAII calls from destructors) we must not
     // throw again: let the operation return without touching the model.
@@ -129,145 +130,188 @@ bool try_lock_succeeded(thread_context& self, const void*) {
 
 namespace {
 
+using detail::chooser;
+using detail::decision;
 using detail::execution_state;
 using detail::op_kind;
+using detail::run_result;
 using detail::thread_context;
 using detail::thread_state;
-
-/// One decision of a schedule: who could run, who ran before, who was picked.
-struct decision {
-  std::vector<int> enabled;
-  int previous = -1;
-  int chosen = -1;
-};
-
-struct run_result {
-  outcome result = outcome::clean;
-  std::string verdict;
-  std::vector<std::string> cycle;
-  std::vector<std::string> names;
-  std::vector<step> trace;
-  std::vector<decision> decisions;
-};
-
-using chooser = std::function<int(std::size_t step, const std::vector<int>& enabled, int previous)>;
 
 template <class T, class U>
 bool contains(const std::vector<T>& xs, U x) {
   return std::find(xs.begin(), xs.end(), static_cast<T>(x)) != xs.end();
 }
 
-/// Runs one schedule of one fresh execution, asking `choose` at every step.
-class schedule_runner {
+/// Runs one schedule of one fresh execution on real threads, one at a time.
+class thread_runner final : public detail::runner {
 public:
-  schedule_runner(const thread_execution_factory& make, const options& opts)
+  thread_runner(const thread_execution_factory& make, const options& opts)
       : make_(make), opts_(opts) {}
 
-  run_result run(const chooser& choose) {
-    run_result out;
-    thread_execution exec;
-    try {
-      exec = make_();
-    } catch (const std::exception& e) {
-      out.result = outcome::crashed;
-      out.verdict = std::string{"setting up the scenario threw: "} + e.what();
-      return out;
-    }
-    auto state = std::make_shared<execution_state>();
-    std::vector<std::thread> os_threads;
-    for (std::size_t i = 0; i < exec.threads.size(); ++i) {
-      out.names.push_back(exec.threads[i].name);
-      state->threads.push_back(std::make_unique<thread_context>(*state, static_cast<int>(i)));
-    }
-    for (std::size_t i = 0; i < exec.threads.size(); ++i)
-      os_threads.emplace_back(thread_main, state, state->threads[i].get(), exec.threads[i].run);
+  const char* unit_name() const noexcept override { return "thread"; }
 
+  /// Always traced: the trace costs next to nothing beside the thread switches.
+  run_result run(const chooser& choose, bool) override {
+    run_result out;
+    out.traced = true;
+    thread_execution exec;
+    if (!set_up(exec, out))
+      return out;
+    auto state = std::make_shared<execution_state>();
+    auto os_threads = start_threads(exec, state, out);
     std::unique_lock<std::mutex> guard{state->baton};
-    bool responsive = true;
     // Bring every thread to its first visible operation, one at a time, in index order: what a
     // thread does before touching shared state is invisible to the others.
+    bool responsive = true;
     for (auto& t : state->threads)
       responsive = responsive && hand_over(*state, guard, *t);
-    int previous = -1;
-    while (responsive) {
-      std::vector<int> enabled;
-      bool unfinished = false;
-      for (auto& t : state->threads) {
-        if (t->state == thread_state::finished)
-          continue;
-        unfinished = true;
-        if (can_move(*state, *t))
-          enabled.push_back(t->index_);
-      }
-      if (!unfinished)
-        break;
-      if (enabled.empty()) {
-        out.result = outcome::deadlock;
-        out.cycle = wait_for_cycle(*state, out.names);
-        out.verdict = "deadlock: no thread can move";
-        break;
-      }
-      if (state->trace.size() >= opts_.max_steps) {
-        out.result = outcome::step_limit;
-        out.verdict = "no end after " + std::to_string(opts_.max_steps) +
-                      " steps: a livelock, or raise the step limit";
-        break;
-      }
-      int chosen = choose(state->trace.size(), enabled, previous);
-      if (!contains(enabled, chosen)) {
-        out.result = outcome::crashed;
-        out.verdict = "the schedule does not fit this scenario: at step " +
-                      std::to_string(state->trace.size() + 1) + " thread " +
-                      std::to_string(chosen) + " cannot run";
-        break;
-      }
-      out.decisions.push_back({enabled, previous, chosen});
-      grant(*state, *state->threads[chosen]);
-      responsive = hand_over(*state, guard, *state->threads[chosen]);
-      previous = chosen;
-    }
+    if (responsive)
+      responsive = run_steps(*state, guard, choose, out);
     if (!responsive) {
-      // A thread went silent: it waits on something we cannot see. We cannot join it, so we let it
-      // go (it keeps `state` alive) and say what happened.
-      out.result = outcome::crashed;
-      out.verdict = "a thread ran for " + std::to_string(silent_thread_timeout.count()) +
-                    " s without reaching a dca::shared or dca::mutex operation: it is blocked on "
-                    "something the explorer cannot see (a std::mutex, a sleep, I/O?)";
-      guard.unlock();
-      for (auto& t : os_threads)
-        t.detach();
-      out.trace = state->trace;
+      abandon(*state, guard, os_threads, out);
       return out;
     }
-    if (out.result != outcome::clean) {
-      state->aborting = true;
-      for (auto& t : state->threads)
-        if (t->state != thread_state::finished)
-          hand_over(*state, guard, *t);
-    }
-    guard.unlock();
-    for (auto& t : os_threads)
-      t.join();
-    out.trace = std::move(state->trace);
-    if (out.result == outcome::clean && state->crash) {
-      out.result = outcome::crashed;
-      out.verdict = *state->crash;
-    }
-    if (out.result == outcome::clean && exec.check) {
-      try {
-        if (auto verdict = exec.check(out.trace)) {
-          out.result = outcome::invariant_broken;
-          out.verdict = std::move(*verdict);
-        }
-      } catch (const std::exception& e) {
-        out.result = outcome::crashed;
-        out.verdict = std::string{"checking the invariant threw: "} + e.what();
-      }
-    }
+    wind_down(*state, guard, os_threads, out);
+    judge(exec, *state, out);
     return out;
   }
 
 private:
+  bool set_up(thread_execution& exec, run_result& out) {
+    try {
+      exec = make_();
+      return true;
+    } catch (const std::exception& e) {
+      out.result = outcome::crashed;
+      out.verdict = std::string{"setting up the scenario threw: "} + e.what();
+      return false;
+    }
+  }
+
+  static std::vector<std::thread> start_threads(const thread_execution& exec,
+                                                const std::shared_ptr<execution_state>& state,
+                                                run_result& out) {
+    std::vector<std::thread> os_threads;
+    for (std::size_t i = 0; i < exec.threads.size(); ++i) {
+      out.actors.push_back(exec.threads[i].name);
+      state->threads.push_back(std::make_unique<thread_context>(*state, static_cast<int>(i)));
+    }
+    for (std::size_t i = 0; i < exec.threads.size(); ++i)
+      os_threads.emplace_back(thread_main, state, state->threads[i].get(), exec.threads[i].run);
+    DCA_ASSERT(os_threads.size() == state->threads.size());
+    return os_threads;
+  }
+
+  /// Asks `choose` for a thread and runs it to its next operation, until every thread finished
+  /// or the run ended otherwise (out.result). False when a thread went silent.
+  bool run_steps(execution_state& state, std::unique_lock<std::mutex>& guard, const chooser& choose,
+                 run_result& out) {
+    int previous = -1;
+    for (;;) {
+      auto now = next_decision(state, previous, out);
+      if (!now)
+        return true;
+      try {
+        now->chosen = choose(out.decisions.size(), *now);
+      } catch (const detail::schedule_mismatch& e) {
+        out.result = outcome::crashed;
+        out.verdict = e.what();
+        return true;
+      }
+      out.decisions.push_back(*now);
+      auto& chosen = *state.threads[static_cast<std::size_t>(now->chosen)];
+      grant(state, chosen);
+      if (!hand_over(state, guard, chosen))
+        return false;
+      previous = now->chosen;
+    }
+  }
+
+  /// Who can run now, or nullopt when the run is over: every thread finished, or the run ended
+  /// with a deadlock or at the step limit (said in `out`).
+  std::optional<decision> next_decision(const execution_state& state, int previous,
+                                        run_result& out) const {
+    decision now;
+    bool unfinished = false;
+    for (auto& t : state.threads) {
+      if (t->state == thread_state::finished)
+        continue;
+      unfinished = true;
+      if (can_move(state, *t))
+        now.enabled.push_back(t->index_);
+    }
+    if (!unfinished)
+      return std::nullopt;
+    if (now.enabled.empty()) {
+      out.result = outcome::deadlock;
+      out.cycle = wait_for_cycle(state, out.actors);
+      out.verdict = "deadlock: no thread can move";
+      return std::nullopt;
+    }
+    if (state.trace.size() >= opts_.steps_max) {
+      out.result = outcome::step_limit;
+      out.verdict = "no end after " + std::to_string(opts_.steps_max) +
+                    " steps: a livelock, or raise the step limit";
+      return std::nullopt;
+    }
+    // Going on with the thread that ran last is no preemption; when it cannot, any choice is free.
+    now.preferred = contains(now.enabled, previous) ? previous : -1;
+    return now;
+  }
+
+  /// A thread went silent: it waits on something we cannot see. We cannot join it, so we let it go
+  /// (it keeps `state` alive) and say what happened.
+  static void abandon(execution_state& state, std::unique_lock<std::mutex>& guard,
+                      std::vector<std::thread>& os_threads, run_result& out) {
+    out.result = outcome::crashed;
+    out.verdict = "a thread ran for " + std::to_string(silent_thread_timeout.count()) +
+                  " s without reaching a dca::shared or dca::mutex operation: it is blocked on "
+                  "something the explorer cannot see (a std::mutex, a sleep, I/O?)";
+    out.trace = state.trace;
+    guard.unlock();
+    for (auto& t : os_threads)
+      t.detach();
+  }
+
+  /// Unwinds the threads a failed run left unfinished, joins every thread and takes the trace.
+  static void wind_down(execution_state& state, std::unique_lock<std::mutex>& guard,
+                        std::vector<std::thread>& os_threads, run_result& out) {
+    if (out.result != outcome::clean) {
+      state.aborting = true;
+      for (auto& t : state.threads)
+        if (t->state != thread_state::finished)
+          hand_over(state, guard, *t);
+    }
+    guard.unlock();
+    for (auto& t : os_threads)
+      t.join();
+    out.trace = std::move(state.trace);
+    DCA_ASSERT(out.trace.size() == out.decisions.size());
+  }
+
+  /// A clean run is judged by what its threads threw, then by the scenario's invariant.
+  static void judge(const thread_execution& exec, const execution_state& state, run_result& out) {
+    if (out.result != outcome::clean)
+      return;
+    if (state.crash) {
+      out.result = outcome::crashed;
+      out.verdict = *state.crash;
+      return;
+    }
+    if (!exec.check)
+      return;
+    try {
+      if (auto verdict = exec.check(out.trace)) {
+        out.result = outcome::invariant_broken;
+        out.verdict = std::move(*verdict);
+      }
+    } catch (const std::exception& e) {
+      out.result = outcome::crashed;
+      out.verdict = std::string{"checking the invariant threw: "} + e.what();
+    }
+  }
+
   static void thread_main(std::shared_ptr<execution_state> state, thread_context* self,
                           std::function<void()> body) {
     detail::current_thread = self;
@@ -275,21 +319,8 @@ private:
       std::unique_lock<std::mutex> guard{state->baton};
       self->wake.wait(guard, [&] { return state->running == self->index_; });
     }
-    if (!state->aborting) {
-      try {
-        body();
-      } catch (const abort_schedule&) {
-        // The schedule was cut short; nothing to report from this thread.
-      } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> guard{state->baton};
-        if (!state->crash)
-          state->crash = "thread " + std::to_string(self->index_) + " threw: " + e.what();
-      } catch (...) {
-        std::lock_guard<std::mutex> guard{state->baton};
-        if (!state->crash)
-          state->crash = "thread " + std::to_string(self->index_) + " threw a non-std exception";
-      }
-    }
+    if (!state->aborting)
+      run_body(*state, *self, body);
     detail::current_thread = nullptr;
     std::lock_guard<std::mutex> guard{state->baton};
     self->state = thread_state::finished;
@@ -297,9 +328,29 @@ private:
     state->scheduler_wake.notify_one();
   }
 
+  /// Runs a thread's body; the first exception any thread throws is the run's crash.
+  static void run_body(execution_state& state, const thread_context& self,
+                       const std::function<void()>& body) {
+    std::string thrown;
+    try {
+      body();
+      return;
+    } catch (const abort_schedule&) {
+      return; // the schedule was cut short; nothing to report from this thread
+    } catch (const std::exception& e) {
+      thrown = std::string{"threw: "} + e.what();
+    } catch (...) {
+      thrown = "threw a non-std exception";
+    }
+    std::lock_guard<std::mutex> guard{state.baton};
+    if (!state.crash)
+      state.crash = "thread " + std::to_string(self.index_) + " " + thrown;
+  }
+
   /// Gives `t` the baton and waits until it comes back. False if `t` never gives it back.
   static bool hand_over(execution_state& state, std::unique_lock<std::mutex>& guard,
                         thread_context& t) {
+    DCA_ASSERT(guard.owns_lock());
     state.running = t.index_;
     t.wake.notify_one();
     return state.scheduler_wake.wait_for(guard, silent_thread_timeout,
@@ -314,6 +365,8 @@ private:
 
   /// Applies the pending operation of `t` to the model and records it as the next step.
   static void grant(execution_state& state, thread_context& t) {
+    DCA_ASSERT(t.state == thread_state::waiting);
+    DCA_ASSERT(can_move(state, t));
     const auto& op = t.pending;
     step s;
     s.actor = t.index_;
@@ -344,22 +397,15 @@ private:
   /// "T1 holds A, waits for B" for each thread on the cycle, starting from the lowest index.
   static std::vector<std::string> wait_for_cycle(const execution_state& state,
                                                  const std::vector<std::string>& names) {
-    auto held_by = [&](int index) {
-      std::string held;
-      for (auto& [object, owner] : state.owner)
-        if (owner == index)
-          held += (held.empty() ? "" : ", ") + state.mutex_names.at(object);
-      return held.empty() ? std::string{"nothing"} : held;
-    };
-    auto describe = [&](const thread_context& t) {
-      auto line = names[t.index_] + " holds " + held_by(t.index_) + ", waits for " + t.pending.name;
-      auto owner = state.owner.find(t.pending.object);
-      if (owner != state.owner.end())
-        line += " (held by " + names[owner->second] + ")";
-      return line;
-    };
     std::vector<std::string> lines;
-    // Follow "waits for a mutex held by" from the first blocked thread until a thread repeats.
+    for (int index : cycle_of(state))
+      lines.push_back(wait_text(state, names, *state.threads[static_cast<std::size_t>(index)]));
+    return lines;
+  }
+
+  /// The threads on the wait-for cycle: follows "waits for a mutex held by" from the first
+  /// blocked thread until a thread repeats.
+  static std::vector<int> cycle_of(const execution_state& state) {
     std::vector<int> path;
     int at = -1;
     for (auto& t : state.threads)
@@ -369,159 +415,38 @@ private:
       }
     while (at >= 0 && !contains(path, at)) {
       path.push_back(at);
-      auto& t = *state.threads[at];
+      auto& t = *state.threads[static_cast<std::size_t>(at)];
       auto owner = state.owner.find(t.pending.object);
       at = (t.state == thread_state::waiting && owner != state.owner.end()) ? owner->second : -1;
     }
     auto start = at >= 0 ? std::find(path.begin(), path.end(), at) : path.begin();
-    for (auto i = start; i != path.end(); ++i)
-      lines.push_back(describe(*state.threads[*i]));
-    return lines;
+    return {start, path.end()};
+  }
+
+  static std::string wait_text(const execution_state& state, const std::vector<std::string>& names,
+                               const thread_context& t) {
+    std::string held;
+    for (auto& [object, owner] : state.owner)
+      if (owner == t.index_)
+        held += (held.empty() ? "" : ", ") + state.mutex_names.at(object);
+    auto line = names[static_cast<std::size_t>(t.index_)] + " holds " +
+                (held.empty() ? std::string{"nothing"} : held) + ", waits for " + t.pending.name;
+    auto owner = state.owner.find(t.pending.object);
+    if (owner != state.owner.end())
+      line += " (held by " + names[static_cast<std::size_t>(owner->second)] + ")";
+    return line;
   }
 
   const thread_execution_factory& make_;
   const options& opts_;
 };
 
-/// A node of the depth-first search: one decision, and which alternatives were already taken.
-struct search_node {
-  decision taken;
-  int preemptions_before = 0;
-  std::vector<int> tried;
-};
-
-int preemption_cost(const decision& d, int alternative) {
-  return (d.previous >= 0 && contains(d.enabled, d.previous) && alternative != d.previous) ? 1 : 0;
-}
-
-/// The non-preemptive default: keep running the thread that ran last, else the lowest index.
-int default_choice(const std::vector<int>& enabled, int previous) {
-  return contains(enabled, previous) ? previous : enabled.front();
-}
-
-report to_report(run_result&& r) {
-  report out;
-  out.result = r.result;
-  out.actors = std::move(r.names);
-  out.verdict = std::move(r.verdict);
-  out.cycle = std::move(r.cycle);
-  out.trace = std::move(r.trace);
-  for (auto& d : r.decisions)
-    out.failing_schedule.choices().push_back(d.chosen);
-  return out;
-}
-
-using clock_type = std::chrono::steady_clock;
-
-report search_systematic(schedule_runner& runner, const options& opts, clock_type::time_point t0) {
-  std::vector<search_node> nodes;
-  std::vector<int> prefix;
-  std::uint64_t explored = 0;
-  for (;;) {
-    auto r = runner.run([&](std::size_t i, const std::vector<int>& enabled, int previous) {
-      return i < prefix.size() ? prefix[i] : default_choice(enabled, previous);
-    });
-    ++explored;
-    if (r.result != outcome::clean) {
-      auto out = to_report(std::move(r));
-      out.schedules_explored = explored;
-      return out;
-    }
-    // Extend the search tree with the decisions this run made past the prefix.
-    int preemptions = nodes.empty()
-                          ? 0
-                          : nodes.back().preemptions_before +
-                                preemption_cost(nodes.back().taken, nodes.back().taken.chosen);
-    for (std::size_t i = nodes.size(); i < r.decisions.size(); ++i) {
-      nodes.push_back({r.decisions[i], preemptions, {r.decisions[i].chosen}});
-      preemptions += preemption_cost(r.decisions[i], r.decisions[i].chosen);
-    }
-    // Backtrack to the deepest decision with an untried alternative inside the bound.
-    bool found = false;
-    while (!nodes.empty() && !found) {
-      auto& n = nodes.back();
-      for (int alternative : n.taken.enabled) {
-        if (contains(n.tried, alternative))
-          continue;
-        if (n.preemptions_before + preemption_cost(n.taken, alternative) > opts.preemption_bound)
-          continue;
-        n.tried.push_back(alternative);
-        n.taken.chosen = alternative;
-        found = true;
-        break;
-      }
-      if (!found)
-        nodes.pop_back();
-    }
-    report out;
-    out.schedules_explored = explored;
-    if (!found) {
-      out.search_exhausted = true;
-      return out;
-    }
-    if (explored >= opts.max_schedules || clock_type::now() - t0 >= opts.time_limit)
-      return out;
-    prefix.clear();
-    for (auto& n : nodes)
-      prefix.push_back(n.taken.chosen);
-  }
-}
-
-/// Probabilistic concurrency testing (Burckhardt et al.): random thread priorities, and at
-/// `preemption_bound` random steps the running thread drops to the lowest priority.
-report search_random(schedule_runner& runner, const options& opts, clock_type::time_point t0) {
-  std::uint64_t explored = 0;
-  std::size_t longest = 64;
-  while (explored < opts.max_schedules && clock_type::now() - t0 < opts.time_limit) {
-    std::mt19937_64 rng{opts.seed * 0x9E3779B97F4A7C15ULL + explored};
-    std::map<int, long> priority;
-    std::vector<std::size_t> change_points;
-    for (int i = 0; i < opts.preemption_bound; ++i)
-      change_points.push_back(1 + rng() % longest);
-    long next_low = 0;
-    auto r = runner.run([&](std::size_t i, const std::vector<int>& enabled, int previous) {
-      for (int t : enabled)
-        if (!priority.count(t))
-          priority[t] = 1000 + static_cast<long>(rng() % 1'000'000);
-      if (previous >= 0 && contains(change_points, i))
-        priority[previous] = --next_low;
-      return *std::max_element(enabled.begin(), enabled.end(),
-                               [&](int a, int b) { return priority[a] < priority[b]; });
-    });
-    ++explored;
-    longest = std::max(longest, r.decisions.size());
-    if (r.result != outcome::clean) {
-      auto out = to_report(std::move(r));
-      out.schedules_explored = explored;
-      out.seed = opts.seed;
-      return out;
-    }
-  }
-  report out;
-  out.schedules_explored = explored;
-  out.seed = opts.seed;
-  return out;
-}
-
 } // namespace
 
 report explore_threads(const thread_execution_factory& make, const options& opts) {
-  auto t0 = clock_type::now();
-  schedule_runner runner{make, opts};
-  report out;
-  if (opts.replay) {
-    const auto& choices = opts.replay->choices();
-    out = to_report(runner.run([&](std::size_t i, const std::vector<int>& enabled, int previous) {
-      return i < choices.size() ? choices[i] : default_choice(enabled, previous);
-    }));
-    out.schedules_explored = 1;
-  } else if (opts.search == strategy::random) {
-    out = search_random(runner, opts, t0);
-  } else {
-    out = search_systematic(runner, opts, t0);
-  }
-  out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0);
-  return out;
+  DCA_ASSERT(static_cast<bool>(make));
+  thread_runner runner{make, opts};
+  return detail::search(runner, opts);
 }
 
 } // namespace dca::explore

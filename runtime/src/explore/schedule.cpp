@@ -5,31 +5,41 @@
 
 namespace dca::explore {
 
-std::optional<schedule> schedule::parse(std::string_view text, std::string* error) {
-  auto fail = [&](std::string why) -> std::optional<schedule> {
-    if (error != nullptr)
-      *error = std::move(why);
+namespace {
+
+/// One dot-separated part of a schedule as a thread number, or nullopt when it is not one.
+std::optional<int> thread_number(std::string_view part) {
+  int value = -1;
+  auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+  if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || value < 0)
     return std::nullopt;
-  };
+  return value;
+}
+
+} // namespace
+
+schedule_parsed schedule::parse(std::string_view text) {
   if (text.empty())
-    return fail("the schedule is empty: expected thread numbers separated by dots, e.g. 0.1.0.1");
+    return schedule_parsed::error_of(
+        "the schedule is empty: expected thread numbers separated by dots, e.g. 0.1.0.1");
   std::vector<int> choices;
   std::size_t pos = 0;
-  while (pos <= text.size()) {
+  for (;;) {
     auto dot = text.find('.', pos);
     auto part =
         text.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
-    int value = -1;
-    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || value < 0)
-      return fail("'" + std::string{part} + "' at character " + std::to_string(pos + 1) +
-                  " is not a thread number: expected e.g. 0.1.0.1");
-    choices.push_back(value);
+    auto value = thread_number(part);
+    if (!value)
+      return schedule_parsed::error_of("'" + std::string{part} + "' at character " +
+                                       std::to_string(pos + 1) +
+                                       " is not a thread number: expected e.g. 0.1.0.1");
+    choices.push_back(*value);
     if (dot == std::string_view::npos)
       break;
     pos = dot + 1;
   }
-  return schedule{std::move(choices)};
+  DCA_ASSERT(!choices.empty());
+  return schedule_parsed::value_of(schedule{std::move(choices)});
 }
 
 std::string schedule::to_string() const {

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "dca/assert.hpp"
+
 namespace po = boost::program_options;
 
 namespace dca::harness {
@@ -42,6 +44,8 @@ public:
   explicit progress_bar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) != 0) {}
 
   void update(double fraction) {
+    DCA_ASSERT(fraction >= 0.0);
+    DCA_ASSERT(fraction <= 1.0);
     if (!enabled_)
       return;
     auto now = std::chrono::steady_clock::now();
@@ -77,11 +81,13 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-const run_fn& pick_run(const exercise& ex, const std::string& variant) {
+/// `shared` or `actors`, as --variant names them.
+template <class T>
+const T& pick_variant(const T& shared, const T& actors, const std::string& variant) {
   if (variant == "shared")
-    return ex.run_shared;
+    return shared;
   if (variant == "actors")
-    return ex.run_actors;
+    return actors;
   throw po::error("--variant must be 'shared' or 'actors', not '" + variant + "'");
 }
 
@@ -96,7 +102,7 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
   add("variant", po::value(&variant)->default_value("shared"),
       "shared: the shared-state code; actors: the message-passing code");
   for (const auto& p : ex.parameters)
-    add(p.name.c_str(), po::value<std::int64_t>()->default_value(p.default_value), p.help.c_str());
+    add(p.name.c_str(), po::value<std::int64_t>()->default_value(p.value_default), p.help.c_str());
   add("seed", po::value(&seed),
       "add seeded yields at every shared access, so a run repeats its interleaving more closely");
   add("json", po::bool_switch(&json), "print the result as one JSON object");
@@ -110,12 +116,13 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
   std::map<std::string, std::int64_t> values;
   for (const auto& p : ex.parameters) {
     auto v = vm[p.name].as<std::int64_t>();
-    if (v < p.min_value || v > p.max_value)
-      throw po::error("--" + p.name + " must be between " + with_commas(p.min_value) + " and " +
-                      with_commas(p.max_value) + ", not " + std::to_string(v));
+    if (v < p.value_min || v > p.value_max)
+      throw po::error("--" + p.name + " must be between " + with_commas(p.value_min) + " and " +
+                      with_commas(p.value_max) + ", not " + std::to_string(v));
     values[p.name] = v;
   }
-  const auto& run = pick_run(ex, variant);
+  DCA_ASSERT(values.size() == ex.parameters.size());
+  const auto& run = pick_variant(ex.run_shared, ex.run_actors, variant);
   arguments in{values, vm.count("seed") ? std::optional<std::uint64_t>{seed} : std::nullopt};
   run_result r;
   auto t0 = std::chrono::steady_clock::now();
@@ -143,28 +150,67 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
   return r.corrupted ? exit_corrupted : exit_clean;
 }
 
+/// The flags of `explore` as they were given, before they are checked.
+struct explore_flags {
+  std::string variant = "shared";
+  std::string strategy = "systematic";
+  std::string format = "table";
+  std::optional<std::string> replay;
+  explore::options opts;
+};
+
+/// Checks the flags and completes `flags.opts`: the strategy, and the replayed schedule if any.
+void check_explore_flags(explore_flags& flags) {
+  if (flags.strategy == "random")
+    flags.opts.search = explore::strategy::random;
+  else if (flags.strategy != "systematic")
+    throw po::error("--strategy must be 'systematic' or 'random', not '" + flags.strategy + "'");
+  if (flags.format != "table" && flags.format != "json")
+    throw po::error("--format must be 'table' or 'json', not '" + flags.format + "'");
+  // The explorers take a negative bound as no bound; from the command line that is a typo.
+  if (flags.opts.preemptions_max < 0 || flags.opts.preemptions_max > 10)
+    throw po::error("--bound must be between 0 and 10, not " +
+                    std::to_string(flags.opts.preemptions_max));
+  if (flags.replay) {
+    auto parsed = explore::schedule::parse(*flags.replay);
+    if (!parsed)
+      throw po::error("--replay: " + parsed.error());
+    flags.opts.replay = *parsed;
+  }
+}
+
+void print_explore_table(const exercise& ex, const std::string& name, const std::string& variant,
+                         const explore::report& r) {
+  std::cout << ex.id << " (" << ex.pattern << ", " << variant << "): " << ex.title << "\n\n";
+  auto hint = name + " --variant " + variant + " --replay";
+  explore::print_table(std::cout, r, hint);
+  std::cout << "RESULT pattern=" << ex.pattern << " variant=" << variant
+            << " mode=explore outcome=" << explore::to_string(r.result)
+            << " schedules=" << r.schedules_explored
+            << " schedule=" << (r.failed() ? r.failing_schedule.to_string() : "-")
+            << " elapsed_us=" << r.elapsed.count() << '\n';
+}
+
 int explore_command(const exercise& ex, const std::string& name,
                     const std::vector<std::string>& args) {
   po::options_description desc{"Usage: " + name + " [options]\nSearches the interleavings of " +
                                "one variant for a schedule that breaks its invariant"};
-  std::string variant = "shared";
-  std::string strategy = "systematic";
-  std::string format = "table";
+  explore_flags flags;
+  auto& opts = flags.opts;
   std::string replay;
-  explore::options opts;
   auto add = desc.add_options();
   add("help,h", "show this help");
-  add("variant", po::value(&variant)->default_value("shared"),
+  add("variant", po::value(&flags.variant)->default_value("shared"),
       "shared: threads over shared state; actors: message delivery orders");
-  add("strategy", po::value(&strategy)->default_value("systematic"),
+  add("strategy", po::value(&flags.strategy)->default_value("systematic"),
       "systematic: every schedule within the preemption bound; random: seeded random schedules");
-  add("bound", po::value(&opts.preemption_bound)->default_value(opts.preemption_bound),
+  add("bound", po::value(&opts.preemptions_max)->default_value(opts.preemptions_max),
       "the preemption bound of a systematic search");
   add("seed", po::value(&opts.seed)->default_value(opts.seed), "the seed of a random search");
-  add("schedules", po::value(&opts.max_schedules)->default_value(opts.max_schedules),
+  add("schedules", po::value(&opts.schedules_max)->default_value(opts.schedules_max),
       "stop after this many schedules");
   add("replay", po::value(&replay), "run exactly this schedule (as printed by a failing run)");
-  add("format", po::value(&format)->default_value("table"), "table or json");
+  add("format", po::value(&flags.format)->default_value("table"), "table or json");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
   po::notify(vm);
@@ -172,47 +218,20 @@ int explore_command(const exercise& ex, const std::string& name,
     std::cout << desc << '\n';
     return exit_clean;
   }
-  if (strategy == "random")
-    opts.search = explore::strategy::random;
-  else if (strategy != "systematic")
-    throw po::error("--strategy must be 'systematic' or 'random', not '" + strategy + "'");
-  if (format != "table" && format != "json")
-    throw po::error("--format must be 'table' or 'json', not '" + format + "'");
-  if (opts.preemption_bound < 0 || opts.preemption_bound > 10)
-    throw po::error("--bound must be between 0 and 10, not " +
-                    std::to_string(opts.preemption_bound));
-  if (vm.count("replay")) {
-    std::string error;
-    auto parsed = explore::schedule::parse(replay, &error);
-    if (!parsed)
-      throw po::error("--replay: " + error);
-    opts.replay = std::move(*parsed);
-  }
-  const explore_fn* fn = nullptr;
-  if (variant == "shared")
-    fn = &ex.explore_shared;
-  else if (variant == "actors")
-    fn = &ex.explore_actors;
-  else
-    throw po::error("--variant must be 'shared' or 'actors', not '" + variant + "'");
-  if (!*fn) {
-    std::cerr << name << ": exploring the " << variant << " variant of " << ex.id
+  if (vm.count("replay"))
+    flags.replay = replay;
+  check_explore_flags(flags);
+  const auto& fn = pick_variant(ex.explore_shared, ex.explore_actors, flags.variant);
+  if (!fn) {
+    std::cerr << name << ": exploring the " << flags.variant << " variant of " << ex.id
               << " is not available yet\n";
     return exit_failure;
   }
-  auto r = (*fn)(opts);
-  if (format == "json") {
+  auto r = fn(opts);
+  if (flags.format == "json")
     explore::print_json(std::cout, r);
-  } else {
-    std::cout << ex.id << " (" << ex.pattern << ", " << variant << "): " << ex.title << "\n\n";
-    auto hint = name + " --variant " + variant + " --replay";
-    explore::print_table(std::cout, r, hint);
-    std::cout << "RESULT pattern=" << ex.pattern << " variant=" << variant
-              << " mode=explore outcome=" << explore::to_string(r.result)
-              << " schedules=" << r.schedules_explored
-              << " schedule=" << (r.failed() ? r.failing_schedule.to_string() : "-")
-              << " elapsed_us=" << r.elapsed.count() << '\n';
-  }
+  else
+    print_explore_table(ex, name, flags.variant, r);
   return r.failed() ? exit_corrupted : exit_clean;
 }
 
@@ -246,6 +265,9 @@ std::string with_commas(std::int64_t value) {
 }
 
 int exercise_main(int argc, char** argv, const exercise& ex) {
+  DCA_ASSERT(argc >= 1);
+  DCA_ASSERT_MSG(static_cast<bool>(ex.run_shared), "every exercise runs its shared variant");
+  DCA_ASSERT_MSG(static_cast<bool>(ex.run_actors), "every exercise runs its actors variant");
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_usage(ex, argv[0]);

@@ -56,8 +56,7 @@ thread_execution_factory transfer_scenario(bool ordered) {
       };
     };
     thread_execution exec;
-    exec.threads = {{"T1 A->B", transfer(a, b)},
-                    {"T2 B->A", transfer(b, a)}};
+    exec.threads = {{"T1 A->B", transfer(a, b)}, {"T2 B->A", transfer(b, a)}};
     return exec;
   };
 }
@@ -102,12 +101,12 @@ TEST_CASE("fetch_add keeps every increment on every schedule within the bound") 
 
 TEST_CASE("a bound of zero preemptions cannot see the lost update, a bound of one can") {
   options none;
-  none.preemption_bound = 0;
+  none.preemptions_max = 0;
   auto r0 = explore_threads(counter_scenario(2, false), none);
   CHECK(r0.result == outcome::clean);
   CHECK(r0.search_exhausted);
   options one;
-  one.preemption_bound = 1;
+  one.preemptions_max = 1;
   CHECK(explore_threads(counter_scenario(2, false), one).result == outcome::invariant_broken);
 }
 
@@ -140,7 +139,7 @@ TEST_CASE("std::scoped_lock over dca::mutex never deadlocks") {
     return exec;
   };
   options opts;
-  opts.max_steps = 200; // std::lock may retry: a bound keeps a livelock from running forever
+  opts.steps_max = 200; // std::lock may retry: a bound keeps a livelock from running forever
   auto r = explore_threads(make, opts);
   CHECK(r.result != outcome::deadlock);
 }
@@ -169,7 +168,7 @@ TEST_CASE("a thread that spins forever is stopped at the step limit") {
     return exec;
   };
   options opts;
-  opts.max_steps = 50;
+  opts.steps_max = 50;
   auto r = explore_threads(make, opts);
   CHECK(r.result == outcome::step_limit);
   CHECK(r.trace.size() == 50);
@@ -195,7 +194,8 @@ TEST_CASE("a schedule that does not fit the scenario is refused with the step th
   opts.replay = dca::explore::schedule{{0, 5}};
   auto r = explore_threads(counter_scenario(1, false), opts);
   CHECK(r.result == outcome::crashed);
-  CHECK(r.verdict.find("at step 2 thread 5 cannot run") != std::string::npos);
+  CHECK(r.verdict ==
+        "the schedule does not match this scenario: at step 2, thread 5 has nothing to do");
 }
 
 TEST_CASE("the table shows each step in its thread's column, the verdict and the replay line") {
@@ -212,4 +212,40 @@ TEST_CASE("the table shows each step in its thread's column, the verdict and the
   std::ostringstream json;
   print_json(json, r);
   CHECK(json.str().find("\"outcome\":\"invariant_broken\"") != std::string::npos);
+}
+
+// The rules both explorers share (see search.cpp); actor_explorer_test.cpp states the same ones.
+
+TEST_CASE("a negative bound means no bound: the thread explorer tries every schedule") {
+  auto explored = [](int bound) {
+    options opts;
+    opts.preemptions_max = bound;
+    auto r = explore_threads(counter_scenario(2, true), opts);
+    CHECK(r.result == outcome::clean);
+    CHECK(r.search_exhausted);
+    return r.schedules_explored;
+  };
+  auto unbounded = explored(-1);
+  CHECK(unbounded == 6); // two threads of two operations each: 4! / (2! * 2!) orders
+  CHECK(explored(-7) == unbounded);
+  CHECK(explored(100) == unbounded);
+  CHECK(explored(0) < unbounded);
+}
+
+TEST_CASE("a random schedule of the thread explorer replays alone from its printed replay") {
+  options opts;
+  opts.search = strategy::random;
+  opts.seed = 11;
+  auto found = explore_threads(counter_scenario(3, false), opts);
+  MESSAGE("seed " << opts.seed);
+  REQUIRE(found.failed());
+  auto printed = dca::explore::schedule::parse(found.failing_schedule.to_string());
+  REQUIRE(printed);
+  options again;
+  again.replay = *printed;
+  auto replayed = explore_threads(counter_scenario(3, false), again);
+  CHECK(replayed.result == found.result);
+  CHECK(replayed.verdict == found.verdict);
+  CHECK(replayed.failing_schedule == found.failing_schedule);
+  CHECK(replayed.trace.size() == found.trace.size());
 }

@@ -14,12 +14,25 @@ TEST_CASE("a schedule round-trips through its text form") {
 }
 
 TEST_CASE("malformed schedules are refused with the offending part named") {
-  std::string error;
-  CHECK_FALSE(schedule::parse("", &error));
-  CHECK(error.find("empty") != std::string::npos);
-  CHECK_FALSE(schedule::parse("0.x.1", &error));
-  CHECK(error == "'x' at character 3 is not a thread number: expected e.g. 0.1.0.1");
-  CHECK_FALSE(schedule::parse("0..1", &error));
-  CHECK_FALSE(schedule::parse("0.1.", &error));
-  CHECK_FALSE(schedule::parse("-1", &error));
+  auto empty = schedule::parse("");
+  REQUIRE_FALSE(empty);
+  CHECK(empty.error().find("empty") != std::string::npos);
+  auto letter = schedule::parse("0.x.1");
+  REQUIRE_FALSE(letter);
+  CHECK(letter.error() == "'x' at character 3 is not a thread number: expected e.g. 0.1.0.1");
+  CHECK_FALSE(schedule::parse("0..1"));
+  CHECK_FALSE(schedule::parse("0.1."));
+  CHECK_FALSE(schedule::parse("-1"));
+}
+
+TEST_CASE("parsing bad input returns a value that carries its error") {
+  for (const char* text : {"", "0..1", "0.1.", "-1", "1,2", " 0", "99999999999"}) {
+    INFO("text: '" << text << "'");
+    auto parsed = schedule::parse(text);
+    CHECK_FALSE(parsed.has_value());
+    CHECK_FALSE(parsed.error().empty());
+  }
+  auto good = schedule::parse("3");
+  REQUIRE(good.has_value());
+  CHECK(good->choices() == std::vector<int>{3});
 }

@@ -24,7 +24,7 @@
 namespace dca::explore {
 
 namespace detail {
-class actor_run;
+class actor_runner;
 } // namespace detail
 
 /// The actors of one execution: a fresh actor system on a deterministic scheduler. `start` spawns
@@ -60,7 +60,7 @@ public:
   }
 
 private:
-  friend class detail::actor_run;
+  friend class detail::actor_runner;
   struct impl;
 
   explicit actor_world(std::uint64_t quiet_steps_max);
@@ -86,12 +86,11 @@ struct actor_execution {
 /// One step runs one actor: its start-up (the function it was spawned with) or exactly one message
 /// it handles. A schedule lists the chosen actor of each step, as an index into `report::actors`;
 /// when no message is left, the earliest pending timeout fires (virtual time) as a step of the
-/// actor it wakes. Systematic search is depth-first within `opts.preemption_bound` choices that
-/// differ from the scheduler's own FIFO order (a negative bound means no bound); random search
-/// tries `opts.max_schedules` schedules with PCT-style priorities drawn from `opts.seed`. Both stop
-/// at the first failure, which `opts.replay = report.failing_schedule` runs again step for step. A
-/// replayed schedule shorter than its run goes on in FIFO order; on replay the report carries the
-/// trace even when the schedule passes.
+/// actor it wakes. The search is the thread explorer's (see options.hpp): a preemption is a choice
+/// other than the scheduler's own FIFO order. Both strategies stop at the first failure, which
+/// `opts.replay = report.failing_schedule` runs again step for step. A replayed schedule shorter
+/// than its run goes on in FIFO order; on replay the report carries the trace even when the
+/// schedule passes.
 report explore_actors(const std::function<actor_execution()>& make, const options& opts);
 
 } // namespace dca::explore

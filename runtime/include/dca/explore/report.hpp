@@ -40,7 +40,7 @@ enum class outcome {
   clean,            // every explored schedule kept the invariant
   invariant_broken, // a schedule broke the invariant: see verdict and trace
   deadlock,         // no thread could move and some had not finished: see cycle
-  step_limit,       // one schedule ran past options::max_steps (a livelock, or a bound too low)
+  step_limit,       // one schedule ran past options::steps_max (a livelock, or a bound too low)
   crashed,          // a thread threw: see verdict
 };
 

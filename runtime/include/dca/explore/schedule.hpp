@@ -5,17 +5,22 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "dca/assert.hpp"
+
 namespace dca::explore {
+
+class schedule_parsed;
 
 class schedule {
 public:
   schedule() = default;
   explicit schedule(std::vector<int> choices) : choices_(std::move(choices)) {}
 
-  /// Parses "0.0.1.1"; returns nullopt (and sets `error`) on anything else.
-  static std::optional<schedule> parse(std::string_view text, std::string* error = nullptr);
+  /// Parses "0.0.1.1": the schedule, or an error saying what in the text is not a thread number.
+  static schedule_parsed parse(std::string_view text);
 
   /// Renders as "0.0.1.1"; runs of one thread are written out so a person can follow them.
   std::string to_string() const;
@@ -29,6 +34,43 @@ public:
 
 private:
   std::vector<int> choices_;
+};
+
+/// What `schedule::parse` returns: the schedule, or why the text is not one ("'x' at character 3
+/// is not a thread number: expected e.g. 0.1.0.1"). The error travels with the value, so a caller
+/// cannot read one without having checked which it holds.
+class schedule_parsed {
+public:
+  static schedule_parsed value_of(schedule x) { return schedule_parsed{std::move(x), {}}; }
+
+  static schedule_parsed error_of(std::string why) {
+    DCA_ASSERT_MSG(!why.empty(), "a parse error says why");
+    return schedule_parsed{std::nullopt, std::move(why)};
+  }
+
+  bool has_value() const noexcept { return value_.has_value(); }
+  explicit operator bool() const noexcept { return has_value(); }
+
+  /// The schedule. Precondition: has_value().
+  const schedule& value() const {
+    DCA_ASSERT(has_value());
+    return *value_;
+  }
+  const schedule& operator*() const { return value(); }
+  const schedule* operator->() const { return &value(); }
+
+  /// Why the text is not a schedule. Precondition: !has_value().
+  const std::string& error() const {
+    DCA_ASSERT(!has_value());
+    return error_;
+  }
+
+private:
+  schedule_parsed(std::optional<schedule> value, std::string error)
+      : value_(std::move(value)), error_(std::move(error)) {}
+
+  std::optional<schedule> value_;
+  std::string error_;
 };
 
 } // namespace dca::explore

@@ -19,9 +19,9 @@ namespace dca::harness {
 /// An integer knob of a run, e.g. --increments 1000000.
 struct parameter {
   std::string name;
-  std::int64_t default_value = 0;
-  std::int64_t min_value = 1;
-  std::int64_t max_value = 1'000'000'000;
+  std::int64_t value_default = 0;
+  std::int64_t value_min = 1;
+  std::int64_t value_max = 1'000'000'000;
   std::string help;
 };
 

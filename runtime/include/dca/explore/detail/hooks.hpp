@@ -1,6 +1,8 @@
 // The seam between instrumented types (dca::shared, dca::mutex) and the thread explorer. Outside an
 // exploration `current_thread` is null and every hook is skipped, so a normal run pays one
-// thread-local load per operation and nothing else.
+// thread-local load per operation and nothing else. Private to the explorer: dca::shared and
+// dca::mutex are the explorer's own instrumented types (they belong to the dca::explore target),
+// and the harness sets the noise through dca::harness::seeded_yields; nothing else includes this.
 #pragma once
 
 #include <cstdint>
