@@ -7,7 +7,7 @@
 
 #include "dca/es/errors.hpp"
 #include "dca/es/sqlite.hpp"
-#include "dca/es/sqlite_journal.hpp"
+#include "sqlite_schema.hpp"
 
 namespace dca::es {
 
@@ -22,30 +22,19 @@ caf::expected<sql::db_ptr> open_read_only(const std::string& path) {
   if (rc != SQLITE_OK)
     return sql::to_error(rc, raw, path, "opening");
   sqlite3_busy_timeout(raw, 1000);
-  sql::statement st;
-  if (auto err = sql::statement::prepare(raw, "PRAGMA user_version", st, path))
-    return err;
-  if ((rc = st.step()) != SQLITE_ROW)
-    return sql::to_error(rc, raw, path, "reading the schema version");
-  auto version = st.int64(0);
-  if (version > journal_schema_version)
-    return make_error(errc::journal_newer_schema, path + ": schema version " +
-                                                      std::to_string(version) +
-                                                      " is newer than this dca supports (" +
-                                                      std::to_string(journal_schema_version) + ")");
-  if (version == 0)
+  auto kind = schema::check(raw, path);
+  if (!kind)
+    return kind.error();
+  if (*kind == schema::file_kind::empty)
     return make_error(errc::journal_not_dca, path + ": not a dca journal (no schema version)");
   return db;
 }
 
 caf::expected<std::uint64_t> count(sqlite3* db, const std::string& path, const char* sql) {
-  sql::statement st;
-  if (auto err = sql::statement::prepare(db, sql, st, path))
-    return err;
-  auto rc = st.step();
-  if (rc != SQLITE_ROW)
-    return sql::to_error(rc, db, path, sql);
-  return static_cast<std::uint64_t>(st.int64(0));
+  auto n = schema::query_int(db, path, sql, sql);
+  if (!n)
+    return n.error();
+  return static_cast<std::uint64_t>(*n);
 }
 
 } // namespace
@@ -56,11 +45,11 @@ caf::expected<journal_summary> inspect_journal(const std::string& path, std::siz
     return db.error();
   auto* raw = db->get();
   journal_summary result;
-  result.schema_version = journal_schema_version;
+  result.schema_version = schema::version_current;
   auto events = count(raw, path, "SELECT count(*) FROM events");
   auto streams = count(raw, path, "SELECT count(*) FROM streams");
   auto snapshots = count(raw, path, "SELECT count(*) FROM snapshots");
-  auto last = count(raw, path, "SELECT COALESCE(max(position), 0) FROM events");
+  auto last = count(raw, path, schema::last_position_sql);
   for (auto* x : {&events, &streams, &snapshots, &last})
     if (!*x)
       return x->error();

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "dca/es/errors.hpp"
+#include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"
 #include "journal_contract.hpp"
 

@@ -48,6 +48,7 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
 using appended_atom = caf::atom_constant<caf::atom("appended")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
+using replayed_atom = caf::atom_constant<caf::atom("replayed")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using hibernated_atom = caf::atom_constant<caf::atom("hibernated")>;

@@ -16,7 +16,6 @@
 // A second writer for one stream is rejected by the journal's expected-seq check.
 #pragma once
 
-#include <cassert>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -32,6 +31,7 @@
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "dca/assert.hpp"
 #include "dca/es/entity.hpp"
 #include "dca/es/entity_shell.hpp"
 #include "dca/es/errors.hpp"
@@ -141,7 +141,8 @@ template <class E>
 void wake(entity_host_actor<E>* self, const std::string& key) {
   auto& st = self->state;
   auto& e = st.entries.at(key);
-  assert(e.ph == entity_host_state<E>::phase::hibernated && e.image);
+  DCA_ASSERT(e.ph == entity_host_state<E>::phase::hibernated);
+  DCA_ASSERT(e.image != nullptr);
   --st.hibernated;
   spawn_entity<E>(self, key, std::move(e.image));
 }
@@ -149,7 +150,7 @@ void wake(entity_host_actor<E>* self, const std::string& key) {
 template <class E>
 void release_permit(entity_host_actor<E>* self) {
   auto& st = self->state;
-  assert(st.recovering > 0);
+  DCA_ASSERT(st.recovering > 0);
   --st.recovering;
   while (!st.waiting.empty() && st.recovering < st.ctx->opts.recoveries_max) {
     auto key = std::move(st.waiting.front());
@@ -300,7 +301,7 @@ caf::behavior entity_host_behavior(entity_host_actor<E>* self,
     auto key = std::move(a->second);
     st.keys_by_addr.erase(a);
     auto i = st.entries.find(key);
-    assert(i != st.entries.end());
+    DCA_ASSERT(i != st.entries.end());
     auto& e = i->second;
     if (e.ph == phase::recovering)
       detail::release_permit(self);
@@ -374,8 +375,10 @@ template <class E>
 caf::actor spawn_entity_host(caf::actor_system& sys, journal_ptr journal,
                              entity_options opts = {}) {
   static_assert(check_entity_type<E>());
-  assert(journal != nullptr);
-  assert(opts.pending_commands_max > 0 && opts.recoveries_max > 0 && opts.replay_batch_max > 0);
+  DCA_ASSERT(journal != nullptr);
+  DCA_ASSERT(opts.pending_commands_max > 0);
+  DCA_ASSERT(opts.recoveries_max > 0);
+  DCA_ASSERT(opts.replay_batch_max > 0);
   auto ctx = std::make_shared<host_context>(host_context{std::move(journal), opts});
   return sys.spawn(entity_host_behavior<E>, std::shared_ptr<const host_context>{ctx});
 }

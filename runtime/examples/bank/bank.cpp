@@ -1,6 +1,6 @@
 // The bank domain: pure decide/apply for accounts and transfers, the transfer saga's driver actor,
 // and the balances read model.
-#include "dca/es/examples/bank.hpp"
+#include "dca/examples/bank.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -8,7 +8,9 @@
 #include "dca/es/entity.hpp"
 #include "dca/es/errors.hpp"
 
-namespace dca::es::bank {
+namespace dca::examples::bank {
+
+using namespace dca::es; // the domain is written on the runtime's vocabulary
 
 // -- errors --------------------------------------------------------------------------------------
 
@@ -380,9 +382,9 @@ caf::expected<std::optional<std::int64_t>> read_balance(sqlite3* db, const std::
   return sql::to_error(rc, db, path, "reading a balance");
 }
 
-void register_types(decoder_registry& reg) {
+void register_decoders(decoder_registry& reg) {
   reg.add<account>();
   reg.add<transfer>();
 }
 
-} // namespace dca::es::bank
+} // namespace dca::examples::bank
