@@ -12,7 +12,7 @@ namespace dca::examples::bank {
 
 using namespace dca::es; // the domain is written on the runtime's vocabulary
 
-// -- errors --------------------------------------------------------------------------------------
+// -- errors ---------------------------------------------------------------------------------------
 
 const char* to_string(errc x) noexcept {
   switch (x) {
@@ -39,7 +39,7 @@ bool is(const caf::error& err, errc code) noexcept {
   return err.category() == error_category && err.code() == static_cast<std::uint8_t>(code);
 }
 
-// -- accounts -----------------------------------------------------------------------------------
+// -- accounts -------------------------------------------------------------------------------------
 
 namespace {
 
@@ -99,7 +99,7 @@ account::state account::apply(state s, const event& ev) {
   return s;
 }
 
-// -- transfers ----------------------------------------------------------------------------------
+// -- transfers ------------------------------------------------------------------------------------
 
 caf::expected<std::vector<transfer::event>> transfer::decide(const state& s, const command& cmd) {
   using result = caf::expected<std::vector<event>>;
@@ -156,7 +156,7 @@ transfer::state transfer::apply(state s, const event& ev) {
   return s;
 }
 
-// -- the saga driver ----------------------------------------------------------------------------
+// -- the saga driver ------------------------------------------------------------------------------
 
 namespace {
 
@@ -313,7 +313,7 @@ std::string to_string(transfer_phase x) {
   return "unknown";
 }
 
-// -- the balances read model --------------------------------------------------------------------
+// -- the balances read model ----------------------------------------------------------------------
 
 caf::error balances_projection::setup(sqlite3* db, const std::string& path) {
   return sql::exec(db,

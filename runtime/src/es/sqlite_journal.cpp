@@ -39,7 +39,7 @@ wal_sync_options wal_sync_options_of(const sqlite_journal_options& opts) {
 
 } // namespace
 
-// -- the facade --------------------------------------------------------------------------------
+// -- the facade -----------------------------------------------------------------------------------
 
 sqlite_journal::sqlite_journal(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
 
@@ -114,7 +114,7 @@ std::uint64_t sqlite_journal::syncs() const noexcept {
   return impl_->wal->syncs();
 }
 
-// -- opening -----------------------------------------------------------------------------------
+// -- opening --------------------------------------------------------------------------------------
 
 sqlite_journal::impl::impl(std::string journal_path, sqlite_journal_options options)
     : path(std::move(journal_path)), opts(std::move(options)),
@@ -269,7 +269,7 @@ caf::error sqlite_journal::impl::start_threads() {
   return caf::none;
 }
 
-// -- closing -----------------------------------------------------------------------------------
+// -- closing --------------------------------------------------------------------------------------
 
 sqlite_journal::impl::~impl() {
   close();

@@ -32,15 +32,15 @@ public:
   impl(std::string path, sqlite_journal_options opts);
   ~impl();
 
-  // -- opening and closing (sqlite_journal.cpp) --------------------------------------------------
+  // -- opening and closing (sqlite_journal.cpp) ---------------------------------------------------
   caf::error init();
   void close();
 
-  // -- the writer (sqlite_journal_writer.cpp) ----------------------------------------------------
+  // -- the writer (sqlite_journal_writer.cpp) -----------------------------------------------------
   void append(append_request req, append_callback done);
   void save_snapshot(const entity_id& entity, snapshot_record snapshot);
 
-  // -- reads (sqlite_journal_reads.cpp) ----------------------------------------------------------
+  // -- reads (sqlite_journal_reads.cpp) -----------------------------------------------------------
   caf::error read_stream(const entity_id& entity, std::uint64_t from_seq, std::size_t max,
                          std::vector<event_record>& out);
   caf::expected<std::size_t> replay_stream(const entity_id& entity, std::uint64_t from_seq,
@@ -73,7 +73,7 @@ private:
 
   bool pipelined() const noexcept { return opts.synchronous_full && opts.pipelined_sync; }
 
-  // -- opening, step by step (sqlite_journal.cpp) ------------------------------------------------
+  // -- opening, step by step (sqlite_journal.cpp) -------------------------------------------------
   caf::error check_access() const;
   caf::error open_writer_connection();
   caf::error lock_file();
@@ -82,7 +82,7 @@ private:
   caf::error load_heads();
   caf::error start_threads();
 
-  // -- the writer (sqlite_journal_writer.cpp) ----------------------------------------------------
+  // -- the writer (sqlite_journal_writer.cpp) -----------------------------------------------------
   caf::error prepare_writer_statements();
   void run_writer();
   /// Moves queued jobs into `batch` while it holds at most batch_events_max events (`events` so
@@ -108,7 +108,7 @@ private:
   /// completes them, or fails them with `failure`.
   void publish(std::vector<committed_batch>& group, const caf::error& failure);
 
-  // -- reads (sqlite_journal_reads.cpp) ----------------------------------------------------------
+  // -- reads (sqlite_journal_reads.cpp) -----------------------------------------------------------
   using stream_reader = std::function<caf::error(reader&, std::int64_t)>;
   caf::error open_reader(reader& r);
   /// Finds `entity`'s stream id with a pooled reader and runs `read` with both; does nothing
@@ -119,7 +119,7 @@ private:
 
   int lock_fd_ = -1;
 
-  // -- writer thread only ------------------------------------------------------------------------
+  // -- writer thread only -------------------------------------------------------------------------
   sql::db_ptr wdb_;
   sql::statement insert_event_, insert_stream_, upsert_snapshot_;
   std::unordered_map<entity_id, stream_info, entity_id_hash> streams_;
@@ -130,14 +130,14 @@ private:
   std::vector<entity_id> created_;
   std::int64_t batch_ms_ = 0;
 
-  // -- the append queue --------------------------------------------------------------------------
+  // -- the append queue ---------------------------------------------------------------------------
   std::mutex queue_mtx_;
   std::condition_variable queue_cv_;
   std::deque<job> queue_;
   bool stopping_ = false;
   std::thread writer_;
 
-  // -- the read pool -----------------------------------------------------------------------------
+  // -- the read pool ------------------------------------------------------------------------------
   std::mutex readers_mtx_;
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<reader>> readers_;

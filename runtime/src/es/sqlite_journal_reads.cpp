@@ -24,7 +24,7 @@ caf::error sqlite_journal::impl::open_reader(reader& r) {
   return caf::none;
 }
 
-// -- the read pool -----------------------------------------------------------------------------
+// -- the read pool --------------------------------------------------------------------------------
 
 std::unique_ptr<sqlite_journal::impl::reader> sqlite_journal::impl::checkout_reader() {
   std::unique_lock<std::mutex> guard{readers_mtx_};
@@ -57,7 +57,7 @@ void sqlite_journal::impl::checkin_reader(std::unique_ptr<reader> r) {
   readers_cv_.notify_one();
 }
 
-// -- reads -----------------------------------------------------------------------------------
+// -- reads ----------------------------------------------------------------------------------------
 
 // Reading one stream (recovery, snapshots) is not bounded by the durable position: it may see an
 // append that is committed but not yet synced. That is safe: nothing built on it is acked earlier.

@@ -31,7 +31,7 @@ caf::error sqlite_journal::impl::prepare_writer_statements() {
   return caf::none;
 }
 
-// -- appends -----------------------------------------------------------------------------------
+// -- appends --------------------------------------------------------------------------------------
 
 void sqlite_journal::impl::append(append_request req, append_callback done) {
   DCA_ASSERT(!req.events.empty());

@@ -34,7 +34,7 @@ caf::expected<file_kind> check(sqlite3* db, const std::string& path);
 caf::expected<std::int64_t> query_int(sqlite3* db, const std::string& path, const char* sql,
                                       const char* doing);
 
-// -- SQL shared by the journal's connections and journal_check ----------------------------------
+// -- SQL shared by the journal's connections and journal_check ------------------------------------
 
 /// One row: the last global position (0 when empty).
 extern const char* const last_position_sql;

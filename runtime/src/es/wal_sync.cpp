@@ -61,7 +61,7 @@ void wal_sync::stop() {
     syncer_.join();
 }
 
-// -- pipelined sync ----------------------------------------------------------------------------
+// -- pipelined sync -------------------------------------------------------------------------------
 //
 // The writer commits with synchronous=NORMAL and hands each committed batch here; this thread
 // fdatasyncs the WAL once for every batch committed since its last sync (WAL frames are appended
@@ -182,7 +182,7 @@ void wal_sync::fail(caf::error failure) {
   });
 }
 
-// -- checkpoints -------------------------------------------------------------------------------
+// -- checkpoints ----------------------------------------------------------------------------------
 //
 // Every append rewrites the last index page of its stream, so the WAL grows by about a page per
 // event. A checkpoint can let the WAL start over only when it has copied every frame and no

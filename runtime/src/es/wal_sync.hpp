@@ -53,7 +53,7 @@ public:
   wal_sync(const wal_sync&) = delete;
   wal_sync& operator=(const wal_sync&) = delete;
 
-  // -- setup, in this order, on the opening thread -----------------------------------------------
+  // -- setup, in this order, on the opening thread ------------------------------------------------
 
   /// Watches `writer_db`'s commits for the WAL's size instead of letting its COMMIT checkpoint.
   void watch_commits(sqlite3* writer_db);
@@ -63,7 +63,7 @@ public:
   /// Starts the sync thread.
   void start();
 
-  // -- the writer thread -------------------------------------------------------------------------
+  // -- the writer thread --------------------------------------------------------------------------
 
   /// Waits until fewer than unsynced_batches_max batches are committed but not yet acked, then
   /// marks a batch as being written: a sync that is about to start may wait for it (run_syncer).
@@ -79,7 +79,7 @@ public:
   /// connection, so that the writer's next transaction starts the WAL over.
   void checkpoint_if_due(sqlite3* writer_db);
 
-  // -- any thread --------------------------------------------------------------------------------
+  // -- any thread ---------------------------------------------------------------------------------
 
   /// The error every append gets once an fdatasync of the WAL (or a checkpoint) failed; none
   /// before.

@@ -485,7 +485,7 @@ TEST_CASE_FIXTURE(fixture,
   anon_send_exit(host, caf::exit_reason::user_shutdown);
 }
 
-// -- the transfer saga --------------------------------------------------------------------------
+// -- the transfer saga ----------------------------------------------------------------------------
 
 namespace {
 

@@ -46,7 +46,7 @@ TEST_CASE("the sqlite journal keeps the journal contract and survives a reopen")
   CHECK((*snap)->text == "x");
 }
 
-// -- bad files ----------------------------------------------------------------------------------
+// -- bad files ------------------------------------------------------------------------------------
 
 namespace {
 

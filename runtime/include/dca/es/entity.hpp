@@ -32,7 +32,7 @@
 
 namespace dca::es {
 
-// -- public messages ----------------------------------------------------------------------------
+// -- public messages ------------------------------------------------------------------------------
 
 /// (command_atom, key, command, idempotency_key) -> ack. An empty idempotency key means none.
 using command_atom = caf::atom_constant<caf::atom("command")>;
@@ -44,7 +44,7 @@ using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 /// (stats_atom) -> entity_host_stats: what a host holds now.
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
-// -- runtime-internal messages ------------------------------------------------------------------
+// -- runtime-internal messages --------------------------------------------------------------------
 
 using appended_atom = caf::atom_constant<caf::atom("appended")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;

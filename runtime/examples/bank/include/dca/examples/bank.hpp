@@ -22,7 +22,7 @@
 
 namespace dca::examples::bank {
 
-// -- errors --------------------------------------------------------------------------------------
+// -- errors ---------------------------------------------------------------------------------------
 
 enum class errc : std::uint8_t {
   not_open = 1,
@@ -37,7 +37,7 @@ const char* to_string(errc x) noexcept;
 caf::error make_error(errc code, std::string detail);
 bool is(const caf::error& err, errc code) noexcept;
 
-// -- accounts -----------------------------------------------------------------------------------
+// -- accounts -------------------------------------------------------------------------------------
 
 struct open_account {
   std::string owner;
@@ -105,7 +105,7 @@ struct account {
   static state apply(state s, const event& ev);
 };
 
-// -- transfers (a saga: an entity that records each step it took) -------------------------------
+// -- transfers (a saga: an entity that records each step it took) ---------------------------------
 
 enum class transfer_phase : std::uint8_t {
   none,      // never started
@@ -219,7 +219,7 @@ caf::actor run_transfer(caf::actor_system& sys, caf::actor accounts, caf::actor 
 
 /// Ask the returned actor (get_atom) -> transfer_state for the outcome; it quits after answering.
 
-// -- the balances read model ---------------------------------------------------------------------
+// -- the balances read model ----------------------------------------------------------------------
 
 /// balances(account TEXT PRIMARY KEY, owner TEXT, balance_cents INTEGER)
 class balances_projection final : public es::projection_handler {
