@@ -34,13 +34,14 @@
 
 #include "bench_support.hpp"
 #include "dca/es/entity_host.hpp"
-#include "dca/es/examples/bank.hpp"
 #include "dca/es/projection.hpp"
+#include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"
+#include "dca/examples/bank.hpp"
 #include "slow_disk.hpp"
 
 using namespace dca::es;
-using namespace dca::es::bank;
+using namespace dca::examples::bank;
 using namespace dca::es::bench;
 
 namespace {
@@ -193,6 +194,74 @@ struct load_result {
   std::vector<double> ack_ms;
 };
 
+/// Asks the projection to wait for `position` and records how long after `t_ack` it got there.
+void sample_lag(caf::event_based_actor* self, const caf::actor& projection, std::uint64_t position,
+                clock_type::time_point t_ack, std::mutex& mtx, std::vector<double>& lag_ms) {
+  self->request(projection, std::chrono::seconds{60}, wait_atom::value, position,
+                std::uint32_t{60'000})
+      .then(
+          [&mtx, &lag_ms, t_ack](std::uint64_t) {
+            std::lock_guard<std::mutex> guard{mtx};
+            lag_ms.push_back(
+                std::chrono::duration<double, std::milli>(clock_type::now() - t_ack).count());
+          },
+          [](caf::error&) {});
+}
+
+/// Opens accounts a0..a<n-1> and resolves their actors (not timed).
+std::vector<caf::actor> open_and_resolve(caf::actor_system& sys, const caf::actor& accounts,
+                                         std::size_t n) {
+  std::vector<caf::actor> handles(n);
+  caf::scoped_actor self{sys};
+  for (std::size_t i = 0; i < n; ++i)
+    self->send(accounts, command_atom::value, "a" + std::to_string(i),
+               account::command{open_account{"x"}}, std::string{});
+  for (std::size_t i = 0; i < n; ++i)
+    self->receive([](const ack&) {}, [](caf::error&) {});
+  for (std::size_t i = 0; i < n; ++i)
+    self->request(accounts, caf::infinite, resolve_atom::value, "a" + std::to_string(i))
+        .receive([&](caf::actor& a) { handles[i] = std::move(a); }, [](caf::error&) {});
+  return handles;
+}
+
+/// Waits until the projection has caught up with the journal, so it answers the last waits.
+void await_projection(caf::actor_system& sys, const caf::actor& projection, const journal& j) {
+  caf::scoped_actor self{sys};
+  self->request(projection, std::chrono::seconds{60}, wait_atom::value, j.committed_position(),
+                std::uint32_t{60'000})
+      .receive([](std::uint64_t) {}, [](caf::error&) {});
+}
+
+/// Warms up for a second, then measures for `seconds`: acks (counted while `measuring`), commits
+/// and syncs per second, into `result`.
+void measure_window(const sqlite_journal& j, double seconds, std::atomic<bool>& measuring,
+                    const std::atomic<std::uint64_t>& acks, load_result& result) {
+  std::this_thread::sleep_for(std::chrono::seconds{1}); // warm-up
+  auto commits0 = j.commits();
+  auto syncs0 = j.syncs();
+  auto t0 = clock_type::now();
+  measuring = true;
+  std::this_thread::sleep_for(std::chrono::duration<double>{seconds});
+  measuring = false;
+  auto elapsed = seconds_since(t0);
+  result.events_per_s = static_cast<double>(acks.load()) / elapsed;
+  result.commits_per_s = static_cast<double>(j.commits() - commits0) / elapsed;
+  result.syncs_per_s = static_cast<double>(j.syncs() - syncs0) / elapsed;
+}
+
+/// The balances projection over `journal`, its read model at `read_model`.
+caf::actor balances(caf::actor_system& sys, const std::shared_ptr<sqlite_journal>& journal,
+                    const std::string& read_model) {
+  projection_options popts;
+  popts.read_model_path = read_model;
+  auto proj = spawn_projection(sys, journal, std::make_shared<balances_projection>(), popts);
+  if (!proj) {
+    std::fprintf(stderr, "%s\n", render(proj.error()).c_str());
+    std::exit(1);
+  }
+  return *proj;
+}
+
 load_result entities(const std::string& journal_path, const std::string& read_model, std::size_t n,
                      double seconds, bool with_projection, bool via_host, bool pipelined = true) {
   caf::actor_system_config cfg;
@@ -202,25 +271,8 @@ load_result entities(const std::string& journal_path, const std::string& read_mo
   entity_options opts;
   opts.snapshot_every = 0;
   auto accounts = spawn_entity_host<account>(sys, journal, opts);
-  projection_options popts;
-  popts.read_model_path = read_model;
-  caf::expected<caf::actor> proj = caf::actor{};
-  if (with_projection)
-    proj = spawn_projection(sys, journal, std::make_shared<balances_projection>(), popts);
-  if (!proj)
-    std::exit(1);
-  std::vector<caf::actor> handles(n);
-  { // open the accounts and resolve their handles (not timed)
-    caf::scoped_actor self{sys};
-    for (std::size_t i = 0; i < n; ++i)
-      self->send(accounts, command_atom::value, "a" + std::to_string(i),
-                 account::command{open_account{"x"}}, std::string{});
-    for (std::size_t i = 0; i < n; ++i)
-      self->receive([](const ack&) {}, [](caf::error&) {});
-    for (std::size_t i = 0; i < n; ++i)
-      self->request(accounts, caf::infinite, resolve_atom::value, "a" + std::to_string(i))
-          .receive([&](caf::actor& a) { handles[i] = std::move(a); }, [](caf::error&) {});
-  }
+  auto proj_handle = with_projection ? balances(sys, journal, read_model) : caf::actor{};
+  auto handles = open_and_resolve(sys, accounts, n);
   std::atomic<bool> measuring{false};
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> acks{0};
@@ -228,7 +280,6 @@ load_result entities(const std::string& journal_path, const std::string& read_mo
   std::mutex mtx;
   load_result result;
   std::promise<void> all_stopped;
-  auto proj_handle = *proj;
   for (std::size_t i = 0; i < n; ++i) {
     auto key = "a" + std::to_string(i);
     sys.spawn([&, key, i](caf::event_based_actor* self) {
@@ -259,16 +310,7 @@ load_result entities(const std::string& journal_path, const std::string& read_mo
                         std::chrono::duration<double, std::milli>(t_ack - t0).count());
                   }
                   if (proj_handle)
-                    self->request(proj_handle, std::chrono::seconds{60}, wait_atom::value,
-                                  a.position, std::uint32_t{60'000})
-                        .then(
-                            [&, t_ack](std::uint64_t) {
-                              std::lock_guard<std::mutex> guard{mtx};
-                              result.lag_ms.push_back(std::chrono::duration<double, std::milli>(
-                                                          clock_type::now() - t_ack)
-                                                          .count());
-                            },
-                            [](caf::error&) {});
+                    sample_lag(self, proj_handle, a.position, t_ack, mtx, result.lag_ms);
                 }
               }
               (*step)();
@@ -281,27 +323,11 @@ load_result entities(const std::string& journal_path, const std::string& read_mo
       (*step)();
     });
   }
-  std::this_thread::sleep_for(std::chrono::seconds{1}); // warm-up
-  auto commits0 = journal->commits();
-  auto syncs0 = journal->syncs();
-  auto t0 = clock_type::now();
-  measuring = true;
-  std::this_thread::sleep_for(std::chrono::duration<double>{seconds});
-  measuring = false;
-  auto elapsed = seconds_since(t0);
-  auto commits = journal->commits() - commits0;
-  auto syncs = journal->syncs() - syncs0;
-  result.events_per_s = static_cast<double>(acks.load()) / elapsed;
-  result.commits_per_s = static_cast<double>(commits) / elapsed;
-  result.syncs_per_s = static_cast<double>(syncs) / elapsed;
+  measure_window(*journal, seconds, measuring, acks, result);
   stopping = true;
   all_stopped.get_future().wait();
-  if (proj_handle) { // let the projection answer the last waits before shutting down
-    caf::scoped_actor self{sys};
-    self->request(proj_handle, std::chrono::seconds{60}, wait_atom::value,
-                  journal->committed_position(), std::uint32_t{60'000})
-        .receive([](std::uint64_t) {}, [](caf::error&) {});
-  }
+  if (proj_handle) // let the projection answer the last waits before shutting down
+    await_projection(sys, proj_handle, *journal);
   caf::anon_send_exit(accounts, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(proj_handle, caf::exit_reason::user_shutdown);
   return result;
@@ -318,6 +344,31 @@ load_result mean_of(const load_result& a, const load_result& b) {
   m.lag_ms = a.lag_ms;
   m.lag_ms.insert(m.lag_ms.end(), b.lag_ms.begin(), b.lag_ms.end());
   return m;
+}
+
+/// How the journal grouped the appends of each phase, and the ack latency.
+void print_commit_figures(const load_result& r, const load_result& c, const load_result& h) {
+  std::printf("group commit: %.0f commits/s, %.0f events per commit on average (batch_events_max "
+              "%zu); %.0f WAL fdatasyncs/s, %.0f events per fdatasync\n",
+              r.commits_per_s, r.commits_per_s > 0 ? r.events_per_s / r.commits_per_s : 0.0,
+              sqlite_journal_options{}.batch_events_max, r.syncs_per_s,
+              r.syncs_per_s > 0 ? r.events_per_s / r.syncs_per_s : 0.0);
+  std::printf("sync in COMMIT: %.0f commits/s, %.0f events per commit on average\n",
+              c.commits_per_s, c.commits_per_s > 0 ? c.events_per_s / c.commits_per_s : 0.0);
+  std::printf("via the host: %.0f events per commit on average\n",
+              h.commits_per_s > 0 ? h.events_per_s / h.commits_per_s : 0.0);
+  std::printf("ack latency (command sent -> durable ack): p50 %.2f ms, p99 %.2f ms (%zu samples)\n",
+              percentile(r.ack_ms, 0.5), percentile(r.ack_ms, 0.99), r.ack_ms.size());
+}
+
+/// The projection phase: the rate with it running, and its lag behind the acks.
+void print_projection_figures(const load_result& p, double sqlite_raw) {
+  std::printf("\nwith the balances projection running (its own SQLite file):\n");
+  row("entities + projection: acked events/s", p.events_per_s, "ev/s",
+      "raw SQLite batch loop, same schema (mean)", sqlite_raw, "");
+  std::printf("projection lag (ack -> read model at that position): p50 %.2f ms, p99 %.2f ms "
+              "(%zu samples)\n",
+              percentile(p.lag_ms, 0.5), percentile(p.lag_ms, 0.99), p.lag_ms.size());
 }
 
 } // namespace
@@ -376,21 +427,6 @@ int main(int argc, char** argv) {
       grouped, "(physical limit)");
   row("entities: acked durable events/s", r.events_per_s, "ev/s", "raw write+fdatasync, per event",
       serial, "(no group commit)");
-  std::printf("group commit: %.0f commits/s, %.0f events per commit on average (batch_events_max "
-              "%zu); %.0f WAL fdatasyncs/s, %.0f events per fdatasync\n",
-              r.commits_per_s, r.commits_per_s > 0 ? r.events_per_s / r.commits_per_s : 0.0,
-              sqlite_journal_options{}.batch_events_max, r.syncs_per_s,
-              r.syncs_per_s > 0 ? r.events_per_s / r.syncs_per_s : 0.0);
-  std::printf("sync in COMMIT: %.0f commits/s, %.0f events per commit on average\n",
-              c.commits_per_s, c.commits_per_s > 0 ? c.events_per_s / c.commits_per_s : 0.0);
-  std::printf("via the host: %.0f events per commit on average\n",
-              h.commits_per_s > 0 ? h.events_per_s / h.commits_per_s : 0.0);
-  std::printf("ack latency (command sent -> durable ack): p50 %.2f ms, p99 %.2f ms (%zu samples)\n",
-              percentile(r.ack_ms, 0.5), percentile(r.ack_ms, 0.99), r.ack_ms.size());
-  std::printf("\nwith the balances projection running (its own SQLite file):\n");
-  row("entities + projection: acked events/s", p.events_per_s, "ev/s",
-      "raw SQLite batch loop, same schema (mean)", sqlite_raw, "");
-  std::printf("projection lag (ack -> read model at that position): p50 %.2f ms, p99 %.2f ms "
-              "(%zu samples)\n",
-              percentile(p.lag_ms, 0.5), percentile(p.lag_ms, 0.99), p.lag_ms.size());
+  print_commit_figures(r, c, h);
+  print_projection_figures(p, sqlite_raw);
 }

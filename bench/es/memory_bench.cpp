@@ -22,11 +22,11 @@
 
 #include "bench_support.hpp"
 #include "dca/es/entity_host.hpp"
-#include "dca/es/examples/bank.hpp"
 #include "dca/es/memory_journal.hpp"
+#include "dca/examples/bank.hpp"
 
 using namespace dca::es;
-using namespace dca::es::bank;
+using namespace dca::examples::bank;
 using namespace dca::es::bench;
 
 namespace {
@@ -103,6 +103,101 @@ caf::actor_system_config& config(caf::actor_system_config& cfg) {
   return cfg;
 }
 
+std::vector<std::string> make_keys(std::size_t n) {
+  std::vector<std::string> keys;
+  keys.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    keys.push_back("account-" + std::to_string(i));
+  return keys;
+}
+
+/// Bytes per raw CAF actor with an account's state, started with one message each.
+double raw_actor_bytes(std::size_t n) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{config(cfg)};
+  std::vector<caf::actor> actors;
+  actors.reserve(n);
+  auto before = trimmed_rss();
+  auto t0 = clock_type::now();
+  for (std::size_t i = 0; i < n; ++i)
+    actors.push_back(sys.spawn(raw_account));
+  caf::scoped_actor self{sys};
+  constexpr std::size_t window = 1000; // every actor starts and handles one message
+  for (std::size_t i = 0; i < n; i += window) {
+    auto end = std::min(n, i + window);
+    for (std::size_t k = i; k < end; ++k)
+      self->send(actors[k], get_atom::value);
+    for (std::size_t k = i; k < end; ++k)
+      self->receive([](account_state&) {}, [](caf::error&) {});
+  }
+  auto raw_rate = static_cast<double>(n) / seconds_since(t0);
+  std::printf("  raw CAF actors: %.0f spawns+first message/s\n", raw_rate);
+  std::fflush(stdout);
+  return static_cast<double>(trimmed_rss() - before) / static_cast<double>(n);
+}
+
+/// Bytes per running entity (hibernation off), activated with one message each.
+double running_entity_bytes(std::size_t n) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{config(cfg)};
+  auto host = spawn_accounts(sys, std::chrono::milliseconds{0}); // hibernation off
+  caf::scoped_actor self{sys};
+  auto keys = make_keys(n);
+  auto before = trimmed_rss();
+  auto t0 = clock_type::now();
+  activate(self, host, keys, 0, n);
+  std::printf("  running entities: %.0f activations/s\n",
+              static_cast<double>(n) / seconds_since(t0));
+  std::fflush(stdout);
+  auto per = static_cast<double>(trimmed_rss() - before) / static_cast<double>(n);
+  self->send_exit(host, caf::exit_reason::user_shutdown);
+  return per;
+}
+
+/// Bytes per hibernated entity; then the rate at which the first ones wake for a command.
+double hibernated_entity_bytes(std::size_t n) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{config(cfg)};
+  auto host = spawn_accounts(sys, std::chrono::milliseconds{20});
+  caf::scoped_actor self{sys};
+  auto keys = make_keys(n);
+  auto before = trimmed_rss();
+  constexpr std::size_t wave = 10'000;
+  for (std::size_t i = 0; i < n; i += wave) {
+    activate(self, host, keys, i, std::min(n, i + wave));
+    while (stats(self, host).running > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  }
+  auto s = stats(self, host);
+  if (s.hibernated != n) {
+    std::fprintf(stderr, "error: %llu of %zu entities hibernated\n",
+                 static_cast<unsigned long long>(s.hibernated), n);
+    std::exit(1);
+  }
+  auto per = static_cast<double>(trimmed_rss() - before) / static_cast<double>(n);
+  // Waking: one command each to the first entities, from their images.
+  auto woken = std::min<std::size_t>(n, 100'000);
+  auto t0 = clock_type::now();
+  constexpr std::size_t window = 1000;
+  for (std::size_t i = 0; i < woken; i += window) {
+    auto end = std::min(woken, i + window);
+    for (std::size_t k = i; k < end; ++k)
+      self->send(host, command_atom::value, keys[k], account::command{open_account{"x"}},
+                 std::string{});
+    for (std::size_t k = i; k < end; ++k)
+      self->receive([](ack&) {},
+                    [](caf::error& err) {
+                      std::fprintf(stderr, "error: %s\n", render(err).c_str());
+                      std::exit(1);
+                    });
+  }
+  std::printf("  hibernated entities: %.0f wakes+command/s\n",
+              static_cast<double>(woken) / seconds_since(t0));
+  std::fflush(stdout);
+  self->send_exit(host, caf::exit_reason::user_shutdown);
+  return per;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -110,95 +205,9 @@ int main(int argc, char** argv) {
   auto n = static_cast<std::size_t>(f.number("entities", 500'000));
   f.done();
   std::printf("B2 memory per idle activated entity, %zu of each, one process per variant\n", n);
-  double raw_rate = 0;
-  auto raw = in_child([&] {
-    caf::actor_system_config cfg;
-    caf::actor_system sys{config(cfg)};
-    std::vector<caf::actor> actors;
-    actors.reserve(n);
-    auto before = trimmed_rss();
-    auto t0 = clock_type::now();
-    for (std::size_t i = 0; i < n; ++i)
-      actors.push_back(sys.spawn(raw_account));
-    caf::scoped_actor self{sys};
-    constexpr std::size_t window = 1000; // every actor starts and handles one message
-    for (std::size_t i = 0; i < n; i += window) {
-      auto end = std::min(n, i + window);
-      for (std::size_t k = i; k < end; ++k)
-        self->send(actors[k], get_atom::value);
-      for (std::size_t k = i; k < end; ++k)
-        self->receive([](account_state&) {}, [](caf::error&) {});
-    }
-    raw_rate = static_cast<double>(n) / seconds_since(t0);
-    std::printf("  raw CAF actors: %.0f spawns+first message/s\n", raw_rate);
-    std::fflush(stdout);
-    return static_cast<double>(trimmed_rss() - before) / static_cast<double>(n);
-  });
-  auto make_keys = [n] {
-    std::vector<std::string> keys;
-    keys.reserve(n);
-    for (std::size_t i = 0; i < n; ++i)
-      keys.push_back("account-" + std::to_string(i));
-    return keys;
-  };
-  auto running = in_child([&] {
-    caf::actor_system_config cfg;
-    caf::actor_system sys{config(cfg)};
-    auto host = spawn_accounts(sys, std::chrono::milliseconds{0}); // hibernation off
-    caf::scoped_actor self{sys};
-    auto keys = make_keys();
-    auto before = trimmed_rss();
-    auto t0 = clock_type::now();
-    activate(self, host, keys, 0, n);
-    std::printf("  running entities: %.0f activations/s\n",
-                static_cast<double>(n) / seconds_since(t0));
-    std::fflush(stdout);
-    auto per = static_cast<double>(trimmed_rss() - before) / static_cast<double>(n);
-    self->send_exit(host, caf::exit_reason::user_shutdown);
-    return per;
-  });
-  auto hibernated = in_child([&] {
-    caf::actor_system_config cfg;
-    caf::actor_system sys{config(cfg)};
-    auto host = spawn_accounts(sys, std::chrono::milliseconds{20});
-    caf::scoped_actor self{sys};
-    auto keys = make_keys();
-    auto before = trimmed_rss();
-    constexpr std::size_t wave = 10'000;
-    for (std::size_t i = 0; i < n; i += wave) {
-      activate(self, host, keys, i, std::min(n, i + wave));
-      while (stats(self, host).running > 0)
-        std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    }
-    auto s = stats(self, host);
-    if (s.hibernated != n) {
-      std::fprintf(stderr, "error: %llu of %zu entities hibernated\n",
-                   static_cast<unsigned long long>(s.hibernated), n);
-      std::exit(1);
-    }
-    auto per = static_cast<double>(trimmed_rss() - before) / static_cast<double>(n);
-    // Waking: one command each to the first entities, from their images.
-    auto woken = std::min<std::size_t>(n, 100'000);
-    auto t0 = clock_type::now();
-    constexpr std::size_t window = 1000;
-    for (std::size_t i = 0; i < woken; i += window) {
-      auto end = std::min(woken, i + window);
-      for (std::size_t k = i; k < end; ++k)
-        self->send(host, command_atom::value, keys[k], account::command{open_account{"x"}},
-                   std::string{});
-      for (std::size_t k = i; k < end; ++k)
-        self->receive([](ack&) {},
-                      [](caf::error& err) {
-                        std::fprintf(stderr, "error: %s\n", render(err).c_str());
-                        std::exit(1);
-                      });
-    }
-    std::printf("  hibernated entities: %.0f wakes+command/s\n",
-                static_cast<double>(woken) / seconds_since(t0));
-    std::fflush(stdout);
-    self->send_exit(host, caf::exit_reason::user_shutdown);
-    return per;
-  });
+  auto raw = in_child([n] { return raw_actor_bytes(n); });
+  auto running = in_child([n] { return running_entity_bytes(n); });
+  auto hibernated = in_child([n] { return hibernated_entity_bytes(n); });
   row("entity, hibernated: resident bytes per idle entity", hibernated, "B",
       "raw CAF actor with the same state", raw, "(target <= 1024 B)");
   row("entity, running (hibernation off): bytes per idle entity", running, "B",

@@ -14,11 +14,12 @@
 #include "bench_support.hpp"
 #include "dca/es/codec.hpp"
 #include "dca/es/entity_host.hpp"
-#include "dca/es/examples/bank.hpp"
+#include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"
+#include "dca/examples/bank.hpp"
 
 using namespace dca::es;
-using namespace dca::es::bank;
+using namespace dca::examples::bank;
 using namespace dca::es::bench;
 
 namespace {

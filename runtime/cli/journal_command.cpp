@@ -5,8 +5,8 @@
 #include <boost/program_options.hpp>
 
 #include "dca/es/errors.hpp"
-#include "dca/es/examples/bank.hpp"
 #include "dca/es/journal_check.hpp"
+#include "dca/examples/bank.hpp"
 
 namespace dca::cli {
 
@@ -47,7 +47,7 @@ int inspect(const std::string& path, std::size_t heads, std::ostream& out, std::
 
 int verify(const std::string& path, std::ostream& out, std::ostream& err) {
   dca::es::decoder_registry decoders;
-  dca::es::bank::register_types(decoders);
+  dca::examples::bank::register_decoders(decoders); // the domains this dca decodes
   auto report = dca::es::verify_journal(path, decoders);
   if (!report) {
     err << "dca journal verify: " << dca::es::render(report.error()) << '\n';

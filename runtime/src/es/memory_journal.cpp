@@ -1,4 +1,4 @@
-// The in-memory journal: one mutex, a vector as the global log, an index per stream.
+// The in-memory journal: one mutex, a deque as the global log, an index per stream.
 #include "dca/es/memory_journal.hpp"
 
 #include <algorithm>
@@ -7,31 +7,8 @@
 
 namespace dca::es {
 
-journal::~journal() = default;
-
-namespace {
-
-event_view view_of(const event_record& rec) {
-  return event_view{rec.position, rec.seq, byte_view{rec.payload.data(), rec.payload.size()},
-                    rec.idempotency_key};
-}
-
-} // namespace
-
-caf::expected<std::size_t> journal::replay_stream(const entity_id& entity, std::uint64_t from_seq,
-                                                  std::size_t max, const event_visitor& visit) {
-  std::vector<event_record> batch;
-  if (auto err = read_stream(entity, from_seq, max, batch))
-    return err;
-  for (auto& rec : batch)
-    if (auto err = visit(view_of(rec)))
-      return err;
-  return batch.size();
-}
-
 void memory_journal::append(append_request req, append_callback done) {
   append_result res;
-  std::vector<commit_listener> to_notify;
   {
     std::unique_lock<std::mutex> guard{mtx_};
     if (failures_pending_ > 0) {
@@ -70,12 +47,9 @@ void memory_journal::append(append_request req, append_callback done) {
     }
     res.last_seq = st.events.size();
     res.last_position = log_.size();
-    for (auto& [id, fn] : listeners_)
-      to_notify.push_back(fn);
   }
   done(res);
-  for (auto& fn : to_notify)
-    fn(res.last_position);
+  listeners_.notify(res.last_position);
 }
 
 event_record memory_journal::record_at(std::size_t index) const {
@@ -151,15 +125,11 @@ std::uint64_t memory_journal::committed_position() const {
 }
 
 int memory_journal::subscribe(commit_listener listener) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  auto id = next_listener_++;
-  listeners_.emplace(id, std::move(listener));
-  return id;
+  return listeners_.add(std::move(listener));
 }
 
 void memory_journal::unsubscribe(int id) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  listeners_.erase(id);
+  listeners_.remove(id);
 }
 
 void memory_journal::fail_next_appends(int n) {

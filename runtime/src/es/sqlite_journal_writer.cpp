@@ -1,12 +1,11 @@
 // The SQLite journal's writer thread: adaptive group commit of the queued appends and snapshots,
 // the sequence fence on every append, and what a batch that fails undoes. In pipelined mode it
 // hands each committed batch to the sync thread (wal_sync.cpp), which acks it after its fdatasync.
-#include <cassert>
 #include <chrono>
 
+#include "dca/assert.hpp"
 #include "dca/es/errors.hpp"
-#include "dca/es/sqlite_journal.hpp"
-#include "wal_sync.hpp"
+#include "sqlite_journal_impl.hpp"
 
 namespace dca::es {
 
@@ -19,39 +18,33 @@ std::int64_t now_ms() {
 
 } // namespace
 
-caf::error sqlite_journal::prepare_writer_statements() {
+caf::error sqlite_journal::impl::prepare_writer_statements() {
   auto* raw = wdb_.get();
-  if (auto err = sql::statement::prepare(
-          raw,
-          "INSERT INTO events(position, stream, seq, type, payload, text, idempotency_key, "
-          "written_at_ms) VALUES(?,?,?,?,?,?,?,?)",
-          insert_event_, path_))
-    return err;
-  if (auto err = sql::statement::prepare(raw, "INSERT INTO streams(type, key) VALUES(?,?)",
-                                         insert_stream_, path_))
-    return err;
-  if (auto err = sql::statement::prepare(raw,
-                                         "INSERT OR REPLACE INTO snapshots(stream, seq, position, "
-                                         "payload, text) VALUES(?,?,?,?,?)",
-                                         upsert_snapshot_, path_))
-    return err;
+  const std::pair<const char*, sql::statement*> statements[] = {
+      {schema::insert_event_sql, &insert_event_},
+      {schema::insert_stream_sql, &insert_stream_},
+      {schema::upsert_snapshot_sql, &upsert_snapshot_},
+  };
+  for (auto [sql_text, st] : statements)
+    if (auto err = sql::statement::prepare(raw, sql_text, *st, path))
+      return err;
   return caf::none;
 }
 
-// -- appends -----------------------------------------------------------------------------------
+// -- appends --------------------------------------------------------------------------------------
 
-void sqlite_journal::append(append_request req, append_callback done) {
-  assert(!req.events.empty());
+void sqlite_journal::impl::append(append_request req, append_callback done) {
+  DCA_ASSERT(!req.events.empty());
   std::unique_lock<std::mutex> guard{queue_mtx_};
   if (stopping_) {
     guard.unlock();
-    done(make_error(errc::journal_closed, path_ + ": journal closed"));
+    done(make_error(errc::journal_closed, path + ": journal closed"));
     return;
   }
-  if (queue_.size() >= opts_.append_queue_max) {
+  if (queue_.size() >= opts.append_queue_max) {
     guard.unlock();
-    done(make_error(errc::overloaded, path_ + ": append queue full (append_queue_max = " +
-                                          std::to_string(opts_.append_queue_max) + ")"));
+    done(make_error(errc::overloaded, path + ": append queue full (append_queue_max = " +
+                                          std::to_string(opts.append_queue_max) + ")"));
     return;
   }
   queue_.push_back(job{false, std::move(req), std::move(done), {}});
@@ -59,9 +52,9 @@ void sqlite_journal::append(append_request req, append_callback done) {
   queue_cv_.notify_one();
 }
 
-void sqlite_journal::save_snapshot(const entity_id& entity, snapshot_record snapshot) {
+void sqlite_journal::impl::save_snapshot(const entity_id& entity, snapshot_record snapshot) {
   std::unique_lock<std::mutex> guard{queue_mtx_};
-  if (stopping_ || queue_.size() >= opts_.append_queue_max)
+  if (stopping_ || queue_.size() >= opts.append_queue_max)
     return; // best effort: a missing snapshot only lengthens the next replay
   append_request req;
   req.entity = entity;
@@ -70,7 +63,7 @@ void sqlite_journal::save_snapshot(const entity_id& entity, snapshot_record snap
   queue_cv_.notify_one();
 }
 
-void sqlite_journal::run_writer() {
+void sqlite_journal::impl::run_writer() {
   std::vector<job> batch;
   for (;;) {
     batch.clear();
@@ -80,19 +73,19 @@ void sqlite_journal::run_writer() {
       if (queue_.empty())
         return; // stopping and drained
     }
-    wal_->begin_batch();
+    wal->begin_batch();
     write_batch(batch);
-    wal_->end_batch();
+    wal->end_batch();
     if (pipelined())
-      wal_->checkpoint_if_due(wdb_.get());
+      wal->checkpoint_if_due(wdb_.get());
   }
 }
 
-std::size_t sqlite_journal::take_jobs(std::vector<job>& batch, std::size_t events) {
+std::size_t sqlite_journal::impl::take_jobs(std::vector<job>& batch, std::size_t events) {
   std::lock_guard<std::mutex> guard{queue_mtx_};
   while (!queue_.empty()) {
     auto n = std::max<std::size_t>(queue_.front().req.events.size(), 1);
-    if (!batch.empty() && events + n > opts_.batch_events_max)
+    if (!batch.empty() && events + n > opts.batch_events_max)
       break;
     events += n;
     batch.push_back(std::move(queue_.front()));
@@ -101,14 +94,13 @@ std::size_t sqlite_journal::take_jobs(std::vector<job>& batch, std::size_t event
   return events;
 }
 
-void sqlite_journal::write_batch(std::vector<job>& batch) {
-  auto* db = wdb_.get();
+void sqlite_journal::impl::write_batch(std::vector<job>& batch) {
   // Adaptive group commit without a timer: the transaction takes what queued while the previous
   // commit was in flight, and keeps taking what queues while it inserts, until it finds the queue
   // empty (or holds batch_events_max events). Appends that arrive while earlier ones are being
   // inserted join this commit instead of waiting a whole commit for the next one.
   std::size_t events = take_jobs(batch, 0);
-  if (auto failure = wal_->failure()) { // a log that cannot be synced must not take more appends
+  if (auto failure = wal->failure()) { // a log that cannot be synced must not take more appends
     fail_jobs(batch, failure);
     return;
   }
@@ -117,58 +109,59 @@ void sqlite_journal::write_batch(std::vector<job>& batch) {
   created_.clear();
   auto first_position = next_position_;
   batch_ms_ = now_ms();
-  caf::error failure;
+  if (auto failure = insert_jobs(batch, events)) {
+    undo_batch(first_position);
+    fail_jobs(batch, failure); // all or nothing: every job of the batch fails
+    return;
+  }
+  committed_batch done{std::move(batch), std::move(results_), next_position_ - 1};
+  batch.clear();
+  results_.clear();
+  wal->submit(std::move(done)); // acked once durable: after its fdatasync, or now
+}
+
+caf::error sqlite_journal::impl::insert_jobs(std::vector<job>& batch, std::size_t events) {
+  auto* db = wdb_.get();
   int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK)
-    failure = sql::to_error(rc, db, path_, "beginning a batch");
-  for (std::size_t next = 0; !failure; ++next) {
-    if (next == batch.size() && events < opts_.batch_events_max)
+    return sql::to_error(rc, db, path, "beginning a batch");
+  for (std::size_t next = 0;; ++next) {
+    if (next == batch.size() && events < opts.batch_events_max)
       events = take_jobs(batch, events);
     if (next == batch.size())
       break;
     auto& j = batch[next];
     results_.emplace_back(append_result{});
-    failure = j.is_snapshot ? write_snapshot(j) : write_append(j, results_.back());
+    auto failure = j.is_snapshot ? write_snapshot(j) : write_append(j, results_.back());
+    if (failure)
+      return failure;
   }
-  if (!failure && (rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr)) != SQLITE_OK)
-    failure = sql::to_error(rc, db, path_, "committing a batch");
-  if (failure) {
-    undo_batch(first_position);
-    fail_jobs(batch, failure); // all or nothing: every job of the batch fails
-    return;
-  }
-  std::vector<committed_batch> done(1);
-  done[0] = committed_batch{std::move(batch), std::move(results_), next_position_ - 1};
-  batch.clear();
-  results_.clear();
-  if (!pipelined()) { // the fsync was in COMMIT (or durability is off): durable now
-    ++commits_;
-    complete(done);
-    return;
-  }
-  wal_->submit(std::move(done[0]), commits_);
+  if ((rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr)) != SQLITE_OK)
+    return sql::to_error(rc, db, path, "committing a batch");
+  return caf::none;
 }
 
-void sqlite_journal::fail_jobs(std::vector<job>& jobs, const caf::error& failure) {
+void sqlite_journal::impl::fail_jobs(std::vector<job>& jobs, const caf::error& failure) {
   for (auto& j : jobs)
     if (!j.is_snapshot)
       j.done(failure);
 }
 
-void sqlite_journal::complete(std::vector<committed_batch>& batches) {
+void sqlite_journal::impl::complete(std::vector<committed_batch>& batches) {
   // The position first: an acked client that asks committed_position() sees its own append.
-  auto before = committed_.load();
+  auto before = committed.load();
   auto position = batches.back().last_position;
-  committed_ = position;
+  DCA_ASSERT(position >= before); // the durable position only grows
+  committed = position;
   for (auto& b : batches)
     for (std::size_t k = 0; k < b.jobs.size(); ++k)
       if (!b.jobs[k].is_snapshot)
         b.jobs[k].done(std::move(b.results[k]));
   if (position != before)
-    notify(position);
+    listeners.notify(position);
 }
 
-void sqlite_journal::publish(std::vector<committed_batch>& group, const caf::error& failure) {
+void sqlite_journal::impl::publish(std::vector<committed_batch>& group, const caf::error& failure) {
   if (failure)
     for (auto& b : group)
       fail_jobs(b.jobs, failure);
@@ -176,7 +169,7 @@ void sqlite_journal::publish(std::vector<committed_batch>& group, const caf::err
     complete(group);
 }
 
-caf::error sqlite_journal::write_append(job& j, caf::expected<append_result>& result) {
+caf::error sqlite_journal::impl::write_append(job& j, caf::expected<append_result>& result) {
   auto i = streams_.find(j.req.entity);
   auto head = i == streams_.end() ? 0 : i->second.head;
   if (head != j.req.expected_seq) {
@@ -191,7 +184,7 @@ caf::error sqlite_journal::write_append(job& j, caf::expected<append_result>& re
     auto rc = insert_stream_.step();
     insert_stream_.reset();
     if (rc != SQLITE_DONE)
-      return sql::to_error(rc, wdb_.get(), path_, "creating a stream");
+      return sql::to_error(rc, wdb_.get(), path, "creating a stream");
     i = streams_.emplace(j.req.entity, stream_info{sqlite3_last_insert_rowid(wdb_.get()), 0}).first;
     created_.push_back(j.req.entity);
   } else {
@@ -201,23 +194,12 @@ caf::error sqlite_journal::write_append(job& j, caf::expected<append_result>& re
   append_result res;
   res.first_seq = info.head + 1;
   res.first_position = next_position_;
-  for (std::size_t k = 0; k < j.req.events.size(); ++k) {
-    auto& ev = j.req.events[k];
-    insert_event_.bind(1, static_cast<std::int64_t>(next_position_));
-    insert_event_.bind(2, info.id);
-    insert_event_.bind(3, static_cast<std::int64_t>(info.head + 1));
-    insert_event_.bind(4, ev.type);
-    insert_event_.bind_blob(5, ev.payload);
-    insert_event_.bind(6, ev.text);
-    if (k + 1 == j.req.events.size() && !j.req.idempotency_key.empty())
-      insert_event_.bind(7, j.req.idempotency_key);
-    else
-      insert_event_.bind_null(7);
-    insert_event_.bind(8, batch_ms_);
-    auto rc = insert_event_.step();
-    insert_event_.reset();
-    if (rc != SQLITE_DONE)
-      return sql::to_error(rc, wdb_.get(), path_, "appending an event");
+  const auto& events = j.req.events;
+  for (std::size_t k = 0; k < events.size(); ++k) {
+    // The idempotency key goes on the command's last event.
+    auto last = k + 1 == events.size() && !j.req.idempotency_key.empty();
+    if (auto err = insert_event(info, events[k], last ? &j.req.idempotency_key : nullptr))
+      return err;
     ++next_position_;
     ++info.head;
   }
@@ -227,7 +209,25 @@ caf::error sqlite_journal::write_append(job& j, caf::expected<append_result>& re
   return caf::none;
 }
 
-caf::error sqlite_journal::write_snapshot(job& j) {
+caf::error sqlite_journal::impl::insert_event(const stream_info& info, const event_data& ev,
+                                              const std::string* key) {
+  insert_event_.bind(1, static_cast<std::int64_t>(next_position_));
+  insert_event_.bind(2, info.id);
+  insert_event_.bind(3, static_cast<std::int64_t>(info.head + 1));
+  insert_event_.bind(4, ev.type);
+  insert_event_.bind_blob(5, ev.payload);
+  insert_event_.bind(6, ev.text);
+  if (key != nullptr)
+    insert_event_.bind(7, *key);
+  else
+    insert_event_.bind_null(7);
+  insert_event_.bind(8, batch_ms_);
+  auto rc = insert_event_.step();
+  insert_event_.reset();
+  return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, wdb_.get(), path, "appending an event");
+}
+
+caf::error sqlite_journal::impl::write_snapshot(job& j) {
   auto i = streams_.find(j.req.entity);
   if (i == streams_.end())
     return caf::none;
@@ -238,10 +238,10 @@ caf::error sqlite_journal::write_snapshot(job& j) {
   upsert_snapshot_.bind(5, j.snapshot.text);
   auto rc = upsert_snapshot_.step();
   upsert_snapshot_.reset();
-  return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, wdb_.get(), path_, "writing a snapshot");
+  return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, wdb_.get(), path, "writing a snapshot");
 }
 
-void sqlite_journal::undo_batch(std::uint64_t first_position) {
+void sqlite_journal::impl::undo_batch(std::uint64_t first_position) {
   sqlite3_exec(wdb_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
   for (auto it = touched_.rbegin(); it != touched_.rend(); ++it)
     it->first->head = it->second;

@@ -5,20 +5,20 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <climits>
 #include <cstring>
 
+#include "dca/assert.hpp"
 #include "dca/es/errors.hpp"
 
 namespace dca::es {
 
-wal_sync::wal_sync(std::string journal_path, const sqlite_journal_options& opts, publish_fn publish)
-    : path_(std::move(journal_path)), sync_hook_(opts.sync_wal),
-      unsynced_batches_max_(opts.unsynced_batches_max),
-      checkpoint_pages_(static_cast<int>(std::min<std::size_t>(opts.checkpoint_pages, INT_MAX))),
-      publish_(std::move(publish)), gathering_(opts.sync_wait_max) {}
+wal_sync::wal_sync(std::string journal_path, wal_sync_options opts, publish_fn publish)
+    : path_(std::move(journal_path)), opts_(std::move(opts)), publish_(std::move(publish)),
+      gathering_(opts_.sync_wait_max) {
+  DCA_ASSERT(opts_.unsynced_batches_max > 0);
+  DCA_ASSERT(opts_.checkpoint_pages > 0);
+}
 
 wal_sync::~wal_sync() {
   stop();
@@ -61,7 +61,7 @@ void wal_sync::stop() {
     syncer_.join();
 }
 
-// -- pipelined sync ----------------------------------------------------------------------------
+// -- pipelined sync -------------------------------------------------------------------------------
 //
 // The writer commits with synchronous=NORMAL and hands each committed batch here; this thread
 // fdatasyncs the WAL once for every batch committed since its last sync (WAL frames are appended
@@ -71,7 +71,7 @@ void wal_sync::stop() {
 
 void wal_sync::begin_batch() {
   std::unique_lock<std::mutex> guard{sync_mtx_};
-  room_cv_.wait(guard, [this] { return unsynced_ < unsynced_batches_max_; });
+  room_cv_.wait(guard, [this] { return unsynced_ < opts_.unsynced_batches_max; });
   writing_ = true;
 }
 
@@ -83,10 +83,17 @@ void wal_sync::end_batch() {
   to_sync_cv_.notify_one();
 }
 
-void wal_sync::submit(detail::committed_batch batch, std::atomic<std::uint64_t>& commits) {
+void wal_sync::submit(committed_batch batch) {
+  if (!opts_.pipelined) { // durable at COMMIT: published on the writer's thread
+    ++commits_;
+    std::vector<committed_batch> group;
+    group.push_back(std::move(batch));
+    publish_(group, caf::error{});
+    return;
+  }
   {
     std::lock_guard<std::mutex> guard{sync_mtx_};
-    ++commits;
+    ++commits_;
     for (auto& j : batch.jobs)
       unsynced_appends_ += j.is_snapshot ? 0 : 1;
     to_sync_.push_back(std::move(batch));
@@ -96,52 +103,59 @@ void wal_sync::submit(detail::committed_batch batch, std::atomic<std::uint64_t>&
   to_sync_cv_.notify_one();
 }
 
+std::size_t wal_sync::gather(std::vector<committed_batch>& group) {
+  using clock = sync_gathering::clock;
+  std::unique_lock<std::mutex> guard{sync_mtx_};
+  to_sync_cv_.wait(guard, [this] { return sync_stopping_ || !to_sync_.empty(); });
+  if (to_sync_.empty())
+    return 0; // stopping and drained (the writer has stopped before us)
+  // Gather the appends of the callers the previous sync answered (sync_gathering.hpp says why
+  // and for how long at most).
+  auto since = clock::now();
+  auto gathered = [this, since] {
+    return sync_stopping_ ||
+           gathering_.may_start(unsynced_appends_, unsynced_ >= opts_.unsynced_batches_max,
+                                clock::now() - since);
+  };
+  to_sync_cv_.wait_for(guard, gathering_.wait_bound(), gathered);
+  // And a batch the writer is writing now joins this sync if it is committed within the same
+  // bound: its callers were answered by the previous sync too. Waiting for it whatever it takes
+  // cost 10% on a fast disk (5 A/B pairs), where writing a batch takes about as long as syncing
+  // one; on slow disks it made no difference.
+  to_sync_cv_.wait_for(guard, gathering_.wait_bound(),
+                       [this] { return sync_stopping_ || !writing_; });
+  group.swap(to_sync_);
+  auto answered = unsynced_appends_;
+  unsynced_appends_ = 0;
+  return answered;
+}
+
+caf::error wal_sync::sync_group(std::size_t answered) {
+  using clock = sync_gathering::clock;
+  // After one failed fdatasync the kernel may have dropped the dirty pages and a later one can
+  // succeed without them having reached the disk: nothing is acked any more.
+  if (auto failed = failure())
+    return failed;
+  auto started = clock::now();
+  int err = sync_wal();
+  gathering_.synced(answered, clock::now() - started);
+  if (err == 0) {
+    ++syncs_;
+    return caf::none;
+  }
+  fail(make_error(errc::journal_io, path_ + "-wal: fdatasync failed: " + std::strerror(err) +
+                                        " (the journal accepts no more appends)"));
+  return failure();
+}
+
 void wal_sync::run_syncer() {
-  using clock = detail::sync_gathering::clock;
-  std::vector<detail::committed_batch> group;
+  std::vector<committed_batch> group;
   for (;;) {
     group.clear();
-    std::size_t answered = 0;
-    {
-      std::unique_lock<std::mutex> guard{sync_mtx_};
-      to_sync_cv_.wait(guard, [this] { return sync_stopping_ || !to_sync_.empty(); });
-      if (to_sync_.empty())
-        return; // stopping and drained (the writer has stopped before us)
-      // Gather the appends of the callers the previous sync answered (sync_gathering.hpp says
-      // why and for how long at most).
-      auto since = clock::now();
-      auto gathered = [this, since] {
-        return sync_stopping_ ||
-               gathering_.may_start(unsynced_appends_, unsynced_ >= unsynced_batches_max_,
-                                    clock::now() - since);
-      };
-      to_sync_cv_.wait_for(guard, gathering_.wait_bound(), gathered);
-      // And a batch the writer is writing now joins this sync if it is committed within the same
-      // bound: its callers were answered by the previous sync too. Waiting for it whatever it
-      // takes cost 10% on a fast disk (5 A/B pairs), where writing a batch takes about as long
-      // as syncing one; on slow disks it made no difference.
-      to_sync_cv_.wait_for(guard, gathering_.wait_bound(),
-                           [this] { return sync_stopping_ || !writing_; });
-      group.swap(to_sync_);
-      answered = unsynced_appends_;
-      unsynced_appends_ = 0;
-    }
-    // After one failed fdatasync the kernel may have dropped the dirty pages and a later one can
-    // succeed without them having reached the disk: nothing is acked any more.
-    auto failed = failure();
-    if (!failed) {
-      auto started = clock::now();
-      int err = sync_wal();
-      gathering_.synced(answered, clock::now() - started);
-      if (err) {
-        fail(make_error(errc::journal_io, path_ + "-wal: fdatasync failed: " + std::strerror(err) +
-                                              " (the journal accepts no more appends)"));
-        failed = failure();
-      } else {
-        ++syncs_;
-      }
-    }
-    publish_(group, failed);
+    auto answered = gather(group);
+    if (group.empty())
+      return;
+    publish_(group, sync_group(answered));
     // Only now, after the acks: the bound covers the batches whose callbacks are still running.
     {
       std::lock_guard<std::mutex> guard{sync_mtx_};
@@ -152,8 +166,8 @@ void wal_sync::run_syncer() {
 }
 
 int wal_sync::sync_wal() {
-  if (sync_hook_)
-    return sync_hook_(wal_fd_);
+  if (opts_.sync_wal)
+    return opts_.sync_wal(wal_fd_);
   return ::fdatasync(wal_fd_) == 0 ? 0 : errno;
 }
 
@@ -168,7 +182,7 @@ void wal_sync::fail(caf::error failure) {
   });
 }
 
-// -- checkpoints -------------------------------------------------------------------------------
+// -- checkpoints ----------------------------------------------------------------------------------
 //
 // Every append rewrites the last index page of its stream, so the WAL grows by about a page per
 // event. A checkpoint can let the WAL start over only when it has copied every frame and no
@@ -190,7 +204,7 @@ int wal_sync::on_wal_commit(void* self, sqlite3*, const char*, int wal_pages) {
 // only then may the writer start the WAL over. PASSIVE: a reader still on an older snapshot keeps
 // the frames it needs, and the next batch's check tries again.
 void wal_sync::checkpoint_if_due(sqlite3* writer_db) {
-  if (wal_pages_ < checkpoint_pages_ || failure())
+  if (wal_pages_ < opts_.checkpoint_pages || failure())
     return;
   int rc =
       sqlite3_wal_checkpoint_v2(writer_db, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);

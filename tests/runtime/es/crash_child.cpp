@@ -15,12 +15,12 @@
 #include <caf/scoped_actor.hpp>
 
 #include "dca/es/entity_host.hpp"
-#include "dca/es/examples/bank.hpp"
 #include "dca/es/projection.hpp"
 #include "dca/es/sqlite_journal.hpp"
+#include "dca/examples/bank.hpp"
 
 using namespace dca::es;
-using namespace dca::es::bank;
+using namespace dca::examples::bank;
 
 namespace {
 

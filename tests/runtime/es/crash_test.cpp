@@ -15,14 +15,15 @@
 #include <sstream>
 
 #include "dca/es/entity_host.hpp"
-#include "dca/es/examples/bank.hpp"
 #include "dca/es/journal_check.hpp"
 #include "dca/es/projection.hpp"
+#include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"
+#include "dca/examples/bank.hpp"
 #include "es_test_support.hpp"
 
 using namespace dca::es;
-using namespace dca::es::bank;
+using namespace dca::examples::bank;
 using dca::es::testing::ask;
 using dca::es::testing::temp_dir;
 
@@ -137,7 +138,7 @@ void crash_and_recover(std::uint64_t seed) {
   MESSAGE("killed after " << acks.size() << " acknowledged commands");
   // The journal verifies.
   decoder_registry decoders;
-  register_types(decoders);
+  register_decoders(decoders);
   auto report = verify_journal(journal_path, decoders);
   REQUIRE_MESSAGE(report, render(report.error()));
   // No acknowledged event is lost.

@@ -4,12 +4,13 @@
 
 #include "dca/es/entity_client.hpp"
 #include "dca/es/entity_host.hpp"
-#include "dca/es/examples/bank.hpp"
 #include "dca/es/memory_journal.hpp"
+#include "dca/examples/bank.hpp"
 #include "es_test_support.hpp"
 
 using namespace dca::es;
-using namespace dca::es::bank;
+using namespace dca::examples::bank;
+namespace bank = dca::examples::bank;
 using dca::es::testing::held_journal;
 
 namespace {
@@ -484,7 +485,7 @@ TEST_CASE_FIXTURE(fixture,
   anon_send_exit(host, caf::exit_reason::user_shutdown);
 }
 
-// -- the transfer saga --------------------------------------------------------------------------
+// -- the transfer saga ----------------------------------------------------------------------------
 
 namespace {
 

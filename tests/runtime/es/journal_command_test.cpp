@@ -8,12 +8,14 @@
 
 #include "../../../runtime/cli/journal_command.hpp"
 #include "dca/es/codec.hpp"
-#include "dca/es/examples/bank.hpp"
+#include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"
+#include "dca/examples/bank.hpp"
 #include "es_test_support.hpp"
 
 using namespace dca::es;
 using dca::es::testing::temp_dir;
+namespace bank = dca::examples::bank;
 
 namespace {
 

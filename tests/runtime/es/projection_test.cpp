@@ -4,13 +4,13 @@
 #include "caf_doctest.hpp"
 
 #include "dca/es/entity_host.hpp"
-#include "dca/es/examples/bank.hpp"
 #include "dca/es/memory_journal.hpp"
 #include "dca/es/projection.hpp"
+#include "dca/examples/bank.hpp"
 #include "es_test_support.hpp"
 
 using namespace dca::es;
-using namespace dca::es::bank;
+using namespace dca::examples::bank;
 using dca::es::testing::temp_dir;
 
 namespace {

@@ -6,20 +6,21 @@
 #include <caf/deep_to_string.hpp>
 
 #include "dca/es/codec.hpp"
-#include "dca/es/examples/bank.hpp"
 #include "dca/es/memory_journal.hpp"
 #include "dca/es/recovery.hpp"
+#include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"
+#include "dca/examples/bank.hpp"
 #include "es_test_support.hpp"
 
 using namespace dca::es;
-using dca::es::bank::account;
-using dca::es::bank::account_opened;
-using dca::es::bank::deposited;
-using dca::es::bank::withdrawn;
 using dca::es::testing::append_sync;
 using dca::es::testing::held_journal;
 using dca::es::testing::temp_dir;
+using dca::examples::bank::account;
+using dca::examples::bank::account_opened;
+using dca::examples::bank::deposited;
+using dca::examples::bank::withdrawn;
 
 namespace {
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "dca/es/errors.hpp"
+#include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"
 #include "journal_contract.hpp"
 
@@ -45,7 +46,7 @@ TEST_CASE("the sqlite journal keeps the journal contract and survives a reopen")
   CHECK((*snap)->text == "x");
 }
 
-// -- bad files ----------------------------------------------------------------------------------
+// -- bad files ------------------------------------------------------------------------------------
 
 namespace {
 

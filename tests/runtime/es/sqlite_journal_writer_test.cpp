@@ -46,7 +46,7 @@ TEST_CASE("concurrent appends are group committed with gap-free positions") {
     REQUIRE(out[i].position == i + 1);
 }
 
-// -- one group commit ---------------------------------------------------------------------------
+// -- one group commit -----------------------------------------------------------------------------
 
 TEST_CASE("one group commit holds appends of any size and fences a conflict in its middle alone") {
   temp_dir dir;

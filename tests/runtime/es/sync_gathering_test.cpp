@@ -2,9 +2,9 @@
 // previous sync answered, or when the writer is blocked, or after its wait bound; never a floor.
 #include <doctest/doctest.h>
 
-#include "dca/es/detail/sync_gathering.hpp"
+#include "sync_gathering.hpp" // private: runtime/src/es
 
-using dca::es::detail::sync_gathering;
+using dca::es::sync_gathering;
 using namespace std::chrono_literals;
 
 TEST_CASE("the first sync, and one after a sync that answered a single append, start at once") {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "dca/es/errors.hpp"
+#include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"
 #include "journal_contract.hpp"
 

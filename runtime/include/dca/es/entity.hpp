@@ -32,7 +32,7 @@
 
 namespace dca::es {
 
-// -- public messages ----------------------------------------------------------------------------
+// -- public messages ------------------------------------------------------------------------------
 
 /// (command_atom, key, command, idempotency_key) -> ack. An empty idempotency key means none.
 using command_atom = caf::atom_constant<caf::atom("command")>;
@@ -44,10 +44,11 @@ using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
 /// (stats_atom) -> entity_host_stats: what a host holds now.
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
-// -- runtime-internal messages ------------------------------------------------------------------
+// -- runtime-internal messages --------------------------------------------------------------------
 
 using appended_atom = caf::atom_constant<caf::atom("appended")>;
 using recovered_atom = caf::atom_constant<caf::atom("recovered")>;
+using replayed_atom = caf::atom_constant<caf::atom("replayed")>;
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using hibernated_atom = caf::atom_constant<caf::atom("hibernated")>;

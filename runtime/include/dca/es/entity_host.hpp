@@ -16,7 +16,6 @@
 // A second writer for one stream is rejected by the journal's expected-seq check.
 #pragma once
 
-#include <cassert>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -32,6 +31,7 @@
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "dca/assert.hpp"
 #include "dca/es/entity.hpp"
 #include "dca/es/entity_shell.hpp"
 #include "dca/es/errors.hpp"
@@ -141,7 +141,8 @@ template <class E>
 void wake(entity_host_actor<E>* self, const std::string& key) {
   auto& st = self->state;
   auto& e = st.entries.at(key);
-  assert(e.ph == entity_host_state<E>::phase::hibernated && e.image);
+  DCA_ASSERT(e.ph == entity_host_state<E>::phase::hibernated);
+  DCA_ASSERT(e.image != nullptr);
   --st.hibernated;
   spawn_entity<E>(self, key, std::move(e.image));
 }
@@ -149,7 +150,7 @@ void wake(entity_host_actor<E>* self, const std::string& key) {
 template <class E>
 void release_permit(entity_host_actor<E>* self) {
   auto& st = self->state;
-  assert(st.recovering > 0);
+  DCA_ASSERT(st.recovering > 0);
   --st.recovering;
   while (!st.waiting.empty() && st.recovering < st.ctx->opts.recoveries_max) {
     auto key = std::move(st.waiting.front());
@@ -272,6 +273,94 @@ caf::response_promise route(entity_host_actor<E>* self, const std::string& key,
 
 } // namespace detail
 
+namespace detail {
+
+/// An exit message stops the host (a normal one only from outside), and its entities with it;
+/// so does an exception in a handler.
+template <class E>
+void set_stop_handlers(entity_host_actor<E>* self) {
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    if (msg.reason == caf::exit_reason::normal)
+      return;
+    stop_all(self, msg.reason);
+    self->quit(std::move(msg.reason));
+  });
+  self->set_exception_handler([self](std::exception_ptr&) -> caf::error {
+    caf::error reason = caf::sec::runtime_error;
+    stop_all(self, reason);
+    return reason;
+  });
+}
+
+/// An entity's actor stopped: its permit back if it was recovering; then it hibernates (it handed
+/// its image back), is dropped, or is activated again for the messages held meanwhile.
+template <class E>
+void on_down(entity_host_actor<E>* self, const caf::down_msg& dm) {
+  using phase = typename entity_host_state<E>::phase;
+  auto& st = self->state;
+  auto a = st.keys_by_addr.find(dm.source);
+  if (a == st.keys_by_addr.end())
+    return;
+  auto key = std::move(a->second);
+  st.keys_by_addr.erase(a);
+  auto i = st.entries.find(key);
+  DCA_ASSERT(i != st.entries.end());
+  auto& e = i->second;
+  if (e.ph == phase::recovering)
+    release_permit(self);
+  if (e.image) {
+    hibernate(self, key);
+    return;
+  }
+  if (e.buffer.empty()) {
+    st.entries.erase(i);
+    return;
+  }
+  e.handle = nullptr;
+  e.ph = phase::waiting;
+  activate(self, key);
+}
+
+/// The entry of `key` when the current message comes from its running actor and it is in phase
+/// `ph`; else null (a message from an incarnation that has stopped since).
+template <class E>
+typename entity_host_state<E>::entry* sender_entry(entity_host_actor<E>* self,
+                                                   const std::string& key,
+                                                   typename entity_host_state<E>::phase ph) {
+  auto& st = self->state;
+  auto i = st.entries.find(key);
+  if (i == st.entries.end() || i->second.ph != ph)
+    return nullptr;
+  if (i->second.handle.address() != caf::actor_cast<caf::actor_addr>(self->current_sender()))
+    return nullptr;
+  return &i->second;
+}
+
+/// The entity asks to be stopped (idle). From now on, messages for `key` wait here; the entity
+/// sees stop_atom after everything we routed to it before, finishes them, and quits; the down
+/// message hibernates it, or reactivates it if messages are waiting.
+template <class E>
+void on_passivate(entity_host_actor<E>* self, const std::string& key) {
+  auto* e = sender_entry(self, key, entity_host_state<E>::phase::active);
+  if (e == nullptr)
+    return;
+  e->ph = entity_host_state<E>::phase::stopping;
+  self->send(e->handle, stop_atom::value, hibernates(self->state.ctx->opts));
+}
+
+template <class E>
+void on_recovered(entity_host_actor<E>* self, const std::string& key) {
+  using phase = typename entity_host_state<E>::phase;
+  auto& st = self->state;
+  auto i = st.entries.find(key);
+  if (i == st.entries.end() || i->second.ph != phase::recovering)
+    return;
+  i->second.ph = phase::active;
+  release_permit(self);
+}
+
+} // namespace detail
+
 template <class E>
 caf::behavior entity_host_behavior(entity_host_actor<E>* self,
                                    std::shared_ptr<const host_context> ctx) {
@@ -280,42 +369,8 @@ caf::behavior entity_host_behavior(entity_host_actor<E>* self,
   using phase = typename state_t::phase;
   using command = typename E::command;
   self->state.ctx = std::move(ctx);
-  // An exit message stops the host (a normal one only from outside), and its entities with it.
-  self->set_exit_handler([self](caf::exit_msg& msg) {
-    if (msg.reason == caf::exit_reason::normal)
-      return;
-    detail::stop_all(self, msg.reason);
-    self->quit(std::move(msg.reason));
-  });
-  self->set_exception_handler([self](std::exception_ptr&) -> caf::error {
-    caf::error reason = caf::sec::runtime_error;
-    detail::stop_all(self, reason);
-    return reason;
-  });
-  self->set_down_handler([self](caf::down_msg& dm) {
-    auto& st = self->state;
-    auto a = st.keys_by_addr.find(dm.source);
-    if (a == st.keys_by_addr.end())
-      return;
-    auto key = std::move(a->second);
-    st.keys_by_addr.erase(a);
-    auto i = st.entries.find(key);
-    assert(i != st.entries.end());
-    auto& e = i->second;
-    if (e.ph == phase::recovering)
-      detail::release_permit(self);
-    if (e.image) {
-      detail::hibernate(self, key);
-      return;
-    }
-    if (e.buffer.empty()) {
-      st.entries.erase(i);
-      return;
-    }
-    e.handle = nullptr;
-    e.ph = phase::waiting;
-    detail::activate(self, key);
-  });
+  detail::set_stop_handlers(self);
+  self->set_down_handler([self](caf::down_msg& dm) { detail::on_down(self, dm); });
   return {
       [self](command_atom, const std::string& key, command& cmd, std::string& idempotency_key) {
         return detail::route(self, key,
@@ -335,35 +390,11 @@ caf::behavior entity_host_behavior(entity_host_actor<E>* self,
         return entity_host_stats{st.keys_by_addr.size(), st.hibernated, st.waiting.size(),
                                  st.recovering};
       },
-      [self](recovered_atom, const std::string& key) {
-        auto& st = self->state;
-        auto i = st.entries.find(key);
-        if (i == st.entries.end() || i->second.ph != phase::recovering)
-          return;
-        i->second.ph = phase::active;
-        detail::release_permit(self);
-      },
-      [self](passivate_atom, const std::string& key) {
-        auto& st = self->state;
-        auto i = st.entries.find(key);
-        if (i == st.entries.end() || i->second.ph != phase::active)
-          return;
-        if (i->second.handle.address() != caf::actor_cast<caf::actor_addr>(self->current_sender()))
-          return;
-        // From now on, messages for `key` wait here; the entity sees stop_atom after everything
-        // we routed to it before, finishes them, and quits; the down message hibernates it, or
-        // reactivates it if messages are waiting.
-        i->second.ph = phase::stopping;
-        self->send(i->second.handle, stop_atom::value, hibernates(st.ctx->opts));
-      },
+      [self](recovered_atom, const std::string& key) { detail::on_recovered(self, key); },
+      [self](passivate_atom, const std::string& key) { detail::on_passivate(self, key); },
       [self](hibernated_atom, const std::string& key, image_ptr<E>& image) {
-        auto& st = self->state;
-        auto i = st.entries.find(key);
-        if (i == st.entries.end() || i->second.ph != phase::stopping)
-          return;
-        if (i->second.handle.address() != caf::actor_cast<caf::actor_addr>(self->current_sender()))
-          return;
-        i->second.image = std::move(image);
+        if (auto* e = detail::sender_entry(self, key, phase::stopping))
+          e->image = std::move(image);
       },
       [self](sweep_atom) { detail::sweep(self); },
   };
@@ -374,8 +405,10 @@ template <class E>
 caf::actor spawn_entity_host(caf::actor_system& sys, journal_ptr journal,
                              entity_options opts = {}) {
   static_assert(check_entity_type<E>());
-  assert(journal != nullptr);
-  assert(opts.pending_commands_max > 0 && opts.recoveries_max > 0 && opts.replay_batch_max > 0);
+  DCA_ASSERT(journal != nullptr);
+  DCA_ASSERT(opts.pending_commands_max > 0);
+  DCA_ASSERT(opts.recoveries_max > 0);
+  DCA_ASSERT(opts.replay_batch_max > 0);
   auto ctx = std::make_shared<host_context>(host_context{std::move(journal), opts});
   return sys.spawn(entity_host_behavior<E>, std::shared_ptr<const host_context>{ctx});
 }

@@ -6,9 +6,13 @@
 // then errc::overloaded. A failed append stops the entity (its state may be behind the journal);
 // the next message recovers it. When idle for idle_check_period(opts) it asks its host to stop
 // it; the host decides whether it hibernates (hands its image back) or passivates (drops it).
+//
+// Recovery reads the journal. When its reads may block (the SQLite journal), they run on the
+// journal's I/O threads, never on CAF's workers: the actor waits for its image with every other
+// message left in its mailbox, so a slow recovery holds up no other entity. Commands go straight
+// to the running actor: the hot path has no extra hop.
 #pragma once
 
-#include <cassert>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -21,8 +25,10 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/send.hpp>
+#include <caf/skip.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "dca/assert.hpp"
 #include "dca/es/codec.hpp"
 #include "dca/es/entity.hpp"
 #include "dca/es/errors.hpp"
@@ -116,8 +122,8 @@ ack apply_appended(entity_shell_state<E>& st, const append_result& res,
                    const std::vector<typename E::event>& events,
                    const std::string& idempotency_key) {
   auto& img = st.image;
-  assert(res.first_seq == img.seq + 1);
-  assert(res.last_seq == img.seq + events.size());
+  DCA_ASSERT(res.first_seq == img.seq + 1);
+  DCA_ASSERT(res.last_seq == img.seq + events.size());
   for (auto& ev : events)
     img.value = E::apply(std::move(img.value), ev);
   img.seq = res.last_seq;
@@ -133,7 +139,7 @@ ack apply_appended(entity_shell_state<E>& st, const append_result& res,
 template <class E>
 void finish(entity_shell<E>* self, caf::expected<append_result> res) {
   auto& st = self->state;
-  assert(st.in_flight);
+  DCA_ASSERT(st.in_flight);
   auto cmd = std::move(*st.in_flight);
   st.in_flight.reset();
   if (!res) {
@@ -151,7 +157,7 @@ template <class E, class MakePromise>
 std::optional<caf::expected<ack>> run(entity_shell<E>* self, const typename E::command& cmd,
                                       std::string idempotency_key, MakePromise make_promise) {
   auto& st = self->state;
-  assert(!st.in_flight);
+  DCA_ASSERT(!st.in_flight);
   auto& img = st.image;
   if (auto hit = img.keys.find(idempotency_key))
     return ack{hit->seq, hit->position, true};
@@ -272,6 +278,98 @@ caf::result<ack> on_command(entity_shell<E>* self, typename E::command& cmd,
   return rp;
 }
 
+/// Takes the journal's answer to an append: completes the in-flight command, then runs the ones
+/// that waited (a failed append stops the entity instead).
+template <class E>
+void on_appended(entity_shell<E>* self, caf::expected<append_result> res) {
+  auto ok = static_cast<bool>(res);
+  finish(self, std::move(res));
+  if (ok)
+    drain(self);
+}
+
+template <class E>
+void on_idle_check(entity_shell<E>* self) {
+  auto& st = self->state;
+  st.idle_check_due = false;
+  if (st.active || !st.idle()) {
+    schedule_idle_check(self);
+    return;
+  }
+  if (!st.stop_asked) {
+    st.stop_asked = true;
+    self->send(st.host, passivate_atom::value, st.id.key);
+  }
+}
+
+/// The running entity: commands, reads, the journal's answers, stop requests and idle checks.
+template <class E>
+caf::behavior running_behavior(entity_shell<E>* self) {
+  return {
+      [self](command_atom, typename E::command& cmd, std::string& idempotency_key) {
+        return on_command(self, cmd, idempotency_key);
+      },
+      [self](get_atom) -> caf::result<typename E::state> {
+        auto& st = self->state;
+        touch(self);
+        if (st.failure)
+          return st.failure;
+        return st.image.value;
+      },
+      [self](appended_atom, append_result& res) { on_appended(self, std::move(res)); },
+      [self](appended_atom, caf::error& err) { on_appended<E>(self, std::move(err)); },
+      [self](stop_atom, bool hand_back_image) {
+        auto& st = self->state;
+        st.stop_requested = true;
+        st.hand_back_image = hand_back_image;
+        drain(self);
+      },
+      [self](idle_check_atom) { on_idle_check(self); },
+  };
+}
+
+/// Recovery is over (`failure` is what every command gets when it failed): the host gets its
+/// permit back and idle checks begin. Idle detection is not CAF's per-behavior `after` (it
+/// re-arms a timer on the clock thread for every message, which cost ~9 us per command here) but
+/// one delayed idle check per period while the entity is in use: it is stopped between 1x and 2x
+/// the period after its last message.
+template <class E>
+void recovered(entity_shell<E>* self, caf::error failure) {
+  auto& st = self->state;
+  st.failure = std::move(failure);
+  self->send(st.host, recovered_atom::value, st.id.key);
+  schedule_idle_check(self);
+}
+
+/// Recovers on the journal's I/O threads; the image comes back in a replayed message. The task
+/// holds the raw journal: the actor's context keeps it alive, and a journal that closes runs the
+/// tasks already asked for before it goes.
+template <class E>
+void recover_on_io_threads(entity_shell<E>* self) {
+  auto& st = self->state;
+  auto* j = st.ctx->journal.get();
+  j->run_io([j, id = st.id, opts = st.ctx->opts, handle = caf::actor_cast<caf::actor>(self)] {
+    auto image = std::make_shared<entity_image<E>>();
+    auto failure = recover(*j, id, opts, *image);
+    caf::anon_send(handle, replayed_atom::value, std::move(image), std::move(failure));
+  });
+}
+
+/// While the image is being read: every other message stays in the mailbox (CAF's skip) and is
+/// handled, in order, once the image is in.
+template <class E>
+caf::behavior recovering_behavior(entity_shell<E>* self) {
+  self->set_default_handler(caf::skip);
+  return {
+      [self](replayed_atom, image_ptr<E>& image, caf::error& failure) {
+        self->state.image = std::move(*image);
+        self->set_default_handler(caf::print_and_drop);
+        recovered(self, std::move(failure));
+        self->become(running_behavior(self));
+      },
+  };
+}
+
 } // namespace detail
 
 /// The entity's actor. `woken` is the image of a hibernated incarnation, or null: then the
@@ -286,50 +384,14 @@ caf::behavior entity_actor(entity_shell<E>* self, std::shared_ptr<const host_con
   init.id = entity_id{E::type_name, std::move(key)};
   if (woken) {
     init.image = std::move(*woken);
+    detail::schedule_idle_check(self);
+  } else if (init.ctx->journal->reads_block()) {
+    detail::recover_on_io_threads(self);
+    return detail::recovering_behavior(self);
   } else {
-    init.failure = recover(*init.ctx->journal, init.id, init.ctx->opts, init.image);
-    self->send(init.host, recovered_atom::value, init.id.key);
+    detail::recovered(self, recover(*init.ctx->journal, init.id, init.ctx->opts, init.image));
   }
-  // Idle detection: not CAF's per-behavior `after` (it re-arms a timer on the clock thread for
-  // every message, which cost ~9 us per command here) but one delayed idle check per period
-  // while the entity is in use: it is stopped between 1x and 2x the period after its last
-  // message.
-  detail::schedule_idle_check(self);
-  return {
-      [self](command_atom, typename E::command& cmd, std::string& idempotency_key) {
-        return detail::on_command(self, cmd, idempotency_key);
-      },
-      [self](get_atom) -> caf::result<typename E::state> {
-        auto& st = self->state;
-        detail::touch(self);
-        if (st.failure)
-          return st.failure;
-        return st.image.value;
-      },
-      [self](appended_atom, append_result& res) {
-        detail::finish(self, std::move(res));
-        detail::drain(self);
-      },
-      [self](appended_atom, caf::error& err) { detail::finish(self, std::move(err)); },
-      [self](stop_atom, bool hand_back_image) {
-        auto& st = self->state;
-        st.stop_requested = true;
-        st.hand_back_image = hand_back_image;
-        detail::drain(self);
-      },
-      [self](idle_check_atom) {
-        auto& st = self->state;
-        st.idle_check_due = false;
-        if (st.active || !st.idle()) {
-          detail::schedule_idle_check(self);
-          return;
-        }
-        if (!st.stop_asked) {
-          st.stop_asked = true;
-          self->send(st.host, passivate_atom::value, st.id.key);
-        }
-      },
-  };
+  return detail::running_behavior(self);
 }
 
 } // namespace dca::es

@@ -161,6 +161,15 @@ public:
   /// Registers a listener for commits; returns its id for `unsubscribe`.
   virtual int subscribe(commit_listener listener) = 0;
   virtual void unsubscribe(int id) = 0;
+
+  /// Whether reads may block on storage (a file on a disk). When they may, the runtime reads
+  /// nothing on CAF's worker threads: recoveries and projections hand their I/O to `run_io` and
+  /// get the outcome back as a message. False (the memory journal): they read inline.
+  virtual bool reads_block() const noexcept { return false; }
+
+  /// Runs `task` (a recovery's reads, a projection's batch) on the journal's own I/O threads,
+  /// never on the caller's; called only when reads_block(). The default runs it inline.
+  virtual void run_io(std::function<void()> task);
 };
 
 using journal_ptr = std::shared_ptr<journal>;

@@ -3,10 +3,10 @@
 #pragma once
 
 #include <deque>
-#include <map>
 #include <mutex>
 #include <unordered_map>
 
+#include "dca/es/commit_listeners.hpp"
 #include "dca/es/journal.hpp"
 
 namespace dca::es {
@@ -54,8 +54,7 @@ private:
   std::vector<entity_id> stream_ids_;
   std::unordered_map<entity_id, stream, entity_id_hash> streams_;
   std::unordered_map<entity_id, snapshot_record, entity_id_hash> snapshots_;
-  std::map<int, commit_listener> listeners_;
-  int next_listener_ = 1;
+  commit_listeners listeners_;
   int failures_pending_ = 0;
 };
 

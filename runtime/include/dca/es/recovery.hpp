@@ -4,7 +4,6 @@
 // host, which gives it to the next incarnation without reading the journal again.
 #pragma once
 
-#include <cassert>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include <caf/deep_to_string.hpp>
 
+#include "dca/assert.hpp"
 #include "dca/es/codec.hpp"
 #include "dca/es/entity.hpp"
 #include "dca/es/errors.hpp"
@@ -47,7 +47,7 @@ caf::error recover(journal& j, const entity_id& id, const entity_options& opts,
     img.position = (*snap)->position;
   }
   auto batch_max = opts.replay_batch_max;
-  assert(batch_max > 0);
+  DCA_ASSERT(batch_max > 0);
   // Zero-copy batches: each event is decoded straight from the journal's row and applied.
   auto replay_one = [&](const event_view& rec) -> caf::error {
     // Paired check: replay sees exactly the sequence numbers append assigned.

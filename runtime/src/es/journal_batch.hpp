@@ -1,6 +1,6 @@
 // What the SQLite journal's writer commits and its sync thread acks: a queued write (an append or
-// a snapshot) and a committed batch of them. In a detail header only because sqlite_journal.hpp
-// holds the writer's queue by value; nothing outside the journal uses these types.
+// a snapshot) and a committed batch of them. Private to the library: nothing outside the journal
+// uses these types.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 #include "dca/es/journal.hpp"
 
-namespace dca::es::detail {
+namespace dca::es {
 
 /// One write waiting for the writer thread: an append with its callback, or a snapshot (which has
 /// no callback: it is best effort).
@@ -27,4 +27,4 @@ struct committed_batch {
   std::uint64_t last_position = 0;
 };
 
-} // namespace dca::es::detail
+} // namespace dca::es

@@ -1,6 +1,6 @@
 // The bank domain: pure decide/apply for accounts and transfers, the transfer saga's driver actor,
 // and the balances read model.
-#include "dca/es/examples/bank.hpp"
+#include "dca/examples/bank.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -8,9 +8,11 @@
 #include "dca/es/entity.hpp"
 #include "dca/es/errors.hpp"
 
-namespace dca::es::bank {
+namespace dca::examples::bank {
 
-// -- errors --------------------------------------------------------------------------------------
+using namespace dca::es; // the domain is written on the runtime's vocabulary
+
+// -- errors ---------------------------------------------------------------------------------------
 
 const char* to_string(errc x) noexcept {
   switch (x) {
@@ -37,7 +39,7 @@ bool is(const caf::error& err, errc code) noexcept {
   return err.category() == error_category && err.code() == static_cast<std::uint8_t>(code);
 }
 
-// -- accounts -----------------------------------------------------------------------------------
+// -- accounts -------------------------------------------------------------------------------------
 
 namespace {
 
@@ -97,7 +99,7 @@ account::state account::apply(state s, const event& ev) {
   return s;
 }
 
-// -- transfers ----------------------------------------------------------------------------------
+// -- transfers ------------------------------------------------------------------------------------
 
 caf::expected<std::vector<transfer::event>> transfer::decide(const state& s, const command& cmd) {
   using result = caf::expected<std::vector<event>>;
@@ -154,7 +156,7 @@ transfer::state transfer::apply(state s, const event& ev) {
   return s;
 }
 
-// -- the saga driver ----------------------------------------------------------------------------
+// -- the saga driver ------------------------------------------------------------------------------
 
 namespace {
 
@@ -311,7 +313,7 @@ std::string to_string(transfer_phase x) {
   return "unknown";
 }
 
-// -- the balances read model --------------------------------------------------------------------
+// -- the balances read model ----------------------------------------------------------------------
 
 caf::error balances_projection::setup(sqlite3* db, const std::string& path) {
   return sql::exec(db,
@@ -380,9 +382,9 @@ caf::expected<std::optional<std::int64_t>> read_balance(sqlite3* db, const std::
   return sql::to_error(rc, db, path, "reading a balance");
 }
 
-void register_types(decoder_registry& reg) {
+void register_decoders(decoder_registry& reg) {
   reg.add<account>();
   reg.add<transfer>();
 }
 
-} // namespace dca::es::bank
+} // namespace dca::examples::bank

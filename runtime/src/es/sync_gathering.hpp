@@ -1,5 +1,5 @@
 // When pipelined sync starts its next fdatasync of the WAL. A pure policy, so it is tested without
-// threads or clocks; the sync thread (src/es/wal_sync.cpp) asks it under its lock.
+// threads or clocks; the sync thread (wal_sync.cpp) asks it under its lock. Private to the library.
 //
 // Why wait at all: callers that were just acked send their next command at once (a closed loop).
 // If the next fdatasync starts the moment the previous one ends, it covers only what the writer
@@ -18,7 +18,7 @@
 #include <chrono>
 #include <cstddef>
 
-namespace dca::es::detail {
+namespace dca::es {
 
 class sync_gathering {
 public:
@@ -58,4 +58,4 @@ private:
   std::size_t syncs_ = 0;
 };
 
-} // namespace dca::es::detail
+} // namespace dca::es

@@ -1,6 +1,8 @@
-// The example domain the tests and benchmarks use: bank accounts (open, deposit, withdraw with no
-// overdraft), a transfer between two accounts as a saga (itself an entity, so it survives a
-// crash and resumes), and the balances read model. All amounts are integer cents.
+// The example domain the tests, the benchmarks and `dca journal` use, built on dca::es as its own
+// target (dca::example_bank), which the runtime library does not link: bank accounts (open,
+// deposit, withdraw with no overdraft), a transfer between two accounts as a saga (itself an
+// entity, so it survives a crash and resumes), and the balances read model. All amounts are integer
+// cents.
 #pragma once
 
 #include <cstdint>
@@ -15,11 +17,12 @@
 #include <caf/meta/type_name.hpp>
 #include <caf/variant.hpp>
 
+#include "dca/es/decoder_registry.hpp"
 #include "dca/es/projection.hpp"
 
-namespace dca::es::bank {
+namespace dca::examples::bank {
 
-// -- errors --------------------------------------------------------------------------------------
+// -- errors ---------------------------------------------------------------------------------------
 
 enum class errc : std::uint8_t {
   not_open = 1,
@@ -34,7 +37,7 @@ const char* to_string(errc x) noexcept;
 caf::error make_error(errc code, std::string detail);
 bool is(const caf::error& err, errc code) noexcept;
 
-// -- accounts -----------------------------------------------------------------------------------
+// -- accounts -------------------------------------------------------------------------------------
 
 struct open_account {
   std::string owner;
@@ -102,7 +105,7 @@ struct account {
   static state apply(state s, const event& ev);
 };
 
-// -- transfers (a saga: an entity that records each step it took) -------------------------------
+// -- transfers (a saga: an entity that records each step it took) ---------------------------------
 
 enum class transfer_phase : std::uint8_t {
   none,      // never started
@@ -216,25 +219,26 @@ caf::actor run_transfer(caf::actor_system& sys, caf::actor accounts, caf::actor 
 
 /// Ask the returned actor (get_atom) -> transfer_state for the outcome; it quits after answering.
 
-// -- the balances read model ---------------------------------------------------------------------
+// -- the balances read model ----------------------------------------------------------------------
 
 /// balances(account TEXT PRIMARY KEY, owner TEXT, balance_cents INTEGER)
-class balances_projection final : public projection_handler {
+class balances_projection final : public es::projection_handler {
 public:
   std::string name() const override { return "balances"; }
   caf::error setup(sqlite3* db, const std::string& path) override;
-  caf::error handle(sqlite3* db, const std::string& path, const event_record& ev) override;
+  caf::error handle(sqlite3* db, const std::string& path, const es::event_record& ev) override;
 
 private:
   sqlite3* db_ = nullptr;
-  sql::statement insert_;
-  sql::statement add_;
+  es::sql::statement insert_;
+  es::sql::statement add_;
 };
 
 /// Reads one balance from a connection to the read model (nullopt: no such account).
 caf::expected<std::optional<std::int64_t>> read_balance(sqlite3* db, const std::string& account);
 
-/// Registers the bank's event types with `reg`, so `dca journal verify` can decode them.
-void register_types(decoder_registry& reg);
+/// Registers the bank's event types with `reg`, so tools such as `dca journal verify` can decode
+/// them. The runtime does not know this domain: whoever wants its events decoded calls this.
+void register_decoders(es::decoder_registry& reg);
 
-} // namespace dca::es::bank
+} // namespace dca::examples::bank
