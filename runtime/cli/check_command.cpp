@@ -8,7 +8,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "context.hpp"
+#include "check.hpp"
+#include "command.hpp"
+#include "progress.hpp"
 #include "spec_words.hpp"
 
 namespace po = boost::program_options;

@@ -15,7 +15,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "context.hpp"
+#include "check.hpp"
+#include "command.hpp"
+#include "progress.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

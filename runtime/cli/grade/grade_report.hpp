@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "hygiene.hpp"
+#include "grade/hygiene.hpp"
 
 namespace dca::cli {
 
@@ -55,12 +55,12 @@ struct grade_report {
   std::string scratch; // where the per-submission builds are kept
 };
 
-std::string json_escape(const std::string& s);
-
 void write_table(std::ostream& out, const grade_report& report);
 void write_json(std::ostream& out, const grade_report& report);
 void write_csv(std::ostream& out, const grade_report& report);
 void write_junit(std::ostream& out, const grade_report& report);
+/// `format` is table, json, csv, junit or gradescope (the first submission's results.json).
+void write_report(std::ostream& out, const std::string& format, const grade_report& report);
 /// Gradescope grades one submission per run: one results.json for one submission.
 void write_gradescope(std::ostream& out, const grade_report& report, const submission_grade& s);
 

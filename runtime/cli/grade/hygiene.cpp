@@ -2,7 +2,7 @@
 // which braces open namespaces, classes and function bodies, and matches a small set of patterns.
 // It can be fooled (a macro hides anything); it is there to catch the honest mistake and the lazy
 // cheat, and every comment names the line so a person can judge.
-#include "hygiene.hpp"
+#include "grade/hygiene.hpp"
 
 #include <algorithm>
 #include <cctype>
