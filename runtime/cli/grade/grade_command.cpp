@@ -202,7 +202,7 @@ grade_report empty_report(const grade_words& w, const sandbox& box, const fs::pa
   grade_report report;
   report.sandbox = box.description();
   report.rounds = w.opts.rounds;
-  report.first_seed = w.opts.seed;
+  report.seed_first = w.opts.seed;
   report.scratch = scratch.string();
   std::map<std::string, int> taken;
   for (const auto& s : w.submissions) {
@@ -226,12 +226,12 @@ void grade_submission(const grader& g, const grade_words& w, const std::vector<b
       eg.id = plan.entry->id;
       eg.number = plan.entry->number;
       eg.title = plan.entry->title;
-      eg.max_points = w.opts.points_of(eg.id);
+      eg.points_max = w.opts.points_of(eg.id);
       eg.message = std::string{"the grader failed: "} + ex.what();
       sg.exercises.push_back(eg);
     }
     sg.points += sg.exercises.back().points;
-    sg.max_points += sg.exercises.back().max_points;
+    sg.points_max += sg.exercises.back().points_max;
   }
   sg.elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
@@ -249,7 +249,7 @@ void grade_all(const grader& g, const grade_words& w, const std::vector<build_pl
       grade_submission(g, w, plans, slot, sg);
       std::lock_guard<std::mutex> lock{print};
       std::cerr << "  [" << ++done << "/" << report.submissions.size() << "] " << sg.name << ": "
-                << sg.points << "/" << sg.max_points << " points ("
+                << sg.points << "/" << sg.points_max << " points ("
                 << sg.elapsed.count() / 100 / 10.0 << " s)" << std::endl;
     }
   };

@@ -24,7 +24,7 @@ struct exercise_grade {
   std::string title;
   std::string verdict = "error";
   double points = 0;
-  double max_points = 0;
+  double points_max = 0;
   std::string message; // one line, in words
   std::string details; // more lines: the failing checks, the compiler's first errors, output
   int rounds = 0;      // seeds asked for
@@ -43,7 +43,7 @@ struct submission_grade {
   std::filesystem::path path;
   std::vector<exercise_grade> exercises;
   double points = 0;
-  double max_points = 0;
+  double points_max = 0;
   std::chrono::milliseconds elapsed{0};
 };
 
@@ -51,7 +51,7 @@ struct grade_report {
   std::vector<submission_grade> submissions;
   std::vector<std::string> sandbox; // how isolated the runs were, one line per feature
   int rounds = 0;
-  std::uint64_t first_seed = 0;
+  std::uint64_t seed_first = 0;
   std::string scratch; // where the per-submission builds are kept
 };
 

@@ -88,7 +88,7 @@ std::string replay_grade(const fs::path& submission, const std::string& number,
 
 double grading_options::points_of(const std::string& id) const {
   auto found = points.find(id);
-  return found != points.end() ? found->second : default_points;
+  return found != points.end() ? found->second : points_default;
 }
 
 fs::path exercises_dir_of(const fs::path& submission) {
@@ -104,7 +104,7 @@ exercise_grade grader::grade(int slot, const fs::path& submission, const std::st
   a.g.id = e.id;
   a.g.number = e.number;
   a.g.title = e.title;
-  a.g.max_points = opts_.points_of(e.id);
+  a.g.points_max = opts_.points_of(e.id);
   a.g.rounds = opts_.rounds;
   auto source = exercises_dir_of(submission) / e.id / "message_passing.cpp";
   note_ignored(submission, plan, a.g);
@@ -299,12 +299,12 @@ exercise_grade grader::score(attempt& a) const {
   auto seeds = "every check passes under " + std::to_string(opts_.rounds) +
                (opts_.rounds == 1 ? " seed" : " seeds");
   if (essential == 0) {
-    g.points = g.max_points;
+    g.points = g.points_max;
     return a.finish("pass", seeds);
   }
   double lost =
-      g.max_points * opts_.hygiene_penalty_percent / 100.0 * static_cast<double>(essential);
-  g.points = std::max(0.0, g.max_points - lost);
+      g.points_max * opts_.hygiene_penalty_percent / 100.0 * static_cast<double>(essential);
+  g.points = std::max(0.0, g.points_max - lost);
   const auto& first = first_essential(g);
   return a.finish(
       "flagged",

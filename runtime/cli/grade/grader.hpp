@@ -24,7 +24,7 @@ struct grading_options {
   std::chrono::seconds time_limit{60};
   std::chrono::seconds compile_limit{300};
   std::map<std::string, double> points; // by exercise id
-  double default_points = 10;
+  double points_default = 10;
   double hygiene_penalty_percent = 0;
   bool keep_scratch = false;
 

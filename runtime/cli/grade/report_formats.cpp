@@ -60,7 +60,7 @@ std::string seconds(std::chrono::milliseconds ms) {
 
 /// Whether an exercise counts as passed in a test report: flagged code passes at full points.
 bool passed(const exercise_grade& e) {
-  return e.verdict == "pass" || (e.verdict == "flagged" && e.points >= e.max_points);
+  return e.verdict == "pass" || (e.verdict == "flagged" && e.points >= e.points_max);
 }
 
 /// Whether it failed for a reason other than its checks: it never ran, or the grader failed.
@@ -105,7 +105,7 @@ void write_table(std::ostream& out, const grade_report& report) {
     for (const auto& e : s.exercises) {
       out << fit_columns(first ? s.name : "", 14) << fit_columns(e.id, 20)
           << fit_columns(e.verdict, 15)
-          << fit_columns(number(e.points) + "/" + number(e.max_points), 8)
+          << fit_columns(number(e.points) + "/" + number(e.points_max), 8)
           << fit_columns(e.message, 43) << '\n';
       first = false;
       for (const auto& c : e.hygiene)
@@ -120,18 +120,18 @@ void write_table(std::ostream& out, const grade_report& report) {
     }
     if (s.exercises.size() > 1)
       out << fit_columns("", 34) << fit_columns("total", 15)
-          << fit_columns(number(s.points) + "/" + number(s.max_points), 8) << '\n';
+          << fit_columns(number(s.points) + "/" + number(s.points_max), 8) << '\n';
   }
   out << "\n"
       << report.submissions.size() << " submission" << (report.submissions.size() == 1 ? "" : "s")
       << ", " << report.rounds << " seed" << (report.rounds == 1 ? "" : "s") << " each from seed "
-      << report.first_seed << ". `--format json` has every detail and the replay commands.\n"
+      << report.seed_first << ". `--format json` has every detail and the replay commands.\n"
       << "Failing builds are kept (to replay) under\n  " << report.scratch << '\n';
 }
 
 void write_json(std::ostream& out, const grade_report& report) {
   out << "{\n  \"version\": 1,\n  \"rounds\": " << report.rounds
-      << ",\n  \"first_seed\": " << report.first_seed << ",\n  \"scratch\": \""
+      << ",\n  \"first_seed\": " << report.seed_first << ",\n  \"scratch\": \""
       << json_escaped(report.scratch) << "\",\n  \"sandbox\": [";
   for (std::size_t i = 0; i < report.sandbox.size(); ++i)
     out << (i ? ", " : "") << '"' << json_escaped(report.sandbox[i]) << '"';
@@ -140,12 +140,12 @@ void write_json(std::ostream& out, const grade_report& report) {
     const auto& s = report.submissions[i];
     out << (i ? "," : "") << "\n    {\"submission\": \"" << json_escaped(s.name)
         << "\", \"path\": \"" << json_escaped(s.path.string())
-        << "\", \"score\": " << number(s.points) << ", \"max_score\": " << number(s.max_points)
+        << "\", \"score\": " << number(s.points) << ", \"max_score\": " << number(s.points_max)
         << ", \"elapsed_s\": " << seconds(s.elapsed) << ", \"exercises\": [";
     for (std::size_t j = 0; j < s.exercises.size(); ++j) {
       const auto& e = s.exercises[j];
       out << (j ? "," : "") << "\n      {\"id\": \"" << e.id << "\", \"verdict\": \"" << e.verdict
-          << "\", \"points\": " << number(e.points) << ", \"max_points\": " << number(e.max_points)
+          << "\", \"points\": " << number(e.points) << ", \"max_points\": " << number(e.points_max)
           << ", \"message\": \"" << json_escaped(e.message) << "\", \"details\": \""
           << json_escaped(e.details) << "\", \"rounds\": " << e.rounds
           << ", \"rounds_run\": " << e.rounds_run
@@ -179,7 +179,7 @@ void write_csv(std::ostream& out, const grade_report& report) {
     out << csv_field(s.name) << ',' << csv_field(s.path.string());
     for (const auto& e : s.exercises)
       out << ',' << number(e.points) << ',' << e.verdict;
-    out << ',' << number(s.points) << ',' << number(s.max_points) << '\n';
+    out << ',' << number(s.points) << ',' << number(s.points_max) << '\n';
   }
 }
 
@@ -203,7 +203,7 @@ void write_junit(std::ostream& out, const grade_report& report) {
         << "\" failures=\"" << f << "\" errors=\"" << err << "\" time=\"" << seconds(s.elapsed)
         << "\">\n";
     out << "    <properties><property name=\"score\" value=\"" << number(s.points)
-        << "\"/><property name=\"max_score\" value=\"" << number(s.max_points)
+        << "\"/><property name=\"max_score\" value=\"" << number(s.points_max)
         << "\"/></properties>\n";
     for (const auto& e : s.exercises) {
       out << "    <testcase classname=\"" << xml_escape(s.name) << "\" name=\"" << e.id
@@ -242,7 +242,7 @@ void write_gradescope(std::ostream& out, const grade_report& report, const submi
     total += e.elapsed;
   std::string summary = "Graded by dca under " + std::to_string(report.rounds) + " seed" +
                         (report.rounds == 1 ? "" : "s") + " from seed " +
-                        std::to_string(report.first_seed) + ".\n";
+                        std::to_string(report.seed_first) + ".\n";
   out << "{\n  \"score\": " << number(s.points)
       << ",\n  \"execution_time\": " << (total.count() + 999) / 1000 << ",\n  \"output\": \""
       << json_escaped(summary)
@@ -252,7 +252,7 @@ void write_gradescope(std::ostream& out, const grade_report& report, const submi
   for (std::size_t i = 0; i < s.exercises.size(); ++i) {
     const auto& e = s.exercises[i];
     out << (i ? "," : "") << "\n    {\"score\": " << number(e.points)
-        << ", \"max_score\": " << number(e.max_points) << ", \"name\": \"" << e.id << ": "
+        << ", \"max_score\": " << number(e.points_max) << ", \"name\": \"" << e.id << ": "
         << json_escaped(e.title) << "\", \"number\": \"" << e.number << "\", \"status\": \""
         << (passed(e) ? "passed" : "failed") << "\", \"output\": \"" << json_escaped(narrative(e))
         << "\", \"tags\": [\"" << e.verdict << "\"], \"visibility\": \"visible\""

@@ -48,8 +48,7 @@ constexpr unsigned slots_per_grader = 64;
 constexpr int sandbox_failed = 125;
 constexpr int namespace_flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC;
 
-// -- async-signal-safe helpers for the child
-// --------------------------------------------------------
+// -- async-signal-safe helpers for the child ------------------------------------------------------
 
 void put(int fd, const char* s) {
   auto n = std::strlen(s);
@@ -203,8 +202,7 @@ std::string describe_signal(int signal) {
   return "signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
 }
 
-// -- setting up
-// ---------------------------------------------------------------------------------------
+// -- setting up -----------------------------------------------------------------------------------
 
 sandbox::sandbox(int slots) {
   slots_.resize(static_cast<std::size_t>(std::max(1, slots)));
@@ -302,7 +300,7 @@ void sandbox::hand_over(int slot, const fs::path& dir) const {
     own(entry.path());
 }
 
-// -- running ----------------------------------------------------------------------------------
+// -- running --------------------------------------------------------------------------------------
 
 namespace {
 
