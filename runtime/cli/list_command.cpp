@@ -6,15 +6,37 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "json.hpp"
 #include "progress.hpp"
 
 namespace po = boost::program_options;
 
 namespace dca::cli {
 
+namespace {
+
+int list_as_json(const context& ctx, const progress& done, const std::string& current) {
+  std::cout << "{\"exercises\": [";
+  const auto& all = ctx.curriculum.exercises();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& e = all[i];
+    auto status = done.passed(e.id) ? "done" : e.id == current ? "next" : "todo";
+    std::cout << (i ? ", " : "") << "{\"id\": " << json_quoted(e.id)
+              << ", \"pattern\": " << json_quoted(e.pattern)
+              << ", \"title\": " << json_quoted(e.title) << ", \"status\": \"" << status << "\"}";
+  }
+  std::cout << "]}\n";
+  return exit_ok;
+}
+
+} // namespace
+
 int list_command(const context& ctx, const std::vector<std::string>& args) {
-  po::options_description desc{"Usage: dca list\nLists the exercises in order, with your progress"};
-  desc.add_options()("help,h", "show this help");
+  po::options_description desc{
+      "Usage: dca list [--format json]\nLists the exercises in order, with your progress"};
+  std::string format = "table";
+  desc.add_options()("help,h", "show this help")(
+      "format", po::value(&format)->default_value("table"), "table or json");
   po::variables_map vm;
   if (!parse_words(desc, args, vm))
     return exit_ok;
@@ -33,6 +55,10 @@ int list_command(const context& ctx, const std::vector<std::string>& args) {
         current = e.id;
         break;
       }
+  if (format == "json")
+    return list_as_json(ctx, done, current);
+  if (format != "table")
+    throw usage_error("unknown format '" + format + "': use table or json");
   std::size_t passed = 0;
   for (const auto& e : ctx.curriculum.exercises()) {
     bool ok = done.passed(e.id);
