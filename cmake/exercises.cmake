@@ -1,15 +1,25 @@
-# dca_add_exercise(NN_name NAMESPACE ns SKELETON_FAILS_WITH regex) registers one exercise:
+# dca_add_exercises_from_manifest(FILE) registers every exercise of exercises/manifest.ini, in its
+# order, with the facts written there (see the manifest's header). It calls:
+# dca_add_exercise(NN_name NAMESPACE ns PATTERN p TITLE t SKELETON_FAILS_WITH regex) registers one
+# exercise:
 #   exNN_common   scenario.cpp + shared_state.cpp (the harness and the corrupting variant)
 #   exNN / solNN  the exercise program with the learner's / the reference message_passing.cpp
 #   exNN_spec / solNN_spec  tests/exercises/NN_name_spec.cpp against each message_passing.cpp
 # and the CTests: every spec case against the solution (exercise.NN_name.solution.*), and one
-# test that the untouched skeleton compiles and fails its spec for the intended reason.
+# test that the untouched skeleton compiles and fails its spec for the intended reason. The id,
+# pattern and title reach describe() as DCA_EXERCISE_ID, DCA_EXERCISE_PATTERN, DCA_EXERCISE_TITLE.
 # In the tsan build: the reference solution's real actor run must be clean under ThreadSanitizer
 # (run with TSAN_SOLUTION_ARGS), and, when TSAN_RACE_ARGS is given, the shared-state variant's real
 # run must be reported as a data race (exercises whose shared state races on plain memory; a
 # check-then-act over locked getters is a race condition that TSan rightly does not report).
 function(dca_add_exercise id)
-  cmake_parse_arguments(arg "" "NAMESPACE;SKELETON_FAILS_WITH" "TSAN_RACE_ARGS;TSAN_SOLUTION_ARGS" ${ARGN})
+  cmake_parse_arguments(arg "" "NAMESPACE;PATTERN;TITLE;SKELETON_FAILS_WITH"
+    "TSAN_RACE_ARGS;TSAN_SOLUTION_ARGS" ${ARGN})
+  foreach(required NAMESPACE PATTERN TITLE SKELETON_FAILS_WITH)
+    if(NOT arg_${required})
+      message(FATAL_ERROR "exercise ${id}: no ${required} (exercises/manifest.ini)")
+    endif()
+  endforeach()
   string(SUBSTRING "${id}" 0 2 nn)
   set(exercise_dir "${PROJECT_SOURCE_DIR}/exercises/${id}")
   set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${id}")
@@ -18,6 +28,8 @@ function(dca_add_exercise id)
   add_library(ex${nn}_common OBJECT ${exercise_dir}/scenario.cpp ${exercise_dir}/shared_state.cpp)
   target_include_directories(ex${nn}_common PUBLIC ${exercise_dir})
   target_link_libraries(ex${nn}_common PUBLIC dca::harness PRIVATE dca::warnings)
+  target_compile_definitions(ex${nn}_common PRIVATE "DCA_EXERCISE_ID=\"${id}\""
+    "DCA_EXERCISE_PATTERN=\"${arg_PATTERN}\"" "DCA_EXERCISE_TITLE=\"${arg_TITLE}\"")
 
   set(main "${CMAKE_CURRENT_BINARY_DIR}/ex${nn}_main.cpp")
   file(CONFIGURE OUTPUT "${main}" CONTENT
@@ -54,4 +66,63 @@ function(dca_add_exercise id)
     endif()
   endif()
   set_property(GLOBAL APPEND PROPERTY DCA_EXERCISES ${id})
+endfunction()
+
+# One manifest line: a header "[NN_name]" or "key = value". Semicolons and brackets are swapped
+# for placeholders while the file is a CMake list, and restored in values.
+function(dca_manifest_value line out_key out_value)
+  string(REGEX MATCH "^([a-z_]+)[ \t]*=[ \t]*(.*)$" matched "${line}")
+  set(${out_key} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+  string(REPLACE "<dca-semicolon>" "\\;" value "${CMAKE_MATCH_2}")
+  string(REPLACE "<dca-open>" "[" value "${value}")
+  string(REPLACE "<dca-close>" "]" value "${value}")
+  string(STRIP "${value}" value)
+  set(${out_value} "${value}" PARENT_SCOPE)
+endfunction()
+
+# Registers the exercise whose facts are in the variables entry_*; clears them.
+macro(dca_add_manifest_entry)
+  if(entry_id)
+    set(entry_args NAMESPACE "${entry_namespace}" PATTERN "${entry_pattern}" TITLE "${entry_title}"
+      SKELETON_FAILS_WITH "${entry_skeleton_fails_with}")
+    if(entry_tsan_race_args)
+      separate_arguments(race UNIX_COMMAND "${entry_tsan_race_args}")
+      list(APPEND entry_args TSAN_RACE_ARGS ${race})
+    endif()
+    if(entry_tsan_solution_args)
+      separate_arguments(solution UNIX_COMMAND "${entry_tsan_solution_args}")
+      list(APPEND entry_args TSAN_SOLUTION_ARGS ${solution})
+    endif()
+    dca_add_exercise(${entry_id} ${entry_args})
+  endif()
+  foreach(key id namespace pattern title skeleton_fails_with tsan_race_args tsan_solution_args)
+    set(entry_${key} "")
+  endforeach()
+endmacro()
+
+function(dca_add_exercises_from_manifest file)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${file}")
+  file(READ "${file}" text)
+  string(REPLACE ";" "<dca-semicolon>" text "${text}")
+  string(REPLACE "[" "<dca-open>" text "${text}")
+  string(REPLACE "]" "<dca-close>" text "${text}")
+  string(REPLACE "\n" ";" lines "${text}")
+  dca_add_manifest_entry() # clears entry_*
+  foreach(line IN LISTS lines)
+    string(STRIP "${line}" line)
+    if(line MATCHES "^<dca-open>([0-9][0-9]_[a-z0-9_]+)<dca-close>$")
+      dca_add_manifest_entry()
+      set(entry_id "${CMAKE_MATCH_1}")
+    elseif(entry_id AND line MATCHES "^[a-z_]+[ \t]*=")
+      dca_manifest_value("${line}" key value)
+      if(NOT key STREQUAL "hint")
+        set(entry_${key} "${value}")
+      endif()
+    endif()
+  endforeach()
+  dca_add_manifest_entry()
+  # What this configuration registered, for `dca dev check` (manifest <-> CMake <-> folders).
+  get_property(registered GLOBAL PROPERTY DCA_EXERCISES)
+  list(JOIN registered "\n" registered)
+  file(WRITE "${CMAKE_CURRENT_BINARY_DIR}/registered.txt" "${registered}\n")
 endfunction()

@@ -196,9 +196,9 @@ dca::explore::report explore_actors(const dca::explore::options& opts) {
 
 dca::harness::exercise describe() {
   dca::harness::exercise ex;
-  ex.id = "01_lost_update";
-  ex.pattern = "P1";
-  ex.title = "Lost update on a shared counter";
+  ex.id = DCA_EXERCISE_ID; // id, pattern and title: from exercises/manifest.ini
+  ex.pattern = DCA_EXERCISE_PATTERN;
+  ex.title = DCA_EXERCISE_TITLE;
   ex.parameters = {
       {"threads", 2, 1, 64, "how many workers add to the count"},
       {"increments", 1'000'000, 1, 100'000'000, "how many times each worker adds one"}};

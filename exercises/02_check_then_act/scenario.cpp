@@ -267,9 +267,9 @@ dca::explore::report explore_actors(const dca::explore::options& opts) {
 
 dca::harness::exercise describe() {
   dca::harness::exercise ex;
-  ex.id = "02_check_then_act";
-  ex.pattern = "P2";
-  ex.title = "Check-then-act: the overdraft";
+  ex.id = DCA_EXERCISE_ID; // id, pattern and title: from exercises/manifest.ini
+  ex.pattern = DCA_EXERCISE_PATTERN;
+  ex.title = DCA_EXERCISE_TITLE;
   ex.parameters = {
       {"threads", 2, 1, 64, "how many customers withdraw 80 from the same account at once"},
       {"rounds", 10'000, 1, 1'000'000, "how many fresh accounts of 100 they try it on"}};

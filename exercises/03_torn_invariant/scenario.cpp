@@ -383,9 +383,9 @@ dca::explore::report explore_actors(const dca::explore::options& opts) {
 
 dca::harness::exercise describe() {
   dca::harness::exercise ex;
-  ex.id = "03_torn_invariant";
-  ex.pattern = "P3";
-  ex.title = "An invariant across objects: transfers and an auditor";
+  ex.id = DCA_EXERCISE_ID; // id, pattern and title: from exercises/manifest.ini
+  ex.pattern = DCA_EXERCISE_PATTERN;
+  ex.title = DCA_EXERCISE_TITLE;
   ex.parameters = {
       {"threads", 4, 1, 64, "how many tellers make transfers at once"},
       {"transfers", 10'000, 1, 10'000'000, "how many transfers each teller makes"},

@@ -273,9 +273,9 @@ dca::explore::report explore_actors(const dca::explore::options& opts) {
 
 dca::harness::exercise describe() {
   dca::harness::exercise ex;
-  ex.id = "04_deadlock";
-  ex.pattern = "P4";
-  ex.title = "Deadlock: locks, and actors that wait for each other";
+  ex.id = DCA_EXERCISE_ID; // id, pattern and title: from exercises/manifest.ini
+  ex.pattern = DCA_EXERCISE_PATTERN;
+  ex.title = DCA_EXERCISE_TITLE;
   ex.parameters = {
       {"transfers", 1'000'000, 1, 100'000'000, "threads: how many transfers each direction makes"},
       {"rounds", 1'000, 1, 20'000, "actors: how many rounds of two opposite transfers"}};

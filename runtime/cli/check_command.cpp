@@ -8,7 +8,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "context.hpp"
+#include "check.hpp"
+#include "command.hpp"
+#include "json.hpp"
+#include "progress.hpp"
 #include "spec_words.hpp"
 
 namespace po = boost::program_options;
@@ -76,16 +79,26 @@ int check_one(const context& ctx, const exercise_entry& e, bool quiet) {
   return exit_failed;
 }
 
+int check_as_json(const context& ctx, const exercise_entry& e) {
+  auto r = check_exercise(ctx, e);
+  std::cout << "{\"id\": " << json_quoted(e.id) << ", \"passed\": " << (r.passed ? "true" : "false")
+            << ", \"headline\": " << json_quoted(r.headline)
+            << ", \"details\": " << json_quoted(r.details) << "}\n";
+  return r.passed ? exit_ok : exit_failed;
+}
+
 } // namespace
 
 int check_command(const context& ctx, const std::vector<std::string>& args) {
   po::options_description desc{"Usage: dca check NN | dca check --all\nBuilds your "
                                "message_passing.cpp and runs the exercise's spec against it"};
-  std::string name;
+  std::string name, format = "table";
   bool all = false;
   desc.add_options()("help,h", "show this help")(
       "all", po::bool_switch(&all), "re-check every exercise you have passed (find regressions)")(
-      "exercise", po::value(&name), "the exercise, e.g. 01");
+      "format", po::value(&format)->default_value("table"),
+      "table, or json: one exercise's outcome as one JSON object")("exercise", po::value(&name),
+                                                                   "the exercise, e.g. 01");
   po::variables_map vm;
   if (!parse_words(desc, args, vm, "exercise", 1))
     return exit_ok;
@@ -93,6 +106,10 @@ int check_command(const context& ctx, const std::vector<std::string>& args) {
     return check_all(ctx);
   if (name.empty())
     throw usage_error("which exercise? e.g. `dca check 01`, or `dca check --all`");
+  if (format == "json")
+    return check_as_json(ctx, ctx.exercise(name));
+  if (format != "table")
+    throw usage_error("unknown format '" + format + "': use table or json");
   return check_one(ctx, ctx.exercise(name), false);
 }
 

@@ -1,9 +1,7 @@
 // The shared parts of the dca commands: finding exercises, building, progress.
 #include "context.hpp"
 
-#include <algorithm>
 #include <ctime>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -25,51 +23,6 @@ std::filesystem::path context::program(const std::string& target) const {
   return build_dir / "exercises" / target;
 }
 
-progress::progress(const std::filesystem::path& source_dir)
-    : file_(source_dir / ".dca" / "progress") {
-  std::ifstream in{file_};
-  std::string line;
-  while (std::getline(in, line)) {
-    auto id = line.substr(0, line.find_first_of(" \t\r"));
-    if (!id.empty() && id[0] != '#' && !passed(id))
-      passed_.push_back(id);
-  }
-}
-
-bool progress::passed(const std::string& id) const {
-  return std::find(passed_.begin(), passed_.end(), id) != passed_.end();
-}
-
-void progress::mark_passed(const std::string& id) {
-  if (!passed(id)) {
-    passed_.push_back(id);
-    save();
-  }
-}
-
-void progress::forget(const std::string& id) {
-  passed_.erase(std::remove(passed_.begin(), passed_.end(), id), passed_.end());
-  save();
-}
-
-void progress::save() const {
-  // Write a new file and rename it over the old one: a crash never leaves half a progress file.
-  std::filesystem::create_directories(file_.parent_path());
-  auto temporary = file_;
-  temporary += ".tmp";
-  {
-    std::ofstream out{temporary, std::ios::trunc};
-    out << "# dca progress: the exercises you have passed, one per line. .dca/ is not in git, so\n"
-           "# updating the kit keeps it; copy this file to move your progress to another "
-           "machine.\n";
-    for (const auto& id : passed_)
-      out << id << '\n';
-    if (!out)
-      throw std::runtime_error("cannot write " + temporary.string());
-  }
-  std::filesystem::rename(temporary, file_);
-}
-
 bool parse_words(const boost::program_options::options_description& desc,
                  const std::vector<std::string>& args, boost::program_options::variables_map& vm,
                  const char* positional, int positional_max) {
@@ -86,6 +39,21 @@ bool parse_words(const boost::program_options::options_description& desc,
   return true;
 }
 
+const exercise_entry* parse_exercise_words(const context& ctx,
+                                           boost::program_options::options_description& desc,
+                                           const std::vector<std::string>& args,
+                                           const std::string& example) {
+  namespace po = boost::program_options;
+  std::string name;
+  desc.add_options()("exercise", po::value(&name), "the exercise, e.g. 01");
+  po::variables_map vm;
+  if (!parse_words(desc, args, vm, "exercise", 1))
+    return nullptr;
+  if (name.empty())
+    throw usage_error("which exercise? e.g. `" + example + "`");
+  return &ctx.exercise(name);
+}
+
 std::string timestamp() {
   auto now = std::time(nullptr);
   std::tm tm{};
@@ -95,7 +63,7 @@ std::string timestamp() {
   return buffer;
 }
 
-std::string compiler_errors(const std::string& output, std::size_t max) {
+std::string compiler_errors(const std::string& output, std::size_t lines_max) {
   std::istringstream in{output};
   std::string line;
   std::vector<std::string> kept;
@@ -113,10 +81,10 @@ std::string compiler_errors(const std::string& output, std::size_t max) {
       kept.push_back(line);
   }
   std::string out;
-  for (std::size_t i = 0; i < kept.size() && i < max; ++i)
+  for (std::size_t i = 0; i < kept.size() && i < lines_max; ++i)
     out += kept[i] + '\n';
-  if (kept.size() > max)
-    out += "... (" + std::to_string(kept.size() - max) + " more lines)\n";
+  if (kept.size() > lines_max)
+    out += "... (" + std::to_string(kept.size() - lines_max) + " more lines)\n";
   if (out.empty())
     out = output.substr(output.size() > 2000 ? output.size() - 2000 : 0);
   return out;

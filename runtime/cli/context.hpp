@@ -1,5 +1,5 @@
 // What every dca command needs to know: where the learner's checkout and its build are, and the
-// curriculum. Plus the helpers most commands share.
+// curriculum. Plus the helpers most commands share: exit statuses, usage errors, parsing words.
 #pragma once
 
 #include <boost/program_options.hpp>
@@ -39,20 +39,6 @@ struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The learner's progress, kept in .dca/progress in the checkout (never touched by upgrades).
-class progress {
-public:
-  explicit progress(const std::filesystem::path& source_dir);
-  bool passed(const std::string& id) const;
-  void mark_passed(const std::string& id);
-  void forget(const std::string& id);
-
-private:
-  void save() const;
-  std::filesystem::path file_;
-  std::vector<std::string> passed_;
-};
-
 /// Parses a command's words into `vm`; up to `positional_max` bare words (-1: any number) go to
 /// option `positional`. Prints the usage and returns false when --help was asked, so the command
 /// can return exit_ok at once.
@@ -60,34 +46,19 @@ bool parse_words(const boost::program_options::options_description& desc,
                  const std::vector<std::string>& args, boost::program_options::variables_map& vm,
                  const char* positional = nullptr, int positional_max = 0);
 
+/// For a command about one exercise: adds the bare word "exercise" to `desc`, parses `args`, and
+/// returns the exercise named; null when --help was asked (the usage is printed). With no
+/// exercise named, a usage error that shows `example` ("dca hint 01").
+const exercise_entry* parse_exercise_words(const context& ctx,
+                                           boost::program_options::options_description& desc,
+                                           const std::vector<std::string>& args,
+                                           const std::string& example);
+
 /// "20261127-093701": local time, for backup and scratch folder names that sort by age.
 std::string timestamp();
 
-/// The lines of compiler output worth showing a learner: errors and their context, at most `max`.
-std::string compiler_errors(const std::string& output, std::size_t max = 25);
-
-int list_command(const context&, const std::vector<std::string>& args);
-int hint_command(const context&, const std::vector<std::string>& args);
-int run_command(const context&, const std::vector<std::string>& args, const std::string& mode);
-int check_command(const context&, const std::vector<std::string>& args);
-int tour_command(const context&, const std::vector<std::string>& args);
-int grade_command(const context&, const std::vector<std::string>& args);
-int watch_command(const context&, const std::vector<std::string>& args);
-int reset_command(const context&, const std::vector<std::string>& args);
-int solution_command(const context&, const std::vector<std::string>& args);
-int dev_command(const context&, const std::vector<std::string>& args);
-
-/// What one check of the learner's exercise found, in words.
-struct check_outcome {
-  bool passed = false;
-  std::string headline; // one line: "lost 3 of 2,000,000 increments — run `dca explore 01`..."
-  std::string details;  // the failing checks, or the compiler's first errors
-};
-
-/// Builds and runs exercise `e`'s spec against the learner's file; marks progress when it passes.
-check_outcome check_exercise(const context& ctx, const exercise_entry& e);
-
-/// Re-checks every exercise passed so far; exit_failed if any regressed.
-int check_all(const context& ctx);
+/// The lines of compiler output worth showing a learner: errors and their context, at most
+/// `lines_max`.
+std::string compiler_errors(const std::string& output, std::size_t lines_max = 25);
 
 } // namespace dca::cli

@@ -1,5 +1,5 @@
 // `dca journal inspect PATH` and `dca journal verify PATH`: look into an entity journal from the
-// command line. The lead's main.cpp calls journal_command with the words after `dca journal`.
+// command line. commands.cpp calls journal_command with the words after `dca journal`.
 #pragma once
 
 #include <ostream>

@@ -1,20 +1,42 @@
-// `dca list` and `dca hint`: where the learner stands (done, next, todo, and a progress bar), and
-// help when stuck.
+// `dca list`: where the learner stands: done, next, todo, and a progress bar.
 #include <boost/program_options.hpp>
 
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 
-#include "context.hpp"
+#include "command.hpp"
+#include "json.hpp"
+#include "progress.hpp"
 
 namespace po = boost::program_options;
 
 namespace dca::cli {
 
+namespace {
+
+int list_as_json(const context& ctx, const progress& done, const std::string& current) {
+  std::cout << "{\"exercises\": [";
+  const auto& all = ctx.curriculum.exercises();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& e = all[i];
+    auto status = done.passed(e.id) ? "done" : e.id == current ? "next" : "todo";
+    std::cout << (i ? ", " : "") << "{\"id\": " << json_quoted(e.id)
+              << ", \"pattern\": " << json_quoted(e.pattern)
+              << ", \"title\": " << json_quoted(e.title) << ", \"status\": \"" << status << "\"}";
+  }
+  std::cout << "]}\n";
+  return exit_ok;
+}
+
+} // namespace
+
 int list_command(const context& ctx, const std::vector<std::string>& args) {
-  po::options_description desc{"Usage: dca list\nLists the exercises in order, with your progress"};
-  desc.add_options()("help,h", "show this help");
+  po::options_description desc{
+      "Usage: dca list [--format json]\nLists the exercises in order, with your progress"};
+  std::string format = "table";
+  desc.add_options()("help,h", "show this help")(
+      "format", po::value(&format)->default_value("table"), "table or json");
   po::variables_map vm;
   if (!parse_words(desc, args, vm))
     return exit_ok;
@@ -33,6 +55,10 @@ int list_command(const context& ctx, const std::vector<std::string>& args) {
         current = e.id;
         break;
       }
+  if (format == "json")
+    return list_as_json(ctx, done, current);
+  if (format != "table")
+    throw usage_error("unknown format '" + format + "': use table or json");
   std::size_t passed = 0;
   for (const auto& e : ctx.curriculum.exercises()) {
     bool ok = done.passed(e.id);
@@ -50,31 +76,6 @@ int list_command(const context& ctx, const std::vector<std::string>& args) {
   if (!current.empty())
     std::cout << "  Continue with `dca` (it checks exercises/" << current
               << "/message_passing.cpp on every save).\n";
-  return exit_ok;
-}
-
-int hint_command(const context& ctx, const std::vector<std::string>& args) {
-  po::options_description desc{"Usage: dca hint NN [--level N]\nShows hints for an exercise, "
-                               "from a nudge (level 1) to nearly the answer"};
-  std::string name;
-  int level = 1;
-  desc.add_options()("help,h", "show this help")("level", po::value(&level)->default_value(1),
-                                                 "how much to give away: 1, 2, 3...")(
-      "exercise", po::value(&name), "the exercise, e.g. 01");
-  po::variables_map vm;
-  if (!parse_words(desc, args, vm, "exercise", 1))
-    return exit_ok;
-  if (name.empty())
-    throw usage_error("which exercise? e.g. `dca hint 01`");
-  const auto& e = ctx.exercise(name);
-  auto count = static_cast<int>(e.hints.size());
-  if (level < 1 || level > count)
-    throw usage_error("--level must be between 1 and " + std::to_string(count) + " for " + e.id);
-  for (int i = 0; i < level; ++i)
-    std::cout << "hint " << i + 1 << " of " << count << ": " << e.hints[static_cast<std::size_t>(i)]
-              << "\n\n";
-  if (level < count)
-    std::cout << "More: dca hint " << e.number << " --level " << level + 1 << '\n';
   return exit_ok;
 }
 

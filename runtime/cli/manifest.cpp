@@ -16,6 +16,24 @@ std::string trim(const std::string& s) {
   return s.substr(first, last - first + 1);
 }
 
+/// Sets `key` of `e`; false when the manifest has no such key.
+bool set_value(exercise_entry& e, const std::string& key, const std::string& value) {
+  if (key == "hint") {
+    e.hints.push_back(value);
+    return true;
+  }
+  std::string* field = key == "pattern"               ? &e.pattern
+                       : key == "title"               ? &e.title
+                       : key == "namespace"           ? &e.cpp_namespace
+                       : key == "skeleton_fails_with" ? &e.skeleton_fails_with
+                       : key == "tsan_race_args"      ? &e.tsan_race_args
+                       : key == "tsan_solution_args"  ? &e.tsan_solution_args
+                                                      : nullptr;
+  if (field != nullptr)
+    *field = value;
+  return field != nullptr;
+}
+
 } // namespace
 
 manifest manifest::load(const std::filesystem::path& file) {
@@ -47,15 +65,10 @@ manifest manifest::load(const std::filesystem::path& file) {
       fail("expected `key = value` inside an [NN_name] block");
     auto key = trim(line.substr(0, eq));
     auto value = trim(line.substr(eq + 1));
-    auto& e = out.exercises_.back();
-    if (key == "pattern")
-      e.pattern = value;
-    else if (key == "title")
-      e.title = value;
-    else if (key == "hint")
-      e.hints.push_back(value);
-    else
-      fail("unknown key '" + key + "' (expected pattern, title or hint)");
+    if (!set_value(out.exercises_.back(), key, value))
+      fail("unknown key '" + key +
+           "' (expected pattern, title, namespace, skeleton_fails_with, tsan_race_args, "
+           "tsan_solution_args or hint)");
   }
   return out;
 }

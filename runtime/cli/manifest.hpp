@@ -1,4 +1,5 @@
-// The curriculum as `dca` sees it: exercises/manifest.ini, in order, with titles and hints.
+// The curriculum as `dca` sees it: exercises/manifest.ini, in order, with titles and hints. CMake
+// reads the same file (cmake/exercises.cmake), so each fact about an exercise is written once.
 #pragma once
 
 #include <filesystem>
@@ -13,6 +14,10 @@ struct exercise_entry {
   std::string number;  // "01"
   std::string pattern; // "P1"
   std::string title;
+  std::string cpp_namespace;       // "lost_update": the namespace of its scenario.hpp
+  std::string skeleton_fails_with; // what the untouched skeleton's spec failure says
+  std::string tsan_race_args;      // for CMake's TSan tests; dca only checks they are known keys
+  std::string tsan_solution_args;
   std::vector<std::string> hints;
 };
 

@@ -1,6 +1,8 @@
-// fork/exec with a pipe and a deadline. The child gets its own process group, so a test that
-// forks or hangs is killed whole.
+// fork/exec with a pipe and a deadline (the pipe read by child_process.hpp, as the sandbox's are).
+// The child gets its own process group, so a test that forks or hangs is killed whole.
 #include "process.hpp"
+
+#include "child_process.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -16,14 +18,6 @@ namespace dca::cli {
 
 namespace {
 
-std::vector<char*> c_args(const std::vector<std::string>& argv) {
-  std::vector<char*> out;
-  for (const auto& a : argv)
-    out.push_back(const_cast<char*>(a.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 void set_env(const std::map<std::string, std::string>& env) {
   for (const auto& [k, v] : env)
     setenv(k.c_str(), v.c_str(), 1);
@@ -36,6 +30,8 @@ process_result run_captured(const std::vector<std::string>& argv, std::chrono::s
   int fds[2];
   if (pipe(fds) != 0)
     throw std::runtime_error(std::string{"cannot create a pipe: "} + std::strerror(errno));
+  auto strings = argv;
+  auto args = c_array(strings); // before fork: the child only makes system calls
   pid_t pid = fork();
   if (pid < 0)
     throw std::runtime_error(std::string{"cannot start a process: "} + std::strerror(errno));
@@ -46,35 +42,22 @@ process_result run_captured(const std::vector<std::string>& argv, std::chrono::s
     close(fds[0]);
     close(fds[1]);
     set_env(env);
-    auto args = c_args(argv);
     execvp(args[0], args.data());
     std::cerr << "cannot run " << argv[0] << ": " << std::strerror(errno) << '\n';
     _exit(127);
   }
   setpgid(pid, pid);
   close(fds[1]);
-  process_result result;
   auto deadline = std::chrono::steady_clock::now() + limit;
-  char buffer[4096];
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      kill(-pid, SIGKILL);
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    int ready = poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (ready < 0 && errno != EINTR)
-      break;
-    if (ready <= 0)
-      continue;
-    auto n = read(fds[0], buffer, sizeof buffer);
-    if (n <= 0)
-      break; // end of output: the child (and everything it started) closed the pipe
-    result.output.append(buffer, static_cast<std::size_t>(n));
-  }
+  pipes_plan plan;
+  plan.output_fd = fds[0];
+  plan.deadline = deadline;
+  auto read = read_pipes(plan);
+  process_result result;
+  result.output = std::move(read.output);
+  result.timed_out = read.timed_out;
+  if (result.timed_out)
+    kill(-pid, SIGKILL);
   close(fds[0]);
   int status = 0;
   if (!result.timed_out) {
@@ -102,7 +85,8 @@ process_result run_captured(const std::vector<std::string>& argv, std::chrono::s
 void exec_program(const std::vector<std::string>& argv,
                   const std::map<std::string, std::string>& env) {
   set_env(env);
-  auto args = c_args(argv);
+  auto strings = argv;
+  auto args = c_array(strings);
   execvp(args[0], args.data());
   throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(errno));
 }

@@ -1,11 +1,14 @@
-// `dca run NN` and `dca explore NN`: build the learner's exercise program and hand over to it.
+// `dca run NN` and `dca explore NN`: build the learner's exercise program and hand over to it. Its
+// own options (--variant, --format json, ...) pass through unchanged.
 #include <iostream>
 
-#include "context.hpp"
+#include "command.hpp"
 
 namespace dca::cli {
 
-int run_command(const context& ctx, const std::vector<std::string>& args, const std::string& mode) {
+namespace {
+
+int hand_over(const context& ctx, const std::vector<std::string>& args, const std::string& mode) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << "Usage: dca " << mode << " NN [options]\n"
               << (mode == "run" ? "Runs exercise NN on real threads (--variant shared) or real "
@@ -25,6 +28,16 @@ int run_command(const context& ctx, const std::vector<std::string>& args, const 
   std::vector<std::string> argv{ctx.program(target).string(), mode};
   argv.insert(argv.end(), args.begin() + 1, args.end());
   exec_program(argv, {{"DCA_INVOKED_AS", "dca %s " + e.number}});
+}
+
+} // namespace
+
+int run_command(const context& ctx, const std::vector<std::string>& args) {
+  return hand_over(ctx, args, "run");
+}
+
+int explore_command(const context& ctx, const std::vector<std::string>& args) {
+  return hand_over(ctx, args, "explore");
 }
 
 } // namespace dca::cli

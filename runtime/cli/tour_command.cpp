@@ -1,12 +1,13 @@
 // `dca tour`, the main job: for every exercise, the shared-state variant corrupting under the
-// explorer (deterministic) next to the message-passing fix running clean.
+// explorer (deterministic) next to the message-passing fix running clean. The reference programs
+// report in JSON (program_report.hpp); the tour tells it as a table, or as JSON with --format json.
 #include <boost/program_options.hpp>
 
 #include <iostream>
-#include <map>
-#include <sstream>
 
-#include "context.hpp"
+#include "command.hpp"
+#include "json.hpp"
+#include "program_report.hpp"
 
 namespace po = boost::program_options;
 
@@ -16,124 +17,155 @@ namespace {
 
 constexpr auto step_time_limit = std::chrono::seconds(120);
 
-/// key=value pairs of the RESULT line a run printed.
-std::map<std::string, std::string> result_fields(const std::string& output) {
-  std::map<std::string, std::string> fields;
-  std::istringstream in{output};
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("RESULT ", 0) == 0) {
-      std::istringstream words{line.substr(7)};
-      std::string word;
-      while (words >> word)
-        if (auto eq = word.find('='); eq != std::string::npos)
-          fields[word.substr(0, eq)] = word.substr(eq + 1);
-    }
-  return fields;
-}
+/// What the tour saw of one exercise: its three runs, as the programs reported them.
+struct tour_stop {
+  const exercise_entry* entry = nullptr;
+  std::optional<explore_report> shared; // explore --variant shared
+  std::optional<run_report> actors;     // run --variant actors
+  bool actors_timed_out = false;
+  std::optional<explore_report> explored; // explore --variant actors
 
-/// The first line that starts with one of `prefixes`, without the prefix.
-std::string line_after(const std::string& output, std::initializer_list<const char*> prefixes) {
-  std::istringstream in{output};
-  std::string line;
-  while (std::getline(in, line))
-    for (const char* p : prefixes)
-      if (line.rfind(p, 0) == 0)
-        return line.substr(std::string{p}.size());
-  return {};
-}
-
-struct row {
-  bool as_expected = true;
-  std::vector<std::string> lines;
+  bool shared_corrupts() const {
+    return shared && (shared->outcome == "invariant_broken" || shared->outcome == "deadlock");
+  }
+  bool actors_clean() const { return actors && !actors->corrupted && !actors_timed_out; }
+  bool explored_clean() const { return !explored || !explored->failed(); }
+  bool as_expected() const { return shared_corrupts() && actors_clean() && explored_clean(); }
 };
 
-row tour_one(const context& ctx, const exercise_entry& e) {
-  row r;
+tour_stop visit(const context& ctx, const exercise_entry& e) {
+  tour_stop stop;
+  stop.entry = &e;
   auto program = ctx.program("sol" + e.number).string();
-  auto say = [&](const std::string& label, const std::string& status, const std::string& text) {
-    r.lines.push_back("   " + label + std::string(17 - label.size(), ' ') + status +
-                      std::string(11 - status.size(), ' ') + text);
+  auto ask = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), program);
+    argv.insert(argv.end(), {"--format", "json"});
+    return run_captured(argv, step_time_limit);
   };
-  auto more = [&](const std::string& text) { r.lines.push_back(std::string(31, ' ') + text); };
+  stop.shared = read_explore_report(ask({"explore", "--variant", "shared"}).output);
+  auto actors = ask({"run", "--variant", "actors"});
+  stop.actors_timed_out = actors.timed_out;
+  if (actors.ok() || actors.exit_code == 3)
+    stop.actors = read_run_report(actors.output);
+  stop.explored = read_explore_report(ask({"explore", "--variant", "actors"}).output);
+  return stop;
+}
 
-  auto shared = run_captured({program, "explore", "--variant", "shared"}, step_time_limit);
-  auto sf = result_fields(shared.output);
-  if (sf["outcome"] == "invariant_broken" || sf["outcome"] == "deadlock") {
-    auto verdict = line_after(shared.output, {"CORRUPTED: ", "DEADLOCK: "});
-    say("shared state", sf["outcome"] == "deadlock" ? "DEADLOCK" : "CORRUPTED", verdict);
-    more("found by the explorer after " + sf["schedules"] + " schedule(s); replay: dca explore " +
-         e.number + " --replay " + sf["schedule"]);
+std::vector<std::string> lines_of_stop(const tour_stop& stop) {
+  std::vector<std::string> lines;
+  auto say = [&](const std::string& label, const std::string& status, const std::string& text) {
+    lines.push_back("   " + label + std::string(17 - label.size(), ' ') + status +
+                    std::string(11 - status.size(), ' ') + text);
+  };
+  auto more = [&](const std::string& text) { lines.push_back(std::string(31, ' ') + text); };
+  if (stop.shared_corrupts()) {
+    const auto& s = *stop.shared;
+    say("shared state", s.outcome == "deadlock" ? "DEADLOCK" : "CORRUPTED", s.what_broke());
+    more("found by the explorer after " + std::to_string(s.schedules_explored) +
+         " schedule(s); replay: dca explore " + stop.entry->number + " --replay " + s.schedule);
   } else {
-    r.as_expected = false;
     say("shared state", "NOT SHOWN",
-        "the explorer found no corruption: " + (shared.output.empty()
-                                                    ? std::string{"no output"}
-                                                    : line_after(shared.output, {"ok: "})));
+        "the explorer found no corruption: " + (!stop.shared ? std::string{"no output"}
+                                                : stop.shared->outcome == "clean"
+                                                    ? std::string{"no schedule broke the invariant"}
+                                                    : stop.shared->what_broke()));
   }
-
-  auto actors = run_captured({program, "run", "--variant", "actors"}, step_time_limit);
-  auto af = result_fields(actors.output);
-  if (actors.ok() && af["corrupted"] == "0") {
-    say("message passing", "ok", line_after(actors.output, {"ok: "}));
-  } else {
-    r.as_expected = false;
+  if (stop.actors_clean())
+    say("message passing", "ok", stop.actors->summary_line());
+  else
     say("message passing", "FAILED",
-        actors.timed_out ? "timed out" : line_after(actors.output, {"CORRUPTED: "}));
+        stop.actors_timed_out ? "timed out"
+        : stop.actors         ? stop.actors->summary_line()
+                              : "");
+  if (stop.explored && !stop.explored->failed())
+    more("every explored delivery order is clean: " + stop.explored->explored_words());
+  else if (stop.explored)
+    more("EXPLORED ORDER CORRUPTS: " + stop.explored->what_broke());
+  return lines;
+}
+
+std::string json_of_explore(const std::optional<explore_report>& r) {
+  if (!r)
+    return "null";
+  return "{\"outcome\": " + json_quoted(r->outcome) +
+         ", \"what_broke\": " + json_quoted(r->failed() ? r->what_broke() : "") +
+         ", \"schedules_explored\": " + std::to_string(r->schedules_explored) +
+         ", \"schedule\": " + json_quoted(r->schedule) + "}";
+}
+
+void write_json(std::ostream& out, const std::vector<tour_stop>& stops, int unexpected) {
+  out << "{\n  \"version\": 1,\n  \"unexpected\": " << unexpected << ",\n  \"exercises\": [";
+  for (std::size_t i = 0; i < stops.size(); ++i) {
+    const auto& s = stops[i];
+    out << (i ? "," : "") << "\n    {\"id\": " << json_quoted(s.entry->id)
+        << ", \"pattern\": " << json_quoted(s.entry->pattern)
+        << ", \"title\": " << json_quoted(s.entry->title)
+        << ", \"as_expected\": " << (s.as_expected() ? "true" : "false")
+        << ", \"shared\": " << json_of_explore(s.shared) << ", \"actors_run\": "
+        << (s.actors ? "{\"corrupted\": " + std::string{s.actors->corrupted ? "true" : "false"} +
+                           ", \"summary\": " + json_quoted(s.actors->summary) + "}"
+                     : std::string{"null"})
+        << ", \"actors_explored\": " << json_of_explore(s.explored) << "}";
   }
-  auto explored = run_captured({program, "explore", "--variant", "actors"}, step_time_limit);
-  auto xf = result_fields(explored.output);
-  if (xf.count("outcome")) {
-    if (xf["outcome"] == "clean") {
-      more("every explored delivery order is clean: " +
-           line_after(explored.output, {"explored: "}));
-    } else {
-      r.as_expected = false;
-      more("EXPLORED ORDER CORRUPTS: " +
-           line_after(explored.output, {"CORRUPTED: ", "DEADLOCK: "}));
-    }
-  }
-  return r;
+  out << "\n  ]\n}\n";
+}
+
+void write_stop(std::ostream& out, const tour_stop& stop) {
+  out << stop.entry->number << "  " << stop.entry->title << " (" << stop.entry->pattern << ")\n";
+  for (const auto& line : lines_of_stop(stop))
+    out << line << '\n';
+  out << '\n';
+}
+
+void write_ending(std::ostream& out, const context& ctx, std::size_t total, int unexpected) {
+  if (unexpected == 0)
+    out << "All " << total << " patterns corrupt with shared state; all " << total
+        << " fixes run clean.\nNext: `dca list`, then open exercises/"
+        << ctx.curriculum.exercises().front().id << "/README.md.\n";
+  else
+    out << unexpected << " of " << total << " exercises did not behave as the tour expects.\n";
 }
 
 } // namespace
 
 int tour_command(const context& ctx, const std::vector<std::string>& args) {
-  po::options_description desc{"Usage: dca tour\nFor every exercise: the shared-state variant "
-                               "corrupting (found by the explorer), next to the message-passing "
-                               "fix running clean"};
-  desc.add_options()("help,h", "show this help");
+  po::options_description desc{"Usage: dca tour [--format json]\nFor every exercise: the "
+                               "shared-state variant corrupting (found by the explorer), next to "
+                               "the message-passing fix running clean"};
+  std::string format = "table";
+  desc.add_options()("help,h", "show this help")(
+      "format", po::value(&format)->default_value("table"), "table or json");
   po::variables_map vm;
   if (!parse_words(desc, args, vm))
     return exit_ok;
+  if (format != "table" && format != "json")
+    throw usage_error("unknown format '" + format + "': use table or json");
+  bool json = format == "json";
   std::vector<std::string> targets;
   for (const auto& e : ctx.curriculum.exercises())
     targets.push_back("sol" + e.number);
-  std::cout << "Building the exercises and their reference solutions..." << std::endl;
+  (json ? std::cerr : std::cout) << "Building the exercises and their reference solutions..."
+                                 << std::endl;
   auto built = ctx.build(targets);
   if (!built.ok()) {
     std::cerr << "dca: the build failed:\n" << compiler_errors(built.output);
     return exit_failed;
   }
-  std::cout << "\nData Corrupting Architectures: each pattern with shared state, then with "
-               "message passing\n\n";
+  if (!json)
+    std::cout << "\nData Corrupting Architectures: each pattern with shared state, then with "
+                 "message passing\n\n";
+  std::vector<tour_stop> stops;
   int unexpected = 0;
   for (const auto& e : ctx.curriculum.exercises()) {
-    std::cout << e.number << "  " << e.title << " (" << e.pattern << ")\n";
-    auto r = tour_one(ctx, e);
-    for (const auto& line : r.lines)
-      std::cout << line << '\n';
-    std::cout << '\n';
-    unexpected += r.as_expected ? 0 : 1;
+    stops.push_back(visit(ctx, e));
+    unexpected += stops.back().as_expected() ? 0 : 1;
+    if (!json)
+      write_stop(std::cout, stops.back()); // as it goes: each stop takes seconds
   }
-  auto total = ctx.curriculum.exercises().size();
-  if (unexpected == 0)
-    std::cout << "All " << total << " patterns corrupt with shared state; all " << total
-              << " fixes run clean.\nNext: `dca list`, then open exercises/"
-              << ctx.curriculum.exercises().front().id << "/README.md.\n";
+  if (json)
+    write_json(std::cout, stops, unexpected);
   else
-    std::cout << unexpected << " of " << total
-              << " exercises did not behave as the tour expects.\n";
+    write_ending(std::cout, ctx, stops.size(), unexpected);
   return unexpected == 0 ? exit_ok : exit_failed;
 }
 

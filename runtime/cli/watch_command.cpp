@@ -5,6 +5,7 @@
 // and the loop says so up front (rustlings #2407).
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -15,7 +16,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "context.hpp"
+#include "check.hpp"
+#include "command.hpp"
+#include "progress.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -169,6 +172,167 @@ bool check_and_tell(const context& ctx, const exercise_entry& e) {
   return false;
 }
 
+/// One learner's session: the exercise they are on, how saves are noticed, and what each key does.
+class watch_session {
+public:
+  watch_session(const context& ctx, bool manual) : ctx_(ctx), manual_(manual) {}
+
+  /// Introduces `first`, checks it, then loops on saves and keys until q, end of input, Ctrl-C or
+  /// the curriculum is done.
+  int run(const exercise_entry& first) {
+    if (!manual_ && !watcher_.works()) {
+      manual_ = true;
+      std::cout << "File watching is not available here (" << std::strerror(errno)
+                << "): switching to manual mode.\n";
+    }
+    std::signal(SIGINT, on_interrupt);
+    raw_keys keys;
+    current_ = &first;
+    start(*current_);
+    if (check_and_tell(ctx_, *current_) && !on_pass())
+      return exit_ok;
+    while (!interrupted) {
+      auto step = wait_once();
+      if (step == wake::quit)
+        return exit_ok;
+      if (step == wake::end)
+        break;
+      if (step == wake::check && check_and_tell(ctx_, *current_) && !on_pass())
+        return exit_ok;
+    }
+    std::cout << "\nBye. `dca` continues from here next time.\n";
+    return exit_ok;
+  }
+
+private:
+  enum class wake { nothing, check, quit, end };
+
+  void start(const exercise_entry& e) {
+    remember(ctx_, e);
+    hint_level_ = 0;
+    if (!manual_ && !watcher_.watch(ctx_.source_dir / "exercises" / e.id)) {
+      manual_ = true;
+      std::cout << "Cannot watch exercises/" << e.id << " (" << std::strerror(errno)
+                << "): switching to manual mode.\n";
+    }
+    bar(ctx_);
+    introduce(ctx_, e, manual_);
+  }
+
+  /// The exercise after `e` not passed yet (else where to continue); null when all passed.
+  const exercise_entry* advance(const exercise_entry& e) const {
+    progress done{ctx_.source_dir};
+    bool after = false;
+    for (const auto& next : ctx_.curriculum.exercises()) {
+      if (after && !done.passed(next.id))
+        return &next;
+      after = after || next.id == e.id;
+    }
+    return where_to_continue(ctx_, done);
+  }
+
+  /// After a pass: on to the next exercise, checked at once so the learner sees what to fix (and
+  /// skipped past if it already passes). False when the curriculum is done.
+  bool on_pass() {
+    for (;;) {
+      auto* next = advance(*current_);
+      if (!next) {
+        bar(ctx_);
+        std::cout << "That was the last one: every exercise passes. Compare with the reference: "
+                     "`dca solution NN`.\n";
+        return false;
+      }
+      std::cout << "Moving on. (Compare with the reference: `dca solution " << current_->number
+                << "`.)\n";
+      current_ = next;
+      start(*current_);
+      if (!check_and_tell(ctx_, *current_))
+        return true;
+    }
+  }
+
+  /// Waits for a save or a key, and says what to do about it.
+  wake wait_once() {
+    pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {manual_ ? -1 : watcher_.fd(), POLLIN, 0}};
+    int ready = poll(p, 2, -1);
+    if (interrupted)
+      return wake::end;
+    if (ready < 0) {
+      if (errno == EINTR)
+        return wake::nothing;
+      throw std::runtime_error(std::string{"waiting for input: "} + std::strerror(errno));
+    }
+    bool saved = false;
+    if (p[1].revents & POLLIN) {
+      // An editor's save is several events in a burst: let it settle, then check once.
+      pollfd settle{-1, 0, 0};
+      poll(&settle, 0, 150);
+      saved = watcher_.changed("message_passing.cpp");
+    }
+    auto key = wake::nothing;
+    if (p[0].revents & (POLLIN | POLLHUP))
+      key = on_key();
+    return key != wake::nothing ? key : saved ? wake::check : wake::nothing;
+  }
+
+  wake on_key() {
+    char key = 0;
+    if (read(STDIN_FILENO, &key, 1) <= 0)
+      return wake::end; // end of input: a script or a closed terminal
+    switch (key) {
+    case 'q':
+      std::cout << "Bye. `dca` continues from here next time.\n";
+      return wake::quit;
+    case 'r':
+      return wake::check;
+    case 'h':
+      show_hint();
+      break;
+    case 'l':
+      list_command(ctx_, {});
+      break;
+    case 'c':
+      check_all(ctx_);
+      break;
+    case 'n':
+      skip_to_next();
+      break;
+    default:
+      break;
+    }
+    return wake::nothing;
+  }
+
+  void show_hint() {
+    auto count = static_cast<int>(current_->hints.size());
+    if (count == 0) {
+      std::cout << "No hints for this exercise.\n";
+      return;
+    }
+    hint_level_ = std::min(hint_level_ + 1, count);
+    std::cout << "hint " << hint_level_ << " of " << count << ": "
+              << current_->hints[static_cast<std::size_t>(hint_level_ - 1)] << "\n";
+  }
+
+  void skip_to_next() {
+    const auto& all = ctx_.curriculum.exercises();
+    auto at = std::find_if(all.begin(), all.end(),
+                           [&](const exercise_entry& e) { return e.id == current_->id; });
+    if (at == all.end() || std::next(at) == all.end()) {
+      std::cout << "This is the last exercise.\n";
+      return;
+    }
+    current_ = &*std::next(at);
+    start(*current_);
+  }
+
+  const context& ctx_;
+  bool manual_;
+  file_watch watcher_;
+  const exercise_entry* current_ = nullptr;
+  int hint_level_ = 0;
+};
+
 } // namespace
 
 int watch_command(const context& ctx, const std::vector<std::string>& args) {
@@ -192,132 +356,7 @@ int watch_command(const context& ctx, const std::vector<std::string>& args) {
                  "shows a reference solution to compare with yours.\n";
     return exit_ok;
   }
-  file_watch watcher;
-  if (!manual && !watcher.works()) {
-    manual = true;
-    std::cout << "File watching is not available here (" << std::strerror(errno)
-              << "): switching to manual mode.\n";
-  }
-  std::signal(SIGINT, on_interrupt);
-  raw_keys keys;
-  int hint_level = 0;
-  auto start = [&](const exercise_entry& e) {
-    remember(ctx, e);
-    hint_level = 0;
-    if (!manual && !watcher.watch(ctx.source_dir / "exercises" / e.id)) {
-      manual = true;
-      std::cout << "Cannot watch exercises/" << e.id << " (" << std::strerror(errno)
-                << "): switching to manual mode.\n";
-    }
-    bar(ctx);
-    introduce(ctx, e, manual);
-  };
-  // Returns the next exercise after a pass, or null when the curriculum is done.
-  auto advance = [&](const exercise_entry& e) -> const exercise_entry* {
-    progress done{ctx.source_dir};
-    bool after = false;
-    for (const auto& next : ctx.curriculum.exercises()) {
-      if (after && !done.passed(next.id))
-        return &next;
-      after = after || next.id == e.id;
-    }
-    return where_to_continue(ctx, done);
-  };
-  // After a pass: on to the next exercise, checked at once so the learner sees what to fix (and
-  // skipped past if it already passes). False when the curriculum is done.
-  auto on_pass = [&]() -> bool {
-    for (;;) {
-      auto* next = advance(*current);
-      if (!next) {
-        bar(ctx);
-        std::cout << "That was the last one: every exercise passes. Compare with the reference: "
-                     "`dca solution NN`.\n";
-        return false;
-      }
-      std::cout << "Moving on. (Compare with the reference: `dca solution " << current->number
-                << "`.)\n";
-      current = next;
-      start(*current);
-      if (!check_and_tell(ctx, *current))
-        return true;
-    }
-  };
-  start(*current);
-  if (check_and_tell(ctx, *current) && !on_pass())
-    return exit_ok;
-  auto file = std::string{"message_passing.cpp"};
-  for (;;) {
-    pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {manual ? -1 : watcher.fd(), POLLIN, 0}};
-    int ready = poll(p, 2, -1);
-    if (interrupted)
-      break;
-    if (ready < 0) {
-      if (errno == EINTR)
-        continue;
-      throw std::runtime_error(std::string{"waiting for input: "} + std::strerror(errno));
-    }
-    bool run_check = false;
-    if (p[1].revents & POLLIN) {
-      // An editor's save is several events in a burst: let it settle, then check once.
-      pollfd settle{-1, 0, 0};
-      poll(&settle, 0, 150);
-      run_check = watcher.changed(file);
-    }
-    if (p[0].revents & (POLLIN | POLLHUP)) {
-      char key = 0;
-      if (read(STDIN_FILENO, &key, 1) <= 0)
-        break; // end of input: a script or a closed terminal
-      switch (key) {
-      case 'q':
-        std::cout << "Bye. `dca` continues from here next time.\n";
-        return exit_ok;
-      case 'r':
-        run_check = true;
-        break;
-      case 'h': {
-        auto count = static_cast<int>(current->hints.size());
-        if (count == 0) {
-          std::cout << "No hints for this exercise.\n";
-        } else {
-          hint_level = std::min(hint_level + 1, count);
-          std::cout << "hint " << hint_level << " of " << count << ": "
-                    << current->hints[static_cast<std::size_t>(hint_level - 1)] << "\n";
-        }
-        break;
-      }
-      case 'l':
-        list_command(ctx, {});
-        break;
-      case 'c':
-        check_all(ctx);
-        break;
-      case 'n': {
-        const exercise_entry* next = nullptr;
-        bool after = false;
-        for (const auto& e : ctx.curriculum.exercises()) {
-          if (after) {
-            next = &e;
-            break;
-          }
-          after = e.id == current->id;
-        }
-        if (!next) {
-          std::cout << "This is the last exercise.\n";
-        } else {
-          current = next;
-          start(*current);
-        }
-        break;
-      }
-      default:
-        break;
-      }
-    }
-    if (run_check && check_and_tell(ctx, *current) && !on_pass())
-      return exit_ok;
-  }
-  std::cout << "\nBye. `dca` continues from here next time.\n";
-  return exit_ok;
+  return watch_session{ctx, manual}.run(*current);
 }
 
 } // namespace dca::cli

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "hygiene.hpp"
+#include "grade/hygiene.hpp"
 
 using dca::cli::analyze_hygiene;
 using dca::cli::severity;

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sandbox.hpp"
+#include "grade/sandbox.hpp"
 
 namespace fs = std::filesystem;
 using dca::cli::sandbox;

@@ -95,7 +95,7 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
   po::options_description desc{"Usage: " + name + " [options]\nRuns one variant on real threads " +
                                "(shared) or real actors (actors) and reports what it observed"};
   std::string variant = "shared";
-  bool json = false;
+  std::string format = "table";
   std::uint64_t seed = 0;
   auto add = desc.add_options();
   add("help,h", "show this help");
@@ -105,7 +105,8 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
     add(p.name.c_str(), po::value<std::int64_t>()->default_value(p.value_default), p.help.c_str());
   add("seed", po::value(&seed),
       "add seeded yields at every shared access, so a run repeats its interleaving more closely");
-  add("json", po::bool_switch(&json), "print the result as one JSON object");
+  add("format", po::value(&format)->default_value("table"),
+      "table, or json: the result as one JSON object");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
   po::notify(vm);
@@ -113,6 +114,9 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
     std::cout << desc << '\n';
     return exit_clean;
   }
+  if (format != "table" && format != "json")
+    throw po::error("--format must be 'table' or 'json', not '" + format + "'");
+  bool json = format == "json";
   std::map<std::string, std::int64_t> values;
   for (const auto& p : ex.parameters) {
     auto v = vm[p.name].as<std::int64_t>();

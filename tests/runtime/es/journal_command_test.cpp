@@ -6,7 +6,7 @@
 #include <mutex>
 #include <sstream>
 
-#include "../../../runtime/cli/journal_command.hpp"
+#include "journal_command.hpp"
 #include "dca/es/codec.hpp"
 #include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"

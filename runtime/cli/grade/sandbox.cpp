@@ -7,7 +7,9 @@
 //
 // Between fork and exec only system calls are made: the grader is multi-threaded, so everything
 // the child needs (argv, environment, paths, mount options) is prepared before fork.
-#include "sandbox.hpp"
+#include "grade/sandbox.hpp"
+
+#include "child_process.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -46,8 +48,7 @@ constexpr unsigned slots_per_grader = 64;
 constexpr int sandbox_failed = 125;
 constexpr int namespace_flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC;
 
-// -- async-signal-safe helpers for the child
-// --------------------------------------------------------
+// -- async-signal-safe helpers for the child ------------------------------------------------------
 
 void put(int fd, const char* s) {
   auto n = std::strlen(s);
@@ -108,14 +109,6 @@ bool bring_loopback_up() {
   }
   close(s);
   return ok;
-}
-
-std::vector<char*> c_array(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  for (auto& s : strings)
-    out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
 }
 
 bool under(const fs::path& path, const fs::path& dir) {
@@ -209,8 +202,7 @@ std::string describe_signal(int signal) {
   return "signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
 }
 
-// -- setting up
-// ---------------------------------------------------------------------------------------
+// -- setting up -----------------------------------------------------------------------------------
 
 sandbox::sandbox(int slots) {
   slots_.resize(static_cast<std::size_t>(std::max(1, slots)));
@@ -308,263 +300,268 @@ void sandbox::hand_over(int slot, const fs::path& dir) const {
     own(entry.path());
 }
 
-// -- running
-// ------------------------------------------------------------------------------------------
+// -- running --------------------------------------------------------------------------------------
 
-sandbox_result sandbox::run(int slot, const sandbox_request& request) const {
-  const auto& s = slots_.at(static_cast<std::size_t>(slot));
-  const auto& lim = request.limits;
-  if (request.argv.empty() || !fs::path{request.argv[0]}.is_absolute())
-    throw std::logic_error("sandbox::run needs an absolute program path");
+namespace {
 
-  // Everything the child needs, prepared before fork.
-  auto argv_strings = request.argv;
-  auto argv = c_array(argv_strings);
-  std::vector<std::string> env_strings{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8",
-                                       "HOME=" + request.cwd.string()};
+/// Everything the child processes need, prepared before fork: between fork and exec only system
+/// calls are made (the grader is multi-threaded).
+struct child_plan {
+  std::vector<std::string> argv_strings, env_strings;
+  std::vector<char*> argv, envp;
+  std::string cwd;
+  std::vector<std::string> mounts; // private tmpfs mount points
+  std::string scratch_options;     // their mount options
+  std::vector<std::string> cgroup_procs;
+  bool use_namespaces = false;
+  unsigned uid = 0;
+  std::uint64_t nproc = 0;
+  bool limit_nproc = false;
+  sandbox_limits limits;
+  int output_fd = -1; // the write ends the program and its helpers use
+  int status_fd = -1;
+};
+
+std::vector<std::string> environment_of(const sandbox_request& request) {
+  std::vector<std::string> env{"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8",
+                               "HOME=" + request.cwd.string()};
   bool has_tmpdir = false;
   for (const auto& [k, v] : request.env) {
-    env_strings.push_back(k + "=" + v);
+    env.push_back(k + "=" + v);
     has_tmpdir = has_tmpdir || k == "TMPDIR";
   }
   if (!has_tmpdir)
-    env_strings.push_back("TMPDIR=/tmp");
-  auto envp = c_array(env_strings);
-  std::string cwd = request.cwd.string();
-  std::vector<std::string> mounts;
-  if (namespaces_) {
-    if (request.private_scratch)
-      mounts.push_back(cwd);
-    for (const char* shared_tmp : {"/tmp", "/var/tmp", "/dev/shm"}) {
-      // A checkout (or CI's clone) may itself live under /tmp: a tmpfs there would hide the
-      // program and its working folder (even the working folder's own tmpfs, mounted first).
-      bool hides_ours = under(request.argv[0], shared_tmp) || under(request.cwd, shared_tmp);
-      for (const auto& [k, v] : request.env)
-        hides_ours = hides_ours || (k == "TMPDIR" && under(v, shared_tmp));
-      std::error_code ec;
-      if (!hides_ours && fs::is_directory(shared_tmp, ec))
-        mounts.emplace_back(shared_tmp);
-    }
-  }
-  auto scratch_options = "size=" + std::to_string(lim.scratch_bytes) +
-                         ",mode=0700,uid=" + std::to_string(s.uid) +
-                         ",gid=" + std::to_string(s.uid);
-  std::vector<std::string> cgroup_procs;
-  for (const auto& g : s.cgroups)
-    cgroup_procs.push_back((g / "cgroup.procs").string());
-  if (!s.pids_cgroup.empty())
-    write_file(s.pids_cgroup / "pids.max", std::to_string(lim.tasks_max));
-  std::uint64_t pids_events_before = s.pids_cgroup.empty() ? 0 : pids_limit_events(s.pids_cgroup);
-  bool use_namespaces = namespaces_;
-  unsigned uid = s.uid;
-  // RLIMIT_NPROC counts every task of the user: for the slot's own user that is the run alone;
-  // running as ourselves (not root), it is what we already have plus the run's share.
-  std::uint64_t nproc = uid != 0 ? lim.tasks_max : tasks_of(getuid()) + lim.tasks_max;
-  bool limit_nproc = uid != 0 || geteuid() != 0;
+    env.emplace_back("TMPDIR=/tmp");
+  return env;
+}
 
+/// The folders that get a private tmpfs: the working folder (for test runs) and the shared
+/// temporary folders, unless one of them holds the program or its working folder.
+std::vector<std::string> mounts_of(const sandbox_request& request) {
+  std::vector<std::string> mounts;
+  if (request.private_scratch)
+    mounts.push_back(request.cwd.string());
+  for (const char* shared_tmp : {"/tmp", "/var/tmp", "/dev/shm"}) {
+    // A checkout (or CI's clone) may itself live under /tmp: a tmpfs there would hide the program
+    // and its working folder (even the working folder's own tmpfs, mounted first).
+    bool hides_ours = under(request.argv[0], shared_tmp) || under(request.cwd, shared_tmp);
+    for (const auto& [k, v] : request.env)
+      hides_ours = hides_ours || (k == "TMPDIR" && under(v, shared_tmp));
+    std::error_code ec;
+    if (!hides_ours && fs::is_directory(shared_tmp, ec))
+      mounts.emplace_back(shared_tmp);
+  }
+  return mounts;
+}
+
+/// The program itself: limits, the sandbox user, the working folder, then exec.
+[[noreturn]] void become_program(const child_plan& plan) {
+  int status_fd = plan.status_fd;
+  dup2(plan.output_fd, STDOUT_FILENO);
+  dup2(plan.output_fd, STDERR_FILENO);
+  int null_fd = open("/dev/null", O_RDONLY);
+  if (null_fd >= 0)
+    dup2(null_fd, STDIN_FILENO);
+  const auto& lim = plan.limits;
+  limit(status_fd, RLIMIT_CPU, lim.cpu_seconds, "RLIMIT_CPU");
+  if (lim.address_space_bytes > 0)
+    limit(status_fd, RLIMIT_AS, lim.address_space_bytes, "RLIMIT_AS");
+  limit(status_fd, RLIMIT_FSIZE, lim.file_bytes, "RLIMIT_FSIZE");
+  limit(status_fd, RLIMIT_NOFILE, 1024, "RLIMIT_NOFILE");
+  if (plan.limit_nproc)
+    limit(status_fd, RLIMIT_NPROC, plan.nproc, "RLIMIT_NPROC");
+  if (plan.uid != 0) {
+    if (setgroups(0, nullptr) != 0 || setgid(plan.uid) != 0 || setuid(plan.uid) != 0)
+      fail(status_fd, "switching to the sandbox user");
+  }
+  prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (chdir(plan.cwd.c_str()) != 0)
+    fail(status_fd, "entering the working folder");
+  execve(plan.argv[0], plan.argv.data(), plan.envp.data());
+  fail(status_fd, "exec");
+}
+
+/// Pid 1 of the namespace: starts the program, reports how it ended on the status pipe, and exits,
+/// which kills whatever the program left behind.
+[[noreturn]] void become_init(const child_plan& plan) {
+  pid_t program = fork();
+  if (program < 0)
+    fail(plan.status_fd, "fork");
+  if (program == 0)
+    become_program(plan);
+  close(plan.output_fd);
+  int st = 0;
+  while (waitpid(program, &st, 0) < 0 && errno == EINTR) {
+  }
+  put(plan.status_fd, WIFSIGNALED(st) ? "S" : "E");
+  put_number(plan.status_fd, WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+  put(plan.status_fd, "\n");
+  _exit(0);
+}
+
+/// The helper: joins the slot's cgroups, enters new namespaces, then starts the namespace's init.
+[[noreturn]] void become_helper(const child_plan& plan) {
+  int status_fd = plan.status_fd;
+  setpgid(0, 0);
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  for (const auto& file : plan.cgroup_procs) {
+    int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+      fail(status_fd, "joining a cgroup");
+    put_number(fd, getpid());
+    close(fd);
+  }
+  if (plan.use_namespaces) {
+    if (unshare(namespace_flags) != 0)
+      fail(status_fd, "unshare");
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+      fail(status_fd, "making mounts private");
+    for (const auto& target : plan.mounts)
+      if (mount("tmpfs", target.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                plan.scratch_options.c_str()) != 0)
+        fail(status_fd, "mounting a tmpfs");
+    bring_loopback_up(); // best effort: a spec that needs loopback says so itself
+  }
+  pid_t init = fork(); // pid 1 of the new PID namespace
+  if (init < 0)
+    fail(status_fd, "fork");
+  if (init == 0)
+    become_init(plan);
+  close(plan.output_fd);
+  close(status_fd);
+  int st = 0;
+  while (waitpid(init, &st, 0) < 0 && errno == EINTR) {
+  }
+  _exit(0);
+}
+
+/// How the run ended, from the status line init wrote ("E0", "S11", or "X" and a setup failure).
+void read_status(const std::string& status_text, sandbox_result& result) {
+  if (!status_text.empty() && status_text[0] == 'X')
+    result.error = "sandbox: " + status_text.substr(1, status_text.find('\n') - 1);
+  else if (!status_text.empty() && status_text[0] == 'S')
+    result.signal = std::atoi(status_text.c_str() + 1);
+  else if (!status_text.empty() && status_text[0] == 'E')
+    result.exit_code = std::atoi(status_text.c_str() + 1);
+  else if (!result.timed_out)
+    result.error = "sandbox: the run ended without a status";
+}
+
+/// Which limit, if any, ended the run: its signal, the pids cgroup's count, or its last words.
+std::string limit_hit_of(const sandbox_result& result, bool pids_limit_reached) {
+  const auto& o = result.output;
+  auto said = [&](const char* words) { return !result.ok() && o.find(words) != o.npos; };
+  if (result.signal == SIGXCPU || (result.signal == SIGKILL && !result.timed_out))
+    return "cpu";
+  if (result.signal == SIGXFSZ)
+    return "file size";
+  if (pids_limit_reached)
+    return "processes";
+  if (said("std::bad_alloc") || said("Cannot allocate memory") || said("out of memory"))
+    return "memory";
+  if (said("Resource temporarily unavailable"))
+    return "processes";
+  if (said("No space left on device"))
+    return "disk";
+  return {};
+}
+
+/// The namespace's processes die with its init, but the kernel reaps them asynchronously: wait
+/// until the slot's cgroup is empty, so the next run in this slot starts from zero processes.
+void empty_cgroup(const fs::path& pids_cgroup) {
+  if (pids_cgroup.empty())
+    return;
+  for (int attempt = 0; attempt < 300; ++attempt) {
+    std::ifstream procs{pids_cgroup / "cgroup.procs"};
+    pid_t pid = 0;
+    bool any = false;
+    while (procs >> pid) {
+      any = true;
+      kill(pid, SIGKILL); // only ever our own sandboxed processes: they are in our cgroup
+    }
+    if (!any)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+/// Starts the helper with `plan` and collects what the run printed and how it ended.
+sandbox_result run_plan(const fs::path& pids_cgroup, child_plan& plan) {
+  std::uint64_t pids_events_before = pids_cgroup.empty() ? 0 : pids_limit_events(pids_cgroup);
   int out[2], status_pipe[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(status_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string{"cannot create a pipe: "} + std::strerror(errno));
+  plan.output_fd = out[1];
+  plan.status_fd = status_pipe[1];
   auto started = std::chrono::steady_clock::now();
   pid_t helper = fork();
   if (helper < 0)
     throw std::runtime_error(std::string{"cannot start a process: "} + std::strerror(errno));
   if (helper == 0) {
-    // -- the helper: sets up the namespaces and joins the cgroups
-    // ----------------------------------
-    int status_fd = status_pipe[1];
     close(out[0]);
     close(status_pipe[0]);
-    setpgid(0, 0);
-    rlimit no_core{0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
-    for (const auto& file : cgroup_procs) {
-      int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0)
-        fail(status_fd, "joining a cgroup");
-      put_number(fd, getpid());
-      close(fd);
-    }
-    if (use_namespaces) {
-      if (unshare(namespace_flags) != 0)
-        fail(status_fd, "unshare");
-      if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-        fail(status_fd, "making mounts private");
-      for (const auto& target : mounts)
-        if (mount("tmpfs", target.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
-                  scratch_options.c_str()) != 0)
-          fail(status_fd, "mounting a tmpfs");
-      bring_loopback_up(); // best effort: a spec that needs loopback says so itself
-    }
-    pid_t init = fork(); // pid 1 of the new PID namespace
-    if (init < 0)
-      fail(status_fd, "fork");
-    if (init == 0) {
-      pid_t program = fork();
-      if (program < 0)
-        fail(status_fd, "fork");
-      if (program == 0) {
-        // -- the program ------------------------------------------------------------------------
-        dup2(out[1], STDOUT_FILENO);
-        dup2(out[1], STDERR_FILENO);
-        int null_fd = open("/dev/null", O_RDONLY);
-        if (null_fd >= 0)
-          dup2(null_fd, STDIN_FILENO);
-        limit(status_fd, RLIMIT_CPU, lim.cpu_seconds, "RLIMIT_CPU");
-        if (lim.address_space_bytes > 0)
-          limit(status_fd, RLIMIT_AS, lim.address_space_bytes, "RLIMIT_AS");
-        limit(status_fd, RLIMIT_FSIZE, lim.file_bytes, "RLIMIT_FSIZE");
-        limit(status_fd, RLIMIT_NOFILE, 1024, "RLIMIT_NOFILE");
-        if (limit_nproc)
-          limit(status_fd, RLIMIT_NPROC, nproc, "RLIMIT_NPROC");
-        if (uid != 0) {
-          if (setgroups(0, nullptr) != 0 || setgid(uid) != 0 || setuid(uid) != 0)
-            fail(status_fd, "switching to the sandbox user");
-        }
-        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        if (chdir(cwd.c_str()) != 0)
-          fail(status_fd, "entering the working folder");
-        execve(argv[0], argv.data(), envp.data());
-        fail(status_fd, "exec");
-      }
-      close(out[1]);
-      int st = 0;
-      while (waitpid(program, &st, 0) < 0 && errno == EINTR) {
-      }
-      if (WIFSIGNALED(st)) {
-        put(status_fd, "S");
-        put_number(status_fd, WTERMSIG(st));
-      } else {
-        put(status_fd, "E");
-        put_number(status_fd, WEXITSTATUS(st));
-      }
-      put(status_fd, "\n");
-      _exit(0); // as pid 1 of the namespace, exiting kills whatever the program left behind
-    }
-    close(out[1]);
-    close(status_fd);
-    int st = 0;
-    while (waitpid(init, &st, 0) < 0 && errno == EINTR) {
-    }
-    _exit(0);
+    become_helper(plan);
   }
-  // -- the grader: collect output and status until both pipes close or the deadline passes --------
+  // The grader: collect output and status until both pipes close or the deadline passes.
   setpgid(helper, helper);
   close(out[1]);
   close(status_pipe[1]);
-  sandbox_result result;
-  std::string status_text, head, tail;
-  bool truncated = false;
-  auto keep = [&](const char* data, std::size_t n) {
-    std::size_t head_max = lim.output_bytes * 3 / 4, tail_max = lim.output_bytes - head_max;
-    std::size_t to_head = std::min(n, head_max - std::min(head_max, head.size()));
-    head.append(data, to_head);
-    if (to_head < n) {
-      tail.append(data + to_head, n - to_head);
-      if (tail.size() > tail_max) {
-        truncated = true;
-        tail.erase(0, tail.size() - tail_max);
-      }
-    }
-  };
-  auto deadline = started + lim.wall;
-  bool out_open = true, status_open = true;
-  char buffer[8192];
-  while (out_open || status_open) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      break;
-    }
-    pollfd p[2] = {{out_open ? out[0] : -1, POLLIN, 0},
-                   {status_open ? status_pipe[0] : -1, POLLIN, 0}};
-    int ready = poll(p, 2, static_cast<int>(std::min<long long>(left.count(), 500)));
-    if (ready < 0 && errno != EINTR)
-      break;
-    if (ready <= 0)
-      continue;
-    if (out_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-      auto n = read(out[0], buffer, sizeof buffer);
-      if (n <= 0)
-        out_open = false;
-      else
-        keep(buffer, static_cast<std::size_t>(n));
-    }
-    if (status_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-      auto n = read(status_pipe[0], buffer, sizeof buffer);
-      if (n <= 0)
-        status_open = false;
-      else
-        status_text.append(buffer, static_cast<std::size_t>(n));
-    }
-    // Without a PID namespace, something the program left running may hold the output open:
-    // once the program's status is in and its output drained, stop waiting for strangers.
-    if (!status_open && out_open && !use_namespaces) {
-      int flags = fcntl(out[0], F_GETFL);
-      fcntl(out[0], F_SETFL, flags | O_NONBLOCK);
-      ssize_t n;
-      while ((n = read(out[0], buffer, sizeof buffer)) > 0)
-        keep(buffer, static_cast<std::size_t>(n));
-      out_open = false;
-    }
-  }
+  pipes_plan reading;
+  reading.output_fd = out[0];
+  reading.status_fd = status_pipe[0];
+  reading.deadline = started + plan.limits.wall;
+  reading.output_bytes_max = plan.limits.output_bytes;
+  reading.output_ends_with_status = !plan.use_namespaces;
+  auto read = read_pipes(reading);
   kill(-helper, SIGKILL); // the helper, init and, without namespaces, whatever shares the group
   close(out[0]);
   close(status_pipe[0]);
   int st = 0;
   waitpid(helper, &st, 0);
-  // The namespace's processes die with its init, but the kernel reaps them asynchronously: wait
-  // until the slot's cgroup is empty, so the next run in this slot starts from zero processes.
-  if (!s.pids_cgroup.empty()) {
-    for (int attempt = 0; attempt < 300; ++attempt) {
-      std::ifstream procs{s.pids_cgroup / "cgroup.procs"};
-      pid_t pid = 0;
-      bool any = false;
-      while (procs >> pid) {
-        any = true;
-        kill(pid, SIGKILL); // only ever our own sandboxed processes: they are in our cgroup
-      }
-      if (!any)
-        break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
+  empty_cgroup(pids_cgroup);
+  sandbox_result result;
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
-  result.output = head;
-  if (truncated)
-    result.output +=
-        "\n... (output cut: more than " + std::to_string(lim.output_bytes >> 10) + " KiB) ...\n";
-  result.output += tail;
-
-  if (!status_text.empty() && status_text[0] == 'X') {
-    result.error = "sandbox: " + status_text.substr(1, status_text.find('\n') - 1);
-  } else if (!status_text.empty() && status_text[0] == 'S') {
-    result.signal = std::atoi(status_text.c_str() + 1);
-  } else if (!status_text.empty() && status_text[0] == 'E') {
-    result.exit_code = std::atoi(status_text.c_str() + 1);
-  } else if (!result.timed_out) {
-    result.error = "sandbox: the run ended without a status";
-  }
-  // Which limit, if any, ended it.
-  const auto& o = result.output;
-  if (result.signal == SIGXCPU || (result.signal == SIGKILL && !result.timed_out))
-    result.limit_hit = "cpu";
-  else if (result.signal == SIGXFSZ)
-    result.limit_hit = "file size";
-  else if (!s.pids_cgroup.empty() && pids_limit_events(s.pids_cgroup) > pids_events_before)
-    result.limit_hit = "processes";
-  else if (!result.ok() && (o.find("std::bad_alloc") != std::string::npos ||
-                            o.find("Cannot allocate memory") != std::string::npos ||
-                            o.find("out of memory") != std::string::npos))
-    result.limit_hit = "memory";
-  else if (!result.ok() && o.find("Resource temporarily unavailable") != std::string::npos)
-    result.limit_hit = "processes";
-  else if (!result.ok() && o.find("No space left on device") != std::string::npos)
-    result.limit_hit = "disk";
+  result.timed_out = read.timed_out;
+  result.output = std::move(read.output);
+  read_status(read.status, result);
+  bool pids_limit_reached =
+      !pids_cgroup.empty() && pids_limit_events(pids_cgroup) > pids_events_before;
+  result.limit_hit = limit_hit_of(result, pids_limit_reached);
   return result;
+}
+
+} // namespace
+
+sandbox_result sandbox::run(int slot, const sandbox_request& request) const {
+  const auto& s = slots_.at(static_cast<std::size_t>(slot));
+  if (request.argv.empty() || !fs::path{request.argv[0]}.is_absolute())
+    throw std::logic_error("sandbox::run needs an absolute program path");
+  child_plan plan;
+  plan.argv_strings = request.argv;
+  plan.argv = c_array(plan.argv_strings);
+  plan.env_strings = environment_of(request);
+  plan.envp = c_array(plan.env_strings);
+  plan.cwd = request.cwd.string();
+  if (namespaces_)
+    plan.mounts = mounts_of(request);
+  plan.limits = request.limits;
+  plan.scratch_options = "size=" + std::to_string(plan.limits.scratch_bytes) +
+                         ",mode=0700,uid=" + std::to_string(s.uid) +
+                         ",gid=" + std::to_string(s.uid);
+  for (const auto& g : s.cgroups)
+    plan.cgroup_procs.push_back((g / "cgroup.procs").string());
+  if (!s.pids_cgroup.empty())
+    write_file(s.pids_cgroup / "pids.max", std::to_string(plan.limits.tasks_max));
+  plan.use_namespaces = namespaces_;
+  plan.uid = s.uid;
+  // RLIMIT_NPROC counts every task of the user: for the slot's own user that is the run alone;
+  // running as ourselves (not root), it is what we already have plus the run's share.
+  plan.nproc = s.uid != 0 ? plan.limits.tasks_max : tasks_of(getuid()) + plan.limits.tasks_max;
+  plan.limit_nproc = s.uid != 0 || geteuid() != 0;
+  return run_plan(s.pids_cgroup, plan);
 }
 
 } // namespace dca::cli

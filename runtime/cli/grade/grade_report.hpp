@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "hygiene.hpp"
+#include "grade/hygiene.hpp"
 
 namespace dca::cli {
 
@@ -24,7 +24,7 @@ struct exercise_grade {
   std::string title;
   std::string verdict = "error";
   double points = 0;
-  double max_points = 0;
+  double points_max = 0;
   std::string message; // one line, in words
   std::string details; // more lines: the failing checks, the compiler's first errors, output
   int rounds = 0;      // seeds asked for
@@ -43,7 +43,7 @@ struct submission_grade {
   std::filesystem::path path;
   std::vector<exercise_grade> exercises;
   double points = 0;
-  double max_points = 0;
+  double points_max = 0;
   std::chrono::milliseconds elapsed{0};
 };
 
@@ -51,16 +51,16 @@ struct grade_report {
   std::vector<submission_grade> submissions;
   std::vector<std::string> sandbox; // how isolated the runs were, one line per feature
   int rounds = 0;
-  std::uint64_t first_seed = 0;
+  std::uint64_t seed_first = 0;
   std::string scratch; // where the per-submission builds are kept
 };
-
-std::string json_escape(const std::string& s);
 
 void write_table(std::ostream& out, const grade_report& report);
 void write_json(std::ostream& out, const grade_report& report);
 void write_csv(std::ostream& out, const grade_report& report);
 void write_junit(std::ostream& out, const grade_report& report);
+/// `format` is table, json, csv, junit or gradescope (the first submission's results.json).
+void write_report(std::ostream& out, const std::string& format, const grade_report& report);
 /// Gradescope grades one submission per run: one results.json for one submission.
 void write_gradescope(std::ostream& out, const grade_report& report, const submission_grade& s);
 

@@ -2,7 +2,7 @@
 // which braces open namespaces, classes and function bodies, and matches a small set of patterns.
 // It can be fooled (a macro hides anything); it is there to catch the honest mistake and the lazy
 // cheat, and every comment names the line so a person can judge.
-#include "hygiene.hpp"
+#include "grade/hygiene.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -19,86 +19,111 @@ struct token {
 
 /// Source without comments, string or character literals (replaced by "\"\"" / "''"), and
 /// preprocessor lines; newlines kept so line numbers stay right.
-std::vector<token> tokenize(const std::string& src) {
-  std::vector<token> out;
-  int line = 1;
-  std::size_t i = 0, n = src.size();
-  bool line_start = true;
-  while (i < n) {
-    char c = src[i];
-    if (c == '\n') {
-      ++line;
-      ++i;
-      line_start = true;
-      continue;
-    }
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      ++i;
-      continue;
-    }
-    if (line_start && c == '#') { // a preprocessor line, with its continuations
-      while (i < n && src[i] != '\n') {
-        if (src[i] == '\\' && i + 1 < n && src[i + 1] == '\n') {
-          ++line;
-          ++i;
-        }
-        ++i;
+class lexer {
+public:
+  explicit lexer(const std::string& src) : src_(src), n_(src.size()) {}
+
+  std::vector<token> tokens() {
+    while (i_ < n_) {
+      char c = src_[i_];
+      if (c == '\n') {
+        ++line_;
+        ++i_;
+        line_start_ = true;
+      } else if (std::isspace(static_cast<unsigned char>(c))) {
+        ++i_;
+      } else if (line_start_ && c == '#') {
+        skip_preprocessor();
+      } else {
+        line_start_ = false;
+        take(c);
       }
-      continue;
     }
-    line_start = false;
-    if (c == '/' && i + 1 < n && src[i + 1] == '/') {
-      while (i < n && src[i] != '\n')
-        ++i;
-      continue;
-    }
-    if (c == '/' && i + 1 < n && src[i + 1] == '*') {
-      i += 2;
-      while (i + 1 < n && !(src[i] == '*' && src[i + 1] == '/')) {
-        line += src[i] == '\n' ? 1 : 0;
-        ++i;
-      }
-      i += 2;
-      continue;
-    }
-    if (c == '"' || c == '\'') {
-      int start_line = line;
-      // Raw strings R"x( ... )x" are rare in exercise code; treat them as ordinary strings.
-      ++i;
-      while (i < n && src[i] != c) {
-        if (src[i] == '\\')
-          ++i;
-        else if (src[i] == '\n')
-          ++line;
-        ++i;
-      }
-      ++i;
-      out.push_back({std::string(2, c), start_line});
-      continue;
-    }
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
-      std::size_t j = i;
-      while (j < n && (std::isalnum(static_cast<unsigned char>(src[j])) || src[j] == '_' ||
-                       (src[j] == '\'' && std::isdigit(static_cast<unsigned char>(src[i])))))
-        ++j;
-      out.push_back({src.substr(i, j - i), line});
-      i = j;
-      continue;
-    }
-    if (c == ':' && i + 1 < n && src[i + 1] == ':') {
-      out.push_back({"::", line});
-      i += 2;
-      continue;
-    }
-    if (c == '-' && i + 1 < n && src[i + 1] == '>') {
-      out.push_back({"->", line});
-      i += 2;
-      continue;
-    }
-    out.push_back({std::string(1, c), line});
-    ++i;
+    return std::move(out_);
   }
-  return out;
+
+private:
+  bool at(std::size_t k, char c) const { return k < n_ && src_[k] == c; }
+
+  void take(char c) {
+    if (c == '/' && at(i_ + 1, '/'))
+      skip_line_comment();
+    else if (c == '/' && at(i_ + 1, '*'))
+      skip_block_comment();
+    else if (c == '"' || c == '\'')
+      take_literal(c);
+    else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_')
+      take_word();
+    else if ((c == ':' && at(i_ + 1, ':')) || (c == '-' && at(i_ + 1, '>')))
+      push(src_.substr(i_, 2), 2);
+    else
+      push(std::string(1, c), 1);
+  }
+
+  void push(std::string text, std::size_t length) {
+    out_.push_back({std::move(text), line_});
+    i_ += length;
+  }
+
+  /// A preprocessor line, with its continuations.
+  void skip_preprocessor() {
+    while (i_ < n_ && src_[i_] != '\n') {
+      if (src_[i_] == '\\' && at(i_ + 1, '\n')) {
+        ++line_;
+        ++i_;
+      }
+      ++i_;
+    }
+  }
+
+  void skip_line_comment() {
+    while (i_ < n_ && src_[i_] != '\n')
+      ++i_;
+  }
+
+  void skip_block_comment() {
+    i_ += 2;
+    while (i_ + 1 < n_ && !(src_[i_] == '*' && src_[i_ + 1] == '/')) {
+      line_ += src_[i_] == '\n' ? 1 : 0;
+      ++i_;
+    }
+    i_ += 2;
+  }
+
+  /// Raw strings R"x( ... )x" are rare in exercise code; treated as ordinary strings.
+  void take_literal(char quote) {
+    int start_line = line_;
+    ++i_;
+    while (i_ < n_ && src_[i_] != quote) {
+      if (src_[i_] == '\\')
+        ++i_;
+      else if (src_[i_] == '\n')
+        ++line_;
+      ++i_;
+    }
+    ++i_;
+    out_.push_back({std::string(2, quote), start_line});
+  }
+
+  /// A name or a number (digit separators included).
+  void take_word() {
+    std::size_t j = i_;
+    while (j < n_ && (std::isalnum(static_cast<unsigned char>(src_[j])) || src_[j] == '_' ||
+                      (src_[j] == '\'' && std::isdigit(static_cast<unsigned char>(src_[i_])))))
+      ++j;
+    push(src_.substr(i_, j - i_), j - i_);
+  }
+
+  const std::string& src_;
+  std::size_t n_;
+  std::size_t i_ = 0;
+  int line_ = 1;
+  bool line_start_ = true;
+  std::vector<token> out_;
+};
+
+std::vector<token> tokenize(const std::string& src) {
+  return lexer{src}.tokens();
 }
 
 std::vector<std::string> lines_of(const std::string& src) {
@@ -208,7 +233,14 @@ struct analyzer {
   }
 
   void run() {
-    // Statement-level pass: scopes, globals, statics.
+    statement_pass();
+    for (std::size_t k = 0; k < toks.size(); ++k)
+      if (!shared_state_name(k))
+        blocking_name(k);
+  }
+
+  /// Statement-level pass: scopes, globals, statics.
+  void statement_pass() {
     std::vector<scope> scopes;
     std::vector<std::size_t> statement_start{0};
     auto current = [&] { return scopes.empty() ? scope::name_space : scopes.back(); };
@@ -257,7 +289,12 @@ struct analyzer {
         start = k + 1;
       }
     }
-    // Pattern pass: names that mean shared state or blocking, wherever they are.
+  }
+
+  // Pattern pass: names that mean shared state or blocking, wherever they are.
+
+  /// Locks, atomics, shared pointers, volatile, reference captures at token k; true if one.
+  bool shared_state_name(std::size_t k) {
     static const std::set<std::string> locks{"mutex",
                                              "shared_mutex",
                                              "recursive_mutex",
@@ -270,71 +307,80 @@ struct analyzer {
                                              "condition_variable_any",
                                              "pthread_mutex_t",
                                              "spinlock"};
-    for (std::size_t k = 0; k < toks.size(); ++k) {
-      const auto& t = toks[k].text;
-      int line = toks[k].line;
-      auto prev = k > 0 ? toks[k - 1].text : std::string{};
-      auto next = k + 1 < toks.size() ? toks[k + 1].text : std::string{};
-      if (locks.count(t)) {
-        add("shared-lock", severity::essential, line,
-            "a " + t +
-                " in message-passing code: an actor already runs one handler at a time, so a "
-                "lock here means some state is shared between actors (C++ Core Guidelines CP.3). "
-                "Give that state one owning actor instead.");
-      } else if (t == "atomic" || t.rfind("atomic_", 0) == 0) {
-        add("shared-atomic", severity::essential, line,
+    const auto& t = toks[k].text;
+    int line = toks[k].line;
+    auto prev = k > 0 ? toks[k - 1].text : std::string{};
+    auto next = k + 1 < toks.size() ? toks[k + 1].text : std::string{};
+    if (locks.count(t)) {
+      add("shared-lock", severity::essential, line,
+          "a " + t +
+              " in message-passing code: an actor already runs one handler at a time, so a "
+              "lock here means some state is shared between actors (C++ Core Guidelines CP.3). "
+              "Give that state one owning actor instead.");
+    } else if (t == "atomic" || t.rfind("atomic_", 0) == 0) {
+      add("shared-atomic", severity::essential, line,
+          "std::" + t +
+              " in message-passing code: an atomic exists to be shared between threads, i.e. "
+              "state reached around the actors' mailboxes. Keep the value in the owning actor's "
+              "state and send it messages.");
+    } else if (t == "shared_ptr" || t == "make_shared") {
+      bool to_const = next == "<" && k + 2 < toks.size() && toks[k + 2].text == "const";
+      if (!to_const)
+        add("shared-pointer", severity::actionable, line,
             "std::" + t +
-                " in message-passing code: an atomic exists to be shared between threads, i.e. "
-                "state reached around the actors' mailboxes. Keep the value in the owning actor's "
-                "state and send it messages.");
-      } else if ((t == "receive" || t == "receive_while" || t == "receive_for" ||
-                  t == "do_receive") &&
-                 (prev == "->" || prev == ".")) {
-        add("blocking-receive", severity::essential, line,
-            "a blocking receive: inside a handler it stops this actor (and a scheduler thread) "
-            "until the reply comes, and two actors waiting on each other deadlock. Use "
-            "request(...).then(...) and handle the reply as a message.");
-      } else if (t == "scoped_actor" || t == "blocking_actor") {
-        add("blocking-receive", severity::essential, line,
-            "a " + t +
-                " in message-passing code blocks its thread while it waits; handlers should "
-                "never wait. Use request(...).then(...).");
-      } else if ((t == "sleep_for" || t == "sleep_until" || t == "usleep" || t == "nanosleep" ||
-                  (t == "sleep" && next == "(")) &&
-                 prev != ".") {
-        add("blocking-call", severity::actionable, line,
-            t + " inside an actor blocks a scheduler thread and delays every actor queued "
-                "behind it. To act later, use delayed_send.");
-      } else if ((t == "get" || t == "wait") && prev == "." && next == "(" && k >= 2 &&
-                 has(0, toks.size(), "future")) {
-        add("blocking-call", severity::actionable, line,
-            "waiting on a future inside an actor blocks a scheduler thread: send a message "
-            "when the result is ready instead.");
-      } else if (t == "shared_ptr" || t == "make_shared") {
-        bool to_const = next == "<" && k + 2 < toks.size() && toks[k + 2].text == "const";
-        if (!to_const)
-          add("shared-pointer", severity::actionable, line,
-              "std::" + t +
-                  " to a mutable object: if two actors hold it they share state. Send copies "
-                  "(or std::shared_ptr<const T>) and keep the mutable original in one actor.");
-      } else if ((t == "thread" && prev == "::" && k >= 2 && toks[k - 2].text == "std") ||
-                 t == "async" || t == "pthread_create" ||
-                 ((t == "fork" || t == "system" || t == "popen") && next == "(" && prev != "." &&
-                  prev != "->")) {
-        add("own-threads", severity::actionable, line,
-            t + " starts work outside the actor system: its results reach the actors without "
-                "messages. Spawn an actor instead.");
-      } else if (t == "volatile") {
-        add("volatile", severity::actionable, line,
-            "volatile does not make a value safe to share between threads, and an actor's "
-            "state needs no protection at all: drop it.");
-      } else if (t == "[" && next == "&" &&
-                 (prev == "(" || prev == "," || prev == "=" || prev == "{" || prev == "return")) {
-        add("reference-capture", severity::informative, line,
-            "a lambda captures by reference: a handler may run long after the function that "
-            "spawned it returned, and everything it captured by reference is shared with that "
-            "frame. Capture by value ([=]) or keep the data in the actor's state.");
-      }
+                " to a mutable object: if two actors hold it they share state. Send copies "
+                "(or std::shared_ptr<const T>) and keep the mutable original in one actor.");
+    } else if (t == "volatile") {
+      add("volatile", severity::actionable, line,
+          "volatile does not make a value safe to share between threads, and an actor's "
+          "state needs no protection at all: drop it.");
+    } else if (t == "[" && next == "&" &&
+               (prev == "(" || prev == "," || prev == "=" || prev == "{" || prev == "return")) {
+      add("reference-capture", severity::informative, line,
+          "a lambda captures by reference: a handler may run long after the function that "
+          "spawned it returned, and everything it captured by reference is shared with that "
+          "frame. Capture by value ([=]) or keep the data in the actor's state.");
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /// Blocking receives and calls, and threads of its own, at token k.
+  void blocking_name(std::size_t k) {
+    const auto& t = toks[k].text;
+    int line = toks[k].line;
+    auto prev = k > 0 ? toks[k - 1].text : std::string{};
+    auto next = k + 1 < toks.size() ? toks[k + 1].text : std::string{};
+    if ((t == "receive" || t == "receive_while" || t == "receive_for" || t == "do_receive") &&
+        (prev == "->" || prev == ".")) {
+      add("blocking-receive", severity::essential, line,
+          "a blocking receive: inside a handler it stops this actor (and a scheduler thread) "
+          "until the reply comes, and two actors waiting on each other deadlock. Use "
+          "request(...).then(...) and handle the reply as a message.");
+    } else if (t == "scoped_actor" || t == "blocking_actor") {
+      add("blocking-receive", severity::essential, line,
+          "a " + t +
+              " in message-passing code blocks its thread while it waits; handlers should "
+              "never wait. Use request(...).then(...).");
+    } else if ((t == "sleep_for" || t == "sleep_until" || t == "usleep" || t == "nanosleep" ||
+                (t == "sleep" && next == "(")) &&
+               prev != ".") {
+      add("blocking-call", severity::actionable, line,
+          t + " inside an actor blocks a scheduler thread and delays every actor queued "
+              "behind it. To act later, use delayed_send.");
+    } else if ((t == "get" || t == "wait") && prev == "." && next == "(" && k >= 2 &&
+               has(0, toks.size(), "future")) {
+      add("blocking-call", severity::actionable, line,
+          "waiting on a future inside an actor blocks a scheduler thread: send a message "
+          "when the result is ready instead.");
+    } else if ((t == "thread" && prev == "::" && k >= 2 && toks[k - 2].text == "std") ||
+               t == "async" || t == "pthread_create" ||
+               ((t == "fork" || t == "system" || t == "popen") && next == "(" && prev != "." &&
+                prev != "->")) {
+      add("own-threads", severity::actionable, line,
+          t + " starts work outside the actor system: its results reach the actors without "
+              "messages. Spawn an actor instead.");
     }
   }
 };

@@ -1,0 +1,331 @@
+// Grading one exercise of one submission: copy the learner's file to a scratch folder, compile and
+// link it in the sandbox, run the spec (and, where the exercise explores, a random search of the
+// actors' delivery orders) under K seeds, and stop at the first round that does not pass.
+#include "grade/grader.hpp"
+
+#include <regex>
+#include <sstream>
+
+#include "dca/assert.hpp"
+#include "grade/hygiene.hpp"
+#include "program_report.hpp"
+#include "spec_words.hpp"
+#include "text.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dca::cli {
+
+struct grader::attempt {
+  exercise_grade g;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  fs::path submission;
+  fs::path dir; // scratch/NAME/NN_name: the learner's file, build/ and run/
+  std::string object, spec, program;
+  sandbox_limits run_limits; // of the spec runs and the explorations
+
+  exercise_grade finish(std::string verdict, std::string message) {
+    g.verdict = std::move(verdict);
+    g.message = std::move(message);
+    g.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    return g;
+  }
+  std::string round_words(std::uint64_t seed, int round, int rounds) const {
+    return " (seed " + std::to_string(seed) + ", round " + std::to_string(round + 1) + " of " +
+           std::to_string(rounds) + ")";
+  }
+};
+
+namespace {
+
+std::string first_error(const std::string& output) {
+  std::istringstream in{output};
+  std::string line;
+  while (std::getline(in, line))
+    if (auto at = line.find("error:"); at != std::string::npos) {
+      auto where = line.substr(0, at);
+      auto slash = where.rfind('/');
+      if (slash != std::string::npos)
+        where = where.substr(slash + 1);
+      auto text = where + line.substr(at);
+      return text.size() > 160 ? text.substr(0, 157) + "..." : text;
+    }
+  return "see the details";
+}
+
+std::string limit_words(const sandbox_result& r, const sandbox_limits& l) {
+  if (r.limit_hit == "cpu")
+    return "used more than " + std::to_string(l.cpu_seconds) + " s of CPU";
+  if (r.limit_hit == "file size")
+    return "tried to write a file larger than " + std::to_string(l.file_bytes >> 20) + " MiB";
+  if (r.limit_hit == "processes")
+    return "tried to run more than " + std::to_string(l.tasks_max) +
+           " processes and threads (a fork bomb? threads that are never joined?)";
+  if (r.limit_hit == "memory")
+    return "ran out of memory (" + std::to_string(l.address_space_bytes >> 20) +
+           " MiB of address space per process)";
+  if (r.limit_hit == "disk")
+    return "filled its scratch space (" + std::to_string(l.scratch_bytes >> 20) + " MiB)";
+  return "hit a limit: " + r.limit_hit;
+}
+
+const hygiene_comment& first_essential(const exercise_grade& g) {
+  DCA_ASSERT(!g.hygiene.empty());
+  for (const auto& c : g.hygiene)
+    if (c.severity == severity::essential)
+      return c;
+  return g.hygiene.front();
+}
+
+std::string replay_grade(const fs::path& submission, const std::string& number,
+                         std::uint64_t seed) {
+  return "dca grade " + shell_quote(submission.string()) + " --exercise " + number + " --seed " +
+         std::to_string(seed) + " --rounds 1";
+}
+
+} // namespace
+
+double grading_options::points_of(const std::string& id) const {
+  auto found = points.find(id);
+  return found != points.end() ? found->second : points_default;
+}
+
+fs::path exercises_dir_of(const fs::path& submission) {
+  return fs::is_directory(submission / "exercises") ? submission / "exercises" : submission;
+}
+
+exercise_grade grader::grade(int slot, const fs::path& submission, const std::string& name,
+                             const build_plan& plan) const {
+  DCA_ASSERT(plan.entry != nullptr);
+  const auto& e = *plan.entry;
+  attempt a;
+  a.submission = submission;
+  a.g.id = e.id;
+  a.g.number = e.number;
+  a.g.title = e.title;
+  a.g.points_max = opts_.points_of(e.id);
+  a.g.rounds = opts_.rounds;
+  auto source = exercises_dir_of(submission) / e.id / "message_passing.cpp";
+  note_ignored(submission, plan, a.g);
+  if (!fs::is_regular_file(source))
+    return a.finish("missing", "no exercises/" + e.id + "/message_passing.cpp in the submission");
+  a.g.hygiene = analyze_hygiene(read_text(source));
+
+  // The scratch folder: the learner's file, its build, and the runs' working folder.
+  a.dir = scratch_ / name / e.id;
+  fs::remove_all(a.dir);
+  fs::create_directories(a.dir / "build");
+  fs::create_directories(a.dir / "run");
+  fs::copy_file(source, a.dir / "message_passing.cpp");
+  box_.hand_over(slot, a.dir);
+  a.object = (a.dir / "build" / "message_passing.o").string();
+  a.spec = (a.dir / "build" / ("ex" + e.number + "_spec")).string();
+  a.program = (a.dir / "build" / ("ex" + e.number)).string();
+  a.run_limits = limits_for_runs(plan);
+
+  if (auto failed = build(slot, a, plan))
+    return *failed;
+  // K rounds, one seed each; stop at the first that does not pass.
+  for (int round = 0; round < opts_.rounds; ++round)
+    if (auto failed = run_round(slot, a, plan, round))
+      return *failed;
+  if (!opts_.keep_scratch) {
+    std::error_code ec;
+    fs::remove(a.spec, ec);
+    fs::remove(a.object, ec);
+  }
+  return score(a);
+}
+
+sandbox_limits grader::limits_for_build(const build_plan& plan) const {
+  sandbox_limits limits;
+  limits.wall = opts_.compile_limit;
+  limits.cpu_seconds = static_cast<std::uint64_t>(opts_.compile_limit.count());
+  limits.file_bytes = 1ull << 30;
+  limits.address_space_bytes = plan.sanitized ? 0 : 8ull << 30;
+  return limits;
+}
+
+sandbox_limits grader::limits_for_runs(const build_plan& plan) const {
+  sandbox_limits limits;
+  limits.wall = opts_.time_limit;
+  limits.cpu_seconds = static_cast<std::uint64_t>(opts_.time_limit.count()) * 4;
+  if (plan.sanitized)
+    limits.address_space_bytes = 0;
+  return limits;
+}
+
+/// Compiles the learner's file and links the spec (and the program, where the exercise explores).
+/// A finished grade when that fails, else nothing.
+std::optional<exercise_grade> grader::build(int slot, attempt& a, const build_plan& plan) const {
+  auto limits = limits_for_build(plan);
+  auto in_box = [&](const std::vector<std::string>& argv, const fs::path& cwd) {
+    return box_.run(slot, {argv, cwd, false, {{"TMPDIR", (a.dir / "build").string()}}, limits});
+  };
+  auto source = (a.dir / "message_passing.cpp").string();
+  auto compiled =
+      in_box(with_placeholders(plan.compile, {{"{SOURCE}", source}, {"{OBJECT}", a.object}}),
+             plan.compile_dir);
+  a.g.build_elapsed = compiled.elapsed;
+  if (!compiled.error.empty())
+    return a.finish("error", compiled.error);
+  if (!compiled.ok()) {
+    a.g.details = compiler_errors(compiled.output, 12);
+    return a.finish("compile_error",
+                    compiled.timed_out
+                        ? "the compiler gave up after " +
+                              std::to_string(opts_.compile_limit.count()) + " s"
+                        : "does not compile (warnings are errors): " + first_error(a.g.details));
+  }
+  auto linked = in_box(with_placeholders(plan.link, {{"{OBJECT}", a.object}, {"{OUTPUT}", a.spec}}),
+                       plan.link_dir);
+  if (!linked.error.empty())
+    return a.finish("error", linked.error);
+  if (!linked.ok()) {
+    a.g.details = compiler_errors(linked.output, 12);
+    return a.finish("compile_error", "does not link (a function of the contract missing or "
+                                     "defined twice?): " +
+                                         first_error(linked.output));
+  }
+  a.g.build_elapsed += linked.elapsed;
+  if (!plan.explores)
+    return std::nullopt;
+  auto program = in_box(
+      with_placeholders(plan.program_link, {{"{OBJECT}", a.object}, {"{OUTPUT}", a.program}}),
+      plan.link_dir);
+  a.g.build_elapsed += program.elapsed;
+  if (!program.ok())
+    return a.finish("error", "cannot link the exercise program: " + first_error(program.output));
+  return std::nullopt;
+}
+
+/// One seed: the spec, then (where the exercise explores) a random search of the actors' delivery
+/// orders driven by the same seed. A finished grade when the round fails, else nothing.
+std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const build_plan& plan,
+                                                int round) const {
+  auto seed = opts_.seed + static_cast<std::uint64_t>(round);
+  auto seed_text = std::to_string(seed);
+  const auto& limits = a.run_limits;
+  ++a.g.rounds_run;
+  auto ran = box_.run(slot, {{a.spec, "--no-colors", "--order-by=rand", "--rand-seed=" + seed_text},
+                             a.dir / "run",
+                             true,
+                             {{"DCA_SEED", seed_text}},
+                             limits});
+  if (ran.ok() && !plan.explores)
+    return std::nullopt;
+  if (ran.ok()) {
+    auto explored = box_.run(
+        slot, {{a.program, "explore", "--variant", "actors", "--strategy", "random", "--seed",
+                seed_text, "--schedules", std::to_string(opts_.schedules), "--format", "json"},
+               a.dir / "run",
+               true,
+               {{"DCA_SEED", seed_text}, {"DCA_INVOKED_AS", "dca %s " + a.g.number}},
+               limits});
+    if (explored.ok())
+      return std::nullopt;
+    if (explored.exit_code == 3 && explored.limit_hit.empty())
+      return explored_failure(a, explored, seed, round);
+    ran = explored;
+  }
+  return round_failure(a, ran, seed, round);
+}
+
+exercise_grade grader::round_failure(attempt& a, const sandbox_result& ran, std::uint64_t seed,
+                                     int round) const {
+  auto& g = a.g;
+  g.failing_seed = seed;
+  g.replay = replay_grade(a.submission, g.number, seed);
+  auto where = a.round_words(seed, round, opts_.rounds);
+  if (!ran.error.empty())
+    return a.finish("error", ran.error);
+  // A limit hit explains a timeout (a fork bomb spins until the clock runs out): say it first.
+  if (!ran.limit_hit.empty() || ran.timed_out || ran.signal != 0)
+    g.details = last_lines(ran.output, 8);
+  if (!ran.limit_hit.empty())
+    return a.finish("resource_limit", limit_words(ran, a.run_limits) + where);
+  if (ran.timed_out)
+    return a.finish("timeout", timed_out_words(opts_.time_limit) + where);
+  if (ran.signal != 0)
+    return a.finish("crash", "crashed: " + describe_signal(ran.signal) + where);
+  // An exploring spec that logs its failing schedule ("schedule 0.1.2", "schedule=0.1.2" or
+  // "--replay 0.1.2") gets it recorded, with the command that replays it.
+  static const std::regex schedule_token{R"((?:schedule[= ]|--replay )([0-9]+(?:\.[0-9]+)+))"};
+  std::smatch m;
+  if (std::regex_search(ran.output, m, schedule_token)) {
+    g.failing_schedule = m[1].str();
+    g.replay += "; the schedule: dca explore " + g.number + " --variant actors --replay " +
+                shell_quote(g.failing_schedule);
+  }
+  auto failures = spec_failures(ran.output);
+  for (const auto& f : failures)
+    g.details += "  - " + f.test_case + ": " + f.message + "\n";
+  if (failures.empty()) {
+    g.details = last_lines(ran.output, 8);
+    return a.finish("fail", "the spec failed (exit " + std::to_string(ran.exit_code) + ")" + where);
+  }
+  return a.finish("fail", in_words(failures.front().message, g.number) + where);
+}
+
+/// A delivery order of the actors that breaks the exercise's invariant: record the schedule, show
+/// the interleaving, and say how to replay it.
+exercise_grade grader::explored_failure(attempt& a, const sandbox_result& explored,
+                                        std::uint64_t seed, int round) const {
+  auto& g = a.g;
+  std::string verdict = "an explored delivery order breaks it";
+  if (auto report = read_explore_report(explored.output)) {
+    if (report->outcome == "deadlock")
+      verdict = "deadlocked: " + report->what_broke(", ");
+    else
+      verdict = "a delivery order corrupts it: " + in_words(report->what_broke(), "");
+    g.failing_schedule = report->schedule;
+    for (const auto& step : report->steps)
+      g.details += "    " + step + "\n";
+  }
+  g.failing_seed = seed;
+  g.replay = "dca explore " + g.number + " --variant actors --replay " +
+             shell_quote(g.failing_schedule) +
+             "  (or: " + replay_grade(a.submission, g.number, seed) + ")";
+  return a.finish("fail", verdict + a.round_words(seed, round, opts_.rounds));
+}
+
+/// Every round passed: full points, less the hygiene penalty per essential comment.
+exercise_grade grader::score(attempt& a) const {
+  auto& g = a.g;
+  std::size_t essential = 0;
+  for (const auto& c : g.hygiene)
+    essential += c.severity == severity::essential ? 1 : 0;
+  auto seeds = "every check passes under " + std::to_string(opts_.rounds) +
+               (opts_.rounds == 1 ? " seed" : " seeds");
+  if (essential == 0) {
+    g.points = g.points_max;
+    return a.finish("pass", seeds);
+  }
+  double lost =
+      g.points_max * opts_.hygiene_penalty_percent / 100.0 * static_cast<double>(essential);
+  g.points = std::max(0.0, g.points_max - lost);
+  const auto& first = first_essential(g);
+  return a.finish(
+      "flagged",
+      "passes, but shares state: " + first.rule + " at line " + std::to_string(first.line) +
+          (essential > 1 ? " (+" + std::to_string(essential - 1) + " more)" : std::string{}));
+}
+
+/// The submission's own copies of instructor files are never used: say which ones differ.
+void grader::note_ignored(const fs::path& submission, const build_plan& plan,
+                          exercise_grade& g) const {
+  auto exercises = exercises_dir_of(submission);
+  for (const auto& rel : plan.instructor_files) {
+    // exercises/NN_name/x lives at SUB/exercises/NN_name/x or, for a bare exercises folder, at
+    // SUB/NN_name/x; tests/... only in a whole checkout.
+    fs::path theirs = rel.rfind("exercises/", 0) == 0
+                          ? exercises / fs::path{rel}.lexically_relative("exercises")
+                          : submission / rel;
+    std::error_code ec;
+    if (fs::is_regular_file(theirs, ec) && read_text(theirs) != read_text(ctx_.source_dir / rel))
+      g.ignored_files.push_back(rel);
+  }
+}
+
+} // namespace dca::cli

@@ -1,0 +1,71 @@
+// The grader: one learner's message_passing.cpp for one exercise, built with the instructor's
+// build plan and run under K seeds, every step in the sandbox. Its verdict, points and the words
+// that explain them go into an exercise_grade.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "context.hpp"
+#include "grade/build_plan.hpp"
+#include "grade/grade_report.hpp"
+#include "grade/sandbox.hpp"
+
+namespace dca::cli {
+
+struct grading_options {
+  int rounds = 3;
+  std::uint64_t schedules = 200; // random delivery orders explored per seed
+  std::uint64_t seed = 1;
+  std::chrono::seconds time_limit{60};
+  std::chrono::seconds compile_limit{300};
+  std::map<std::string, double> points; // by exercise id
+  double points_default = 10;
+  double hygiene_penalty_percent = 0;
+  bool keep_scratch = false;
+
+  double points_of(const std::string& id) const;
+};
+
+/// Where a submission's exercises are: SUB/exercises, or SUB itself when it is that folder.
+std::filesystem::path exercises_dir_of(const std::filesystem::path& submission);
+
+class grader {
+public:
+  grader(const context& ctx, const sandbox& box, const grading_options& opts,
+         std::filesystem::path scratch)
+      : ctx_(ctx), box_(box), opts_(opts), scratch_(std::move(scratch)) {}
+
+  /// Grades exercise `plan` of the submission at `submission` (named `name` in the scratch
+  /// folder), in sandbox slot `slot`.
+  exercise_grade grade(int slot, const std::filesystem::path& submission, const std::string& name,
+                       const build_plan& plan) const;
+
+  /// One exercise's work in progress: the grade so far and where its files are.
+  struct attempt;
+
+private:
+  std::optional<exercise_grade> build(int slot, attempt& a, const build_plan& plan) const;
+  std::optional<exercise_grade> run_round(int slot, attempt& a, const build_plan& plan,
+                                          int round) const;
+  exercise_grade round_failure(attempt& a, const sandbox_result& ran, std::uint64_t seed,
+                               int round) const;
+  exercise_grade explored_failure(attempt& a, const sandbox_result& explored, std::uint64_t seed,
+                                  int round) const;
+  exercise_grade score(attempt& a) const;
+  void note_ignored(const std::filesystem::path& submission, const build_plan& plan,
+                    exercise_grade& g) const;
+  sandbox_limits limits_for_runs(const build_plan& plan) const;
+  sandbox_limits limits_for_build(const build_plan& plan) const;
+
+  const context& ctx_;
+  const sandbox& box_;
+  const grading_options& opts_;
+  std::filesystem::path scratch_;
+};
+
+} // namespace dca::cli

@@ -1,0 +1,96 @@
+// The shared text helpers: files, columns, shell words.
+#include "text.hpp"
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include "dca/assert.hpp"
+
+namespace dca::cli {
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in{file, std::ios::binary};
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> lines_of(const std::filesystem::path& file) {
+  std::ifstream in{file};
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line))
+    out.push_back(line);
+  return out;
+}
+
+std::string fit_columns(const std::string& s, std::size_t width) {
+  DCA_ASSERT_MSG(width > 4, "a column holds at least one character, \"...\" and a space");
+  auto room = width - 1;
+  std::size_t columns = 0, cut = s.size();
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)
+      continue; // a continuation byte: part of the character before
+    if (columns == room - 3 && cut == s.size())
+      cut = i;
+    ++columns;
+  }
+  if (columns > room)
+    return s.substr(0, cut) + "... ";
+  return s + std::string(room - columns, ' ') + ' ';
+}
+
+std::string shell_quote(const std::string& s) {
+  if (s.find_first_of(" '\"$\\`") == std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s)
+    out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
+  return out + "'";
+}
+
+namespace {
+
+/// Appends the quoted text that starts at line[i] (a quote) to `word`; returns the closing quote's
+/// index.
+std::size_t take_quoted(const std::string& line, std::size_t i, std::string& word) {
+  char quote = line[i];
+  for (++i; i < line.size() && line[i] != quote; ++i) {
+    if (quote == '"' && line[i] == '\\' && i + 1 < line.size() &&
+        (line[i + 1] == '"' || line[i + 1] == '\\' || line[i + 1] == '$'))
+      ++i;
+    word += line[i];
+  }
+  return i;
+}
+
+} // namespace
+
+std::vector<std::string> shell_words(const std::string& line) {
+  std::vector<std::string> out;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      if (in_word)
+        out.push_back(word);
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\'' || c == '"')
+      i = take_quoted(line, i, word);
+    else if (c == '\\' && i + 1 < line.size())
+      word += line[++i];
+    else
+      word += c;
+  }
+  if (in_word)
+    out.push_back(word);
+  return out;
+}
+
+} // namespace dca::cli

@@ -1,0 +1,29 @@
+// Small text helpers the commands share: reading a file whole or by lines, fitting text into a
+// terminal column (counting UTF-8 characters, not bytes), and quoting or splitting words as
+// /bin/sh does.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dca::cli {
+
+/// The file's bytes; empty when it cannot be read.
+std::string read_text(const std::filesystem::path& file);
+
+/// The file's lines, without their line ends; empty when it cannot be read.
+std::vector<std::string> lines_of(const std::filesystem::path& file);
+
+/// `s` in a column of `width` characters: padded, or cut with "..." so that one space always
+/// follows. Counts UTF-8 characters, so "—" takes one column.
+std::string fit_columns(const std::string& s, std::size_t width);
+
+/// `s` as one /bin/sh word: unchanged when it is safe, else in single quotes.
+std::string shell_quote(const std::string& s);
+
+/// Splits a command line as /bin/sh would (quotes and backslashes; no expansions).
+std::vector<std::string> shell_words(const std::string& line);
+
+} // namespace dca::cli
