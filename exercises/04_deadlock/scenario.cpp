@@ -204,6 +204,9 @@ run_result run_actors(const arguments& in, const progress_fn& progress) {
 
 constexpr std::int64_t explored_a_to_b = 30;
 constexpr std::int64_t explored_b_to_a = 20;
+// Different amounts, so that a statement taken before the debit (100, or 100 plus the other
+// transfer) never equals one taken after it (less the amount, perhaps plus the other transfer).
+static_assert(explored_a_to_b != explored_b_to_a);
 
 /// T1 moves 30 from A to B while T2 moves 20 from B to A.
 dca::explore::report explore_shared(const dca::explore::options& opts) {
@@ -224,22 +227,51 @@ dca::explore::report explore_shared(const dca::explore::options& opts) {
   return dca::explore::explore_threads(make, opts);
 }
 
-/// A client asks one account for one transfer and notes whether it went through (the explorer
-/// runs one actor at a time, on one thread, so the shared flag is safe here).
+/// What a client saw: whether its transfer went through, and the payer's balance it asked for as
+/// soon as the payer had confirmed (its statement). -1: not yet.
+struct client_view {
+  int went_through = -1;
+  std::int64_t statement = -1;
+};
+
+/// A client asks one account for one transfer; once it is confirmed, it asks the same account for
+/// its balance: the money must have left it by then (the explorer runs one actor at a time, on one
+/// thread, so the shared view is safe here).
 caf::behavior explored_client(caf::event_based_actor* self, caf::actor from, caf::actor to,
-                              std::int64_t amount, std::shared_ptr<int> went_through) {
+                              std::int64_t amount, std::shared_ptr<client_view> view) {
   self->request(from, reply_timeout, transfer_atom::value, to, amount)
-      .then([=](bool) { *went_through = 1; }, [=](caf::error&) { *went_through = 0; });
+      .then(
+          [=](bool) {
+            view->went_through = 1;
+            self->request(from, reply_timeout, balance_atom::value)
+                .then([=](std::int64_t x) { view->statement = x; }, [](caf::error&) {});
+          },
+          [=](caf::error&) { view->went_through = 0; });
   return {};
 }
 
-/// The same two transfers between two account actors: every order of their messages.
+/// A confirmed transfer of `amount` out of `payer` must have taken it off: the statement is the
+/// opening balance less `amount`, plus `incoming` if the other transfer had arrived by then.
+std::optional<std::string> check_statement(const char* payer, const client_view& view,
+                                           std::int64_t amount, std::int64_t incoming) {
+  auto debited = opening_balance - amount;
+  if (view.statement == debited || view.statement == debited + incoming)
+    return std::nullopt;
+  return std::string{payer} + " confirmed its transfer of " + with_commas(amount) +
+         ", but its balance right after was " + with_commas(view.statement) + ", expected " +
+         with_commas(debited) + " (or " + with_commas(debited + incoming) +
+         " with the other transfer in): it replied before it took the money off";
+}
+
+/// The same two transfers between two account actors: every order of their messages. Each client
+/// asks for the payer's balance as soon as its transfer is confirmed, so that an account which
+/// confirms before it takes the money off is caught.
 dca::explore::report explore_actors(const dca::explore::options& opts) {
   auto make = [] {
     auto a = std::make_shared<caf::actor>();
     auto b = std::make_shared<caf::actor>();
-    auto a_to_b = std::make_shared<int>(-1);
-    auto b_to_a = std::make_shared<int>(-1);
+    auto a_to_b = std::make_shared<client_view>();
+    auto b_to_a = std::make_shared<client_view>();
     dca::explore::actor_execution ex;
     ex.start = [=](dca::explore::actor_world& world) {
       auto& sys = world.system();
@@ -251,9 +283,13 @@ dca::explore::report explore_actors(const dca::explore::options& opts) {
       world.name(sys.spawn(explored_client, *b, *a, explored_b_to_a, b_to_a), "client 2");
     };
     ex.check = [=](dca::explore::actor_world& world) -> std::optional<std::string> {
-      if (*a_to_b != 1 || *b_to_a != 1)
+      if (a_to_b->went_through != 1 || b_to_a->went_through != 1)
         return std::string{"a transfer did not go through: "} +
-               (*a_to_b != 1 ? "A to B" : "B to A");
+               (a_to_b->went_through != 1 ? "A to B" : "B to A");
+      if (auto wrong = check_statement("A", *a_to_b, explored_a_to_b, explored_b_to_a))
+        return wrong;
+      if (auto wrong = check_statement("B", *b_to_a, explored_b_to_a, explored_a_to_b))
+        return wrong;
       auto balance_a = world.ask<std::int64_t>(*a, balance_atom::value);
       auto balance_b = world.ask<std::int64_t>(*b, balance_atom::value);
       if (!balance_a || !balance_b)

@@ -1,16 +1,15 @@
 // Exercise 04's spec, run against both tracks: two transfers in opposite lock order must deadlock
 // under the explorer, which names the wait-for cycle (the lesson); the learner's account actors
-// must never wait for each other, on real threads or on any explored delivery order (the fix).
-// Nothing here can hang: the explorers model waiting, and every real request has a timeout.
+// must never wait for each other, and confirm a transfer only once the money has left, on every
+// explored delivery order (the fix). Every actor runs on CAF's deterministic scheduler: a seed
+// (DCA_SEED) decides each verdict, and a failure prints the replay of its delivery order.
 #include <doctest/doctest.h>
 
-#include <mutex>
-
+#include "caf_doctest.hpp"
 #include "scenario.hpp"
+#include "spec_search.hpp"
 
 #include "dca/explore/explorer.hpp"
-
-using dca::harness::arguments;
 
 namespace {
 
@@ -26,7 +25,7 @@ std::string join(const std::vector<std::string>& lines) {
 TEST_CASE(
     "transfers in opposite lock order deadlock on every exploration, and the cycle is named") {
   auto ex = deadlock::describe();
-  auto found = ex.explore_shared({});
+  auto found = ex.explore_shared(dca::spec::every_order());
   REQUIRE(found.result == dca::explore::outcome::deadlock);
   CHECK(found.cycle == std::vector<std::string>{"T1 holds A, waits for B (held by T2)",
                                                 "T2 holds B, waits for A (held by T1)"});
@@ -56,45 +55,63 @@ TEST_CASE("taking both locks at once with std::scoped_lock never deadlocks (the 
     };
     return exec;
   };
-  auto r = dca::explore::explore_threads(make);
+  auto r = dca::explore::explore_threads(make, dca::spec::every_order());
   CHECK_MESSAGE(r.result == dca::explore::outcome::clean, r.verdict << " " << join(r.cycle));
   CHECK(r.search_exhausted);
 }
 
-TEST_CASE("a transfer between two account actors moves the money") {
-  caf::actor_system_config cfg;
-  caf::actor_system system{cfg};
-  caf::scoped_actor self{system};
-  auto a = deadlock::spawn_account(system, 100);
-  auto b = deadlock::spawn_account(system, 100);
-  std::string error;
-  self->request(a, std::chrono::seconds(10), deadlock::transfer_atom::value, b, std::int64_t{30})
-      .receive([](bool) {}, [&](caf::error& e) { error = system.render(e); });
-  CHECK_MESSAGE(error.empty(), "the transfer of 30 from A to B failed: " << error);
-  std::int64_t balance_a = -1, balance_b = -1;
-  self->request(a, std::chrono::seconds(10), deadlock::balance_atom::value)
-      .receive([&](std::int64_t x) { balance_a = x; }, [](caf::error&) {});
-  self->request(b, std::chrono::seconds(10), deadlock::balance_atom::value)
-      .receive([&](std::int64_t x) { balance_b = x; }, [](caf::error&) {});
+TEST_CASE_FIXTURE(deterministic_actors, "a transfer between two account actors moves the money") {
+  auto a = deadlock::spawn_account(sys, 100);
+  auto b = deadlock::spawn_account(sys, 100);
+  run();
+  auto moved = ask<bool>(a, false, deadlock::transfer_atom::value, b, std::int64_t{30});
+  CHECK_MESSAGE(moved, "the transfer of 30 from A to B was not confirmed");
+  auto balance_a = ask<std::int64_t>(a, -1, deadlock::balance_atom::value);
+  auto balance_b = ask<std::int64_t>(b, -1, deadlock::balance_atom::value);
   CHECK_MESSAGE((balance_a == 70 && balance_b == 130), "after moving 30 from A to B: A is "
                                                            << balance_a << " and B is " << balance_b
                                                            << ", expected 70 and 130");
-  self->send_exit(a, caf::exit_reason::user_shutdown);
-  self->send_exit(b, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE("no explored delivery order leaves the two accounts waiting for each other") {
-  auto r = deadlock::describe().explore_actors({});
-  auto what =
-      r.result == dca::explore::outcome::deadlock ? "deadlock: " + join(r.cycle) : r.verdict;
-  CHECK_MESSAGE(r.result == dca::explore::outcome::clean,
-                what << " (dca explore 04 --variant actors --replay "
-                     << r.failing_schedule.to_string() << ")");
+TEST_CASE_FIXTURE(deterministic_actors,
+                  "an account confirms a transfer only once the money has left it") {
+  auto a = deadlock::spawn_account(sys, 100);
+  auto b = deadlock::spawn_account(sys, 100);
+  run();
+  auto confirmed = std::make_shared<bool>(false);
+  auto client = sys.spawn([=](caf::event_based_actor* actor) {
+    actor->request(a, std::chrono::seconds(10), deadlock::transfer_atom::value, b, std::int64_t{30})
+        .then([=](bool ok) { *confirmed = ok; }, [](caf::error&) {});
+  });
+  step(client); // asks A for the transfer
+  step(a);      // A handles it; B has not seen the credit yet
+  if (has_job(client)) {
+    step(client); // A confirmed already: then the money must be gone
+    auto shown = std::make_shared<std::int64_t>(-1);
+    auto asker = sys.spawn([=](caf::event_based_actor* actor) {
+      actor->request(a, std::chrono::seconds(10), deadlock::balance_atom::value)
+          .then([=](std::int64_t x) { *shown = x; }, [](caf::error&) {});
+    });
+    step(asker);
+    step(a); // answers its balance while B has still not handled the credit
+    step(asker);
+    CHECK_MESSAGE(*shown == 70, "A confirmed the transfer of 30 to B while its balance was still "
+                                    << *shown
+                                    << ", expected 70: it replied before it took the money off");
+  }
+  run();
+  CHECK_MESSAGE(*confirmed, "the transfer of 30 from A to B was not confirmed");
 }
 
-TEST_CASE("opposite transfers between real account actors all go through") {
-  auto ex = deadlock::describe();
-  arguments in{{{"transfers", 1}, {"rounds", 500}}, std::nullopt};
-  auto r = ex.run_actors(in, [](double) {});
-  CHECK_MESSAGE(!r.corrupted, r.summary);
+TEST_CASE("on every explored delivery order both transfers go through, each confirmed after "
+          "its debit") {
+  auto r = deadlock::describe().explore_actors(dca::spec::every_order());
+  CHECK_MESSAGE(r.result == dca::explore::outcome::clean, dca::spec::replay_words(r, "04"));
+}
+
+TEST_CASE("a seeded random search of delivery orders finds no stuck or early-confirmed transfer") {
+  auto r = deadlock::describe().explore_actors(dca::spec::random_search());
+  CHECK_MESSAGE(r.result == dca::explore::outcome::clean, dca::spec::replay_words(r, "04"));
+  if (!r.failed())
+    CHECK(r.schedules_explored == dca::spec::random_schedules_max);
 }

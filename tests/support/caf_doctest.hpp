@@ -32,3 +32,41 @@
   } while (false)
 
 #include "caf/test/dsl.hpp"
+
+#include <memory>
+#include <utility>
+
+/// CAF's test_coordinator_fixture with two helpers for exercise specs, so that a spec's actors
+/// run one message at a time in an order the test decides, never on real threads.
+struct deterministic_actors : test_coordinator_fixture<> {
+  /// Runs exactly one job of `whom`: its start-up or one message. Fails when it has none.
+  void step(const caf::actor& whom) {
+    REQUIRE(sched.prioritize(whom));
+    sched.run_once();
+  }
+
+  /// Whether `whom` has a message (or its start-up) waiting.
+  bool has_job(const caf::actor& whom) { return sched.prioritize(whom); }
+
+  /// Sends `xs...` to `whom` as a request from a fresh actor, runs every actor until nothing is
+  /// left, and returns the reply, or `fallback` when none came (its timeout then fires in virtual
+  /// time, so an actor that never answers cannot hang the test).
+  template <class T, class... Ts>
+  T ask(const caf::actor& whom, T fallback, Ts... xs) {
+    auto answer = std::make_shared<std::pair<bool, T>>(false, fallback);
+    sys.spawn([=](caf::event_based_actor* asker) {
+      asker->request(whom, std::chrono::seconds(10), xs...)
+          .then(
+              [=](T x) {
+                *answer = {true, x};
+              },
+              [](caf::error&) {});
+    });
+    run();
+    if (!answer->first) {
+      sched.trigger_timeouts();
+      run();
+    }
+    return answer->second;
+  }
+};
