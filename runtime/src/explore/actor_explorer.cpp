@@ -412,6 +412,8 @@ public:
       while (advance(world, exec, choose, r)) {
         // one step, timeout or verdict per turn
       }
+    } catch (const detail::stop_run& stop) {
+      r.stopped = stop.why; // the search asked to end the schedule here: no verdict
     } catch (const std::exception& e) {
       r.result = outcome::crashed;
       r.verdict = e.what();

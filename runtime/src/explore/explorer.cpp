@@ -15,6 +15,7 @@
 
 #include "dca/assert.hpp"
 #include "dca/explore/detail/hooks.hpp"
+#include "dca/explore/expect.hpp"
 #include "search.hpp"
 
 namespace dca::explore {
@@ -66,10 +67,12 @@ struct execution_state;
 
 class thread_context {
 public:
-  thread_context(execution_state& run, int index) : run_(run), index_(index) {}
+  thread_context(execution_state& run, int index, std::string name)
+      : run_(run), index_(index), name_(std::move(name)) {}
 
   execution_state& run_;
   const int index_;
+  const std::string name_; // for verdicts: "T1 threw: boom"
   thread_state state = thread_state::starting;
   pending_op pending;
   bool try_lock_result = false;
@@ -87,7 +90,7 @@ struct execution_state {
   std::vector<step> trace;
   std::map<const void*, int> owner; // modelled mutexes: who holds each
   std::map<const void*, std::string> mutex_names;
-  std::optional<std::string> crash;
+  std::optional<std::pair<outcome, std::string>> ended; // a thread threw, failed, misused a mutex
 };
 
 bool before(thread_context& self, op_kind kind, const void* object, const char* name,
@@ -129,6 +132,28 @@ bool try_lock_succeeded(thread_context& self, const void*) {
 } // namespace detail
 
 namespace {
+
+/// What an operation does to its object, for partial-order reduction.
+detail::access access_of(const detail::pending_op& op) {
+  using detail::access_kind;
+  using detail::op_kind;
+  switch (op.kind) {
+  case op_kind::load:
+    return {op.object, access_kind::read};
+  case op_kind::store:
+  case op_kind::read_modify_write:
+    return {op.object, access_kind::write};
+  case op_kind::lock:
+    return {op.object, access_kind::acquire};
+  case op_kind::try_lock:
+    return {op.object, access_kind::attempt};
+  case op_kind::unlock:
+    return {op.object, access_kind::release};
+  case op_kind::point:
+    break;
+  }
+  return {nullptr, access_kind::read};
+}
 
 using detail::chooser;
 using detail::decision;
@@ -195,7 +220,8 @@ private:
     std::vector<std::thread> os_threads;
     for (std::size_t i = 0; i < exec.threads.size(); ++i) {
       out.actors.push_back(exec.threads[i].name);
-      state->threads.push_back(std::make_unique<thread_context>(*state, static_cast<int>(i)));
+      state->threads.push_back(
+          std::make_unique<thread_context>(*state, static_cast<int>(i), exec.threads[i].name));
     }
     for (std::size_t i = 0; i < exec.threads.size(); ++i)
       os_threads.emplace_back(thread_main, state, state->threads[i].get(), exec.threads[i].run);
@@ -218,10 +244,14 @@ private:
         out.result = outcome::crashed;
         out.verdict = e.what();
         return true;
+      } catch (const detail::stop_run& stop) {
+        out.stopped = stop.why;
+        return true;
       }
       out.decisions.push_back(*now);
       auto& chosen = *state.threads[static_cast<std::size_t>(now->chosen)];
-      grant(state, chosen);
+      if (!grant(state, chosen))
+        continue; // a program error: the run ends at the next decision
       if (!hand_over(state, guard, chosen))
         return false;
       previous = now->chosen;
@@ -232,14 +262,21 @@ private:
   /// with a deadlock or at the step limit (said in `out`).
   std::optional<decision> next_decision(const execution_state& state, int previous,
                                         run_result& out) const {
+    if (state.ended) {
+      out.result = state.ended->first;
+      out.verdict = state.ended->second;
+      return std::nullopt;
+    }
     decision now;
     bool unfinished = false;
     for (auto& t : state.threads) {
       if (t->state == thread_state::finished)
         continue;
       unfinished = true;
-      if (can_move(state, *t))
+      if (can_move(state, *t)) {
         now.enabled.push_back(t->index_);
+        now.next.push_back(access_of(t->pending));
+      }
     }
     if (!unfinished)
       return std::nullopt;
@@ -277,7 +314,7 @@ private:
   /// Unwinds the threads a failed run left unfinished, joins every thread and takes the trace.
   static void wind_down(execution_state& state, std::unique_lock<std::mutex>& guard,
                         std::vector<std::thread>& os_threads, run_result& out) {
-    if (out.result != outcome::clean) {
+    if (out.result != outcome::clean || out.stopped) {
       state.aborting = true;
       for (auto& t : state.threads)
         if (t->state != thread_state::finished)
@@ -292,13 +329,9 @@ private:
 
   /// A clean run is judged by what its threads threw, then by the scenario's invariant.
   static void judge(const thread_execution& exec, const execution_state& state, run_result& out) {
-    if (out.result != outcome::clean)
+    if (out.result != outcome::clean || out.stopped)
       return;
-    if (state.crash) {
-      out.result = outcome::crashed;
-      out.verdict = *state.crash;
-      return;
-    }
+    DCA_ASSERT_MSG(!state.ended, "a run that ended early has its verdict from next_decision");
     if (!exec.check)
       return;
     try {
@@ -328,23 +361,26 @@ private:
     state->scheduler_wake.notify_one();
   }
 
-  /// Runs a thread's body; the first exception any thread throws is the run's crash.
+  /// Runs a thread's body. What it throws ends the run: a failed expectation as a broken
+  /// invariant, anything else as a crash, both naming the thread.
   static void run_body(execution_state& state, const thread_context& self,
                        const std::function<void()>& body) {
-    std::string thrown;
+    std::pair<outcome, std::string> end{outcome::crashed, self.name_ + " threw: "};
     try {
       body();
       return;
     } catch (const abort_schedule&) {
       return; // the schedule was cut short; nothing to report from this thread
+    } catch (const invariant_failure& e) {
+      end = {outcome::invariant_broken, std::string{e.what()} + " (seen by " + self.name_ + ")"};
     } catch (const std::exception& e) {
-      thrown = std::string{"threw: "} + e.what();
+      end.second += e.what();
     } catch (...) {
-      thrown = "threw a non-std exception";
+      end.second += "a non-std exception";
     }
     std::lock_guard<std::mutex> guard{state.baton};
-    if (!state.crash)
-      state.crash = "thread " + std::to_string(self.index_) + " " + thrown;
+    if (!state.ended)
+      state.ended = std::move(end);
   }
 
   /// Gives `t` the baton and waits until it comes back. False if `t` never gives it back.
@@ -363,8 +399,9 @@ private:
     return state.owner.count(t.pending.object) == 0;
   }
 
-  /// Applies the pending operation of `t` to the model and records it as the next step.
-  static void grant(execution_state& state, thread_context& t) {
+  /// Applies the pending operation of `t` to the model and records it as the next step. False for
+  /// an unlock of a mutex `t` does not hold: a program error that ends the run.
+  static bool grant(execution_state& state, thread_context& t) {
     DCA_ASSERT(t.state == thread_state::waiting);
     DCA_ASSERT(can_move(state, t));
     const auto& op = t.pending;
@@ -373,6 +410,11 @@ private:
     s.operation = op_name(op.kind);
     s.object = op.name;
     s.where = op.where;
+    if (auto misuse = unlock_misuse(state, t)) {
+      state.ended = {outcome::crashed, std::move(*misuse)};
+      state.trace.push_back(std::move(s));
+      return false;
+    }
     switch (op.kind) {
     case op_kind::lock:
       state.owner[op.object] = t.index_;
@@ -392,35 +434,61 @@ private:
       break;
     }
     state.trace.push_back(std::move(s));
+    return true;
   }
 
-  /// "T1 holds A, waits for B" for each thread on the cycle, starting from the lowest index.
+  /// "T1 unlocked A, which it does not hold (T2 holds it)" when `t` is about to do that.
+  static std::optional<std::string> unlock_misuse(const execution_state& state,
+                                                  const thread_context& t) {
+    if (t.pending.kind != op_kind::unlock)
+      return std::nullopt;
+    auto owner = state.owner.find(t.pending.object);
+    if (owner == state.owner.end())
+      return t.name_ + " unlocked " + t.pending.name + ", which is not locked";
+    if (owner->second == t.index_)
+      return std::nullopt;
+    return t.name_ + " unlocked " + t.pending.name + ", which it does not hold (" +
+           state.threads[static_cast<std::size_t>(owner->second)]->name_ + " holds it)";
+  }
+
+  /// "T1 holds A, waits for B" for each thread on a wait-for cycle, starting from the lowest
+  /// index; with no cycle (a mutex held by a finished thread), for each blocked thread.
   static std::vector<std::string> wait_for_cycle(const execution_state& state,
                                                  const std::vector<std::string>& names) {
+    auto on_cycle = cycle_of(state);
+    if (on_cycle.empty())
+      for (auto& t : state.threads)
+        if (holder_awaited_by(state, t->index_) >= 0)
+          on_cycle.push_back(t->index_);
     std::vector<std::string> lines;
-    for (int index : cycle_of(state))
+    for (int index : on_cycle)
       lines.push_back(wait_text(state, names, *state.threads[static_cast<std::size_t>(index)]));
     return lines;
   }
 
-  /// The threads on the wait-for cycle: follows "waits for a mutex held by" from the first
-  /// blocked thread until a thread repeats.
+  /// Who holds the mutex thread `index` is blocked on; -1 when it is not blocked on a lock.
+  static int holder_awaited_by(const execution_state& state, int index) {
+    const auto& t = *state.threads[static_cast<std::size_t>(index)];
+    if (t.state != thread_state::waiting || t.pending.kind != op_kind::lock)
+      return -1;
+    auto owner = state.owner.find(t.pending.object);
+    return owner == state.owner.end() ? -1 : owner->second;
+  }
+
+  /// A cycle in the wait-for graph (each thread on it waits for a mutex the next one holds),
+  /// found from each thread in index order; empty when there is none.
   static std::vector<int> cycle_of(const execution_state& state) {
-    std::vector<int> path;
-    int at = -1;
-    for (auto& t : state.threads)
-      if (t->state == thread_state::waiting) {
-        at = t->index_;
-        break;
+    for (auto& start : state.threads) {
+      std::vector<int> path;
+      int at = start->index_;
+      while (at >= 0 && !contains(path, at)) {
+        path.push_back(at);
+        at = holder_awaited_by(state, at);
       }
-    while (at >= 0 && !contains(path, at)) {
-      path.push_back(at);
-      auto& t = *state.threads[static_cast<std::size_t>(at)];
-      auto owner = state.owner.find(t.pending.object);
-      at = (t.state == thread_state::waiting && owner != state.owner.end()) ? owner->second : -1;
+      if (at >= 0)
+        return {std::find(path.begin(), path.end(), at), path.end()};
     }
-    auto start = at >= 0 ? std::find(path.begin(), path.end(), at) : path.begin();
-    return {start, path.end()};
+    return {};
   }
 
   static std::string wait_text(const execution_state& state, const std::vector<std::string>& names,
@@ -432,9 +500,13 @@ private:
     auto line = names[static_cast<std::size_t>(t.index_)] + " holds " +
                 (held.empty() ? std::string{"nothing"} : held) + ", waits for " + t.pending.name;
     auto owner = state.owner.find(t.pending.object);
-    if (owner != state.owner.end())
-      line += " (held by " + names[static_cast<std::size_t>(owner->second)] + ")";
-    return line;
+    if (owner == state.owner.end())
+      return line;
+    auto holder = static_cast<std::size_t>(owner->second);
+    line += " (held by " + names[holder];
+    if (state.threads[holder]->state == thread_state::finished)
+      line += ", which has finished";
+    return line + ")";
   }
 
   const thread_execution_factory& make_;

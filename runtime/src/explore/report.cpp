@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <iomanip>
+#include <limits>
 #include <sstream>
 
 namespace dca::explore {
@@ -152,6 +153,28 @@ void print_table(std::ostream& out, const report& r, const std::string& replay_h
     out << (r.search_exhausted ? ", every schedule within the bound"
                                : ", stopped at a limit before the search was exhausted");
   out << '\n';
+  if (auto proof = proof_text(r); !proof.empty())
+    out << proof << '\n';
+}
+
+std::string proof_text(const report& r) {
+  if (r.failed())
+    return {};
+  auto schedules = std::to_string(r.schedules_explored) +
+                   (r.schedules_explored == 1 ? " schedule" : " schedules");
+  if (!r.stopped_by.empty())
+    return "not proven: " + r.stopped_by + " reached after " + schedules;
+  if (!r.search_exhausted)
+    return {};
+  if (r.classes_explored > 0)
+    return "every schedule clean: " + std::to_string(r.classes_explored) +
+           (r.classes_explored == 1 ? " class, " : " classes, ") +
+           (r.interleavings_naive == std::numeric_limits<std::uint64_t>::max() ? "more than "
+                                                                               : "") +
+           std::to_string(r.interleavings_naive) + " interleavings";
+  if (r.bound_cut)
+    return "every schedule within the bound clean: " + schedules + " (a larger bound has more)";
+  return "every schedule clean: " + schedules;
 }
 
 void print_json(std::ostream& out, const report& r) {
@@ -187,7 +210,12 @@ void print_json(std::ostream& out, const report& r) {
   out << "],\"schedule\":";
   json_string(out, r.failing_schedule.to_string());
   out << ",\"schedules_explored\":" << r.schedules_explored
-      << ",\"search_exhausted\":" << (r.search_exhausted ? "true" : "false");
+      << ",\"search_exhausted\":" << (r.search_exhausted ? "true" : "false")
+      << ",\"classes_explored\":" << r.classes_explored
+      << ",\"interleavings_naive\":" << r.interleavings_naive << ",\"stopped_by\":";
+  json_string(out, r.stopped_by);
+  out << ",\"proof\":";
+  json_string(out, proof_text(r));
   if (r.seed)
     out << ",\"seed\":" << *r.seed;
   out << ",\"elapsed_us\":" << r.elapsed.count() << "}\n";

@@ -1,11 +1,13 @@
 // The one search behind both explorers. A runner executes one schedule of a fresh execution
 // (threads for the thread explorer, CAF's test coordinator for the actor explorer), asking a
 // chooser at every step; the search decides what to ask: a replayed schedule, depth-first within
-// a preemption bound, or PCT priorities. Both explorers therefore read options the same way.
+// a preemption or delay bound, DPOR, or PCT priorities. Both explorers therefore read options the
+// same way.
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,11 +17,32 @@
 
 namespace dca::explore::detail {
 
+/// What a step does to the object it touches, for partial-order reduction: two steps on one
+/// object are dependent unless both read.
+enum class access_kind {
+  read,    // a load
+  write,   // a store or a read-modify-write
+  acquire, // a blocking lock: never enabled while another thread holds the mutex
+  release, // an unlock
+  attempt, // a try_lock: always enabled, its result depends on the order
+};
+
+struct access {
+  const void* object = nullptr; // null: touches nothing another thread sees
+  access_kind kind = access_kind::write;
+};
+
+/// Whether the order of two steps of different threads can change what either does.
+bool dependent(const access& a, const access& b);
+
 /// One step of a schedule: who could run, whom the runner would run on its own, who ran.
 struct decision {
   std::vector<int> enabled; // the threads (actors) that could run, in the runner's order
   int preferred = -1;       // the non-preemptive choice; -1 when no choice is a preemption
   int chosen = -1;          // who ran; -1 until chosen
+  /// What each of `enabled` would do, in the same order; empty when the runner cannot say, and
+  /// then every two steps count as dependent.
+  std::vector<access> next;
 };
 
 /// Picks the `chosen` of `now` at step `index` (counting from 0). Throws schedule_mismatch when a
@@ -32,15 +55,28 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// Why a runner stopped a schedule before its end, at the chooser's request.
+enum class stop_reason {
+  time_limit, // options::time_limit passed during the schedule
+  redundant,  // DPOR: every thread that could run is asleep, an equivalent schedule was explored
+};
+
+/// Thrown by a chooser to end the current schedule early. Not a std::exception, so a runner's
+/// handlers for the scenario's own exceptions do not take it for a crash.
+struct stop_run {
+  stop_reason why;
+};
+
 /// What one schedule of one execution did.
 struct run_result {
   outcome result = outcome::clean;
   std::string verdict;
   std::vector<std::string> cycle;
-  std::vector<std::string> actors; // names, in index order
-  std::vector<step> trace;         // empty unless the run was traced
-  std::vector<decision> decisions; // one per step
-  bool traced = false;             // whether `trace` was recorded
+  std::vector<std::string> actors;    // names, in index order
+  std::vector<step> trace;            // empty unless the run was traced
+  std::vector<decision> decisions;    // one per step
+  bool traced = false;                // whether `trace` was recorded
+  std::optional<stop_reason> stopped; // set when the chooser stopped the schedule early
 };
 
 /// Executes one schedule of a fresh execution. Implementations: threads (explorer.cpp), actors
@@ -50,7 +86,8 @@ public:
   virtual ~runner() = default;
 
   /// Runs one schedule, asking `choose` at every step. `traced` asks for the trace; a runner may
-  /// record it anyway (and then says so in run_result::traced).
+  /// record it anyway (and then says so in run_result::traced). A stop_run thrown by `choose` ends
+  /// the schedule: the runner unwinds it and returns with `stopped` set and no verdict.
   virtual run_result run(const chooser& choose, bool traced) = 0;
 
   /// What the runner schedules, for messages: "thread" or "actor".

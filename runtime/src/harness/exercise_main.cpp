@@ -167,8 +167,13 @@ struct explore_flags {
 void check_explore_flags(explore_flags& flags) {
   if (flags.strategy == "random")
     flags.opts.search = explore::strategy::random;
+  else if (flags.strategy == "dpor")
+    flags.opts.search = explore::strategy::dpor;
+  else if (flags.strategy == "delay")
+    flags.opts.search = explore::strategy::delay;
   else if (flags.strategy != "systematic")
-    throw po::error("--strategy must be 'systematic' or 'random', not '" + flags.strategy + "'");
+    throw po::error("--strategy must be 'systematic', 'dpor', 'delay' or 'random', not '" +
+                    flags.strategy + "'");
   if (flags.format != "table" && flags.format != "json")
     throw po::error("--format must be 'table' or 'json', not '" + flags.format + "'");
   // The explorers take a negative bound as no bound; from the command line that is a typo.
@@ -207,7 +212,8 @@ int explore_command(const exercise& ex, const std::string& name,
   add("variant", po::value(&flags.variant)->default_value("shared"),
       "shared: threads over shared state; actors: message delivery orders");
   add("strategy", po::value(&flags.strategy)->default_value("systematic"),
-      "systematic: every schedule within the preemption bound; random: seeded random schedules");
+      "systematic: every schedule within the preemption bound; dpor: every schedule up to "
+      "reordering; delay: within a delay bound; random: seeded random schedules");
   add("bound", po::value(&opts.preemptions_max)->default_value(opts.preemptions_max),
       "the preemption bound of a systematic search");
   add("seed", po::value(&opts.seed)->default_value(opts.seed), "the seed of a random search");

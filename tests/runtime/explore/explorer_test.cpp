@@ -157,19 +157,32 @@ TEST_CASE("random search with a fixed seed explores the same schedules every tim
   CHECK(first.failing_schedule == second.failing_schedule);
 }
 
+/// One thread that waits for a flag nobody sets.
+thread_execution spinner() {
+  auto flag = std::make_shared<dca::shared<bool>>("flag", false);
+  thread_execution exec;
+  exec.threads = {{"spinner", [=] {
+                     while (!flag->load()) {
+                     }
+                   }}};
+  return exec;
+}
+
+TEST_CASE("a livelocking schedule stops at the time limit and says it proved nothing") {
+  options opts;
+  opts.steps_max = 1'000'000'000'000;
+  opts.time_limit = std::chrono::milliseconds{100};
+  auto r = explore_threads(spinner, opts);
+  CHECK_FALSE(r.failed());
+  CHECK_FALSE(r.search_exhausted);
+  CHECK(r.elapsed < std::chrono::seconds{1});
+  CHECK(proof_text(r) == "not proven: time limit reached after 1 schedule");
+}
+
 TEST_CASE("a thread that spins forever is stopped at the step limit") {
-  auto make = [] {
-    auto flag = std::make_shared<dca::shared<bool>>("flag", false);
-    thread_execution exec;
-    exec.threads = {{"spinner", [=] {
-                       while (!flag->load()) {
-                       }
-                     }}};
-    return exec;
-  };
   options opts;
   opts.steps_max = 50;
-  auto r = explore_threads(make, opts);
+  auto r = explore_threads(spinner, opts);
   CHECK(r.result == outcome::step_limit);
   CHECK(r.trace.size() == 50);
 }
@@ -186,7 +199,7 @@ TEST_CASE("an exception in a thread is reported as a crash, not lost") {
   };
   auto r = explore_threads(make);
   CHECK(r.result == outcome::crashed);
-  CHECK(r.verdict == "thread 0 threw: boom");
+  CHECK(r.verdict == "T1 threw: boom");
 }
 
 TEST_CASE("a schedule that does not fit the scenario is refused with the step that failed") {
