@@ -10,7 +10,7 @@
 
 #include "check.hpp"
 #include "command.hpp"
-#include "json.hpp"
+#include "dca/json.hpp"
 #include "progress.hpp"
 #include "spec_words.hpp"
 

@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "json.hpp"
+#include "dca/json.hpp"
 #include "progress.hpp"
 
 namespace po = boost::program_options;

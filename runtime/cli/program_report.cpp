@@ -4,24 +4,12 @@
 #include <iomanip>
 #include <sstream>
 
-#include "json.hpp"
+#include "dca/explore/report.hpp"
+#include "dca/json.hpp"
 
 namespace dca::cli {
 
 namespace {
-
-/// "850 us", "2.0 ms", "12.5 s": as the explorer's table says a duration.
-std::string duration_words(std::int64_t us) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(1);
-  if (us < 1000)
-    out << us << " us";
-  else if (us < 10'000'000)
-    out << static_cast<double>(us) / 1000.0 << " ms";
-  else
-    out << static_cast<double>(us) / 1e6 << " s";
-  return out.str();
-}
 
 /// "step 3  worker 1: reads count = 7  (scenario.cpp:42)".
 std::string step_words(std::size_t number, const json_value& step,
@@ -61,7 +49,7 @@ std::string explore_report::what_broke(const std::string& separator) const {
 std::string explore_report::explored_words() const {
   auto out = std::to_string(schedules_explored) +
              (schedules_explored == 1 ? " schedule" : " schedules") + " in " +
-             duration_words(elapsed_us);
+             explore::duration_text(std::chrono::microseconds{elapsed_us});
   if (seed)
     out += " (random search, seed " + std::to_string(*seed) + ")";
   if (!failed())

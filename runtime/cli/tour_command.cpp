@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "json.hpp"
+#include "dca/json.hpp"
 #include "program_report.hpp"
 
 namespace po = boost::program_options;

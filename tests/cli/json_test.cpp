@@ -1,8 +1,8 @@
-// The one JSON writer and reader of dca (runtime/cli/json.hpp), and the reader of the exercise
+// The one JSON writer and reader of dca (dca/json.hpp), and the reader of the exercise
 // programs' reports (program_report.hpp) built on it.
 #include <doctest/doctest.h>
 
-#include "json.hpp"
+#include "dca/json.hpp"
 #include "program_report.hpp"
 
 using namespace dca::cli;

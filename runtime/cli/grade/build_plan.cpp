@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "dca/assert.hpp"
-#include "json.hpp"
+#include "dca/json.hpp"
 #include "text.hpp"
 
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "grade/grade_report.hpp"
-#include "json.hpp"
+#include "dca/json.hpp"
 #include "text.hpp"
 
 namespace dca::cli {

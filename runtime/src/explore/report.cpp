@@ -1,6 +1,8 @@
 // Rendering an exploration report: a per-thread table for people, JSON for tools.
 #include "dca/explore/report.hpp"
 
+#include "dca/json.hpp"
+
 #include <algorithm>
 #include <iomanip>
 #include <limits>
@@ -62,7 +64,9 @@ std::string fit(std::string text, std::size_t width) {
   return text;
 }
 
-std::string human_duration(std::chrono::microseconds us) {
+} // namespace
+
+std::string duration_text(std::chrono::microseconds us) {
   std::ostringstream out;
   if (us.count() < 1000)
     out << us.count() << " us";
@@ -73,31 +77,10 @@ std::string human_duration(std::chrono::microseconds us) {
   return out.str();
 }
 
+namespace {
+
 void json_string(std::ostream& out, const std::string& s) {
-  out << '"';
-  for (unsigned char c : s) {
-    switch (c) {
-    case '"':
-      out << "\\\"";
-      break;
-    case '\\':
-      out << "\\\\";
-      break;
-    case '\n':
-      out << "\\n";
-      break;
-    case '\t':
-      out << "\\t";
-      break;
-    default:
-      if (c < 0x20)
-        out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int{c} << std::dec
-            << std::setfill(' ');
-      else
-        out << c;
-    }
-  }
-  out << '"';
+  out << json_quoted(s);
 }
 
 } // namespace
@@ -146,7 +129,7 @@ void print_table(std::ostream& out, const report& r, const std::string& replay_h
     out << "replay:   " << replay_hint << ' ' << r.failing_schedule.to_string() << '\n';
   out << "explored: " << r.schedules_explored
       << (r.schedules_explored == 1 ? " schedule" : " schedules") << " in "
-      << human_duration(r.elapsed);
+      << duration_text(r.elapsed);
   if (r.seed)
     out << " (random search, seed " << *r.seed << ')';
   if (!r.failed())

@@ -78,4 +78,7 @@ void print_table(std::ostream& out, const report& r, const std::string& replay_h
 /// The same report as one JSON object, for tools (slides, graders).
 void print_json(std::ostream& out, const report& r);
 
+/// A duration as the explorer's table says it: "850 us", "2.0 ms", "12.5 s".
+std::string duration_text(std::chrono::microseconds elapsed);
+
 } // namespace dca::explore

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace dca::cli {
+namespace dca {
 
 /// `s` as a JSON string literal, quotes included: control characters escaped, valid UTF-8 passed
 /// through, and each byte that is not valid UTF-8 replaced by U+FFFD (so the document stays valid
@@ -46,4 +46,4 @@ std::optional<json_value> parse_json(const std::string& text, std::string& error
 /// with --format json, even when a library wrote a warning to the same stream before it.
 std::optional<json_value> last_json_object(const std::string& output);
 
-} // namespace dca::cli
+} // namespace dca

@@ -1,13 +1,13 @@
 // The JSON writer (strings) and a small recursive-descent reader: objects, arrays, strings with
 // their escapes (\uXXXX to UTF-8), numbers kept as text, true, false, null.
-#include "json.hpp"
+#include "dca/json.hpp"
 
 #include <cctype>
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
-namespace dca::cli {
+namespace dca {
 
 namespace {
 
@@ -313,4 +313,4 @@ std::optional<json_value> last_json_object(const std::string& output) {
   return found;
 }
 
-} // namespace dca::cli
+} // namespace dca
