@@ -1,14 +1,65 @@
 // `dca run NN` and `dca explore NN`: build the learner's exercise program and hand over to it. Its
-// own options (--variant, --format json, ...) pass through unchanged.
+// own options (--variant, --format json, ...) pass through unchanged. With --submission PATH, the
+// program is built from that submission's message_passing.cpp the way `dca grade` builds it (the
+// instructor's scenario and flags), so a grade report's replay runs the learner's code.
+#include <algorithm>
 #include <iostream>
 
 #include "command.hpp"
+#include "grade/build_plan.hpp"
+#include "grade/grader.hpp"
+#include "process.hpp"
+#include "text.hpp"
 
 namespace dca::cli {
 
 namespace {
 
-int hand_over(const context& ctx, const std::vector<std::string>& args, const std::string& mode) {
+/// `argv` run in folder `dir` (Ninja's link lines name files relative to the build tree).
+process_result run_in(const std::filesystem::path& dir, std::vector<std::string> argv) {
+  argv.insert(argv.begin(),
+              {"/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir.string()});
+  return run_captured(argv, std::chrono::seconds(300));
+}
+
+/// The exercise program built from `submission`'s file (not sandboxed: replay only code you mean to
+/// run), or an empty path after saying why not.
+std::filesystem::path build_submission(const context& ctx, const exercise_entry& e,
+                                       const std::string& submission) {
+  namespace fs = std::filesystem;
+  auto source = fs::is_regular_file(submission)
+                    ? fs::path{submission}
+                    : exercises_dir_of(submission) / e.id / "message_passing.cpp";
+  if (!fs::is_regular_file(source) || fs::is_symlink(source)) {
+    std::cerr << "dca: no " << e.id << "/message_passing.cpp in " << submission << '\n';
+    return {};
+  }
+  if (!ctx.build({"sol" + e.number, "sol" + e.number + "_spec"}).ok()) {
+    std::cerr << "dca: cannot build the instructor's side of " << e.id << '\n';
+    return {};
+  }
+  auto plan = plan_build(ctx, e, read_compile_commands(ctx));
+  auto dir = ctx.build_dir / "replay" / e.id;
+  fs::create_directories(dir);
+  auto object = (dir / "message_passing.o").string(), program = (dir / ("ex" + e.number)).string();
+  auto compiled =
+      run_in(plan.compile_dir,
+             with_placeholders(plan.compile, {{"{SOURCE}", fs::absolute(source).string()},
+                                              {"{OBJECT}", object}}));
+  auto link = plan.program_link.empty() ? plan.link : plan.program_link;
+  auto linked = compiled.ok()
+                    ? run_in(plan.link_dir,
+                             with_placeholders(link, {{"{OBJECT}", object}, {"{OUTPUT}", program}}))
+                    : compiled;
+  if (!linked.ok()) {
+    std::cerr << "dca: " << source.string() << " does not build:\n"
+              << compiler_errors(linked.output);
+    return {};
+  }
+  return program;
+}
+
+int hand_over(const context& ctx, std::vector<std::string> args, const std::string& mode) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << "Usage: dca " << mode << " NN [options]\n"
               << (mode == "run" ? "Runs exercise NN on real threads (--variant shared) or real "
@@ -19,6 +70,18 @@ int hand_over(const context& ctx, const std::vector<std::string>& args, const st
     return args.empty() ? exit_usage : exit_ok;
   }
   const auto& e = ctx.exercise(args[0]);
+  if (auto at = std::find(args.begin(), args.end(), "--submission"); at != args.end()) {
+    if (at + 1 == args.end())
+      throw usage_error("--submission takes a submission folder or its message_passing.cpp");
+    auto program = build_submission(ctx, e, *(at + 1));
+    if (program.empty())
+      return exit_failed;
+    auto invoked = "dca %s " + e.number + " --submission " + shell_quote(*(at + 1));
+    args.erase(at, at + 2);
+    std::vector<std::string> argv{program.string(), mode};
+    argv.insert(argv.end(), args.begin() + 1, args.end());
+    exec_program(argv, {{"DCA_INVOKED_AS", invoked}});
+  }
   auto target = "ex" + e.number;
   auto built = ctx.build({target});
   if (!built.ok()) {

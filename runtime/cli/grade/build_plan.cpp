@@ -131,6 +131,24 @@ bool program_explores(const context& ctx, const exercise_entry& e) {
   return (probe.exit_code == 0 || probe.exit_code == 3) && !probe.timed_out;
 }
 
+/// The case names the instructor's spec binary lists (doctest's --list-test-cases).
+std::vector<std::string> spec_cases_of(const context& ctx, const exercise_entry& e) {
+  auto listed = run_captured(
+      {ctx.program("sol" + e.number + "_spec").string(), "--list-test-cases", "--no-colors"},
+      std::chrono::seconds(60));
+  if (!listed.ok())
+    throw std::runtime_error("cannot list the cases of sol" + e.number + "_spec");
+  std::vector<std::string> cases;
+  std::istringstream lines{listed.output};
+  std::string line;
+  while (std::getline(lines, line))
+    if (!line.empty() && line.rfind("[doctest]", 0) != 0 && line.rfind("=====", 0) != 0)
+      cases.push_back(line);
+  if (cases.empty())
+    throw std::runtime_error("sol" + e.number + "_spec lists no test cases");
+  return cases;
+}
+
 compile_command compile_command_of(const json_value& entry) {
   compile_command c;
   c.directory = entry.string_at("directory");
@@ -186,6 +204,7 @@ build_plan plan_build(const context& ctx, const exercise_entry& e,
     plan.program_link = link_line(ctx, "sol" + e.number, object_dir);
   plan.link_dir = ctx.build_dir;
   plan.instructor_files = instructor_files_of(plan.instructor_dir, e.id);
+  plan.spec_cases = spec_cases_of(ctx, e);
   return plan;
 }
 

@@ -24,6 +24,9 @@ struct build_plan {
   bool sanitized = false; // -fsanitize: no address-space limit
   std::vector<std::string>
       instructor_files; // paths (relative to the source) a learner may not edit
+  /// The spec's case names, listed by the instructor's solNN_spec: a pass needs each of them
+  /// reported passed on the evidence channel.
+  std::vector<std::string> spec_cases;
 };
 
 /// One compile command of compile_commands.json.

@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include "dca/assert.hpp"
 #include "grade/grader.hpp"
 #include "grade/hygiene.hpp"
+#include "text.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -30,6 +33,7 @@ const std::vector<std::string> formats{"table", "json", "csv", "junit", "gradesc
 /// The command line of `dca grade`, as given.
 struct grade_words {
   std::vector<std::string> submissions, exercise_filter, points, also;
+  std::map<std::string, std::string> bad; // submission path -> why it cannot be graded
   std::string format = "table", out_file, scratch;
   grading_options opts;
   int jobs = static_cast<int>(std::max(1u, std::min(4u, std::thread::hardware_concurrency())));
@@ -108,19 +112,27 @@ void read_points(const context& ctx, grade_words& w) {
   }
 }
 
-void check_submissions(const context& ctx, const grade_words& w) {
-  for (const auto& s : w.submissions) {
-    if (!fs::exists(s))
-      throw usage_error("no such submission: " + s);
-    if (!fs::is_directory(s))
-      throw usage_error("a submission is a folder, not a file: " + s);
-    auto dir = exercises_dir_of(s);
-    bool any = false;
-    for (const auto& e : ctx.curriculum.exercises())
-      any = any || fs::is_regular_file(dir / e.id / "message_passing.cpp");
-    if (!any)
-      throw usage_error(s + " has no exercises (expected exercises/NN_name/message_passing.cpp)");
-  }
+/// Why `s` cannot be graded, or nothing when it holds at least one exercise.
+std::string bad_submission(const context& ctx, const std::string& s) {
+  if (!fs::exists(s))
+    return "no such submission: " + s;
+  if (!fs::is_directory(s))
+    return "a submission is a folder, not a file: " + s;
+  auto dir = exercises_dir_of(s);
+  for (const auto& e : ctx.curriculum.exercises())
+    if (fs::is_regular_file(dir / e.id / "message_passing.cpp"))
+      return {};
+  return "no exercises found in " + s + " (expected exercises/NN_name/message_passing.cpp)";
+}
+
+/// A bad path among good ones is reported with the verdict no_exercises; only a batch of bad
+/// paths is bad input.
+void check_submissions(const context& ctx, grade_words& w) {
+  for (const auto& s : w.submissions)
+    if (auto why = bad_submission(ctx, s); !why.empty())
+      w.bad.emplace(s, why);
+  if (!w.submissions.empty() && w.bad.size() == w.submissions.size())
+    throw usage_error(w.bad.at(w.submissions.front()));
 }
 
 void read_also(grade_words& w) {
@@ -203,6 +215,7 @@ grade_report empty_report(const grade_words& w, const sandbox& box, const fs::pa
   report.sandbox = box.description();
   report.rounds = w.opts.rounds;
   report.seed_first = w.opts.seed;
+  report.hygiene_penalty_percent = w.opts.hygiene_penalty_percent;
   report.scratch = scratch.string();
   std::map<std::string, int> taken;
   for (const auto& s : w.submissions) {
@@ -214,13 +227,28 @@ grade_report empty_report(const grade_words& w, const sandbox& box, const fs::pa
   return report;
 }
 
+exercise_grade not_graded(const grade_words& w, const build_plan& plan, const std::string& why) {
+  exercise_grade eg;
+  eg.id = plan.entry->id;
+  eg.number = plan.entry->number;
+  eg.title = plan.entry->title;
+  eg.points_max = w.opts.points_of(eg.id);
+  eg.verdict = "no_exercises";
+  eg.message = why;
+  return eg;
+}
+
 /// Every exercise of one submission; a grader that throws gives that exercise the verdict error.
 void grade_submission(const grader& g, const grade_words& w, const std::vector<build_plan>& plans,
                       int slot, submission_grade& sg) {
   auto t0 = std::chrono::steady_clock::now();
+  auto bad = w.bad.find(sg.path.string());
   for (const auto& plan : plans) {
     try {
-      sg.exercises.push_back(g.grade(slot, sg.path, sg.name, plan));
+      if (bad != w.bad.end())
+        sg.exercises.push_back(not_graded(w, plan, bad->second));
+      else
+        sg.exercises.push_back(g.grade(slot, sg.path, sg.name, plan));
     } catch (const std::exception& ex) {
       exercise_grade eg;
       eg.id = plan.entry->id;
@@ -258,6 +286,71 @@ void grade_all(const grader& g, const grade_words& w, const std::vector<build_pl
     workers.emplace_back(work, slot);
   for (auto& worker : workers)
     worker.join();
+}
+
+// -- copies -------------------------------------------------------------------------------------
+// A submission is flagged (never failed) as a copy of the reference solution or of a batch peer:
+// verbatim when its text is the other's up to whitespace; near-verbatim when, comments and layout
+// aside, at least 90% of the token 5-grams it adds to the skeleton are the other's (Jaccard >=
+// copy_similarity_min) and it adds at least copy_own_min of them. Below that there is too little
+// own code to tell: exercise 01's honest answers add about 60 5-grams and all look like the
+// reference, so there only a verbatim copy is flagged.
+constexpr double copy_similarity_min = 0.9;
+constexpr std::size_t copy_own_min = 100;
+
+struct code_of {
+  std::string text; // whitespace removed
+  std::vector<std::string> tokens;
+};
+
+code_of read_code(const fs::path& file) {
+  code_of c;
+  if (fs::is_symlink(file) || !fs::is_regular_file(file))
+    return c;
+  auto text = read_text(file);
+  for (char ch : text)
+    if (!std::isspace(static_cast<unsigned char>(ch)))
+      c.text += ch;
+  c.tokens = code_tokens(text);
+  return c;
+}
+
+std::string copy_words(const code_of& mine, const code_of& theirs,
+                       const std::vector<std::string>& skeleton, const std::string& whose) {
+  if (mine.text == theirs.text)
+    return "verbatim copy of " + whose;
+  std::size_t own = 0;
+  auto similarity = code_similarity(mine.tokens, theirs.tokens, skeleton, own);
+  if (own < copy_own_min || similarity < copy_similarity_min)
+    return {};
+  std::ostringstream s;
+  s << "near-verbatim copy of " << whose << " (similarity " << std::setprecision(2) << similarity
+    << ")";
+  return s.str();
+}
+
+/// Flags copies of the reference solution and of other submissions in the batch.
+void flag_copies(const context& ctx, const std::vector<build_plan>& plans, grade_report& report) {
+  for (std::size_t p = 0; p < plans.size(); ++p) {
+    const auto& id = plans[p].entry->id;
+    auto skeleton = code_tokens(read_text(plans[p].instructor_dir / "message_passing.cpp"));
+    auto reference = read_code(ctx.source_dir / "solutions" / id / "message_passing.cpp");
+    std::vector<code_of> code;
+    for (const auto& sg : report.submissions)
+      code.push_back(read_code(exercises_dir_of(sg.path) / id / "message_passing.cpp"));
+    for (std::size_t i = 0; i < code.size(); ++i) {
+      if (code[i].text.empty() || report.submissions[i].exercises.size() <= p)
+        continue;
+      auto& copies = report.submissions[i].exercises[p].copies;
+      if (auto w = copy_words(code[i], reference, skeleton, "the reference solution"); !w.empty())
+        copies.push_back(w);
+      for (std::size_t j = 0; j < code.size(); ++j)
+        if (j != i && !code[j].text.empty())
+          if (auto w = copy_words(code[i], code[j], skeleton, report.submissions[j].name);
+              !w.empty())
+            copies.push_back(w);
+    }
+  }
 }
 
 void write_file(const std::string& file, const std::function<void(std::ostream&)>& write) {
@@ -318,6 +411,8 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
   auto report = empty_report(w, box, scratch);
   announce(w, box);
   grade_all(g, w, plans, report);
+  flag_copies(ctx, plans, report);
+  sanitize_report(report);
   write_reports(w, report);
   bool grader_failed = false;
   for (const auto& sg : report.submissions)

@@ -3,8 +3,13 @@
 // actors' delivery orders) under K seeds, and stop at the first round that does not pass.
 #include "grade/grader.hpp"
 
+#include <fcntl.h>
+#include <random>
 #include <regex>
+#include <set>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dca/assert.hpp"
 #include "grade/hygiene.hpp"
@@ -22,7 +27,10 @@ struct grader::attempt {
   fs::path submission;
   fs::path dir; // scratch/NAME/NN_name: the learner's file, build/ and run/
   std::string object, spec, program;
-  sandbox_limits run_limits; // of the spec runs and the explorations
+  fs::path evidence;                       // the FIFO the spec reports its cases on
+  std::string evidence_text;               // what the last spec run reported there
+  std::vector<spec_failure> failed_checks; // its failing checks, from the evidence
+  sandbox_limits run_limits;               // of the spec runs and the explorations
 
   exercise_grade finish(std::string verdict, std::string message) {
     g.verdict = std::move(verdict);
@@ -84,7 +92,127 @@ std::string replay_grade(const fs::path& submission, const std::string& number,
          std::to_string(seed) + " --rounds 1";
 }
 
+// -- what a submission may include ----------------------------------------------------------
+
+/// The first `#include` that names a path with ".." or "solutions" in it, with its line, or empty.
+std::string forbidden_include(const std::string& source) {
+  static const std::regex include{R"(^\s*#\s*include\s*([<"])([^">]*)[">])"};
+  std::istringstream lines{source};
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    std::smatch m;
+    if (std::regex_search(line, m, include) && (m[2].str().find("..") != std::string::npos ||
+                                                m[2].str().find("solutions") != std::string::npos))
+      return "line " + std::to_string(number) + " includes \"" + m[2].str() +
+             "\": a submission may include only the exercise's own headers";
+  }
+  return {};
+}
+
+/// The first file the compiler read (its -MD dependency list) from the instructor's solutions/,
+/// or empty: catches includes a macro or a symbolic link hides from forbidden_include.
+std::string solution_dependency(const fs::path& deps, const fs::path& source_dir) {
+  auto solutions = fs::weakly_canonical(source_dir / "solutions").string() + "/";
+  std::istringstream words{read_text(deps)};
+  std::string word;
+  while (words >> word) {
+    if (word == "\\" || word.back() == ':')
+      continue;
+    std::error_code ec;
+    auto real = fs::weakly_canonical(word, ec).string();
+    if (real.rfind(solutions, 0) == 0 || word.find("/solutions/") != std::string::npos)
+      return "the compiler read " + fs::path{word}.filename().string() +
+             " from the instructor's solutions: a submission may not include them";
+  }
+  return {};
+}
+
+// -- the evidence channel ---------------------------------------------------------------------
+
+std::string random_nonce() {
+  std::random_device device;
+  std::ostringstream out;
+  for (int i = 0; i < 4; ++i)
+    out << std::hex << device();
+  return out.str();
+}
+
+/// The read end of the evidence FIFO, for one spec run: opened before it starts, drained after.
+class evidence_reader {
+public:
+  explicit evidence_reader(const fs::path& fifo)
+      : fd_(open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)) {}
+  ~evidence_reader() {
+    if (fd_ >= 0)
+      close(fd_);
+  }
+  evidence_reader(const evidence_reader&) = delete;
+  evidence_reader& operator=(const evidence_reader&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  std::string drain() const {
+    std::string text;
+    char buffer[4096];
+    ssize_t n = 0;
+    while (text.size() < (1u << 20) && (n = read(fd_, buffer, sizeof buffer)) > 0)
+      text.append(buffer, static_cast<std::size_t>(n));
+    return text;
+  }
+
+private:
+  int fd_;
+};
+
+/// The explored schedule replayed on the learner's own file, built like the grader built it.
+std::string replay_explore(const fs::path& submission, const std::string& number,
+                           const std::string& schedule) {
+  return "dca explore " + number + " --submission " + shell_quote(submission.string()) +
+         " --variant actors --replay " + shell_quote(schedule);
+}
+
 } // namespace
+
+std::string check_evidence(const std::string& evidence, const std::string& nonce,
+                           const std::vector<std::string>& cases) {
+  std::set<std::string> passed, failed;
+  bool done = false;
+  std::istringstream lines{evidence};
+  std::string line;
+  auto prefix = nonce + " ";
+  while (std::getline(lines, line)) {
+    if (line.rfind(prefix, 0) != 0)
+      continue; // not from the specs of this run
+    auto rest = line.substr(prefix.size());
+    if (rest.rfind("passed ", 0) == 0)
+      passed.insert(rest.substr(7));
+    else if (rest.rfind("failed ", 0) == 0)
+      failed.insert(rest.substr(7));
+    else if (rest.rfind("done ", 0) == 0)
+      done = rest == "done " + std::to_string(cases.size()) + " passed 0 failed";
+  }
+  for (const auto& c : cases)
+    if (passed.count(c) == 0 || failed.count(c) != 0)
+      return "the spec case \"" + c + "\" did not report a pass";
+  if (passed.size() != cases.size() || !failed.empty())
+    return "the spec reported cases the instructor's spec does not have";
+  if (!done)
+    return "the specs did not report that they finished";
+  return {};
+}
+
+std::vector<spec_failure> evidence_failures(const std::string& evidence, const std::string& nonce) {
+  std::vector<spec_failure> out;
+  std::istringstream lines{evidence};
+  std::string line;
+  auto prefix = nonce + " check ";
+  while (std::getline(lines, line))
+    if (line.rfind(prefix, 0) == 0) {
+      auto rest = line.substr(prefix.size());
+      auto cut = rest.find('\x1f');
+      if (cut != std::string::npos)
+        out.push_back({rest.substr(0, cut), rest.substr(cut + 1)});
+    }
+  return out;
+}
 
 double grading_options::points_of(const std::string& id) const {
   auto found = points.find(id);
@@ -108,9 +236,16 @@ exercise_grade grader::grade(int slot, const fs::path& submission, const std::st
   a.g.rounds = opts_.rounds;
   auto source = exercises_dir_of(submission) / e.id / "message_passing.cpp";
   note_ignored(submission, plan, a.g);
+  if (fs::is_symlink(source))
+    return a.finish("rejected",
+                    "exercises/" + e.id +
+                        "/message_passing.cpp is a symbolic link: submit the file itself");
   if (!fs::is_regular_file(source))
     return a.finish("missing", "no exercises/" + e.id + "/message_passing.cpp in the submission");
-  a.g.hygiene = analyze_hygiene(read_text(source));
+  auto text = read_text(source);
+  if (auto bad = forbidden_include(text); !bad.empty())
+    return a.finish("rejected", bad);
+  a.g.hygiene = analyze_hygiene(text);
 
   // The scratch folder: the learner's file, its build, and the runs' working folder.
   a.dir = scratch_ / name / e.id;
@@ -118,6 +253,9 @@ exercise_grade grader::grade(int slot, const fs::path& submission, const std::st
   fs::create_directories(a.dir / "build");
   fs::create_directories(a.dir / "run");
   fs::copy_file(source, a.dir / "message_passing.cpp");
+  a.evidence = a.dir / "build" / "evidence";
+  if (mkfifo(a.evidence.c_str(), 0600) != 0)
+    return a.finish("error", "cannot make the evidence channel " + a.evidence.string());
   box_.hand_over(slot, a.dir);
   a.object = (a.dir / "build" / "message_passing.o").string();
   a.spec = (a.dir / "build" / ("ex" + e.number + "_spec")).string();
@@ -156,6 +294,30 @@ sandbox_limits grader::limits_for_runs(const build_plan& plan) const {
   return limits;
 }
 
+std::vector<std::string> grader::compile_argv(const build_plan& plan, const attempt& a,
+                                              const std::string& source,
+                                              const std::string& stage) const {
+  auto out = stage == "-E" ? (a.dir / "build" / "message_passing.ii").string() : a.object;
+  auto argv = with_placeholders(plan.compile, {{"{SOURCE}", source}, {"{OBJECT}", out}});
+  if (stage == "-E")
+    argv.push_back("-E");
+  else
+    argv.insert(argv.end(), {"-MD", "-MF", (a.dir / "build" / "message_passing.d").string()});
+  return argv;
+}
+
+/// The hygiene comments of the code as the compiler saw it (macros expanded), when it could
+/// preprocess the file; else those of the raw text stay.
+void grader::analyze_as_compiled(attempt& a, const sandbox_result& preprocessed) const {
+  auto file = a.dir / "build" / "message_passing.ii";
+  if (!preprocessed.ok() || !fs::is_regular_file(file))
+    return;
+  a.g.hygiene = analyze_preprocessed(read_text(file), (a.dir / "message_passing.cpp").string(),
+                                     read_text(a.dir / "message_passing.cpp"));
+  if (!opts_.keep_scratch)
+    fs::remove(file);
+}
+
 /// Compiles the learner's file and links the spec (and the program, where the exercise explores).
 /// A finished grade when that fails, else nothing.
 std::optional<exercise_grade> grader::build(int slot, attempt& a, const build_plan& plan) const {
@@ -164,9 +326,8 @@ std::optional<exercise_grade> grader::build(int slot, attempt& a, const build_pl
     return box_.run(slot, {argv, cwd, false, {{"TMPDIR", (a.dir / "build").string()}}, limits});
   };
   auto source = (a.dir / "message_passing.cpp").string();
-  auto compiled =
-      in_box(with_placeholders(plan.compile, {{"{SOURCE}", source}, {"{OBJECT}", a.object}}),
-             plan.compile_dir);
+  auto deps = a.dir / "build" / "message_passing.d";
+  auto compiled = in_box(compile_argv(plan, a, source, "-c"), plan.compile_dir);
   a.g.build_elapsed = compiled.elapsed;
   if (!compiled.error.empty())
     return a.finish("error", compiled.error);
@@ -178,6 +339,9 @@ std::optional<exercise_grade> grader::build(int slot, attempt& a, const build_pl
                               std::to_string(opts_.compile_limit.count()) + " s"
                         : "does not compile (warnings are errors): " + first_error(a.g.details));
   }
+  if (auto bad = solution_dependency(deps, ctx_.source_dir); !bad.empty())
+    return a.finish("rejected", bad);
+  analyze_as_compiled(a, in_box(compile_argv(plan, a, source, "-E"), plan.compile_dir));
   auto linked = in_box(with_placeholders(plan.link, {{"{OBJECT}", a.object}, {"{OUTPUT}", a.spec}}),
                        plan.link_dir);
   if (!linked.error.empty())
@@ -208,11 +372,28 @@ std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const buil
   auto seed_text = std::to_string(seed);
   const auto& limits = a.run_limits;
   ++a.g.rounds_run;
+  auto nonce = random_nonce();
+  evidence_reader evidence{a.evidence};
+  if (!evidence.ok())
+    return a.finish("error", "cannot open the evidence channel " + a.evidence.string());
   auto ran = box_.run(slot, {{a.spec, "--no-colors", "--order-by=rand", "--rand-seed=" + seed_text},
                              a.dir / "run",
                              true,
-                             {{"DCA_SEED", seed_text}},
+                             {{"DCA_SEED", seed_text},
+                              {"DCA_EVIDENCE_PATH", a.evidence.string()},
+                              {"DCA_EVIDENCE_NONCE", nonce}},
                              limits});
+  // An exit status of 0 is not a pass: every case of the instructor's spec must say so itself.
+  a.failed_checks = evidence_failures(a.evidence_text = evidence.drain(), nonce);
+  if (ran.ok())
+    if (auto missing = check_evidence(a.evidence_text, nonce, plan.spec_cases); !missing.empty()) {
+      a.g.failing_seed = seed;
+      a.g.replay = replay_grade(a.submission, a.g.number, seed);
+      a.g.details = last_lines(ran.output, 8);
+      return a.finish("fail", "exited with status 0, but " + missing +
+                                  " (did the program end itself early?)" +
+                                  a.round_words(seed, round, opts_.rounds));
+    }
   if (ran.ok() && !plan.explores)
     return std::nullopt;
   if (ran.ok()) {
@@ -255,10 +436,11 @@ exercise_grade grader::round_failure(attempt& a, const sandbox_result& ran, std:
   std::smatch m;
   if (std::regex_search(ran.output, m, schedule_token)) {
     g.failing_schedule = m[1].str();
-    g.replay += "; the schedule: dca explore " + g.number + " --variant actors --replay " +
-                shell_quote(g.failing_schedule);
+    g.replay += "; the schedule: " + replay_explore(a.submission, g.number, g.failing_schedule);
   }
-  auto failures = spec_failures(ran.output);
+  // The failing checks as the specs reported them on the evidence channel: the output is the
+  // submission's too, and a fake "ERROR:" line printed there must not become the headline.
+  const auto& failures = a.failed_checks;
   for (const auto& f : failures)
     g.details += "  - " + f.test_case + ": " + f.message + "\n";
   if (failures.empty()) {
@@ -284,18 +466,22 @@ exercise_grade grader::explored_failure(attempt& a, const sandbox_result& explor
       g.details += "    " + step + "\n";
   }
   g.failing_seed = seed;
-  g.replay = "dca explore " + g.number + " --variant actors --replay " +
-             shell_quote(g.failing_schedule) +
+  g.replay = replay_explore(a.submission, g.number, g.failing_schedule) +
              "  (or: " + replay_grade(a.submission, g.number, seed) + ")";
   return a.finish("fail", verdict + a.round_words(seed, round, opts_.rounds));
 }
 
-/// Every round passed: full points, less the hygiene penalty per essential comment.
+/// Every round passed: full points, less the hygiene penalty once per kind of shared state (rule)
+/// with an essential comment: a smuggled global costs the same however often it is used.
 exercise_grade grader::score(attempt& a) const {
   auto& g = a.g;
   std::size_t essential = 0;
+  std::set<std::string> rules;
   for (const auto& c : g.hygiene)
-    essential += c.severity == severity::essential ? 1 : 0;
+    if (c.severity == severity::essential) {
+      ++essential;
+      rules.insert(c.rule);
+    }
   auto seeds = "every check passes under " + std::to_string(opts_.rounds) +
                (opts_.rounds == 1 ? " seed" : " seeds");
   if (essential == 0) {
@@ -303,7 +489,7 @@ exercise_grade grader::score(attempt& a) const {
     return a.finish("pass", seeds);
   }
   double lost =
-      g.points_max * opts_.hygiene_penalty_percent / 100.0 * static_cast<double>(essential);
+      g.points_max * opts_.hygiene_penalty_percent / 100.0 * static_cast<double>(rules.size());
   g.points = std::max(0.0, g.points_max - lost);
   const auto& first = first_essential(g);
   return a.finish(

@@ -9,11 +9,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "context.hpp"
 #include "grade/build_plan.hpp"
 #include "grade/grade_report.hpp"
 #include "grade/sandbox.hpp"
+#include "spec_words.hpp"
 
 namespace dca::cli {
 
@@ -33,6 +35,15 @@ struct grading_options {
 
 /// Where a submission's exercises are: SUB/exercises, or SUB itself when it is that folder.
 std::filesystem::path exercises_dir_of(const std::filesystem::path& submission);
+
+/// Empty when the evidence a spec run reported (lines "NONCE passed|failed NAME", then
+/// "NONCE done N passed M failed") shows every case of `cases` passed; else what is missing.
+std::string check_evidence(const std::string& evidence, const std::string& nonce,
+                           const std::vector<std::string>& cases);
+
+/// The failing checks a spec run reported on the evidence channel: lines
+/// "NONCE check CASE<US>MESSAGE" (US: the unit separator, 0x1f).
+std::vector<spec_failure> evidence_failures(const std::string& evidence, const std::string& nonce);
 
 class grader {
 public:
@@ -59,6 +70,9 @@ private:
   exercise_grade score(attempt& a) const;
   void note_ignored(const std::filesystem::path& submission, const build_plan& plan,
                     exercise_grade& g) const;
+  std::vector<std::string> compile_argv(const build_plan& plan, const attempt& a,
+                                        const std::string& source, const std::string& stage) const;
+  void analyze_as_compiled(attempt& a, const sandbox_result& preprocessed) const;
   sandbox_limits limits_for_runs(const build_plan& plan) const;
   sandbox_limits limits_for_build(const build_plan& plan) const;
 

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <set>
+#include <sstream>
 
 namespace dca::cli {
 
@@ -363,6 +365,11 @@ struct analyzer {
           "a " + t +
               " in message-passing code blocks its thread while it waits; handlers should "
               "never wait. Use request(...).then(...).");
+    } else if (t == "await" && prev == "." && next == "(") {
+      add("awaited-request", severity::essential, line,
+          "request(...).await(...) in a handler: this actor handles no other message until the "
+          "reply comes, so two actors awaiting each other deadlock, and the state it read before "
+          "the request may be stale when the reply runs. Use request(...).then(...).");
     } else if ((t == "sleep_for" || t == "sleep_until" || t == "usleep" || t == "nanosleep" ||
                 (t == "sleep" && next == "(")) &&
                prev != ".") {
@@ -387,6 +394,44 @@ struct analyzer {
 
 } // namespace
 
+std::string learner_lines(const std::string& preprocessed, const std::string& file) {
+  static const std::regex marker{R"re(^# ([0-9]+) "((?:[^"\\]|\\.)*)")re"};
+  std::vector<std::string> lines;
+  bool mine = false;
+  std::size_t line = 0;
+  std::istringstream in{preprocessed};
+  std::string text;
+  while (std::getline(in, text)) {
+    std::smatch m;
+    if (std::regex_search(text, m, marker)) {
+      mine = m[2].str() == file;
+      line = std::stoul(m[1].str());
+      continue;
+    }
+    if (mine && line >= 1) {
+      if (lines.size() < line)
+        lines.resize(line);
+      lines[line - 1] += (lines[line - 1].empty() ? "" : " ") + text;
+    }
+    ++line;
+  }
+  std::string out;
+  for (const auto& l : lines)
+    out += l + "\n";
+  return out;
+}
+
+std::vector<hygiene_comment> analyze_preprocessed(const std::string& preprocessed,
+                                                  const std::string& file,
+                                                  const std::string& original) {
+  auto comments = analyze_hygiene(learner_lines(preprocessed, file));
+  auto lines = lines_of(original);
+  for (auto& c : comments)
+    if (c.line >= 1 && static_cast<std::size_t>(c.line) <= lines.size())
+      c.excerpt = trimmed(lines[static_cast<std::size_t>(c.line - 1)]);
+  return comments;
+}
+
 const char* to_string(severity s) {
   switch (s) {
   case severity::essential:
@@ -397,6 +442,43 @@ const char* to_string(severity s) {
     return "informative";
   }
   return "?";
+}
+
+std::vector<std::string> code_tokens(const std::string& source) {
+  std::vector<std::string> out;
+  for (auto& t : tokenize(source))
+    out.push_back(std::move(t.text));
+  return out;
+}
+
+namespace {
+std::set<std::string> shingles(const std::vector<std::string>& tokens) {
+  constexpr std::size_t width = 5;
+  std::set<std::string> out;
+  for (std::size_t i = 0; i + width <= tokens.size(); ++i) {
+    std::string s;
+    for (std::size_t k = i; k < i + width; ++k)
+      s += tokens[k] + '\x1f';
+    out.insert(std::move(s));
+  }
+  return out;
+}
+} // namespace
+
+double code_similarity(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                       const std::vector<std::string>& skeleton, std::size_t& own) {
+  auto common = shingles(skeleton);
+  auto x = shingles(a), y = shingles(b);
+  for (const auto& s : common) {
+    x.erase(s);
+    y.erase(s);
+  }
+  own = x.size();
+  std::size_t both = 0;
+  for (const auto& s : x)
+    both += y.count(s);
+  auto either = x.size() + y.size() - both;
+  return either == 0 ? 1.0 : static_cast<double>(both) / static_cast<double>(either);
 }
 
 std::vector<hygiene_comment> analyze_hygiene(const std::string& source) {
@@ -420,6 +502,7 @@ std::vector<std::string> hygiene_rules() {
       "shared-lock (essential): a mutex, lock or condition variable",
       "global-state (essential): a mutable global or static variable",
       "blocking-receive (essential): receive on a blocking actor or a request, a scoped_actor",
+      "awaited-request (essential): request(...).await(...) in a handler",
       "blocking-call (actionable): sleep_for, sleep, waiting on a future",
       "shared-pointer (actionable): std::shared_ptr / make_shared to a mutable object",
       "own-threads (actionable): std::thread, std::async, fork, system",

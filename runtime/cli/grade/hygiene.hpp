@@ -26,6 +26,26 @@ struct hygiene_comment {
 /// Comments on one message-passing source file, in line order.
 std::vector<hygiene_comment> analyze_hygiene(const std::string& source);
 
+/// The lines of the compiler's -E output (with # line markers) that come from `file`, each at its
+/// line number in that file: macros expanded, headers left out.
+std::string learner_lines(const std::string& preprocessed, const std::string& file);
+
+/// Comments on `file` as the compiler sees it (its -E output): a macro hides nothing. Line numbers
+/// and excerpts are those of `original`, the learner's text.
+std::vector<hygiene_comment> analyze_preprocessed(const std::string& preprocessed,
+                                                  const std::string& file,
+                                                  const std::string& original);
+
+/// The file's code as tokens: comments, preprocessor lines and whitespace gone, identifiers kept,
+/// string literals blanked (for comparing submissions).
+std::vector<std::string> code_tokens(const std::string& source);
+
+/// How alike two files' code is, past what both took from `skeleton`: the Jaccard index of their
+/// token 5-grams that are not in the skeleton (1: the same code). `own` is set to how many such
+/// 5-grams `a` has: a small number means there is too little own code to tell a copy apart.
+double code_similarity(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                       const std::vector<std::string>& skeleton, std::size_t& own);
+
 /// The rules, for `dca grade --help` and the reports: "rule (severity): what it finds".
 std::vector<std::string> hygiene_rules();
 

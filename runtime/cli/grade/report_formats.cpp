@@ -2,6 +2,8 @@
 // the CSV gradebook has one row per submission (GitHub Classroom's points_awarded /
 // points_available columns); JUnit XML has a testsuite per submission and a testcase per exercise;
 // Gradescope's results.json follows gradescope/autograder_samples' specs.md.
+#include <algorithm>
+#include <cstdint>
 #include <iomanip>
 #include <sstream>
 
@@ -44,7 +46,7 @@ std::string xml_escape(const std::string& s) {
 }
 
 std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos)
+  if (s.find_first_of(",\"\n\r") == std::string::npos)
     return s;
   std::string out = "\"";
   for (char c : s)
@@ -65,7 +67,8 @@ bool passed(const exercise_grade& e) {
 
 /// Whether it failed for a reason other than its checks: it never ran, or the grader failed.
 bool is_error(const exercise_grade& e) {
-  return e.verdict == "error" || e.verdict == "compile_error" || e.verdict == "missing";
+  return e.verdict == "error" || e.verdict == "compile_error" || e.verdict == "missing" ||
+         e.verdict == "no_exercises";
 }
 
 /// Everything a person needs about one exercise's result, as plain text.
@@ -80,6 +83,8 @@ std::string narrative(const exercise_grade& e) {
            "): " + c.message + "\n";
   for (const auto& f : e.ignored_files)
     out += "ignored: " + f + " differs from the instructor's copy; the instructor's was used\n";
+  for (const auto& c : e.copies)
+    out += "copy: " + c + "\n";
   return out;
 }
 
@@ -96,8 +101,101 @@ void hygiene_json(std::ostream& out, const std::vector<hygiene_comment>& comment
 
 } // namespace
 
+namespace {
+
+/// The length of the valid UTF-8 sequence at s[i] and its code point, or 0.
+std::size_t utf8_at(const std::string& s, std::size_t i, std::uint32_t& cp) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto c = b(i);
+  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size())
+    return 0;
+  cp = n == 1 ? c : c & (0x7f >> n);
+  for (std::size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3f);
+  }
+  static const std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
+/// The length of the terminal escape sequence at s[i] (s[i] is ESC): CSI, OSC or two bytes.
+std::size_t escape_at(const std::string& s, std::size_t i) {
+  std::size_t k = i + 1;
+  if (k < s.size() && s[k] == '[') {
+    for (++k; k < s.size() && !(s[k] >= 0x40 && s[k] <= 0x7e); ++k) {
+    }
+    return std::min(k + 1, s.size()) - i;
+  }
+  if (k < s.size() && s[k] == ']') {
+    for (++k; k < s.size() && s[k] != '\a' && !(s[k] == '\x1b' && k + 1 < s.size()); ++k) {
+    }
+    return std::min(k + (k < s.size() && s[k] == '\a' ? 1 : 2), s.size()) - i;
+  }
+  return std::min<std::size_t>(2, s.size() - i);
+}
+
+void clean(std::string& s) {
+  s = clean_text(s);
+}
+
+} // namespace
+
+std::string clean_text(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == '\x1b') {
+      i += escape_at(text, i);
+      continue;
+    }
+    std::uint32_t cp = 0;
+    auto n = utf8_at(text, i, cp);
+    if (n == 0) {
+      out += "\xef\xbf\xbd"; // U+FFFD
+      ++i;
+      continue;
+    }
+    bool control = (cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7f && cp <= 0x9f) ||
+                   cp == 0xfffe || cp == 0xffff;
+    if (!control)
+      out.append(text, i, n);
+    i += n;
+  }
+  return out;
+}
+
+void sanitize_report(grade_report& report) {
+  for (auto& s : report.submissions) {
+    clean(s.name);
+    s.path = clean_text(s.path.string());
+    for (auto& e : s.exercises) {
+      for (auto* t : {&e.message, &e.details, &e.replay, &e.failing_schedule, &e.title})
+        clean(*t);
+      for (auto& c : e.hygiene) {
+        clean(c.excerpt);
+        clean(c.message);
+      }
+      for (auto& f : e.ignored_files)
+        clean(f);
+      for (auto& c : e.copies)
+        clean(c);
+    }
+  }
+  clean(report.scratch);
+}
+
+std::string penalty_words(const grade_report& report) {
+  auto p = report.hygiene_penalty_percent;
+  return "hygiene penalty: " + number(p) + "% of the points per kind of flagged shared state" +
+         (p == 0 ? " (the default: none)" : "");
+}
+
 void write_table(std::ostream& out, const grade_report& report) {
   // 14 + 20 + 15 + 8 + 43 = 100 columns.
+  out << penalty_words(report) << "\n\n";
   out << fit_columns("SUBMISSION", 14) << fit_columns("EXERCISE", 20) << fit_columns("VERDICT", 15)
       << fit_columns("POINTS", 8) << "WHAT HAPPENED\n";
   for (const auto& s : report.submissions) {
@@ -117,6 +215,8 @@ void write_table(std::ostream& out, const grade_report& report) {
               << '\n';
       for (const auto& f : e.ignored_files)
         out << std::string(18, ' ') << fit_columns("ignored edit: " + f, 82) << '\n';
+      for (const auto& c : e.copies)
+        out << std::string(18, ' ') << fit_columns("copy? " + c, 82) << '\n';
     }
     if (s.exercises.size() > 1)
       out << fit_columns("", 34) << fit_columns("total", 15)
@@ -131,8 +231,10 @@ void write_table(std::ostream& out, const grade_report& report) {
 
 void write_json(std::ostream& out, const grade_report& report) {
   out << "{\n  \"version\": 1,\n  \"rounds\": " << report.rounds
-      << ",\n  \"first_seed\": " << report.seed_first << ",\n  \"scratch\": \""
-      << json_escaped(report.scratch) << "\",\n  \"sandbox\": [";
+      << ",\n  \"first_seed\": " << report.seed_first
+      << ",\n  \"hygiene_penalty_percent\": " << number(report.hygiene_penalty_percent)
+      << ",\n  \"hygiene_penalty\": " << json_quoted(penalty_words(report))
+      << ",\n  \"scratch\": \"" << json_escaped(report.scratch) << "\",\n  \"sandbox\": [";
   for (std::size_t i = 0; i < report.sandbox.size(); ++i)
     out << (i ? ", " : "") << '"' << json_escaped(report.sandbox[i]) << '"';
   out << "],\n  \"submissions\": [";
@@ -157,6 +259,9 @@ void write_json(std::ostream& out, const grade_report& report) {
           << ", \"build_s\": " << seconds(e.build_elapsed) << ", \"ignored_files\": [";
       for (std::size_t k = 0; k < e.ignored_files.size(); ++k)
         out << (k ? ", " : "") << '"' << json_escaped(e.ignored_files[k]) << '"';
+      out << "], \"copies\": [";
+      for (std::size_t k = 0; k < e.copies.size(); ++k)
+        out << (k ? ", " : "") << json_quoted(e.copies[k]);
       out << "], \"hygiene\": ";
       hygiene_json(out, e.hygiene);
       out << '}';
@@ -178,7 +283,7 @@ void write_csv(std::ostream& out, const grade_report& report) {
   for (const auto& s : report.submissions) {
     out << csv_field(s.name) << ',' << csv_field(s.path.string());
     for (const auto& e : s.exercises)
-      out << ',' << number(e.points) << ',' << e.verdict;
+      out << ',' << number(e.points) << ',' << csv_field(e.verdict);
     out << ',' << number(s.points) << ',' << number(s.points_max) << '\n';
   }
 }
@@ -192,7 +297,8 @@ void write_junit(std::ostream& out, const grade_report& report) {
       errors += is_error(e) ? 1 : 0;
     }
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"dca grade\" tests=\""
-      << tests << "\" failures=\"" << failures << "\" errors=\"" << errors << "\">\n";
+      << tests << "\" failures=\"" << failures << "\" errors=\"" << errors << "\">\n"
+      << "  <!-- " << penalty_words(report) << " -->\n";
   for (const auto& s : report.submissions) {
     std::size_t f = 0, err = 0;
     for (const auto& e : s.exercises) {
@@ -242,7 +348,7 @@ void write_gradescope(std::ostream& out, const grade_report& report, const submi
     total += e.elapsed;
   std::string summary = "Graded by dca under " + std::to_string(report.rounds) + " seed" +
                         (report.rounds == 1 ? "" : "s") + " from seed " +
-                        std::to_string(report.seed_first) + ".\n";
+                        std::to_string(report.seed_first) + ".\n" + penalty_words(report) + "\n";
   out << "{\n  \"score\": " << number(s.points)
       << ",\n  \"execution_time\": " << (total.count() + 999) / 1000 << ",\n  \"output\": \""
       << json_escaped(summary)

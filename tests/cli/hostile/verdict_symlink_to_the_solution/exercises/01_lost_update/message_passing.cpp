@@ -1,0 +1,1 @@
+../../../../../../solutions/01_lost_update/message_passing.cpp
