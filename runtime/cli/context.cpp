@@ -2,6 +2,7 @@
 #include "context.hpp"
 
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -39,16 +40,26 @@ bool parse_words(const boost::program_options::options_description& desc,
   return true;
 }
 
+std::string current_exercise(const context& ctx) {
+  std::ifstream in{ctx.source_dir / ".dca" / "current"};
+  std::string id;
+  if (in >> id && ctx.curriculum.find(id) != nullptr)
+    return id;
+  return "";
+}
+
 const exercise_entry* parse_exercise_words(const context& ctx,
                                            boost::program_options::options_description& desc,
                                            const std::vector<std::string>& args,
-                                           const std::string& example) {
+                                           const std::string& example, bool default_current) {
   namespace po = boost::program_options;
   std::string name;
   desc.add_options()("exercise", po::value(&name), "the exercise, e.g. 01");
   po::variables_map vm;
   if (!parse_words(desc, args, vm, "exercise", 1))
     return nullptr;
+  if (name.empty() && default_current)
+    name = current_exercise(ctx);
   if (name.empty())
     throw usage_error("which exercise? e.g. `" + example + "`");
   return &ctx.exercise(name);
