@@ -56,8 +56,8 @@ bool shares_state(const std::string& source, const std::string& file, check_outc
                c.excerpt + "\n";
   if (lines.empty())
     return false;
-  out.headline = "the spec may pass, but your actors share state (the lesson is one owner, "
-                 "messages only):";
+  out.headline = "your actors share state, so this does not pass even when the spec "
+                 "does (the lesson: one owner, messages only):";
   out.details = lines;
   return true;
 }
@@ -73,6 +73,9 @@ check_outcome check_exercise(const context& ctx, const exercise_entry& e) {
     out.headline = file + " is missing: `dca reset " + e.number + "` brings back the skeleton.";
     return out;
   }
+  // Before building: shared state fails the lesson whether or not the spec happens to pass.
+  if (shares_state(read_file(path), file, out))
+    return out;
   auto built = ctx.build({target});
   if (built.interrupted) {
     out.interrupted = true;
@@ -93,8 +96,6 @@ check_outcome check_exercise(const context& ctx, const exercise_entry& e) {
     out.headline = "stopped (Ctrl-C): the spec was killed.";
     return out;
   }
-  if (ran.ok() && shares_state(read_file(path), file, out))
-    return out;
   if (ran.ok()) {
     out.passed = true;
     out.headline = "every check of its spec passes.";
