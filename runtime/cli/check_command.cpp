@@ -7,8 +7,8 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <unistd.h>
 #include <sstream>
+#include <unistd.h>
 
 #include "check.hpp"
 #include "command.hpp"
@@ -31,10 +31,10 @@ void still_running(const std::string& what, std::chrono::steady_clock::time_poin
                    std::chrono::seconds limit) {
   if (isatty(STDOUT_FILENO) == 0)
     return;
-  auto s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
-                                                            started);
-  std::cout << "  still running " << what << ": " << s.count() << " s of at most "
-            << limit.count() << " s (Ctrl-C stops it)" << std::endl;
+  auto s =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+  std::cout << "  still running " << what << ": " << s.count() << " s of at most " << limit.count()
+            << " s (Ctrl-C stops it)" << std::endl;
 }
 
 namespace {
@@ -88,9 +88,9 @@ check_outcome check_exercise(const context& ctx, const exercise_entry& e) {
     return out;
   }
   auto started = std::chrono::steady_clock::now();
-  auto ran = run_captured(
-      {ctx.program(target).string(), "--no-colors", "--duration=false"}, spec_time_limit, {},
-      [&] { still_running("the spec of " + e.id, started, spec_time_limit); });
+  auto ran = run_captured({ctx.program(target).string(), "--no-colors", "--duration=false"},
+                          spec_time_limit, {},
+                          [&] { still_running("the spec of " + e.id, started, spec_time_limit); });
   if (ran.interrupted) {
     out.interrupted = true;
     out.headline = "stopped (Ctrl-C): the spec was killed.";
@@ -172,8 +172,8 @@ int check_command(const context& ctx, const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")(
       "all", po::bool_switch(&all), "re-check every exercise you have passed (find regressions)")(
       "format", po::value(&format)->default_value("table"),
-      "table, or json: one exercise's outcome as one JSON object")("exercise", po::value(&name),
-                                                                   "the exercise, e.g. 01 (default: the one you are on)");
+      "table, or json: one exercise's outcome as one JSON object")(
+      "exercise", po::value(&name), "the exercise, e.g. 01 (default: the one you are on)");
   po::variables_map vm;
   if (!parse_words(desc, args, vm, "exercise", 1))
     return exit_ok;

@@ -5,8 +5,8 @@
 
 #include <chrono>
 #include <csignal>
-#include <functional>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 

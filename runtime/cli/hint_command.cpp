@@ -10,7 +10,8 @@ namespace po = boost::program_options;
 namespace dca::cli {
 
 int hint_command(const context& ctx, const std::vector<std::string>& args) {
-  po::options_description desc{"Usage: dca hint [NN] [--level N]\nShows hints for an exercise (default: the one you are on), "
+  po::options_description desc{"Usage: dca hint [NN] [--level N]\nShows hints for an exercise "
+                               "(default: the one you are on), "
                                "from a nudge (level 1) to nearly the answer"};
   int level = 1;
   desc.add_options()("help,h", "show this help")("level", po::value(&level)->default_value(1),

@@ -11,11 +11,11 @@
 namespace dca::cli {
 
 struct process_result {
-  int exit_code = -1;     // the exit status, or -1 when killed by a signal
-  int signal = 0;         // the signal that ended it, if any
-  bool timed_out = false; // we killed it at the time limit
+  int exit_code = -1;       // the exit status, or -1 when killed by a signal
+  int signal = 0;           // the signal that ended it, if any
+  bool timed_out = false;   // we killed it at the time limit
   bool interrupted = false; // Ctrl-C (SIGINT) or SIGTERM came: we killed its process group
-  std::string output;     // stdout and stderr, interleaved as written
+  std::string output;       // stdout and stderr, interleaved as written
 
   bool ok() const noexcept { return exit_code == 0 && !timed_out; }
 };
