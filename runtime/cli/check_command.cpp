@@ -106,8 +106,11 @@ check_outcome check_exercise(const context& ctx, const exercise_entry& e) {
     out.timed_out = true;
     out.headline = timed_out_words(spec_time_limit);
   } else if (ran.signal != 0) {
-    out.headline = std::string{"crashed with signal "} + std::to_string(ran.signal) + " (" +
-                   strsignal(ran.signal) + ")";
+    const char* name = sigabbrev_np(ran.signal);
+    out.headline = std::string{"the spec crashed with SIG"} + (name ? name : "?") + " (" +
+                   strsignal(ran.signal) +
+                   "): look for a handler that uses a dangling pointer or "
+                   "reference, or an actor used after it quit";
     out.details = last_lines(ran.output, 6);
   } else {
     auto failures = spec_failures(ran.output);

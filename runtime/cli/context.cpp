@@ -80,7 +80,8 @@ std::string compiler_errors(const std::string& output, std::size_t lines_max) {
   std::vector<std::string> kept;
   bool in_error = false;
   while (std::getline(in, line)) {
-    bool starts_error = line.find("error:") != std::string::npos;
+    bool starts_error = line.find("error:") != std::string::npos ||
+                        line.find("undefined reference to") != std::string::npos;
     bool is_noise = line.rfind("ninja:", 0) == 0 || line.rfind("FAILED:", 0) == 0 ||
                     line.rfind("/usr/bin/", 0) == 0 || line.find("ccache") != std::string::npos ||
                     line.rfind("[", 0) == 0;
