@@ -1,6 +1,8 @@
 // The shared parts of the dca commands: finding exercises, building, progress.
 #include "context.hpp"
 
+#include "check.hpp"
+
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -17,7 +19,9 @@ const exercise_entry& context::exercise(const std::string& name) const {
 process_result context::build(const std::vector<std::string>& targets) const {
   std::vector<std::string> argv{"cmake", "--build", build_dir.string(), "--target"};
   argv.insert(argv.end(), targets.begin(), targets.end());
-  return run_captured(argv, std::chrono::minutes(20));
+  auto started = std::chrono::steady_clock::now();
+  auto limit = std::chrono::seconds(20 * 60);
+  return run_captured(argv, limit, {}, [&] { still_running("the build", started, limit); });
 }
 
 std::filesystem::path context::program(const std::string& target) const {
