@@ -3,6 +3,7 @@
 // it.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "context.hpp"
@@ -12,12 +13,18 @@ namespace dca::cli {
 /// What one check of the learner's exercise found, in words.
 struct check_outcome {
   bool passed = false;
+  bool timed_out = false;   // the spec ran past its time limit
+  bool interrupted = false; // Ctrl-C stopped it (the spec's process group is killed)
   std::string headline; // one line: "lost 3 of 2,000,000 increments — run `dca explore 01`..."
   std::string details;  // the failing checks, or the compiler's first errors
 };
 
 /// Builds and runs exercise `e`'s spec against the learner's file; marks progress when it passes.
 check_outcome check_exercise(const context& ctx, const exercise_entry& e);
+
+/// "  still running WHAT: 12 s of at most 120 s (Ctrl-C stops it)", on a terminal only.
+void still_running(const std::string& what, std::chrono::steady_clock::time_point started,
+                   std::chrono::seconds limit);
 
 /// Re-checks every exercise passed so far; exit_failed if any regressed.
 int check_all(const context& ctx);

@@ -71,7 +71,16 @@ pipes_read read_pipes(const pipes_plan& plan) {
   pipes_read result;
   bounded_output keep{plan.output_bytes_max};
   bool out_open = true, status_open = plan.status_fd >= 0;
+  auto next_tick = std::chrono::steady_clock::now() + plan.tick;
   while (out_open || status_open) {
+    if (plan.stop != nullptr && *plan.stop != 0) {
+      result.stopped = true;
+      break;
+    }
+    if (plan.on_tick && std::chrono::steady_clock::now() >= next_tick) {
+      plan.on_tick();
+      next_tick += plan.tick;
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         plan.deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {

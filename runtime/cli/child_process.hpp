@@ -4,7 +4,9 @@
 #pragma once
 
 #include <chrono>
+#include <csignal>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@ namespace dca::cli {
 /// What the pipes carried.
 struct pipes_read {
   bool timed_out = false; // the deadline passed first
+  bool stopped = false;   // plan.stop was set first
   std::string output;     // the output kept (head and tail, with a marker, when it was cut)
   std::string status;     // what came on the status pipe
 };
@@ -26,6 +29,11 @@ struct pipes_plan {
   /// Stop reading the output once the status pipe closes (after draining what is there): without
   /// a PID namespace, something the program left running may hold the output open.
   bool output_ends_with_status = false;
+  /// Stop reading when this flag is set (by a signal handler); null: never.
+  const volatile std::sig_atomic_t* stop = nullptr;
+  /// Called about every `tick` while waiting (progress lines); empty: never.
+  std::function<void()> on_tick;
+  std::chrono::milliseconds tick{5000};
 };
 
 /// Reads until both pipes are closed or the deadline passes. Does not close the descriptors.

@@ -1,7 +1,10 @@
 // The shared parts of the dca commands: finding exercises, building, progress.
 #include "context.hpp"
 
+#include "check.hpp"
+
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -16,7 +19,9 @@ const exercise_entry& context::exercise(const std::string& name) const {
 process_result context::build(const std::vector<std::string>& targets) const {
   std::vector<std::string> argv{"cmake", "--build", build_dir.string(), "--target"};
   argv.insert(argv.end(), targets.begin(), targets.end());
-  return run_captured(argv, std::chrono::minutes(20));
+  auto started = std::chrono::steady_clock::now();
+  auto limit = std::chrono::seconds(20 * 60);
+  return run_captured(argv, limit, {}, [&] { still_running("the build", started, limit); });
 }
 
 std::filesystem::path context::program(const std::string& target) const {
@@ -39,16 +44,26 @@ bool parse_words(const boost::program_options::options_description& desc,
   return true;
 }
 
+std::string current_exercise(const context& ctx) {
+  std::ifstream in{ctx.source_dir / ".dca" / "current"};
+  std::string id;
+  if (in >> id && ctx.curriculum.find(id) != nullptr)
+    return id;
+  return "";
+}
+
 const exercise_entry* parse_exercise_words(const context& ctx,
                                            boost::program_options::options_description& desc,
                                            const std::vector<std::string>& args,
-                                           const std::string& example) {
+                                           const std::string& example, bool default_current) {
   namespace po = boost::program_options;
   std::string name;
   desc.add_options()("exercise", po::value(&name), "the exercise, e.g. 01");
   po::variables_map vm;
   if (!parse_words(desc, args, vm, "exercise", 1))
     return nullptr;
+  if (name.empty() && default_current)
+    name = current_exercise(ctx);
   if (name.empty())
     throw usage_error("which exercise? e.g. `" + example + "`");
   return &ctx.exercise(name);
@@ -69,7 +84,8 @@ std::string compiler_errors(const std::string& output, std::size_t lines_max) {
   std::vector<std::string> kept;
   bool in_error = false;
   while (std::getline(in, line)) {
-    bool starts_error = line.find("error:") != std::string::npos;
+    bool starts_error = line.find("error:") != std::string::npos ||
+                        line.find("undefined reference to") != std::string::npos;
     bool is_noise = line.rfind("ninja:", 0) == 0 || line.rfind("FAILED:", 0) == 0 ||
                     line.rfind("/usr/bin/", 0) == 0 || line.find("ccache") != std::string::npos ||
                     line.rfind("[", 0) == 0;

@@ -14,10 +14,11 @@
 
 namespace dca::cli {
 
-/// Exit statuses of dca: 0 ok, 1 the thing checked failed, 2 bad usage.
+/// Exit statuses of dca: 0 ok, 1 the thing checked failed, 2 bad usage, 130 stopped by Ctrl-C.
 constexpr int exit_ok = 0;
 constexpr int exit_failed = 1;
 constexpr int exit_usage = 2;
+constexpr int exit_interrupted = 130; // Ctrl-C, as a shell reports it
 
 struct context {
   std::filesystem::path source_dir; // the checkout: exercises/, solutions/, .dca/
@@ -48,11 +49,16 @@ bool parse_words(const boost::program_options::options_description& desc,
 
 /// For a command about one exercise: adds the bare word "exercise" to `desc`, parses `args`, and
 /// returns the exercise named; null when --help was asked (the usage is printed). With no
-/// exercise named, a usage error that shows `example` ("dca hint 01").
+/// exercise named, the one the learner is on when `default_current` (and there is one), else a
+/// usage error that shows `example` ("dca hint 01").
 const exercise_entry* parse_exercise_words(const context& ctx,
                                            boost::program_options::options_description& desc,
                                            const std::vector<std::string>& args,
-                                           const std::string& example);
+                                           const std::string& example,
+                                           bool default_current = false);
+
+/// The id of the exercise the learner is on (.dca/current, written by the watch loop), or "".
+std::string current_exercise(const context& ctx);
 
 /// "20261127-093701": local time, for backup and scratch folder names that sort by age.
 std::string timestamp();

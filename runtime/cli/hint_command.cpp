@@ -10,12 +10,13 @@ namespace po = boost::program_options;
 namespace dca::cli {
 
 int hint_command(const context& ctx, const std::vector<std::string>& args) {
-  po::options_description desc{"Usage: dca hint NN [--level N]\nShows hints for an exercise, "
+  po::options_description desc{"Usage: dca hint [NN] [--level N]\nShows hints for an exercise "
+                               "(default: the one you are on), "
                                "from a nudge (level 1) to nearly the answer"};
   int level = 1;
   desc.add_options()("help,h", "show this help")("level", po::value(&level)->default_value(1),
                                                  "how much to give away: 1, 2, 3...");
-  const auto* chosen = parse_exercise_words(ctx, desc, args, "dca hint 01");
+  const auto* chosen = parse_exercise_words(ctx, desc, args, "dca hint 01", true);
   if (chosen == nullptr)
     return exit_ok;
   const auto& e = *chosen;

@@ -25,6 +25,10 @@ dca::cli::context context_from_environment() {
 int main(int argc, char** argv) {
   using namespace dca::cli;
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "--version") {
+    std::cout << "dca " << DCA_VERSION << '\n';
+    return exit_ok;
+  }
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
     print_usage(std::cout);
     return exit_ok;

@@ -46,7 +46,7 @@ std::string in_words(const std::string& message, const std::string& number) {
                    out.find("corrupt") != std::string::npos ||
                    out.find("deadlock") != std::string::npos;
   if (corrupted && !number.empty())
-    out += " — run `dca explore " + number + "` to see how";
+    out += " — run `dca explore " + number + " --variant actors` to see how, step by step";
   return out;
 }
 

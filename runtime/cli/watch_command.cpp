@@ -167,6 +167,10 @@ bool check_and_tell(const context& ctx, const exercise_entry& e) {
     std::cout << "PASS " << e.id << ": " << r.headline << '\n';
     return true;
   }
+  if (r.interrupted) {
+    std::cout << r.headline << " Save again or press r to re-check; q quits.\n";
+    return false;
+  }
   std::cout << "FAIL " << e.id << ": " << r.headline << '\n' << r.details;
   std::cout << "Waiting for your next save. Stuck? press h for a hint.\n";
   return false;
@@ -189,7 +193,7 @@ public:
     raw_keys keys;
     current_ = &first;
     start(*current_);
-    if (check_and_tell(ctx_, *current_) && !on_pass())
+    if (check_and_tell(ctx_, *current_) && !after_pass())
       return exit_ok;
     while (!interrupted) {
       auto step = wait_once();
@@ -197,7 +201,7 @@ public:
         return exit_ok;
       if (step == wake::end)
         break;
-      if (step == wake::check && check_and_tell(ctx_, *current_) && !on_pass())
+      if (step == wake::check && check_and_tell(ctx_, *current_) && !after_pass())
         return exit_ok;
     }
     std::cout << "\nBye. `dca` continues from here next time.\n";
@@ -231,7 +235,18 @@ private:
     return where_to_continue(ctx_, done);
   }
 
-  /// After a pass: on to the next exercise, checked at once so the learner sees what to fix (and
+  /// After a pass: the learner looks at it, and presses n to move on (as Rustlings waits). False
+  /// when the curriculum is done.
+  bool after_pass() {
+    if (advance(*current_) == nullptr)
+      return on_pass();
+    std::cout << "Take a look, compare with the reference (`dca solution " << current_->number
+              << "`), then press n for the next exercise (q quits).\n";
+    passed_ = true;
+    return true;
+  }
+
+  /// On to the next exercise, checked at once so the learner sees what to fix (and
   /// skipped past if it already passes). False when the curriculum is done.
   bool on_pass() {
     for (;;) {
@@ -242,8 +257,7 @@ private:
                      "`dca solution NN`.\n";
         return false;
       }
-      std::cout << "Moving on. (Compare with the reference: `dca solution " << current_->number
-                << "`.)\n";
+      std::cout << "Moving on.\n";
       current_ = next;
       start(*current_);
       if (!check_and_tell(ctx_, *current_))
@@ -295,8 +309,12 @@ private:
       check_all(ctx_);
       break;
     case 'n':
-      skip_to_next();
-      break;
+      if (!passed_) {
+        skip_to_next();
+        break;
+      }
+      passed_ = false;
+      return on_pass() ? wake::nothing : wake::quit;
     default:
       break;
     }
@@ -331,6 +349,7 @@ private:
   file_watch watcher_;
   const exercise_entry* current_ = nullptr;
   int hint_level_ = 0;
+  bool passed_ = false; // the current exercise passed: n moves on to the next one not passed
 };
 
 } // namespace
