@@ -2,6 +2,7 @@
 // schedules. Errors are one line and exit 2; a finished run ends with a RESULT line that graders
 // and `dca tour` read.
 #include "dca/harness/exercise.hpp"
+#include "dca/json.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -71,16 +72,6 @@ private:
   std::chrono::steady_clock::time_point last_{};
 };
 
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 /// `shared` or `actors`, as --variant names them.
 template <class T>
 const T& pick_variant(const T& shared, const T& actors, const std::string& variant) {
@@ -149,9 +140,9 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
   if (json) {
     std::cout << "{\"pattern\":\"" << ex.pattern << "\",\"variant\":\"" << variant
               << "\",\"corrupted\":" << (r.corrupted ? "true" : "false") << ",\"summary\":\""
-              << json_escape(r.summary) << "\",\"elapsed_ms\":" << ms;
+              << json_escaped(r.summary) << "\",\"elapsed_ms\":" << ms;
     for (auto& [k, v] : r.fields)
-      std::cout << ",\"" << k << "\":\"" << json_escape(v) << '"';
+      std::cout << ",\"" << k << "\":\"" << json_escaped(v) << '"';
     std::cout << "}\n";
   } else {
     std::cout << (r.corrupted ? "CORRUPTED: " : "ok: ") << r.summary << "  (" << ms << " ms)\n";
