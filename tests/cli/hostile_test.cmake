@@ -31,7 +31,7 @@ execute_process(
           "${SUBMISSIONS}/sandbox_tmp_fill" "${SUBMISSIONS}/sandbox_fork_memory"
           "${SUBMISSIONS}/sandbox_slow_compile" "${SUBMISSIONS}/sandbox_include_passwd"
           "${WORK}/sandbox_symlink_file" "${WORK}/sandbox_symlink_dir"
-          --exercise 01 --jobs 2 --rounds 1 --time-limit 15 --compile-limit 5 --scratch "${WORK}/scratch"
+          --exercise 01 --jobs 2 --rounds 1 --time-limit 30 --compile-limit 5 --scratch "${WORK}/scratch"
           --format json --out "${WORK}/grades.json" --also "junit=${WORK}/grades.xml"
           --also "table=${WORK}/grades.txt"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
