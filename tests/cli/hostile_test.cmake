@@ -1,6 +1,9 @@
-# Grades the hostile submissions (tests/cli/hostile: a fork bomb, a disk filler) and checks that
-# each gets a resource_limit verdict naming the limit, within bounded time, leaving no process of
-# the sandbox behind. cmake -DDCA=... -DSUBMISSIONS=... -DWORK=... -P hostile_test.cmake
+# Grades the hostile submissions (tests/cli/hostile: a fork bomb, a disk filler, and the sandbox_*
+# ones: /tmp and cwd filled, forked children over the slot's memory, a compile over the (calibrated)
+# compile limit, an #include of /etc/passwd; plus two made here: a
+# message_passing.cpp that is a symlink to a root-only file, and one in a symlinked folder) and
+# checks that each gets its verdict, within bounded time, leaving nothing on the host and no
+# secret in any report. cmake -DDCA=... -DSUBMISSIONS=... -DWORK=... -P hostile_test.cmake
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 execute_process(COMMAND id -u OUTPUT_VARIABLE uid OUTPUT_STRIP_TRAILING_WHITESPACE)
@@ -8,38 +11,91 @@ if(NOT uid EQUAL 0)
   message(STATUS "skipped: the full sandbox needs root")
   return()
 endif()
+
+# A root-only secret, and submissions that reach for it through symlinks.
+set(secret "${WORK}/secret.txt")
+file(WRITE "${secret}" "DCA-ROOT-ONLY-SECRET-4417\n")
+file(CHMOD "${secret}" PERMISSIONS OWNER_READ OWNER_WRITE)
+file(MAKE_DIRECTORY "${WORK}/sandbox_symlink_file/exercises/01_lost_update")
+file(CREATE_LINK "${secret}" "${WORK}/sandbox_symlink_file/exercises/01_lost_update/message_passing.cpp"
+     SYMBOLIC)
+file(MAKE_DIRECTORY "${WORK}/elsewhere/01_lost_update" "${WORK}/sandbox_symlink_dir/exercises")
+file(CREATE_LINK "${secret}" "${WORK}/elsewhere/01_lost_update/message_passing.cpp" SYMBOLIC)
+file(CREATE_LINK "${WORK}/elsewhere/01_lost_update" "${WORK}/sandbox_symlink_dir/exercises/01_lost_update"
+     SYMBOLIC)
+
+file(GLOB leftovers_before "/tmp/dca-hostile-fill-*")
 string(TIMESTAMP started "%s")
 execute_process(
-  COMMAND "${DCA}" grade "${SUBMISSIONS}/fork_bomb" "${SUBMISSIONS}/disk_fill" --exercise 01
-          --jobs 2 --rounds 1 --time-limit 8 --scratch "${WORK}/scratch" --format json
-          --out "${WORK}/grades.json"
+  COMMAND "${DCA}" grade "${SUBMISSIONS}/fork_bomb" "${SUBMISSIONS}/disk_fill"
+          "${SUBMISSIONS}/sandbox_tmp_fill" "${SUBMISSIONS}/sandbox_fork_memory"
+          "${SUBMISSIONS}/sandbox_slow_compile" "${SUBMISSIONS}/sandbox_include_passwd"
+          "${WORK}/sandbox_symlink_file" "${WORK}/sandbox_symlink_dir"
+          --exercise 01 --jobs 2 --rounds 1 --time-limit 30 --compile-limit 5 --scratch "${WORK}/scratch"
+          --format json --out "${WORK}/grades.json" --also "junit=${WORK}/grades.xml"
+          --also "table=${WORK}/grades.txt"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 string(TIMESTAMP finished "%s")
 math(EXPR seconds "${finished} - ${started}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "dca grade exited ${rc}:\n${out}${err}")
 endif()
+
+# The expected verdict and a regex over its message, by submission.
+set(expect_fork_bomb "resource_limit;processes")
+set(expect_disk_fill "resource_limit;file larger")
+set(expect_sandbox_tmp_fill "resource_limit;scratch space")
+set(expect_sandbox_fork_memory "resource_limit;out of memory")
+set(expect_sandbox_slow_compile "timeout;^compile timeout")
+set(expect_sandbox_include_passwd "compile_error;does not compile")
+set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
+set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
+
 file(READ "${WORK}/grades.json" json)
 set(failures "")
-foreach(i 0 1)
+string(JSON count LENGTH "${json}" submissions)
+math(EXPR last "${count} - 1")
+foreach(i RANGE ${last})
   string(JSON name GET "${json}" submissions ${i} submission)
   string(JSON verdict GET "${json}" submissions ${i} exercises 0 verdict)
   string(JSON message GET "${json}" submissions ${i} exercises 0 message)
   message(STATUS "${name}: ${verdict}: ${message}")
-  if(name STREQUAL "fork_bomb" AND NOT (verdict STREQUAL "resource_limit" AND message MATCHES "processes"))
-    set(failures "${failures}\n  fork_bomb: expected resource_limit (processes), got ${verdict}: ${message}")
-  endif()
-  if(name STREQUAL "disk_fill" AND NOT (verdict STREQUAL "resource_limit" AND message MATCHES "file larger"))
-    set(failures "${failures}\n  disk_fill: expected resource_limit (file size), got ${verdict}: ${message}")
+  list(GET expect_${name} 0 want)
+  list(GET expect_${name} 1 words)
+  if(NOT (verdict STREQUAL want AND message MATCHES "${words}"))
+    set(failures "${failures}\n  ${name}: expected ${want} (${words}), got ${verdict}: ${message}")
   endif()
 endforeach()
+if(NOT count EQUAL 8)
+  set(failures "${failures}\n  ${count} submissions graded, not 8")
+endif()
+if(NOT json MATCHES "calibration: the reference solution compiles in [0-9.]+ s here")
+  set(failures "${failures}\n  the report's header does not give the compile calibration")
+endif()
 if(EXISTS "${WORK}/scratch/disk_fill/01_lost_update/run/fill.bin")
   set(failures "${failures}\n  the disk filler's file reached the real disk")
 endif()
-if(seconds GREATER 120)
+file(GLOB leftovers_after "/tmp/dca-hostile-fill-*")
+if(NOT leftovers_after STREQUAL leftovers_before)
+  set(failures "${failures}\n  the /tmp filler left files in the host's /tmp: ${leftovers_after}")
+endif()
+file(GLOB_RECURSE on_disk "${WORK}/scratch/*dca-hostile-fill-*")
+if(on_disk)
+  set(failures "${failures}\n  the /tmp filler's files reached the real disk: ${on_disk}")
+endif()
+foreach(report grades.json grades.xml grades.txt)
+  file(READ "${WORK}/${report}" text)
+  if(text MATCHES "DCA-ROOT-ONLY-SECRET")
+    set(failures "${failures}\n  ${report} contains the root-only secret")
+  endif()
+  if(text MATCHES "root:x:0:0")
+    set(failures "${failures}\n  ${report} quotes /etc/passwd from a compile error")
+  endif()
+endforeach()
+if(seconds GREATER 420)
   set(failures "${failures}\n  grading took ${seconds} s")
 endif()
 if(failures)
   message(FATAL_ERROR "hostile submissions were not contained:${failures}\n${err}")
 endif()
-message(STATUS "both hostile submissions contained in ${seconds} s")
+message(STATUS "all ${count} hostile submissions contained in ${seconds} s")

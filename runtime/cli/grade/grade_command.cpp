@@ -38,6 +38,7 @@ struct grade_words {
   grading_options opts;
   int jobs = static_cast<int>(std::max(1u, std::min(4u, std::thread::hardware_concurrency())));
   long time_limit_s = 90;
+  long compile_limit_s = 300;
   std::vector<std::pair<std::string, std::string>> extra_outputs; // --also FORMAT=FILE
   std::vector<const exercise_entry*> chosen;
 };
@@ -70,6 +71,8 @@ po::options_description grade_options(grade_words& w) {
       "random delivery orders of the actors explored per seed (where the exercise explores)");
   add("time-limit", po::value(&w.time_limit_s)->default_value(w.time_limit_s),
       "seconds one spec run may take");
+  add("compile-limit", po::value(&w.compile_limit_s)->default_value(w.compile_limit_s),
+      "the least seconds one compile may take (more when the reference solution compiles slowly)");
   add("points", po::value(&w.points), "NN=P: exercise NN is worth P points (default 10)");
   add("hygiene-penalty", po::value(&w.opts.hygiene_penalty_percent)->default_value(0),
       "percent of an exercise's points lost per essential hygiene comment (0: comments only)");
@@ -97,6 +100,8 @@ void check_numbers(const grade_words& w) {
     throw usage_error("--rounds must be between 1 and 1000");
   if (w.time_limit_s < 1 || w.time_limit_s > 3600)
     throw usage_error("--time-limit must be between 1 and 3600 seconds");
+  if (w.compile_limit_s < 1 || w.compile_limit_s > 3600)
+    throw usage_error("--compile-limit must be between 1 and 3600 seconds");
 }
 
 void read_points(const context& ctx, grade_words& w) {
@@ -153,6 +158,7 @@ void read_also(grade_words& w) {
 void check_words(const context& ctx, grade_words& w) {
   check_numbers(w);
   w.opts.time_limit = std::chrono::seconds(w.time_limit_s);
+  w.opts.compile_limit = std::chrono::seconds(w.compile_limit_s);
   for (const auto& name : w.exercise_filter)
     w.chosen.push_back(&ctx.exercise(name));
   if (w.chosen.empty())
@@ -409,7 +415,9 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
   sandbox box{w.jobs};
   grader g{ctx, box, w.opts, scratch};
   auto report = empty_report(w, box, scratch);
+  report.sandbox.push_back(calibrate_compile_limit(ctx, box, plans, scratch, w.opts));
   announce(w, box);
+  std::cerr << "  " << report.sandbox.back() << '\n';
   grade_all(g, w, plans, report);
   flag_copies(ctx, plans, report);
   sanitize_report(report);

@@ -3,7 +3,10 @@
 // actors' delivery orders) under K seeds, and stop at the first round that does not pass.
 #include "grade/grader.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <random>
 #include <regex>
 #include <set>
@@ -71,8 +74,9 @@ std::string limit_words(const sandbox_result& r, const sandbox_limits& l) {
     return "tried to run more than " + std::to_string(l.tasks_max) +
            " processes and threads (a fork bomb? threads that are never joined?)";
   if (r.limit_hit == "memory")
-    return "ran out of memory (" + std::to_string(l.address_space_bytes >> 20) +
-           " MiB of address space per process)";
+    return "ran out of memory (" + std::to_string(l.memory_bytes >> 20) +
+           " MiB for all its processes together, " + std::to_string(l.address_space_bytes >> 20) +
+           " MiB of address space each)";
   if (r.limit_hit == "disk")
     return "filled its scratch space (" + std::to_string(l.scratch_bytes >> 20) + " MiB)";
   return "hit a limit: " + r.limit_hit;
@@ -169,6 +173,87 @@ std::string replay_explore(const fs::path& submission, const std::string& number
          " --variant actors --replay " + shell_quote(schedule);
 }
 
+/// The learner's message_passing.cpp, read by the grader (as root) only when it is the
+/// submission's own regular file: no symlink anywhere below the submission folder (O_NOFOLLOW on
+/// the file itself), no hard link to another file, the submission folder's owner.
+struct learner_file {
+  bool found = false;
+  std::string refused; // why it is not read, or empty
+  std::string text;
+};
+
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode))
+    return "a folder";
+  if (S_ISFIFO(mode))
+    return "a pipe";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  return "a device";
+}
+
+learner_file read_learner_file(const fs::path& submission, const fs::path& source) {
+  learner_file out;
+  auto rel = source.lexically_relative(submission);
+  fs::path at = submission;
+  for (const auto& part : rel) {
+    at /= part;
+    std::error_code ec;
+    auto st = fs::symlink_status(at, ec);
+    if (st.type() == fs::file_type::symlink) {
+      out.refused =
+          "not a regular file: " + at.lexically_relative(submission).string() + " is a symlink";
+      return out;
+    }
+    if (ec || st.type() == fs::file_type::not_found)
+      return out;
+  }
+  out.found = true;
+  struct stat owner {};
+  int fd = open(source.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0 || stat(submission.c_str(), &owner) != 0)
+    out.refused = "cannot read " + rel.string() + ": " + std::strerror(errno);
+  else if (!S_ISREG(st.st_mode))
+    out.refused = "not a regular file: " + rel.string() + " is " + kind_of(st.st_mode);
+  else if (st.st_nlink > 1)
+    out.refused = "not the submission's own file: " + rel.string() + " is a hard link";
+  else if (st.st_uid != owner.st_uid)
+    out.refused = "not the submission's own file: " + rel.string() +
+                  " has another owner than the submission folder";
+  char buffer[1 << 16];
+  ssize_t n = 0;
+  while (out.refused.empty() && (n = read(fd, buffer, sizeof buffer)) > 0)
+    out.text.append(buffer, static_cast<std::size_t>(n));
+  if (fd >= 0)
+    close(fd);
+  return out;
+}
+
+/// The compiler's diagnostics about the learner's own file only (named as message_passing.cpp),
+/// with the learner's own source lines they quote: never a line of another file (an #include of
+/// /etc/passwd shows nothing of it).
+std::string learner_diagnostics(const std::string& output, const std::string& source) {
+  static const std::regex colour{"\x1b\\[[0-9;]*[A-Za-z]"}; // -fdiagnostics-color=always
+  static const std::regex diagnostic{R"(^\S+:\d+:(\d+:)? )"};
+  std::istringstream in{output};
+  std::string line, out;
+  bool ours = false;
+  while (std::getline(in, line)) {
+    line = std::regex_replace(line, colour, "");
+    if (std::regex_search(line, diagnostic) || line.rfind("In file included from", 0) == 0 ||
+        line.rfind("                 from", 0) == 0)
+      ours = line.rfind(source + ":", 0) == 0;
+    else if (line.rfind(source + ":", 0) == 0) // "FILE: In function ..."
+      ours = true;
+    if (ours)
+      out +=
+          (line.rfind(source, 0) == 0 ? "message_passing.cpp" + line.substr(source.size()) : line) +
+          "\n";
+  }
+  return out;
+}
+
 } // namespace
 
 std::string check_evidence(const std::string& evidence, const std::string& nonce,
@@ -236,23 +321,21 @@ exercise_grade grader::grade(int slot, const fs::path& submission, const std::st
   a.g.rounds = opts_.rounds;
   auto source = exercises_dir_of(submission) / e.id / "message_passing.cpp";
   note_ignored(submission, plan, a.g);
-  if (fs::is_symlink(source))
-    return a.finish("rejected",
-                    "exercises/" + e.id +
-                        "/message_passing.cpp is a symbolic link: submit the file itself");
-  if (!fs::is_regular_file(source))
+  auto learner = read_learner_file(submission, source);
+  if (!learner.refused.empty())
+    return a.finish("rejected", learner.refused + ": submit the file itself");
+  if (!learner.found)
     return a.finish("missing", "no exercises/" + e.id + "/message_passing.cpp in the submission");
-  auto text = read_text(source);
-  if (auto bad = forbidden_include(text); !bad.empty())
+  if (auto bad = forbidden_include(learner.text); !bad.empty())
     return a.finish("rejected", bad);
-  a.g.hygiene = analyze_hygiene(text);
+  a.g.hygiene = analyze_hygiene(learner.text);
 
   // The scratch folder: the learner's file, its build, and the runs' working folder.
   a.dir = scratch_ / name / e.id;
   fs::remove_all(a.dir);
   fs::create_directories(a.dir / "build");
   fs::create_directories(a.dir / "run");
-  fs::copy_file(source, a.dir / "message_passing.cpp");
+  std::ofstream{a.dir / "message_passing.cpp", std::ios::binary} << learner.text;
   a.evidence = a.dir / "build" / "evidence";
   if (mkfifo(a.evidence.c_str(), 0600) != 0)
     return a.finish("error", "cannot make the evidence channel " + a.evidence.string());
@@ -276,13 +359,68 @@ exercise_grade grader::grade(int slot, const fs::path& submission, const std::st
   return score(a);
 }
 
-sandbox_limits grader::limits_for_build(const build_plan& plan) const {
+namespace {
+
+sandbox_limits compile_limits(std::chrono::seconds limit, bool sanitized) {
   sandbox_limits limits;
-  limits.wall = opts_.compile_limit;
-  limits.cpu_seconds = static_cast<std::uint64_t>(opts_.compile_limit.count());
+  limits.wall = limit;
+  limits.cpu_seconds = static_cast<std::uint64_t>(limit.count());
   limits.file_bytes = 1ull << 30;
-  limits.address_space_bytes = plan.sanitized ? 0 : 8ull << 30;
+  limits.address_space_bytes = sanitized ? 0 : 8ull << 30;
+  limits.memory_bytes = 4ull << 30;
   return limits;
+}
+
+std::string in_seconds(std::chrono::milliseconds ms) {
+  std::ostringstream s;
+  s.precision(1);
+  s << std::fixed << static_cast<double>(ms.count()) / 1000.0 << " s";
+  return s.str();
+}
+
+} // namespace
+
+std::string calibrate_compile_limit(const context& ctx, const sandbox& box,
+                                    const std::vector<build_plan>& plans, const fs::path& scratch,
+                                    grading_options& opts) {
+  std::chrono::milliseconds slowest{0};
+  for (const auto& plan : plans) {
+    const auto& id = plan.entry->id;
+    auto dir = scratch / ".calibration" / id;
+    fs::create_directories(dir);
+    box.hand_over(0, dir);
+    auto reference = ctx.source_dir / "solutions" / id / "message_passing.cpp";
+    if (!fs::exists(reference))
+      reference = plan.instructor_dir / "message_passing.cpp";
+    auto argv = with_placeholders(plan.compile, {{"{SOURCE}", reference.string()},
+                                                 {"{OBJECT}", (dir / "reference.o").string()}});
+    sandbox_request r{argv,
+                      plan.compile_dir,
+                      false,
+                      {{"TMPDIR", dir.string()}},
+                      compile_limits(std::chrono::seconds(3600), plan.sanitized),
+                      {ctx.source_dir, ctx.build_dir},
+                      {dir},
+                      scratch};
+    auto compiled = box.run(0, r);
+    if (!compiled.ok())
+      throw std::runtime_error("cannot compile the reference solution of " + id +
+                               " to calibrate the compile limit: " + first_error(compiled.output));
+    slowest = std::max(slowest, compiled.elapsed);
+  }
+  fs::remove_all(scratch / ".calibration");
+  auto floor = opts.compile_limit;
+  auto scaled = std::chrono::duration_cast<std::chrono::seconds>(slowest * compile_limit_factor) +
+                std::chrono::seconds(1);
+  opts.compile_limit = std::max(floor, scaled);
+  return "calibration: the reference solution compiles in " + in_seconds(slowest) +
+         " here; compile limit max(" + std::to_string(floor.count()) + " s, " +
+         std::to_string(compile_limit_factor) + " x " + in_seconds(slowest) +
+         ") = " + std::to_string(opts.compile_limit.count()) + " s";
+}
+
+sandbox_limits grader::limits_for_build(const build_plan& plan) const {
+  return compile_limits(opts_.compile_limit, plan.sanitized);
 }
 
 sandbox_limits grader::limits_for_runs(const build_plan& plan) const {
@@ -323,7 +461,12 @@ void grader::analyze_as_compiled(attempt& a, const sandbox_result& preprocessed)
 std::optional<exercise_grade> grader::build(int slot, attempt& a, const build_plan& plan) const {
   auto limits = limits_for_build(plan);
   auto in_box = [&](const std::vector<std::string>& argv, const fs::path& cwd) {
-    return box_.run(slot, {argv, cwd, false, {{"TMPDIR", (a.dir / "build").string()}}, limits});
+    // The instructor's files read-only, the submission's own folder writable, its peers hidden.
+    sandbox_request r{argv,    cwd,
+                      false,   {{"TMPDIR", (a.dir / "build").string()}},
+                      limits,  {ctx_.source_dir, ctx_.build_dir},
+                      {a.dir}, scratch_};
+    return box_.run(slot, r);
   };
   auto source = (a.dir / "message_passing.cpp").string();
   auto deps = a.dir / "build" / "message_passing.d";
@@ -331,13 +474,16 @@ std::optional<exercise_grade> grader::build(int slot, attempt& a, const build_pl
   a.g.build_elapsed = compiled.elapsed;
   if (!compiled.error.empty())
     return a.finish("error", compiled.error);
+  // Over the limit (the wall clock or its CPU time) is a compile timeout, never a compile error:
+  // the limit scales with the reference solution's compile time (calibrate_compile_limit).
+  if (compiled.timed_out || compiled.limit_hit == "cpu")
+    return a.finish("timeout", "compile timeout: the compiler did not finish within " +
+                                   std::to_string(opts_.compile_limit.count()) +
+                                   " s (the compile limit, scaled from the reference solution)");
   if (!compiled.ok()) {
-    a.g.details = compiler_errors(compiled.output, 12);
+    a.g.details = compiler_errors(learner_diagnostics(compiled.output, source), 12);
     return a.finish("compile_error",
-                    compiled.timed_out
-                        ? "the compiler gave up after " +
-                              std::to_string(opts_.compile_limit.count()) + " s"
-                        : "does not compile (warnings are errors): " + first_error(a.g.details));
+                    "does not compile (warnings are errors): " + first_error(a.g.details));
   }
   if (auto bad = solution_dependency(deps, ctx_.source_dir); !bad.empty())
     return a.finish("rejected", bad);
@@ -376,13 +522,17 @@ std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const buil
   evidence_reader evidence{a.evidence};
   if (!evidence.ok())
     return a.finish("error", "cannot open the evidence channel " + a.evidence.string());
-  auto ran = box_.run(slot, {{a.spec, "--no-colors", "--order-by=rand", "--rand-seed=" + seed_text},
-                             a.dir / "run",
-                             true,
-                             {{"DCA_SEED", seed_text},
-                              {"DCA_EVIDENCE_PATH", a.evidence.string()},
-                              {"DCA_EVIDENCE_NONCE", nonce}},
-                             limits});
+  // The built spec and program read-only (the spec cannot rewrite the program run after it), a
+  // private working folder, other submissions hidden.
+  auto in_box = [&](std::vector<std::string> argv, std::map<std::string, std::string> env) {
+    sandbox_request r{std::move(argv), a.dir / "run",           true, std::move(env),
+                      limits,          {ctx_.build_dir, a.dir}, {},   scratch_};
+    return box_.run(slot, r);
+  };
+  auto ran = in_box({a.spec, "--no-colors", "--order-by=rand", "--rand-seed=" + seed_text},
+                    {{"DCA_SEED", seed_text},
+                     {"DCA_EVIDENCE_PATH", a.evidence.string()},
+                     {"DCA_EVIDENCE_NONCE", nonce}});
   // An exit status of 0 is not a pass: every case of the instructor's spec must say so itself.
   a.failed_checks = evidence_failures(a.evidence_text = evidence.drain(), nonce);
   if (ran.ok())
@@ -397,13 +547,10 @@ std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const buil
   if (ran.ok() && !plan.explores)
     return std::nullopt;
   if (ran.ok()) {
-    auto explored = box_.run(
-        slot, {{a.program, "explore", "--variant", "actors", "--strategy", "random", "--seed",
+    auto explored =
+        in_box({a.program, "explore", "--variant", "actors", "--strategy", "random", "--seed",
                 seed_text, "--schedules", std::to_string(opts_.schedules), "--format", "json"},
-               a.dir / "run",
-               true,
-               {{"DCA_SEED", seed_text}, {"DCA_INVOKED_AS", "dca %s " + a.g.number}},
-               limits});
+               {{"DCA_SEED", seed_text}, {"DCA_INVOKED_AS", "dca %s " + a.g.number}});
     if (explored.ok())
       return std::nullopt;
     if (explored.exit_code == 3 && explored.limit_hit.empty())

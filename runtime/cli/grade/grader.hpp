@@ -33,6 +33,16 @@ struct grading_options {
   double points_of(const std::string& id) const;
 };
 
+/// The compile limit is max(the floor in opts.compile_limit, this x the reference's compile time).
+constexpr int compile_limit_factor = 3;
+
+/// Times the compile of each exercise's reference solution once, in the sandbox's slot 0, exactly
+/// as a learner's file is compiled, and raises opts.compile_limit to compile_limit_factor times
+/// the slowest (never below the floor it had). Returns one line for the report's header.
+std::string calibrate_compile_limit(const context& ctx, const sandbox& box,
+                                    const std::vector<build_plan>& plans,
+                                    const std::filesystem::path& scratch, grading_options& opts);
+
 /// Where a submission's exercises are: SUB/exercises, or SUB itself when it is that folder.
 std::filesystem::path exercises_dir_of(const std::filesystem::path& submission);
 

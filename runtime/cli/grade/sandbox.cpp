@@ -2,8 +2,11 @@
 // wall clock; setrlimit for CPU, address space, file size and process count; a separate user id per
 // slot (so the learner's code cannot write the grader's files and RLIMIT_NPROC applies); new PID,
 // network, mount and IPC namespaces (killing the namespace's init kills everything it started, the
-// network is a private loopback, and the cwd and /tmp are fresh size-limited tmpfs mounts); and a
-// pids and cpu cgroup per slot. Each feature falls back, and says so, where the machine refuses it.
+// network is a private loopback, /proc is the namespace's own, and every writable place -- /tmp,
+// /var/tmp, /dev/shm, /run and a test run's cwd -- is one size-limited tmpfs per run, wherever the
+// checkout is; the instructor's folders are bound read-only and other submissions' hidden); and a
+// pids, cpu and memory cgroup per slot. Each feature falls back, and says so, where the machine
+// refuses it.
 //
 // Between fork and exec only system calls are made: the grader is multi-threaded, so everything
 // the child needs (argv, environment, paths, mount options) is prepared before fork.
@@ -12,6 +15,7 @@
 #include "child_process.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -29,6 +33,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -47,6 +52,9 @@ constexpr unsigned slots_per_grader = 64;
 /// Exit status of the sandbox's own helper processes when setting up failed.
 constexpr int sandbox_failed = 125;
 constexpr int namespace_flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC;
+/// The slot's tmpfs is mounted at /tmp; the other writable places are its folders under here.
+constexpr const char* slot_root = "/tmp/.sandbox";
+constexpr std::size_t max_mount_steps = 32;
 
 // -- async-signal-safe helpers for the child ------------------------------------------------------
 
@@ -175,6 +183,37 @@ std::uint64_t pids_limit_events(const fs::path& cgroup) {
   return 0;
 }
 
+/// How many times the kernel's OOM killer has killed in the memory cgroup (v1 memory.oom_control).
+std::uint64_t oom_kills(const fs::path& cgroup) {
+  std::ifstream in{cgroup / "memory.oom_control"};
+  std::string key;
+  std::uint64_t count = 0;
+  while (in >> key >> count)
+    if (key == "oom_kill")
+      return count;
+  return 0;
+}
+
+/// Sets the cgroup's memory limit, and its memory+swap limit where swap is accounted. memsw must
+/// stay at or above the memory limit, so one of the two orders fails: try memory, memsw, memory.
+void set_memory_limit(const fs::path& cgroup, std::uint64_t bytes) {
+  auto value = bytes == 0 ? std::string{"-1"} : std::to_string(bytes);
+  bool first = write_file(cgroup / "memory.limit_in_bytes", value);
+  if (fs::exists(cgroup / "memory.memsw.limit_in_bytes"))
+    write_file(cgroup / "memory.memsw.limit_in_bytes", value);
+  if (!first && !write_file(cgroup / "memory.limit_in_bytes", value))
+    throw std::runtime_error("cannot set the memory limit of " + cgroup.string());
+}
+
+/// A new cgroup `name` under ours for `controller`, or empty when the machine refuses.
+fs::path make_cgroup(const std::string& controller, const std::string& name) {
+  auto parent = own_cgroup(controller);
+  std::error_code ec;
+  if (parent.empty() || !fs::create_directory(parent / name, ec))
+    return {};
+  return parent / name;
+}
+
 /// How many tasks (processes and threads) user `uid` has right now.
 std::uint64_t tasks_of(unsigned uid) {
   std::uint64_t total = 0;
@@ -221,8 +260,9 @@ sandbox::sandbox(int slots) {
   if (namespaces_) {
     description_.push_back("network: none (a private namespace with loopback only)");
     description_.push_back("processes: a private PID namespace; all are killed when the run ends");
-    description_.push_back(
-        "files: a private tmpfs at the working folder, /tmp, /var/tmp, /dev/shm");
+    description_.push_back("files: one size-limited tmpfs per run behind every writable place "
+                           "(/tmp, /var/tmp, /dev/shm, /run, a test run's cwd); the instructor's "
+                           "files read-only; other submissions hidden; a private /proc");
   } else {
     auto reason = root ? "unshare: " + errno_name(why) : std::string{"needs root"};
     description_.push_back("network: NOT isolated (" + reason + ")");
@@ -247,15 +287,14 @@ sandbox::sandbox(int slots) {
     if (!cgroups)
       continue;
     for (const char* controller : {"pids", "cpu"}) {
-      auto parent = own_cgroup(controller);
-      std::error_code ec;
-      if (parent.empty() || !fs::create_directory(parent / (tag + std::to_string(i)), ec)) {
+      auto made = make_cgroup(controller, tag + std::to_string(i));
+      if (made.empty()) {
         cgroups = false;
         break;
       }
-      s.cgroups.push_back(parent / (tag + std::to_string(i)));
+      s.cgroups.push_back(made);
       if (std::string{controller} == "pids")
-        s.pids_cgroup = s.cgroups.back();
+        s.pids_cgroup = made;
     }
   }
   if (!cgroups) {
@@ -271,7 +310,34 @@ sandbox::sandbox(int slots) {
   description_.push_back(cgroups ? "cgroups: a pids cap and an equal CPU share per slot"
                                  : "cgroups: none (not root, or no cgroup v1 pids/cpu here): "
                                    "RLIMIT_NPROC only");
+  describe_memory(root, tag);
   complete_ = namespaces_ && switch_user_ && cgroups;
+}
+
+void sandbox::describe_memory(bool root, const std::string& tag) {
+  bool all = root;
+  for (std::size_t i = 0; all && i < slots_.size(); ++i) {
+    slots_[i].memory_cgroup = make_cgroup("memory", tag + "m" + std::to_string(i));
+    all = !slots_[i].memory_cgroup.empty();
+  }
+  for (auto& s : slots_) {
+    if (!all && !s.memory_cgroup.empty()) {
+      std::error_code ec;
+      fs::remove(s.memory_cgroup, ec);
+      s.memory_cgroup.clear();
+    }
+    if (all)
+      s.cgroups.push_back(s.memory_cgroup);
+  }
+  if (!all) {
+    description_.push_back("memory: no total limit per slot (not root, or no cgroup v1 memory "
+                           "controller here): RLIMIT_AS per process only");
+    return;
+  }
+  bool swap = fs::exists(slots_.front().memory_cgroup / "memory.memsw.limit_in_bytes");
+  description_.push_back(
+      std::string{"memory: a total limit per slot (memory cgroup"} +
+      (swap ? ", swap included)" : "; swap not counted: swap accounting is off here)"));
 }
 
 sandbox::~sandbox() {
@@ -290,8 +356,11 @@ void sandbox::hand_over(int slot, const fs::path& dir) const {
   const auto& s = slots_.at(static_cast<std::size_t>(slot));
   if (s.uid == 0)
     return;
+  // Owner only: another slot's user (a peer compiling beside it) cannot read it.
   auto own = [&](const fs::path& p) {
-    if (lchown(p.c_str(), s.uid, s.uid) != 0)
+    struct stat st {};
+    if (lstat(p.c_str(), &st) != 0 || lchown(p.c_str(), s.uid, s.uid) != 0 ||
+        (!S_ISLNK(st.st_mode) && chmod(p.c_str(), st.st_mode & 0700) != 0))
       throw std::runtime_error("cannot hand " + p.string() +
                                " to the sandbox user: " + std::strerror(errno));
   };
@@ -304,14 +373,30 @@ void sandbox::hand_over(int slot, const fs::path& dir) const {
 
 namespace {
 
+/// One mount of the run's own view of the filesystem. They are applied in path order, a folder
+/// before the folders inside it, so a folder kept from under a covered one comes back on top.
+struct mount_step {
+  enum class kind { tmpfs, bind_host, bind_slot };
+  kind how = kind::tmpfs;
+  std::string target;
+  std::string source;  // bind_host: the host folder, opened before anything is covered;
+                       // bind_slot: a folder of the slot's tmpfs
+  std::string options; // tmpfs
+  bool read_only = false;
+  std::vector<std::string> parents; // it and the folders above it, made first: a covering
+                                    // tmpfs does not have them
+};
+
 /// Everything the child processes need, prepared before fork: between fork and exec only system
 /// calls are made (the grader is multi-threaded).
 struct child_plan {
   std::vector<std::string> argv_strings, env_strings;
   std::vector<char*> argv, envp;
   std::string cwd;
-  std::vector<std::string> mounts; // private tmpfs mount points
-  std::string scratch_options;     // their mount options
+  std::string slot_tmpfs_options;     // the slot's one tmpfs, at /tmp
+  std::vector<std::string> slot_dirs; // its folders for /var/tmp, /dev/shm, /run
+  std::string slot_cwd;               // its folder for a private working folder, or empty
+  std::vector<mount_step> steps;
   std::vector<std::string> cgroup_procs;
   bool use_namespaces = false;
   unsigned uid = 0;
@@ -335,23 +420,69 @@ std::vector<std::string> environment_of(const sandbox_request& request) {
   return env;
 }
 
-/// The folders that get a private tmpfs: the working folder (for test runs) and the shared
-/// temporary folders, unless one of them holds the program or its working folder.
-std::vector<std::string> mounts_of(const sandbox_request& request) {
-  std::vector<std::string> mounts;
-  if (request.private_scratch)
-    mounts.push_back(request.cwd.string());
-  for (const char* shared_tmp : {"/tmp", "/var/tmp", "/dev/shm"}) {
-    // A checkout (or CI's clone) may itself live under /tmp: a tmpfs there would hide the program
-    // and its working folder (even the working folder's own tmpfs, mounted first).
-    bool hides_ours = under(request.argv[0], shared_tmp) || under(request.cwd, shared_tmp);
-    for (const auto& [k, v] : request.env)
-      hides_ours = hides_ours || (k == "TMPDIR" && under(v, shared_tmp));
-    std::error_code ec;
-    if (!hides_ours && fs::is_directory(shared_tmp, ec))
-      mounts.emplace_back(shared_tmp);
+/// The target and every folder above it, outermost first.
+std::vector<std::string> parents_of(const fs::path& target) {
+  std::vector<std::string> out;
+  fs::path p;
+  for (const auto& part : target) {
+    p /= part;
+    if (p != "/")
+      out.push_back(p.string());
   }
-  return mounts;
+  return out;
+}
+
+bool under_any(const fs::path& path, const std::vector<fs::path>& dirs) {
+  return std::any_of(dirs.begin(), dirs.end(), [&](const auto& d) { return under(path, d); });
+}
+
+/// The run's view: the slot's tmpfs behind /var/tmp, /dev/shm and /run (no host sockets), the
+/// hidden folder covered, the kept folders bound back (read-only unless writable), and a private
+/// working folder on top. /tmp itself is the slot's tmpfs, mounted before these.
+std::vector<mount_step> mounts_of(const sandbox_request& request, child_plan& plan) {
+  std::vector<mount_step> steps;
+  auto add = [&](mount_step step) {
+    step.target = fs::absolute(step.target).lexically_normal().string();
+    if (!step.source.empty())
+      step.source = fs::absolute(step.source).lexically_normal().string();
+    step.parents = parents_of(step.target);
+    steps.push_back(std::move(step));
+  };
+  for (const char* place : {"/var/tmp", "/dev/shm", "/run", "/var/run"}) {
+    std::error_code ec;
+    if (fs::is_symlink(place, ec) || !fs::is_directory(place, ec))
+      continue; // /var/run is usually a link to /run
+    auto dir = std::string{slot_root} + "/" + fs::path{place}.filename().string();
+    plan.slot_dirs.push_back(dir);
+    add({mount_step::kind::bind_slot, place, dir, {}, false, {}});
+  }
+  if (!request.hidden.empty())
+    add({mount_step::kind::tmpfs, request.hidden.string(), {}, "size=1m,mode=0755", false, {}});
+  auto kept = request.read_only;
+  kept.insert(kept.end(), request.writable.begin(), request.writable.end());
+  std::vector<fs::path> implied{fs::path{request.argv[0]}.parent_path()};
+  if (!request.private_scratch)
+    implied.push_back(request.cwd);
+  for (const auto& dir : implied)
+    if (!under_any(dir, kept))
+      kept.push_back(dir);
+  for (const auto& dir : kept)
+    add({mount_step::kind::bind_host,
+         dir.string(),
+         dir.string(),
+         {},
+         !under_any(dir, request.writable),
+         {}});
+  if (request.private_scratch) {
+    plan.slot_cwd = std::string{slot_root} + "/cwd";
+    add({mount_step::kind::bind_slot, request.cwd.string(), plan.slot_cwd, {}, false, {}});
+  }
+  std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) {
+    return fs::path{a.target} < fs::path{b.target};
+  });
+  if (steps.size() > max_mount_steps)
+    throw std::logic_error("sandbox::run: too many folders to keep");
+  return steps;
 }
 
 /// The program itself: limits, the sandbox user, the working folder, then exec.
@@ -385,6 +516,11 @@ std::vector<std::string> mounts_of(const sandbox_request& request) {
 /// Pid 1 of the namespace: starts the program, reports how it ended on the status pipe, and exits,
 /// which kills whatever the program left behind.
 [[noreturn]] void become_init(const child_plan& plan) {
+  // Its own /proc: only this namespace's processes, and of those only the sandbox user's own (not
+  // init's, whose command line is the grader's, with every submission's path).
+  if (plan.use_namespaces &&
+      mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") != 0)
+    fail(plan.status_fd, "mounting a private /proc");
   pid_t program = fork();
   if (program < 0)
     fail(plan.status_fd, "fork");
@@ -398,6 +534,66 @@ std::vector<std::string> mounts_of(const sandbox_request& request) {
   put_number(plan.status_fd, WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
   put(plan.status_fd, "\n");
   _exit(0);
+}
+
+void make_dir(const std::string& path, mode_t mode, unsigned uid) {
+  mkdir(path.c_str(), mode);
+  chmod(path.c_str(), mode); // whatever the umask
+  if (uid != 0)
+    chown(path.c_str(), uid, uid);
+}
+
+/// The run's own view of the filesystem (see mounts_of): first the folders to keep are opened,
+/// then the slot's tmpfs covers /tmp, then the steps in path order.
+void build_view(const child_plan& plan) {
+  int status_fd = plan.status_fd;
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    fail(status_fd, "making mounts private");
+  std::array<int, max_mount_steps> kept{};
+  for (std::size_t i = 0; i < plan.steps.size(); ++i)
+    if (plan.steps[i].how == mount_step::kind::bind_host &&
+        (kept[i] = open(plan.steps[i].source.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+      fail(status_fd, "opening a folder to keep");
+  if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, plan.slot_tmpfs_options.c_str()) != 0)
+    fail(status_fd, "mounting the slot's tmpfs");
+  make_dir(slot_root, 0755, 0);
+  for (const auto& dir : plan.slot_dirs)
+    make_dir(dir, 01777, 0);
+  if (!plan.slot_cwd.empty())
+    make_dir(plan.slot_cwd, 0700, plan.uid);
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const auto& step = plan.steps[i];
+    const char* target = step.target.c_str();
+    for (const auto& parent : step.parents)
+      mkdir(parent.c_str(), 0755); // they exist already, except inside a covering tmpfs
+    int rc = 0;
+    if (step.how == mount_step::kind::tmpfs)
+      rc = mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, step.options.c_str());
+    else if (step.how == mount_step::kind::bind_slot)
+      rc = mount(step.source.c_str(), target, nullptr, MS_BIND, nullptr);
+    else if ((rc = fchdir(kept[i])) == 0) // "." is the folder opened before /tmp was covered
+      rc = mount(".", target, nullptr, MS_BIND | MS_REC, nullptr);
+    if (rc != 0)
+      fail(status_fd, "mounting a private folder");
+    if (step.read_only &&
+        mount(nullptr, target, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0)
+      fail(status_fd, "making a folder read-only");
+  }
+  for (std::size_t i = 0; i < plan.steps.size(); ++i)
+    if (plan.steps[i].how == mount_step::kind::bind_host)
+      close(kept[i]);
+  if (chdir("/") != 0)
+    fail(status_fd, "chdir /");
+}
+
+/// After the run: a slot tmpfs with (almost) no room left was filled, whatever the program said.
+void report_full_disk(const child_plan& plan) {
+  struct statfs fs_stats {};
+  if (statfs("/tmp", &fs_stats) != 0)
+    return;
+  auto free_bytes = static_cast<std::uint64_t>(fs_stats.f_bavail) * fs_stats.f_bsize;
+  if (free_bytes < std::max<std::uint64_t>(64u << 10, plan.limits.scratch_bytes / 64))
+    put(plan.status_fd, "D\n");
 }
 
 /// The helper: joins the slot's cgroups, enters new namespaces, then starts the namespace's init.
@@ -416,12 +612,7 @@ std::vector<std::string> mounts_of(const sandbox_request& request) {
   if (plan.use_namespaces) {
     if (unshare(namespace_flags) != 0)
       fail(status_fd, "unshare");
-    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-      fail(status_fd, "making mounts private");
-    for (const auto& target : plan.mounts)
-      if (mount("tmpfs", target.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
-                plan.scratch_options.c_str()) != 0)
-        fail(status_fd, "mounting a tmpfs");
+    build_view(plan);
     bring_loopback_up(); // best effort: a spec that needs loopback says so itself
   }
   pid_t init = fork(); // pid 1 of the new PID namespace
@@ -430,10 +621,11 @@ std::vector<std::string> mounts_of(const sandbox_request& request) {
   if (init == 0)
     become_init(plan);
   close(plan.output_fd);
-  close(status_fd);
   int st = 0;
   while (waitpid(init, &st, 0) < 0 && errno == EINTR) {
   }
+  if (plan.use_namespaces)
+    report_full_disk(plan);
   _exit(0);
 }
 
@@ -449,16 +641,28 @@ void read_status(const std::string& status_text, sandbox_result& result) {
     result.error = "sandbox: the run ended without a status";
 }
 
-/// Which limit, if any, ended the run: its signal, the pids cgroup's count, or its last words.
-std::string limit_hit_of(const sandbox_result& result, bool pids_limit_reached) {
+/// What the kernel counted during the run.
+struct limit_evidence {
+  bool processes = false; // the pids cgroup refused a fork
+  bool oom_kill = false;  // the memory cgroup's OOM killer killed a process
+  bool disk_full = false; // the slot's tmpfs was (almost) full at the end
+};
+
+/// Which limit, if any, ended the run (or one of its processes): the kernel's counts, its signal,
+/// or its last words.
+std::string limit_hit_of(const sandbox_result& result, const limit_evidence& counted) {
   const auto& o = result.output;
   auto said = [&](const char* words) { return !result.ok() && o.find(words) != o.npos; };
+  if (counted.oom_kill)
+    return "memory";
   if (result.signal == SIGXCPU || (result.signal == SIGKILL && !result.timed_out))
     return "cpu";
   if (result.signal == SIGXFSZ)
     return "file size";
-  if (pids_limit_reached)
+  if (counted.processes)
     return "processes";
+  if (counted.disk_full)
+    return "disk";
   if (said("std::bad_alloc") || said("Cannot allocate memory") || said("out of memory"))
     return "memory";
   if (said("Resource temporarily unavailable"))
@@ -488,8 +692,10 @@ void empty_cgroup(const fs::path& pids_cgroup) {
 }
 
 /// Starts the helper with `plan` and collects what the run printed and how it ended.
-sandbox_result run_plan(const fs::path& pids_cgroup, child_plan& plan) {
+sandbox_result run_plan(const fs::path& pids_cgroup, const fs::path& memory_cgroup,
+                        child_plan& plan) {
   std::uint64_t pids_events_before = pids_cgroup.empty() ? 0 : pids_limit_events(pids_cgroup);
+  std::uint64_t oom_kills_before = memory_cgroup.empty() ? 0 : oom_kills(memory_cgroup);
   int out[2], status_pipe[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(status_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string{"cannot create a pipe: "} + std::strerror(errno));
@@ -527,9 +733,11 @@ sandbox_result run_plan(const fs::path& pids_cgroup, child_plan& plan) {
   result.timed_out = read.timed_out;
   result.output = std::move(read.output);
   read_status(read.status, result);
-  bool pids_limit_reached =
-      !pids_cgroup.empty() && pids_limit_events(pids_cgroup) > pids_events_before;
-  result.limit_hit = limit_hit_of(result, pids_limit_reached);
+  limit_evidence counted;
+  counted.processes = !pids_cgroup.empty() && pids_limit_events(pids_cgroup) > pids_events_before;
+  counted.oom_kill = !memory_cgroup.empty() && oom_kills(memory_cgroup) > oom_kills_before;
+  counted.disk_full = read.status.find("D\n") != std::string::npos;
+  result.limit_hit = limit_hit_of(result, counted);
   return result;
 }
 
@@ -546,22 +754,22 @@ sandbox_result sandbox::run(int slot, const sandbox_request& request) const {
   plan.envp = c_array(plan.env_strings);
   plan.cwd = request.cwd.string();
   if (namespaces_)
-    plan.mounts = mounts_of(request);
+    plan.steps = mounts_of(request, plan);
   plan.limits = request.limits;
-  plan.scratch_options = "size=" + std::to_string(plan.limits.scratch_bytes) +
-                         ",mode=0700,uid=" + std::to_string(s.uid) +
-                         ",gid=" + std::to_string(s.uid);
+  plan.slot_tmpfs_options = "size=" + std::to_string(plan.limits.scratch_bytes) + ",mode=1777";
   for (const auto& g : s.cgroups)
     plan.cgroup_procs.push_back((g / "cgroup.procs").string());
   if (!s.pids_cgroup.empty())
     write_file(s.pids_cgroup / "pids.max", std::to_string(plan.limits.tasks_max));
+  if (!s.memory_cgroup.empty())
+    set_memory_limit(s.memory_cgroup, plan.limits.memory_bytes);
   plan.use_namespaces = namespaces_;
   plan.uid = s.uid;
   // RLIMIT_NPROC counts every task of the user: for the slot's own user that is the run alone;
   // running as ourselves (not root), it is what we already have plus the run's share.
   plan.nproc = s.uid != 0 ? plan.limits.tasks_max : tasks_of(getuid()) + plan.limits.tasks_max;
   plan.limit_nproc = s.uid != 0 || geteuid() != 0;
-  return run_plan(s.pids_cgroup, plan);
+  return run_plan(s.pids_cgroup, s.memory_cgroup, plan);
 }
 
 } // namespace dca::cli
