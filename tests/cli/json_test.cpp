@@ -5,6 +5,7 @@
 #include "dca/json.hpp"
 #include "program_report.hpp"
 
+using namespace dca;
 using namespace dca::cli;
 
 TEST_CASE("json_quoted escapes quotes, backslashes and control characters") {
