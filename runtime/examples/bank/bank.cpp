@@ -31,12 +31,12 @@ const char* to_string(errc x) noexcept {
 }
 
 caf::error make_error(errc code, std::string detail) {
-  return caf::error{static_cast<std::uint8_t>(code), error_category,
-                    caf::make_message(std::string{to_string(code)} + ": " + std::move(detail))};
+  return es::make_domain_error(error_category, static_cast<std::uint8_t>(code), to_string(code),
+                               std::move(detail));
 }
 
 bool is(const caf::error& err, errc code) noexcept {
-  return err.category() == error_category && err.code() == static_cast<std::uint8_t>(code);
+  return es::is_domain_error(err, error_category, static_cast<std::uint8_t>(code));
 }
 
 // -- accounts -------------------------------------------------------------------------------------
@@ -328,7 +328,7 @@ caf::error balances_projection::handle(sqlite3* db, const std::string& path,
   if (ev.entity.type != account::type_name)
     return caf::none;
   account::event e;
-  if (auto err = decode(ev.payload, e))
+  if (auto err = dca::es::decode_event<account>(ev, e))
     return dca::es::make_error(dca::es::errc::decode_failed, path + ": position " +
                                                                  std::to_string(ev.position) +
                                                                  ": " + render(err));

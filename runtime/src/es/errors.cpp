@@ -33,6 +33,8 @@ const char* to_string(errc x) noexcept {
     return "entity_failed";
   case errc::timeout:
     return "timeout";
+  case errc::event_type_unknown:
+    return "event_type_unknown";
   }
   return "unknown";
 }
@@ -47,7 +49,17 @@ caf::error make_error(errc code) {
 }
 
 bool is(const caf::error& err, errc code) noexcept {
-  return err.category() == error_category && err.code() == static_cast<std::uint8_t>(code);
+  return is_domain_error(err, error_category, static_cast<std::uint8_t>(code));
+}
+
+caf::error make_domain_error(caf::atom_value category, std::uint8_t code, const char* name,
+                             std::string detail) {
+  return caf::error{code, category,
+                    caf::make_message(std::string{name} + ": " + std::move(detail))};
+}
+
+bool is_domain_error(const caf::error& err, caf::atom_value category, std::uint8_t code) noexcept {
+  return err.category() == category && err.code() == code;
 }
 
 namespace {
@@ -60,6 +72,10 @@ std::string context_text(const caf::error& err) {
 }
 
 } // namespace
+
+caf::error prefixed(const caf::error& err, const std::string& prefix) {
+  return caf::error{err.code(), err.category(), caf::make_message(prefix + context_text(err))};
+}
 
 std::string render(const caf::error& err) {
   if (!err)

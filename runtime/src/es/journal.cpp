@@ -8,8 +8,8 @@ journal::~journal() = default;
 namespace {
 
 event_view view_of(const event_record& rec) {
-  return event_view{rec.position, rec.seq, byte_view{rec.payload.data(), rec.payload.size()},
-                    rec.idempotency_key};
+  return event_view{rec.position, rec.seq, rec.type,
+                    byte_view{rec.payload.data(), rec.payload.size()}, rec.idempotency_key};
 }
 
 } // namespace

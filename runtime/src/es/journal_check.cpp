@@ -126,8 +126,8 @@ struct verifier {
   caf::error check_events() {
     sql::statement st;
     if (auto err = sql::statement::prepare(
-            db, "SELECT position, stream, seq, payload, text FROM events ORDER BY position", st,
-            path))
+            db, "SELECT position, stream, seq, type, payload, text FROM events ORDER BY position",
+            st, path))
       return err;
     int rc;
     while ((rc = st.step()) == SQLITE_ROW)
@@ -168,11 +168,11 @@ struct verifier {
     }
     auto where = "position " + std::to_string(position) + " (" + id.to_string() + " seq " +
                  std::to_string(seq) + ")";
-    auto rendering = (*dec)(st.blob(3));
+    auto rendering = (*dec)(st.text(3), st.blob(4));
     if (!rendering)
       return corrupt(where + " does not decode: " + render(rendering.error()));
-    if (*rendering != st.text(4))
-      return corrupt(where + " decodes to " + *rendering + " but its text says " + st.text(4));
+    if (*rendering != st.text(5))
+      return corrupt(where + " decodes to " + *rendering + " but its text says " + st.text(5));
     ++report.decoded;
     return caf::none;
   }

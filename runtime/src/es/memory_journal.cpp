@@ -89,7 +89,7 @@ caf::expected<std::size_t> memory_journal::replay_stream(const entity_id& entity
       batch.emplace_back(idx[seq - 1], &log_[idx[seq - 1]]);
   }
   for (auto [index, rec] : batch)
-    if (auto err = visit(event_view{index + 1, rec->seq,
+    if (auto err = visit(event_view{index + 1, rec->seq, rec->type,
                                     byte_view{rec->payload.data(), rec->payload.size()},
                                     rec->idempotency_key}))
       return err;

@@ -130,8 +130,9 @@ caf::expected<std::size_t> sqlite_journal::impl::replay_stream(const entity_id& 
       event_view ev;
       ev.position = static_cast<std::uint64_t>(rs.int64(0));
       ev.seq = static_cast<std::uint64_t>(rs.int64(1));
-      ev.payload = rs.blob_view(2);
-      ev.idempotency_key = rs.text_view(3);
+      ev.type = rs.text_view(2);
+      ev.payload = rs.blob_view(3);
+      ev.idempotency_key = rs.text_view(4);
       ++visited;
       if ((result = visit(ev)))
         break;

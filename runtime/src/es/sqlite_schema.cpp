@@ -47,9 +47,10 @@ const char* const find_stream_sql = "SELECT id FROM streams WHERE type = ? AND k
 const char* const read_stream_sql =
     "SELECT position, seq, type, payload, text, idempotency_key FROM events "
     "WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?";
-// Replay reads only what recovery needs: no type, no text.
-const char* const replay_stream_sql = "SELECT position, seq, payload, idempotency_key FROM events "
-                                      "WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?";
+// Replay reads only what recovery needs: the stored type it decodes by, no text.
+const char* const replay_stream_sql =
+    "SELECT position, seq, type, payload, idempotency_key FROM events "
+    "WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?";
 const char* const read_all_sql =
     "SELECT e.position, s.type, s.key, e.seq, e.type, e.payload, e.text, e.idempotency_key "
     "FROM events e JOIN streams s ON s.id = e.stream "

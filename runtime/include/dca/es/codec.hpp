@@ -11,6 +11,7 @@
 #include <caf/deep_to_string.hpp>
 
 #include "dca/es/errors.hpp"
+#include "dca/es/event_types.hpp"
 #include "dca/es/journal.hpp"
 
 namespace dca::es {
@@ -44,22 +45,19 @@ caf::error decode(const std::vector<char>& buf, Ts&... xs) {
   return decode(byte_view{buf.data(), buf.size()}, xs...);
 }
 
-/// The event's name: its inspect type_name, e.g. "deposited" for "deposited(500)".
-inline std::string event_name(const std::string& rendering) {
-  auto paren = rendering.find('(');
-  return paren == std::string::npos ? rendering : rendering.substr(0, paren);
-}
-
-/// An event ready for the journal.
-template <class Event>
-caf::expected<event_data> to_event_data(const Event& ev) {
+/// An entity's event ready for the journal. The payload is CAF's encoding of the variant: a
+/// one-byte index in the variant as it was when written, then the event. Readers skip that byte and
+/// decode the type the journal stores with the event (event_decoders.hpp), so the index never
+/// matters.
+template <class... Ts>
+caf::expected<event_data> to_event_data(const caf::variant<Ts...>& ev) {
   event_data result;
   // Most events are small: one allocation instead of the serializer's growth steps.
   result.payload.reserve(64);
   if (auto err = encode(result.payload, ev))
     return err;
   result.text = caf::deep_to_string(ev);
-  result.type = event_name(result.text);
+  result.type = stored_type_of(ev);
   return result;
 }
 

@@ -23,6 +23,7 @@ enum class errc : std::uint8_t {
   decode_failed,        // an event or snapshot could not be decoded with its type's inspect
   entity_failed,        // the entity stopped (failed recovery or failed append): retry the command
   timeout,              // a wait (e.g. read-your-writes) ran out of time
+  event_type_unknown,   // a stored event's type is not one the entity reads (event_decoders.hpp)
 };
 
 /// The code's name, e.g. "sequence_conflict".
@@ -39,6 +40,19 @@ caf::error make_error(errc code);
 
 /// True when `err` carries `code` of our category.
 bool is(const caf::error& err, errc code) noexcept;
+
+/// A domain's own error (a cart's checked_out, a bank's insufficient_funds): the domain's category
+/// atom and code, so callers can branch on them, and one string of context, "name: detail", which
+/// render() prints as is. A domain wraps it in its own make_error (examples/cart/cart.cpp).
+caf::error make_domain_error(caf::atom_value category, std::uint8_t code, const char* name,
+                             std::string detail);
+
+/// True when `err` is `category`'s error `code`.
+bool is_domain_error(const caf::error& err, caf::atom_value category, std::uint8_t code) noexcept;
+
+/// The same error (code and category) with `prefix` put before its detail: context added on the
+/// way up, e.g. prefixed(err, "cart/alice seq 3: ").
+caf::error prefixed(const caf::error& err, const std::string& prefix);
 
 /// Renders any error on one line: "sequence_conflict: account/alice expected 3, head is 4".
 std::string render(const caf::error& err);

@@ -46,7 +46,7 @@ struct entity_id_hash {
 /// One event as the journal stores it: already serialized (CAF binary inspect) plus a rendering
 /// for people (`sqlite3 journal.db 'select * from events'`).
 struct event_data {
-  std::string type;          // the event's name, e.g. "deposited"
+  std::string type;          // its stored type, e.g. "deposited", "item_added@2" (event_types.hpp)
   std::vector<char> payload; // caf::binary_serializer output
   std::string text;          // caf::deep_to_string output, e.g. "deposited(500)"
 };
@@ -69,11 +69,12 @@ struct byte_view {
 };
 
 /// A stored event as replay sees it: what recovery needs and nothing else, as views into the
-/// journal's storage that are valid only during the visitor's call (no copies, no `type` or
-/// `text`, no entity id: replay reads one stream).
+/// journal's storage that are valid only during the visitor's call (no copies, no `text`, no
+/// entity id: replay reads one stream).
 struct event_view {
   std::uint64_t position = 0;
   std::uint64_t seq = 0;
+  std::string_view type; // the stored type replay decodes by (event_types.hpp)
   byte_view payload;
   std::string_view idempotency_key; // empty when the event carries none
 };

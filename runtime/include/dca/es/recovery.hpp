@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <caf/deep_to_string.hpp>
@@ -15,6 +17,8 @@
 #include "dca/es/codec.hpp"
 #include "dca/es/entity.hpp"
 #include "dca/es/errors.hpp"
+#include "dca/es/event_decoders.hpp"
+#include "dca/es/event_types.hpp"
 #include "dca/es/idempotency_keys.hpp"
 #include "dca/es/journal.hpp"
 
@@ -30,22 +34,89 @@ struct entity_image {
   std::uint64_t events_since_snapshot = 0;
 };
 
-/// Rebuilds `img` (default-constructed) for `id` from `j`: snapshot + tail.
+/// What recovery did besides rebuilding the image, for a caller that wants to know.
+struct recovery_report {
+  std::string snapshot_ignored; // why the latest snapshot was not used (empty: used, or none)
+};
+
+namespace detail {
+
+template <class E, class = void>
+struct declared_state_version {
+  static constexpr std::uint32_t value = 1;
+};
+
+template <class E>
+struct declared_state_version<E, std::void_t<decltype(E::state_version)>> {
+  static constexpr std::uint32_t value = E::state_version;
+};
+
+} // namespace detail
+
+/// What a snapshot of E's state is written as and must say to be read back: the state's type name
+/// and E::state_version (1 when E declares none), e.g. "account_state@1". Bump state_version when
+/// the state's fields change: older snapshots are then ignored and the events replayed instead.
+template <class E>
+const std::string& snapshot_layout() {
+  static const std::string layout = type_name_of<typename E::state>() + "@" +
+                                    std::to_string(detail::declared_state_version<E>::value);
+  return layout;
+}
+
+namespace detail {
+
+/// Restores `img` from `snap`; returns why it cannot be used instead (img is then untouched).
+/// A snapshot is a cache of the events, so one of another layout is skipped, never misread.
+template <class E>
+std::string restore_snapshot(const snapshot_record& snap, const entity_options& opts,
+                             entity_image<E>& img) {
+  auto where = "snapshot at seq " + std::to_string(snap.seq);
+  std::string layout;
+  std::size_t body_offset = 0;
+  try {
+    caf::binary_deserializer source{nullptr, snap.payload.data(), snap.payload.size()};
+    if (source(layout) || layout != snapshot_layout<E>())
+      return where + " is not of the layout " + snapshot_layout<E>() +
+             " (an older state, or written before dca recorded layouts)";
+    body_offset = snap.payload.size() - source.remaining();
+  } catch (std::exception&) {
+    return where + " is not of the layout " + snapshot_layout<E>();
+  }
+  typename E::state value;
+  std::vector<idempotency_entry> entries;
+  byte_view body{snap.payload.data() + body_offset, snap.payload.size() - body_offset};
+  if (auto err = decode(body, value, entries))
+    return where + " does not decode: " + render(err);
+  img.value = std::move(value);
+  img.keys.assign(std::move(entries), opts.idempotency_keys_max);
+  img.seq = snap.seq;
+  img.position = snap.position;
+  return {};
+}
+
+/// Replay's error for the event at `seq`: decoding's own code, with the stream and seq in front.
+inline caf::error replay_error(const entity_id& id, std::uint64_t seq, const caf::error& err) {
+  auto where = id.to_string() + " seq " + std::to_string(seq) + ": ";
+  if (is(err, errc::event_type_unknown))
+    return prefixed(err, where);
+  return make_error(errc::decode_failed, where + render(err));
+}
+
+} // namespace detail
+
+/// Rebuilds `img` (default-constructed) for `id` from `j`: snapshot + tail. Each event is decoded
+/// by its stored type (event_decoders.hpp); a type E does not read stops recovery with
+/// errc::event_type_unknown. A snapshot of another state layout is ignored (the reason goes to
+/// `report`) and the events are replayed from the start.
 template <class E>
 caf::error recover(journal& j, const entity_id& id, const entity_options& opts,
-                   entity_image<E>& img) {
+                   entity_image<E>& img, recovery_report* report = nullptr) {
   auto snap = j.load_snapshot(id);
   if (!snap)
     return snap.error();
-  if (*snap) {
-    std::vector<idempotency_entry> entries;
-    if (auto err = decode((*snap)->payload, img.value, entries))
-      return make_error(errc::decode_failed, id.to_string() + ": snapshot at seq " +
-                                                 std::to_string((*snap)->seq) + ": " + render(err));
-    img.keys.assign(std::move(entries), opts.idempotency_keys_max);
-    img.seq = (*snap)->seq;
-    img.position = (*snap)->position;
-  }
+  if (*snap)
+    if (auto reason = detail::restore_snapshot(**snap, opts, img); !reason.empty() && report)
+      report->snapshot_ignored = id.to_string() + ": " + reason + "; replayed the events instead";
   auto batch_max = opts.replay_batch_max;
   DCA_ASSERT(batch_max > 0);
   // Zero-copy batches: each event is decoded straight from the journal's row and applied.
@@ -56,9 +127,8 @@ caf::error recover(journal& j, const entity_id& id, const entity_options& opts,
                                                    std::to_string(img.seq + 1) + ", found " +
                                                    std::to_string(rec.seq));
     typename E::event ev;
-    if (auto err = decode(rec.payload, ev))
-      return make_error(errc::decode_failed,
-                        id.to_string() + " seq " + std::to_string(rec.seq) + ": " + render(err));
+    if (auto err = decode_event<E>(rec.type, rec.payload, ev))
+      return detail::replay_error(id, rec.seq, err);
     img.value = E::apply(std::move(img.value), ev);
     img.seq = rec.seq;
     img.position = rec.position;
@@ -86,7 +156,7 @@ void maybe_snapshot(journal& j, const entity_id& id, const entity_options& opts,
   snapshot_record snap;
   snap.seq = img.seq;
   snap.position = img.position;
-  if (encode(snap.payload, img.value, img.keys.entries()))
+  if (encode(snap.payload, snapshot_layout<E>(), img.value, img.keys.entries()))
     return; // an unencodable snapshot is skipped: replay still works
   snap.text = caf::deep_to_string(img.value);
   j.save_snapshot(id, std::move(snap));
