@@ -26,7 +26,7 @@ cleanup() { t kill-server 2>/dev/null || true; }
 trap cleanup EXIT
 t new-session -d -s j -x 160 -y 50 "env -i HOME=$HOME PATH=$PATH TERM=xterm bash --norc --noprofile"
 t send-keys -t j "export DCA_SOURCE_DIR='$src' DCA_BUILD_DIR='$src/build/dev' PS1='PROMPT> '" Enter
-t send-keys -t j "cd '$src'; clear" Enter
+t send-keys -t j "cd '$src'" Enter
 
 fail() {
   echo "FAILED: $*" >&2
@@ -47,20 +47,33 @@ type_and_wait() {
   fail "'$1' did not return to the prompt within $2 s"
 }
 expect() { screen | grep -qE -- "$1" || fail "expected /$1/ on the screen"; }
+# Clears the screen and its history, and waits until that has happened: counting prompts before the
+# shell has run `clear` would count the old ones, and the next command's prompt would not be seen.
+clears=0
+clear_screen() {
+  clears=$((clears + 1))
+  t send-keys -t j "clear # $clears" Enter
+  for _ in $(seq 1 300); do
+    t clear-history -t j
+    if ! screen | grep -q "clear # $clears" && [ "$(prompts)" -eq 1 ]; then return 0; fi
+    sleep 0.1
+  done
+  fail "the screen did not clear within 30 s"
+}
 use() { cp "$1" "$src/exercises/$2/message_passing.cpp"; }
 
-sleep 0.5
-type_and_wait "$dca check 01" 60
+clear_screen
+type_and_wait "$dca check 01" 180
 expect "FAIL 01_lost_update"
 
 use "$here/journey/01_smuggled_global.cpp" 01_lost_update
-t send-keys -t j "clear" Enter
-type_and_wait "$dca check 01" 30
+clear_screen
+type_and_wait "$dca check 01" 180
 expect "FAIL 01_lost_update: your actors share state"
 expect "message_passing.cpp:8: 'g_count' is a global"
 
 use "$here/journey/01_spins_forever.cpp" 01_lost_update
-t send-keys -t j "clear" Enter
+clear_screen
 sleep 0.3
 t send-keys -t j "$dca check 01" Enter
 spec="$src/build/dev/exercises/ex01_spec"
@@ -85,19 +98,19 @@ expect "stopped \(Ctrl-C\)"
 ! pgrep -f "^$spec" >/dev/null || fail "Ctrl-C left $spec running"
 
 use "$src/solutions/01_lost_update/message_passing.cpp" 01_lost_update
-t send-keys -t j "clear" Enter
-type_and_wait "$dca check 01" 60
+clear_screen
+type_and_wait "$dca check 01" 180
 expect "PASS 01_lost_update"
 
 use "$here/journey/02_smuggled_global.cpp" 02_check_then_act
-t send-keys -t j "clear" Enter
-type_and_wait "$dca check 02" 30
+clear_screen
+type_and_wait "$dca check 02" 180
 expect "FAIL 02_check_then_act: your actors share state"
 expect "message_passing.cpp:7: 'g_paid' is a global"
 
 use "$src/solutions/02_check_then_act/message_passing.cpp" 02_check_then_act
-t send-keys -t j "clear" Enter
-type_and_wait "$dca check 02" 60
+clear_screen
+type_and_wait "$dca check 02" 180
 expect "PASS 02_check_then_act"
 screen | grep -q "RESULT" && fail "a RESULT line reached the learner"
 echo "the learner's journey: ok"
