@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "command.hpp"
-#include "grade/build_plan.hpp"
+#include "file_build.hpp"
 #include "grade/grader.hpp"
 #include "process.hpp"
 #include "text.hpp"
@@ -14,13 +14,6 @@
 namespace dca::cli {
 
 namespace {
-
-/// `argv` run in folder `dir` (Ninja's link lines name files relative to the build tree).
-process_result run_in(const std::filesystem::path& dir, std::vector<std::string> argv) {
-  argv.insert(argv.begin(),
-              {"/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir.string()});
-  return run_captured(argv, std::chrono::seconds(300));
-}
 
 /// The exercise program built from `submission`'s file (not sandboxed: replay only code you mean to
 /// run), or an empty path after saying why not.
@@ -34,29 +27,10 @@ std::filesystem::path build_submission(const context& ctx, const exercise_entry&
     std::cerr << "dca: no " << e.id << "/message_passing.cpp in " << submission << '\n';
     return {};
   }
-  if (!ctx.build({"sol" + e.number, "sol" + e.number + "_spec"}).ok()) {
-    std::cerr << "dca: cannot build the instructor's side of " << e.id << '\n';
-    return {};
-  }
-  auto plan = plan_build(ctx, e, read_compile_commands(ctx));
-  auto dir = ctx.build_dir / "replay" / e.id;
-  fs::create_directories(dir);
-  auto object = (dir / "message_passing.o").string(), program = (dir / ("ex" + e.number)).string();
-  auto compiled =
-      run_in(plan.compile_dir,
-             with_placeholders(plan.compile, {{"{SOURCE}", fs::absolute(source).string()},
-                                              {"{OBJECT}", object}}));
-  auto link = plan.program_link.empty() ? plan.link : plan.program_link;
-  auto linked = compiled.ok()
-                    ? run_in(plan.link_dir,
-                             with_placeholders(link, {{"{OBJECT}", object}, {"{OUTPUT}", program}}))
-                    : compiled;
-  if (!linked.ok()) {
-    std::cerr << "dca: " << source.string() << " does not build:\n"
-              << compiler_errors(linked.output);
-    return {};
-  }
-  return program;
+  auto built = build_from_file(ctx, e, source, ctx.build_dir / "replay" / e.id);
+  if (!built.ok())
+    std::cerr << "dca: " << built.error;
+  return built.program;
 }
 
 int hand_over(const context& ctx, std::vector<std::string> args, const std::string& mode) {
