@@ -4,6 +4,10 @@
 
 #include "grade/build_plan.hpp"
 #include "process.hpp"
+#include "text.hpp"
+
+#include <algorithm>
+#include <fstream>
 
 namespace dca::cli {
 
@@ -14,6 +18,20 @@ process_result run_in(const std::filesystem::path& dir, std::vector<std::string>
   argv.insert(argv.begin(),
               {"/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir.string()});
   return run_captured(argv, std::chrono::seconds(300));
+}
+
+/// Whether `dir` already holds what `source` builds: made from the same file, after its last change
+/// and after the instructor's side was last built (make's rule, so a replay does not rebuild).
+bool up_to_date(const std::filesystem::path& source, const std::filesystem::path& stamp,
+                const file_built& made, const std::filesystem::path& instructor_spec) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (read_text(stamp) != fs::absolute(source).string() || !fs::exists(made.program, ec) ||
+      !fs::exists(made.spec, ec))
+    return false;
+  auto built = std::min(fs::last_write_time(made.program, ec), fs::last_write_time(made.spec, ec));
+  return !ec && built > fs::last_write_time(source, ec) &&
+         built > fs::last_write_time(instructor_spec, ec) && !ec;
 }
 
 } // namespace
@@ -31,6 +49,10 @@ file_built build_from_file(const context& ctx, const exercise_entry& e,
   auto object = (dir / "message_passing.o").string();
   auto spec = (dir / ("ex" + e.number + "_spec")).string();
   auto program = (dir / ("ex" + e.number)).string();
+  auto stamp = dir / "source.txt";
+  if (up_to_date(source, stamp, {spec, program, {}}, ctx.program("sol" + e.number + "_spec")))
+    return {spec, program, {}};
+  fs::remove(stamp);
   auto step = run_in(plan.compile_dir,
                      with_placeholders(plan.compile, {{"{SOURCE}", fs::absolute(source).string()},
                                                       {"{OBJECT}", object}}));
@@ -45,6 +67,7 @@ file_built build_from_file(const context& ctx, const exercise_entry& e,
     out.error = source.string() + " does not build:\n" + compiler_errors(step.output);
     return out;
   }
+  std::ofstream{stamp} << fs::absolute(source).string();
   out.spec = spec;
   out.program = program;
   return out;

@@ -52,6 +52,20 @@ file(WRITE "${WORK}/.dca/progress" "01_lost_update\n")
 run(0 "already the pristine skeleton.*progress is reset" reset 01)
 run(0 "next +01_lost_update" list)
 
+# A checkout dca cannot write in (.dca blocked by a file): one line naming the path and the fix,
+# not std::filesystem's message; the learner's file is left as it was.
+file(RENAME "${WORK}/.dca" "${WORK}/.dca-aside")
+file(WRITE "${WORK}/.dca" "not a folder\n")
+file(APPEND "${file}" "// my attempt\n")
+run(1 "^dca reset: cannot use [^\n]*/\\.dca/backups/01_lost_update: [^\n]*\\(something that is not a folder is in the way: move it aside\\)\n$" reset 01)
+file(READ "${file}" kept)
+if(NOT kept MATCHES "// my attempt\n$")
+  set(failures "${failures}\n  reset without a writable .dca lost the learner's file")
+endif()
+file(REMOVE "${WORK}/.dca")
+file(RENAME "${WORK}/.dca-aside" "${WORK}/.dca")
+file(WRITE "${file}" "${pristine}")
+
 # `dca` alone: the watch loop checks the current exercise, tells the failure in words, and quits
 # on q. (It builds with the real build tree, so it checks the kit's own skeleton.)
 file(WRITE "${WORK}/.keys" "q")
