@@ -1,5 +1,7 @@
-// `dca run NN` and `dca explore NN`: build the learner's exercise program and hand over to it. Its
-// own options (--variant, --format json, ...) pass through unchanged. With --submission PATH, the
+// `dca run NN` and `dca explore NN`: build the learner's exercise program and run it at the
+// terminal, its own options (--variant, --format json, ...) passed through unchanged, with a time
+// limit: a program that does not finish is stopped with a line naming the learner's line that was
+// still running, and the explorer says what a free run could not show. With --submission PATH, the
 // program is built from that submission's message_passing.cpp the way `dca grade` builds it (the
 // instructor's scenario and flags), so a grade report's replay runs the learner's code.
 #include <algorithm>
