@@ -16,6 +16,7 @@
 #include "grade/hygiene.hpp"
 #include "progress.hpp"
 #include "spec_words.hpp"
+#include "stack_words.hpp"
 
 namespace po = boost::program_options;
 
@@ -23,7 +24,7 @@ namespace dca::cli {
 
 namespace {
 
-constexpr auto spec_time_limit = std::chrono::seconds(120);
+constexpr auto spec_time_limit_default = std::chrono::seconds(120);
 
 } // namespace
 
@@ -62,9 +63,30 @@ bool shares_state(const std::string& source, const std::string& file, check_outc
   return true;
 }
 
-} // namespace
+/// The spec hung or crashed: name the line of message_passing.cpp it was in (its stack report).
+void stopped_or_crashed(const process_result& ran, const std::filesystem::path& spec,
+                        check_outcome& out) {
+  auto frame = find_learner_frame(ran.output, spec);
+  auto spec_time_limit = time_limit_from_env(spec_time_limit_default);
+  if (ran.timed_out) {
+    out.timed_out = true;
+    out.headline = frame ? "timed out after " + std::to_string(spec_time_limit.count()) +
+                               " s: your code at " + frame->where() +
+                               " was still running (a loop that never ends? a call that blocks "
+                               "inside a handler?)"
+                         : timed_out_words(spec_time_limit);
+    return;
+  }
+  const char* name = sigabbrev_np(ran.signal);
+  out.headline = std::string{"the spec crashed with SIG"} + (name ? name : "?") + " (" +
+                 strsignal(ran.signal) + ")" + (frame ? " at " + frame->where() : std::string{}) +
+                 ": look for a handler that uses a dangling pointer or reference, or an actor "
+                 "used after it quit";
+  out.details = last_lines(without_stack_reports(ran.output), 6);
+}
 
-check_outcome check_exercise(const context& ctx, const exercise_entry& e) {
+/// What checking `e` finds, without recording it.
+check_outcome evaluate(const context& ctx, const exercise_entry& e) {
   check_outcome out;
   auto target = "ex" + e.number + "_spec";
   auto file = "exercises/" + e.id + "/message_passing.cpp";
@@ -88,6 +110,7 @@ check_outcome check_exercise(const context& ctx, const exercise_entry& e) {
     return out;
   }
   auto started = std::chrono::steady_clock::now();
+  auto spec_time_limit = time_limit_from_env(spec_time_limit_default);
   auto ran = run_captured({ctx.program(target).string(), "--no-colors", "--duration=false"},
                           spec_time_limit, {},
                           [&] { still_running("the spec of " + e.id, started, spec_time_limit); });
@@ -99,19 +122,10 @@ check_outcome check_exercise(const context& ctx, const exercise_entry& e) {
   if (ran.ok()) {
     out.passed = true;
     out.headline = "every check of its spec passes.";
-    progress{ctx.source_dir}.mark_passed(e.id);
     return out;
   }
-  if (ran.timed_out) {
-    out.timed_out = true;
-    out.headline = timed_out_words(spec_time_limit);
-  } else if (ran.signal != 0) {
-    const char* name = sigabbrev_np(ran.signal);
-    out.headline = std::string{"the spec crashed with SIG"} + (name ? name : "?") + " (" +
-                   strsignal(ran.signal) +
-                   "): look for a handler that uses a dangling pointer or "
-                   "reference, or an actor used after it quit";
-    out.details = last_lines(ran.output, 6);
+  if (ran.timed_out || ran.signal != 0) {
+    stopped_or_crashed(ran, ctx.program(target), out);
   } else {
     auto failures = spec_failures(ran.output);
     if (failures.empty()) {
@@ -126,13 +140,26 @@ check_outcome check_exercise(const context& ctx, const exercise_entry& e) {
   return out;
 }
 
+} // namespace
+
+check_outcome check_exercise(const context& ctx, const exercise_entry& e) {
+  auto out = evaluate(ctx, e);
+  // Progress follows the latest check: a regression (or a reset skeleton) is no longer done, so
+  // `dca` and `dca list` come back to it.
+  if (out.passed)
+    progress{ctx.source_dir}.mark_passed(e.id);
+  else if (!out.interrupted)
+    progress{ctx.source_dir}.forget(e.id);
+  return out;
+}
+
 namespace {
 
 /// What to try next: never the command that just hung.
 std::string next_step(const check_outcome& r, const std::string& number) {
-  if (r.timed_out)
+  if (r.timed_out) // not `dca run`: it would wait for the same loop, up to its own limit
     return "Stuck? `dca hint " + number + "`. Look for a handler that never returns or a loop " +
-           "that never ends: running it (`dca run`) would hang the same way.\n";
+           "that never ends.\n";
   return "Stuck? `dca hint " + number + "`. To watch your code run: `dca run " + number +
          " --variant actors`.\n";
 }

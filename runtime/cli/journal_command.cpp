@@ -7,6 +7,7 @@
 #include "dca/es/errors.hpp"
 #include "dca/es/journal_check.hpp"
 #include "dca/examples/bank.hpp"
+#include "dca/examples/cart.hpp"
 
 namespace dca::cli {
 
@@ -47,7 +48,9 @@ int inspect(const std::string& path, std::size_t heads, std::ostream& out, std::
 
 int verify(const std::string& path, std::ostream& out, std::ostream& err) {
   dca::es::decoder_registry decoders;
-  dca::examples::bank::register_decoders(decoders); // the domains this dca decodes
+  // The domains this dca decodes: the bank the exercises use, and the cart a learner starts from.
+  dca::examples::bank::register_decoders(decoders);
+  dca::examples::cart::register_decoders(decoders);
   auto report = dca::es::verify_journal(path, decoders);
   if (!report) {
     err << "dca journal verify: " << dca::es::render(report.error()) << '\n';
@@ -105,7 +108,7 @@ int journal_command(const std::vector<std::string>& args, std::ostream& out, std
     return 2;
   }
   if (heads == 0 || heads > 1'000'000) {
-    err << "dca journal inspect: --heads must be between 1 and 1000000\n";
+    err << "dca journal inspect: --heads must be between 1 and 1,000,000\n";
     return 2;
   }
   return subcommand == "inspect" ? inspect(path, heads, out, err) : verify(path, out, err);

@@ -3,7 +3,9 @@
 // checkout, picks the command and turns an escaping exception into one line and an exit status.
 #include <boost/program_options/errors.hpp>
 
+#include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "command.hpp"
@@ -18,6 +20,20 @@ dca::cli::context context_from_environment() {
   ctx.build_dir = build ? build : DCA_BUILD_DIR;
   ctx.curriculum = dca::cli::manifest::load(ctx.source_dir / "exercises" / "manifest.ini");
   return ctx;
+}
+
+/// std::filesystem's "filesystem error: cannot create directories: Read-only file system [/x]" as a
+/// learner's line: what, where, and what to do when the checkout is not theirs to write.
+std::string filesystem_words(const std::filesystem::filesystem_error& e) {
+  auto where = e.path1().empty() ? std::string{"a file"} : e.path1().string();
+  auto code = e.code().value();
+  auto out = "cannot use " + where + ": " + e.code().message();
+  if (code == EROFS || code == EACCES || code == EPERM)
+    out += " (dca keeps your progress and backups in the checkout's .dca folder: work in a copy "
+           "you can write: `git clone` the checkout into a folder of yours)";
+  else if (code == ENOTDIR || code == EEXIST)
+    out += " (something that is not a folder is in the way: move it aside)";
+  return out;
 }
 
 } // namespace
@@ -52,6 +68,9 @@ int main(int argc, char** argv) {
   } catch (const boost::program_options::error& e) {
     std::cerr << "dca " << name << ": " << e.what() << " (see `dca " << name << " --help`)\n";
     return exit_usage;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "dca " << name << ": " << filesystem_words(e) << '\n';
+    return exit_failed;
   } catch (const std::exception& e) {
     std::cerr << "dca " << name << ": " << e.what() << '\n';
     return exit_failed;

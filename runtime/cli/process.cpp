@@ -3,6 +3,7 @@
 #include "process.hpp"
 
 #include "child_process.hpp"
+#include "dca/harness/stack_report.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -24,6 +25,9 @@ void set_env(const std::map<std::string, std::string>& env) {
 }
 
 volatile std::sig_atomic_t stop_asked = 0;
+
+/// How long a program stopped at its limit has to report its stacks.
+constexpr auto stack_report_wait = std::chrono::milliseconds(1000);
 
 void on_stop(int) {
   stop_asked = 1;
@@ -70,29 +74,60 @@ process_result run_captured(const std::vector<std::string>& argv, std::chrono::s
   return run_captured(argv, limit, env, {});
 }
 
-process_result run_captured(const std::vector<std::string>& argv, std::chrono::seconds limit,
-                            const std::map<std::string, std::string>& env,
-                            const std::function<void()>& on_tick) {
+namespace {
+
+/// How a child's output is wired: captured (stdout and stderr into the pipe) or watched (stdio
+/// inherited, only its stack reports into the pipe, as descriptor 3).
+enum class wiring { captured, watched };
+
+constexpr int report_fd_in_child = 3;
+
+[[noreturn]] void become_child(std::vector<char*>& args, int fds[2], wiring how,
+                               const std::map<std::string, std::string>& env) {
+  setpgid(0, 0);
+  if (how == wiring::captured) {
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+  } else {
+    dup2(fds[1], report_fd_in_child);
+  }
+  if (fds[0] != report_fd_in_child)
+    close(fds[0]);
+  if (fds[1] != report_fd_in_child)
+    close(fds[1]);
+  set_env(env);
+  execvp(args[0], args.data());
+  std::cerr << "cannot run " << args[0] << ": " << std::strerror(errno) << '\n';
+  _exit(127);
+}
+
+/// At the time limit: ask the child for its threads' stacks (an exercise program answers on the
+/// pipe; anything else ignores or dies of the signal) and read them for a moment.
+void ask_for_stacks(pid_t pid, const pipes_plan& plan, std::string& output) {
+  kill(pid, harness::stack_report_signal);
+  auto more = plan;
+  more.deadline = std::chrono::steady_clock::now() + stack_report_wait;
+  more.on_tick = nullptr;
+  output += read_pipes(more).output;
+}
+
+process_result run_child(const std::vector<std::string>& argv, std::chrono::seconds limit,
+                         std::map<std::string, std::string> env,
+                         const std::function<void()>& on_tick, wiring how) {
   catch_stop stop;
   int fds[2];
   if (pipe(fds) != 0)
     throw std::runtime_error(std::string{"cannot create a pipe: "} + std::strerror(errno));
+  env[harness::stack_reports_env] = "1";
+  if (how == wiring::watched)
+    env[harness::stack_report_fd_env] = std::to_string(report_fd_in_child);
   auto strings = argv;
   auto args = c_array(strings); // before fork: the child only makes system calls
   pid_t pid = fork();
   if (pid < 0)
     throw std::runtime_error(std::string{"cannot start a process: "} + std::strerror(errno));
-  if (pid == 0) {
-    setpgid(0, 0);
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    set_env(env);
-    execvp(args[0], args.data());
-    std::cerr << "cannot run " << argv[0] << ": " << std::strerror(errno) << '\n';
-    _exit(127);
-  }
+  if (pid == 0)
+    become_child(args, fds, how, env);
   setpgid(pid, pid);
   close(fds[1]);
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -105,6 +140,8 @@ process_result run_captured(const std::vector<std::string>& argv, std::chrono::s
   process_result result;
   result.output = std::move(read.output);
   result.timed_out = read.timed_out;
+  if (read.timed_out)
+    ask_for_stacks(pid, plan, result.output);
   close(fds[0]);
   int status = 0;
   // The output ended; the child may still be finishing. Give it the rest of its time.
@@ -123,13 +160,24 @@ process_result run_captured(const std::vector<std::string>& argv, std::chrono::s
   return result;
 }
 
-void exec_program(const std::vector<std::string>& argv,
-                  const std::map<std::string, std::string>& env) {
-  set_env(env);
-  auto strings = argv;
-  auto args = c_array(strings);
-  execvp(args[0], args.data());
-  throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(errno));
+} // namespace
+
+process_result run_captured(const std::vector<std::string>& argv, std::chrono::seconds limit,
+                            const std::map<std::string, std::string>& env,
+                            const std::function<void()>& on_tick) {
+  return run_child(argv, limit, env, on_tick, wiring::captured);
+}
+
+process_result run_watched(const std::vector<std::string>& argv, std::chrono::seconds limit,
+                           const std::map<std::string, std::string>& env,
+                           const std::function<void()>& on_tick) {
+  return run_child(argv, limit, env, on_tick, wiring::watched);
+}
+
+std::chrono::seconds time_limit_from_env(std::chrono::seconds fallback) {
+  const char* text = std::getenv("DCA_TIME_LIMIT_S");
+  auto value = text != nullptr ? std::atoi(text) : 0;
+  return value > 0 ? std::chrono::seconds(value) : fallback;
 }
 
 } // namespace dca::cli

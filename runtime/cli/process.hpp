@@ -21,7 +21,8 @@ struct process_result {
 };
 
 /// Runs `argv` (argv[0] is a path or a name on PATH), waits at most `limit`, and returns what it
-/// printed. Extra environment variables are added to ours.
+/// printed. Extra environment variables are added to ours. An exercise program or spec stopped at
+/// the limit, or crashed, also printed its stack report (dca/harness/stack_report.hpp).
 process_result run_captured(const std::vector<std::string>& argv, std::chrono::seconds limit,
                             const std::map<std::string, std::string>& env = {});
 
@@ -34,13 +35,16 @@ process_result run_captured(const std::vector<std::string>& argv, std::chrono::s
 /// group, so the terminal's Ctrl-C reaches only dca): the child's whole group is killed and the
 /// result says `interrupted`. The handlers in place before are restored afterwards.
 
-/// Replaces this process with `argv` (stdio is inherited): for `dca run` and `dca explore`.
-[[noreturn]] void exec_program(const std::vector<std::string>& argv,
-                               const std::map<std::string, std::string>& env = {});
+/// Runs `argv` with the terminal (stdio inherited), so the learner sees its output and progress as
+/// they come, with the same time limit, Ctrl-C handling and `on_tick` as run_captured. The result's
+/// output holds only the program's stack reports (dca/harness/stack_report.hpp): where it crashed,
+/// or where its threads were when the limit passed.
+process_result run_watched(const std::vector<std::string>& argv, std::chrono::seconds limit,
+                           const std::map<std::string, std::string>& env,
+                           const std::function<void()>& on_tick);
 
-/// The same, calling `on_tick` every few seconds while it waits (for "still running" lines).
-process_result run_captured(const std::vector<std::string>& argv, std::chrono::seconds limit,
-                            const std::map<std::string, std::string>& env,
-                            const std::function<void()>& on_tick);
+/// The time limit of a program dca runs for the learner: DCA_TIME_LIMIT_S when set (a slow
+/// machine, a test), else `fallback`.
+std::chrono::seconds time_limit_from_env(std::chrono::seconds fallback);
 
 } // namespace dca::cli

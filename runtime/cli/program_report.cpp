@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "dca/explore/report.hpp"
+#include "dca/harness/exercise.hpp"
 #include "dca/json.hpp"
 
 namespace dca::cli {
@@ -31,7 +32,7 @@ std::vector<std::string> strings_of(const json_value* array) {
 } // namespace
 
 std::string run_report::summary_line() const {
-  return summary + "  (" + std::to_string(elapsed_ms) + " ms)";
+  return summary + "  (" + harness::with_commas(elapsed_ms) + " ms)";
 }
 
 std::string explore_report::what_broke(const std::string& separator) const {
@@ -47,11 +48,11 @@ std::string explore_report::what_broke(const std::string& separator) const {
 }
 
 std::string explore_report::explored_words() const {
-  auto out = std::to_string(schedules_explored) +
+  auto out = harness::with_commas(schedules_explored) +
              (schedules_explored == 1 ? " schedule" : " schedules") + " in " +
              explore::duration_text(std::chrono::microseconds{elapsed_us});
   if (seed)
-    out += " (random search, seed " + std::to_string(*seed) + ")";
+    out += " (random search, seed " + harness::with_commas(*seed) + ")";
   if (!failed())
     out += search_exhausted ? ", every schedule within the bound"
                             : ", stopped at a limit before the search was exhausted";

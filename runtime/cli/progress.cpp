@@ -30,6 +30,8 @@ void progress::mark_passed(const std::string& id) {
 }
 
 void progress::forget(const std::string& id) {
+  if (!passed(id))
+    return;
   passed_.erase(std::remove(passed_.begin(), passed_.end(), id), passed_.end());
   save();
 }

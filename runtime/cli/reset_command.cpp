@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "command.hpp"
+#include "pristine.hpp"
 #include "progress.hpp"
 #include "text.hpp"
 
@@ -15,32 +16,6 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace dca::cli {
-
-namespace {
-
-/// The skeleton as the kit shipped it: the file in git at the kit's upstream (what the learner
-/// cloned), else at HEAD. DCA_PRISTINE_REF or --from names another commit.
-std::string pristine(const context& ctx, const std::string& rel, std::string& ref) {
-  std::vector<std::string> refs;
-  if (!ref.empty())
-    refs.push_back(ref);
-  else if (const char* env = std::getenv("DCA_PRISTINE_REF"))
-    refs.push_back(env);
-  else
-    refs = {"@{upstream}", "origin/HEAD", "HEAD"};
-  for (const auto& r : refs) {
-    auto shown = run_captured({"git", "-C", ctx.source_dir.string(), "show", r + ":" + rel},
-                              std::chrono::seconds(30), {{"GIT_PAGER", "cat"}});
-    if (shown.ok()) {
-      ref = r;
-      return shown.output;
-    }
-  }
-  throw std::runtime_error("cannot find the pristine " + rel +
-                           " in git (is this a git checkout of the kit?)");
-}
-
-} // namespace
 
 int reset_command(const context& ctx, const std::vector<std::string>& args) {
   po::options_description desc{"Usage: dca reset NN\nRestores exercise NN's message_passing.cpp "
@@ -54,9 +29,16 @@ int reset_command(const context& ctx, const std::vector<std::string>& args) {
   const auto& e = *chosen;
   auto rel = "exercises/" + e.id + "/message_passing.cpp";
   auto file = ctx.source_dir / rel;
-  auto skeleton = pristine(ctx, rel, ref);
+  auto shipped = pristine_text(ctx, rel, ref);
+  if (!shipped)
+    throw std::runtime_error("cannot find the pristine " + rel +
+                             " in git (is this a git checkout of the kit?)");
+  const auto& skeleton = *shipped;
   if (fs::exists(file) && read_text(file) == skeleton) {
-    std::cout << rel << " is already the pristine skeleton: nothing to reset.\n";
+    // The skeleton fails its spec, so a pass recorded for it is stale (restored by hand or git).
+    progress{ctx.source_dir}.forget(e.id);
+    std::cout << rel << " is already the pristine skeleton: nothing to reset (its progress is "
+              << "reset).\n";
     return exit_ok;
   }
   if (fs::exists(file)) {

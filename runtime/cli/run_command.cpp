@@ -1,62 +1,153 @@
-// `dca run NN` and `dca explore NN`: build the learner's exercise program and hand over to it. Its
-// own options (--variant, --format json, ...) pass through unchanged. With --submission PATH, the
+// `dca run NN` and `dca explore NN`: build the learner's exercise program and run it at the
+// terminal, its own options (--variant, --format json, ...) passed through unchanged, with a time
+// limit: a program that does not finish is stopped with a line naming the learner's line that was
+// still running, and the explorer says what a free run could not show. With --submission PATH, the
 // program is built from that submission's message_passing.cpp the way `dca grade` builds it (the
 // instructor's scenario and flags), so a grade report's replay runs the learner's code.
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 
+#include "check.hpp"
 #include "command.hpp"
-#include "grade/build_plan.hpp"
+#include "dca/harness/exercise.hpp"
+#include "file_build.hpp"
 #include "grade/grader.hpp"
 #include "process.hpp"
+#include "program_report.hpp"
+#include "stack_words.hpp"
 #include "text.hpp"
 
 namespace dca::cli {
 
 namespace {
 
-/// `argv` run in folder `dir` (Ninja's link lines name files relative to the build tree).
-process_result run_in(const std::filesystem::path& dir, std::vector<std::string> argv) {
-  argv.insert(argv.begin(),
-              {"/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", dir.string()});
-  return run_captured(argv, std::chrono::seconds(300));
-}
-
 /// The exercise program built from `submission`'s file (not sandboxed: replay only code you mean to
-/// run), or an empty path after saying why not.
+/// run), or an empty path after saying why not. `source` is set to the file.
 std::filesystem::path build_submission(const context& ctx, const exercise_entry& e,
-                                       const std::string& submission) {
+                                       const std::string& submission,
+                                       std::filesystem::path& source) {
   namespace fs = std::filesystem;
-  auto source = fs::is_regular_file(submission)
-                    ? fs::path{submission}
-                    : exercises_dir_of(submission) / e.id / "message_passing.cpp";
+  source = fs::is_regular_file(submission)
+               ? fs::path{submission}
+               : exercises_dir_of(submission) / e.id / "message_passing.cpp";
   if (!fs::is_regular_file(source) || fs::is_symlink(source)) {
     std::cerr << "dca: no " << e.id << "/message_passing.cpp in " << submission << '\n';
     return {};
   }
-  if (!ctx.build({"sol" + e.number, "sol" + e.number + "_spec"}).ok()) {
-    std::cerr << "dca: cannot build the instructor's side of " << e.id << '\n';
-    return {};
+  auto built = build_from_file(ctx, e, source, ctx.build_dir / "replay" / e.id);
+  if (!built.ok())
+    std::cerr << "dca: " << built.error;
+  return built.program;
+}
+
+/// The exercise programs exit with 3 when a run corrupted or the explorer found a failure.
+constexpr int exit_corrupted = 3;
+
+/// The program and how to name it to the learner.
+struct launch {
+  const exercise_entry* entry = nullptr;
+  std::filesystem::path program;
+  std::string invoked;              // "dca %s 01", with --submission when given
+  std::string mode;                 // "run" or "explore"
+  std::vector<std::string> options; // the program's own options, as typed
+  std::string variant = "shared";
+  bool json = false;
+  std::string learner_file = "message_passing.cpp"; // the file whose lines we name
+
+  std::string command() const {
+    auto at = invoked.find("%s");
+    auto out = std::string{invoked}.replace(at, 2, mode);
+    for (const auto& o : options)
+      out += ' ' + shell_quote(o);
+    return out;
   }
-  auto plan = plan_build(ctx, e, read_compile_commands(ctx));
-  auto dir = ctx.build_dir / "replay" / e.id;
-  fs::create_directories(dir);
-  auto object = (dir / "message_passing.o").string(), program = (dir / ("ex" + e.number)).string();
-  auto compiled =
-      run_in(plan.compile_dir,
-             with_placeholders(plan.compile, {{"{SOURCE}", fs::absolute(source).string()},
-                                              {"{OBJECT}", object}}));
-  auto link = plan.program_link.empty() ? plan.link : plan.program_link;
-  auto linked = compiled.ok()
-                    ? run_in(plan.link_dir,
-                             with_placeholders(link, {{"{OBJECT}", object}, {"{OUTPUT}", program}}))
-                    : compiled;
-  if (!linked.ok()) {
-    std::cerr << "dca: " << source.string() << " does not build:\n"
-              << compiler_errors(linked.output);
+};
+
+/// One line: what the explorer finds in `variant` of the program, with the command that replays
+/// it; empty when it finds nothing (or cannot say within `limit`: its handlers may hang too).
+std::string explorer_finding(const launch& l, const std::string& variant,
+                             std::chrono::seconds limit) {
+  auto ran = run_captured({l.program.string(), "explore", "--variant", variant, "--format", "json"},
+                          time_limit_from_env(limit));
+  auto found = read_explore_report(ran.output);
+  if (!found || !found->failed())
     return {};
+  auto invoked = l.invoked;
+  invoked.replace(invoked.find("%s"), 2, "explore");
+  return "The explorer finds it in " + harness::with_commas(found->schedules_explored) +
+         (found->schedules_explored == 1 ? " schedule" : " schedules") + " (" +
+         found->what_broke() + "): " + invoked + " --variant " + variant + " --replay " +
+         found->schedule + "\n";
+}
+
+/// The time limit passed: say what did not finish, and what the explorer finds instead (a free
+/// run of a lost update by "get, then set value+1" can be too slow to tell).
+void report_stuck(const launch& l, const process_result& r, std::chrono::seconds limit) {
+  auto frame = find_learner_frame(r.output, l.program, l.learner_file);
+  std::cout << "dca: stopped " << l.command() << " after " << limit.count() << " s: ";
+  if (frame)
+    std::cout << "your code at " << frame->where() << " was still running (a loop that never "
+              << "ends, a call that blocks inside a handler, or more work than this machine does "
+              << "in " << limit.count() << " s)\n";
+  else
+    std::cout << "none of your code was running, so something waited forever (actors waiting "
+              << "for a reply that never comes, a worker that never quits) or the run is too big "
+              << "for this machine (try smaller figures)\n";
+  if (l.mode == "run")
+    std::cout << explorer_finding(l, l.variant, std::chrono::seconds(15));
+}
+
+/// It crashed: name the line of the learner's file instead of the shell's "Segmentation fault".
+void report_crash(const launch& l, const process_result& r) {
+  auto frame = find_learner_frame(r.output, l.program, l.learner_file);
+  const char* name = sigabbrev_np(r.signal);
+  std::cout << "dca: " << l.command() << " crashed (SIG" << (name ? name : "?") << ", "
+            << strsignal(r.signal) << ")"
+            << (frame ? " at " + frame->where() : std::string{" outside your file"})
+            << ": a dangling pointer or reference, or an actor used after it quit?\n";
+}
+
+/// Runs the program at the terminal with a time limit, then says what a learner needs to know.
+int watch(const launch& l) {
+  auto limit = time_limit_from_env(std::chrono::seconds(l.mode == "run" ? 120 : 60));
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> argv{l.program.string(), l.mode};
+  argv.insert(argv.end(), l.options.begin(), l.options.end());
+  auto r = run_watched(argv, limit, {{"DCA_INVOKED_AS", l.invoked}},
+                       [&] { still_running(l.command(), started, limit); });
+  if (r.interrupted) {
+    std::cout << "stopped (Ctrl-C).\n";
+    return exit_interrupted;
   }
-  return program;
+  if (r.timed_out) {
+    report_stuck(l, r, limit);
+    return exit_failed;
+  }
+  if (r.signal != 0) {
+    report_crash(l, r);
+    return exit_failed;
+  }
+  bool clean = r.exit_code == exit_ok, corrupted = r.exit_code == exit_corrupted;
+  // A clean free run of the shared code was luck; a corrupted actor run says what it saw, and the
+  // explorer says why (a lost update that a free run reports as a timeout, say).
+  if (l.mode == "run" && !l.json &&
+      ((clean && l.variant == "shared") || (corrupted && l.variant == "actors")))
+    std::cout << explorer_finding(l, l.variant, std::chrono::seconds(60));
+  return r.exit_code;
+}
+
+/// The value of `--name V` or `--name=V` in `options`; `fallback` when absent.
+std::string option_value(const std::vector<std::string>& options, const std::string& name,
+                         const std::string& fallback) {
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    if (options[i] == name && i + 1 < options.size())
+      return options[i + 1];
+    if (options[i].rfind(name + "=", 0) == 0)
+      return options[i].substr(name.size() + 1);
+  }
+  return fallback;
 }
 
 int hand_over(const context& ctx, std::vector<std::string> args, const std::string& mode) {
@@ -69,28 +160,34 @@ int hand_over(const context& ctx, std::vector<std::string> args, const std::stri
               << "`dca " << mode << " 01 --help` lists an exercise's options.\n";
     return args.empty() ? exit_usage : exit_ok;
   }
-  const auto& e = ctx.exercise(args[0]);
+  launch l;
+  l.entry = &ctx.exercise(args[0]);
+  l.mode = mode;
+  l.invoked = "dca %s " + l.entry->number;
   if (auto at = std::find(args.begin(), args.end(), "--submission"); at != args.end()) {
     if (at + 1 == args.end())
       throw usage_error("--submission takes a submission folder or its message_passing.cpp");
-    auto program = build_submission(ctx, e, *(at + 1));
-    if (program.empty())
+    std::filesystem::path source;
+    l.program = build_submission(ctx, *l.entry, *(at + 1), source);
+    if (l.program.empty())
       return exit_failed;
-    auto invoked = "dca %s " + e.number + " --submission " + shell_quote(*(at + 1));
+    l.learner_file = source.filename().string();
+    l.invoked += " --submission " + shell_quote(*(at + 1));
     args.erase(at, at + 2);
-    std::vector<std::string> argv{program.string(), mode};
-    argv.insert(argv.end(), args.begin() + 1, args.end());
-    exec_program(argv, {{"DCA_INVOKED_AS", invoked}});
+  } else {
+    auto target = "ex" + l.entry->number;
+    auto built = ctx.build({target});
+    if (!built.ok()) {
+      std::cerr << "dca: " << l.entry->id << " does not compile:\n"
+                << compiler_errors(built.output);
+      return exit_failed;
+    }
+    l.program = ctx.program(target);
   }
-  auto target = "ex" + e.number;
-  auto built = ctx.build({target});
-  if (!built.ok()) {
-    std::cerr << "dca: " << e.id << " does not compile:\n" << compiler_errors(built.output);
-    return exit_failed;
-  }
-  std::vector<std::string> argv{ctx.program(target).string(), mode};
-  argv.insert(argv.end(), args.begin() + 1, args.end());
-  exec_program(argv, {{"DCA_INVOKED_AS", "dca %s " + e.number}});
+  l.options.assign(args.begin() + 1, args.end());
+  l.variant = option_value(l.options, "--variant", "shared");
+  l.json = option_value(l.options, "--format", "table") == "json";
+  return watch(l);
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "dca/harness/exercise.hpp"
 #include "dca/json.hpp"
 #include "program_report.hpp"
 
@@ -61,7 +62,7 @@ std::vector<std::string> lines_of_stop(const tour_stop& stop) {
   if (stop.shared_corrupts()) {
     const auto& s = *stop.shared;
     say("shared state", s.outcome == "deadlock" ? "DEADLOCK" : "CORRUPTED", s.what_broke());
-    more("found by the explorer after " + std::to_string(s.schedules_explored) +
+    more("found by the explorer after " + harness::with_commas(s.schedules_explored) +
          " schedule(s); replay: dca explore " + stop.entry->number + " --replay " + s.schedule);
   } else {
     say("shared state", "NOT SHOWN",

@@ -47,13 +47,34 @@ list(LENGTH backups n)
 if(NOT n EQUAL 1)
   set(failures "${failures}\n  expected one backup, found ${n}")
 endif()
-run(0 "already the pristine skeleton" reset 01)
+# A pass recorded for a file that is the skeleton again (restored by hand) is forgotten on reset.
+file(WRITE "${WORK}/.dca/progress" "01_lost_update\n")
+run(0 "already the pristine skeleton.*progress is reset" reset 01)
 run(0 "next +01_lost_update" list)
+
+# A checkout dca cannot write in (.dca blocked by a file): one line naming the path and the fix,
+# not std::filesystem's message; the learner's file is left as it was.
+file(RENAME "${WORK}/.dca" "${WORK}/.dca-aside")
+file(WRITE "${WORK}/.dca" "not a folder\n")
+file(APPEND "${file}" "// my attempt\n")
+run(1 "^dca reset: cannot use [^\n]*/\\.dca/backups/01_lost_update: [^\n]*\\(something that is not a folder is in the way: move it aside\\)\n$" reset 01)
+file(READ "${file}" kept)
+if(NOT kept MATCHES "// my attempt\n$")
+  set(failures "${failures}\n  reset without a writable .dca lost the learner's file")
+endif()
+file(REMOVE "${WORK}/.dca")
+file(RENAME "${WORK}/.dca-aside" "${WORK}/.dca")
+file(WRITE "${file}" "${pristine}")
 
 # `dca` alone: the watch loop checks the current exercise, tells the failure in words, and quits
 # on q. (It builds with the real build tree, so it checks the kit's own skeleton.)
 file(WRITE "${WORK}/.keys" "q")
 run(0 "== 01_lost_update.*checking 01_lost_update.*FAIL 01_lost_update: .*Bye" )
+
+# A regression: 01 was passed, its check now fails, so it is no longer done.
+file(WRITE "${WORK}/.dca/progress" "01_lost_update\n")
+run(1 "FAIL 01_lost_update" check 01)
+run(0 "next +01_lost_update.*\\] 0 of [0-9]+ done" list)
 file(READ "${WORK}/.dca/current" current)
 if(NOT current MATCHES "01_lost_update")
   set(failures "${failures}\n  .dca/current should name 01_lost_update, has: ${current}")

@@ -1,6 +1,6 @@
 // The command line of every exercise program: `run` on real threads or actors, `explore` the
-// schedules. Errors are one line and exit 2; a finished run ends with a RESULT line that graders
-// and `dca tour` read.
+// schedules. Errors are one line and exit 2; programs read the result as --format json (a learner's
+// terminal only ever gets words).
 #include "dca/harness/exercise.hpp"
 #include "dca/json.hpp"
 
@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <unistd.h>
@@ -26,6 +27,10 @@ constexpr int exit_clean = 0;
 constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 constexpr int exit_corrupted = 3;
+/// Seeds are printed and typed back as signed 64-bit figures by the tools that read our JSON.
+constexpr auto seed_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+/// A search is bounded by its time limit too; this keeps a typo from reading as a plan.
+constexpr std::uint64_t schedules_max = 1'000'000'000;
 
 /// How the learner invoked us ("dca run 01"), so errors name a command they can type again.
 std::string invoked_as(const char* argv0, const std::string& subcommand) {
@@ -72,6 +77,47 @@ private:
   std::chrono::steady_clock::time_point last_{};
 };
 
+/// The number in `text`: digits, optionally grouped with commas as we print them ("1,000,000");
+/// nothing when it is not one or exceeds `max`.
+std::optional<std::uint64_t> digits_value(const std::string& text, std::uint64_t max) {
+  std::uint64_t value = 0;
+  bool digits = false;
+  for (char c : text) {
+    if (c == ',' && digits)
+      continue;
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (max - std::min(max, digit)) / 10 || digit > max)
+      return std::nullopt;
+    value = value * 10 + digit;
+    digits = true;
+  }
+  return digits && text.back() != ',' ? std::optional<std::uint64_t>{value} : std::nullopt;
+}
+
+/// The whole number a flag was given. Boost would read "-5" into an unsigned flag as
+/// 18,446,744,073,709,551,611, and a typo must not become a search that never ends.
+std::uint64_t whole_number(const std::string& flag, const std::string& text, std::uint64_t max,
+                           std::uint64_t min = 0) {
+  auto value = digits_value(text, max);
+  if (!value || *value < min)
+    throw po::error("--" + flag + " takes a whole number from " +
+                    with_commas(static_cast<std::int64_t>(min)) + " to " +
+                    with_commas(static_cast<std::int64_t>(max)) + ", not '" + text + "'");
+  return *value;
+}
+
+/// A knob's value from its flag, within the knob's range.
+std::int64_t parameter_value(const parameter& p, const std::string& text) {
+  DCA_ASSERT(p.value_min >= 0);
+  auto value = digits_value(text, static_cast<std::uint64_t>(p.value_max));
+  if (!value || static_cast<std::int64_t>(*value) < p.value_min)
+    throw po::error("--" + p.name + " must be a whole number from " + with_commas(p.value_min) +
+                    " to " + with_commas(p.value_max) + ", not '" + text + "'");
+  return static_cast<std::int64_t>(*value);
+}
+
 /// `shared` or `actors`, as --variant names them.
 template <class T>
 const T& pick_variant(const T& shared, const T& actors, const std::string& variant) {
@@ -96,13 +142,14 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
                                "(shared) or real actors (actors) and reports what it observed"};
   std::string variant = "shared";
   std::string format = "table";
-  std::uint64_t seed = 0;
+  std::string seed;
   auto add = desc.add_options();
   add("help,h", "show this help");
   add("variant", po::value(&variant)->default_value("shared"),
       "shared: the shared-state code; actors: the message-passing code");
   for (const auto& p : ex.parameters)
-    add(p.name.c_str(), po::value<std::int64_t>()->default_value(p.value_default), p.help.c_str());
+    add(p.name.c_str(), po::value<std::string>()->default_value(with_commas(p.value_default)),
+        p.help.c_str());
   add("seed", po::value(&seed),
       "add seeded yields at every shared access, so a run repeats its interleaving more closely");
   add("format", po::value(&format)->default_value("table"),
@@ -118,16 +165,13 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
     throw po::error("--format must be 'table' or 'json', not '" + format + "'");
   bool json = format == "json";
   std::map<std::string, std::int64_t> values;
-  for (const auto& p : ex.parameters) {
-    auto v = vm[p.name].as<std::int64_t>();
-    if (v < p.value_min || v > p.value_max)
-      throw po::error("--" + p.name + " must be between " + with_commas(p.value_min) + " and " +
-                      with_commas(p.value_max) + ", not " + std::to_string(v));
-    values[p.name] = v;
-  }
+  for (const auto& p : ex.parameters)
+    values[p.name] = parameter_value(p, vm[p.name].as<std::string>());
   DCA_ASSERT(values.size() == ex.parameters.size());
   const auto& run = pick_variant(ex.run_shared, ex.run_actors, variant);
-  arguments in{values, vm.count("seed") ? std::optional<std::uint64_t>{seed} : std::nullopt};
+  arguments in{values, vm.count("seed")
+                           ? std::optional<std::uint64_t>{whole_number("seed", seed, seed_max)}
+                           : std::nullopt};
   run_result r;
   auto t0 = std::chrono::steady_clock::now();
   {
@@ -145,13 +189,10 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
       std::cout << ",\"" << k << "\":\"" << json_escaped(v) << '"';
     std::cout << "}\n";
   } else {
-    std::cout << (r.corrupted ? "CORRUPTED: " : "ok: ") << r.summary << "  (" << ms << " ms)\n";
+    std::cout << (r.corrupted ? "CORRUPTED: " : "ok: ") << r.summary << "  (" << with_commas(ms)
+              << " ms)\n";
     if (!r.corrupted && variant == "shared")
       std::cout << still_racy(name);
-    std::cout << "RESULT pattern=" << ex.pattern << " variant=" << variant;
-    for (auto& [k, v] : r.fields)
-      std::cout << ' ' << k << '=' << v;
-    std::cout << " corrupted=" << (r.corrupted ? 1 : 0) << " elapsed_ms=" << ms << '\n';
   }
   return r.corrupted ? exit_corrupted : exit_clean;
 }
@@ -162,6 +203,9 @@ struct explore_flags {
   std::string strategy = "systematic";
   std::string format = "table";
   std::optional<std::string> replay;
+  std::string seed = with_commas(static_cast<std::int64_t>(explore::options{}.seed));
+  std::string schedules_max =
+      with_commas(static_cast<std::int64_t>(explore::options{}.schedules_max));
   explore::options opts;
 };
 
@@ -182,6 +226,8 @@ void check_explore_flags(explore_flags& flags) {
   if (flags.opts.preemptions_max < 0 || flags.opts.preemptions_max > 10)
     throw po::error("--bound must be between 0 and 10, not " +
                     std::to_string(flags.opts.preemptions_max));
+  flags.opts.seed = whole_number("seed", flags.seed, seed_max);
+  flags.opts.schedules_max = whole_number("schedules", flags.schedules_max, schedules_max, 1);
   if (flags.replay) {
     auto parsed = explore::schedule::parse(*flags.replay);
     if (!parsed)
@@ -195,11 +241,31 @@ void print_explore_table(const exercise& ex, const std::string& name, const std:
   std::cout << ex.id << " (" << ex.pattern << ", " << variant << "): " << ex.title << "\n\n";
   auto hint = name + " --variant " + variant + " --replay";
   explore::print_table(std::cout, r, hint);
-  std::cout << "RESULT pattern=" << ex.pattern << " variant=" << variant
-            << " mode=explore outcome=" << explore::to_string(r.result)
-            << " schedules=" << r.schedules_explored
-            << " schedule=" << (r.failed() ? r.failing_schedule.to_string() : "-")
-            << " elapsed_us=" << r.elapsed.count() << '\n';
+}
+
+/// A replay that is not a whole schedule of this scenario is bad input, not a finding: a step names
+/// a thread or actor with nothing to do, the run ended before the schedule did (its trailing steps
+/// unused), or the schedule is only a prefix (the run went on in the default order, so its outcome
+/// says nothing about the schedule typed).
+void check_replayed(const explore::schedule& given, const explore::report& r, const char* unit) {
+  const std::string mismatch = "the schedule does not match this scenario: at step";
+  auto typed = "--replay " + given.to_string();
+  auto steps = r.failing_schedule.size();
+  if (r.result == explore::outcome::crashed && r.verdict.rfind(mismatch, 0) == 0)
+    throw po::error(typed + " is not a schedule of this scenario: at step" +
+                    r.verdict.substr(mismatch.size()) + " (give a schedule as printed after " +
+                    "`replay:`)");
+  if (steps < given.size())
+    throw po::error(typed + " has " + with_commas(given.size()) +
+                    " steps, but the run ended after " + with_commas(steps) + ": steps " +
+                    with_commas(steps + 1) + " to " + with_commas(given.size()) +
+                    " were not used (the whole schedule is --replay " +
+                    r.failing_schedule.to_string() + ")");
+  if (steps > given.size())
+    throw po::error(typed + " is incomplete: it gives " + with_commas(given.size()) + " of the " +
+                    with_commas(steps) + " steps of a run, so the rest ran in the default order " +
+                    "(the whole schedule is --replay " + r.failing_schedule.to_string() + ", one " +
+                    unit + " number a step)");
 }
 
 int explore_command(const exercise& ex, const std::string& name,
@@ -218,8 +284,8 @@ int explore_command(const exercise& ex, const std::string& name,
       "reordering; delay: within a delay bound; random: seeded random schedules");
   add("bound", po::value(&opts.preemptions_max)->default_value(opts.preemptions_max),
       "the preemption bound of a systematic search");
-  add("seed", po::value(&opts.seed)->default_value(opts.seed), "the seed of a random search");
-  add("schedules", po::value(&opts.schedules_max)->default_value(opts.schedules_max),
+  add("seed", po::value(&flags.seed)->default_value(flags.seed), "the seed of a random search");
+  add("schedules", po::value(&flags.schedules_max)->default_value(flags.schedules_max),
       "stop after this many schedules");
   add("replay", po::value(&replay), "run exactly this schedule (as printed by a failing run)");
   add("format", po::value(&flags.format)->default_value("table"), "table or json");
@@ -240,6 +306,8 @@ int explore_command(const exercise& ex, const std::string& name,
     return exit_failure;
   }
   auto r = fn(opts);
+  if (opts.replay)
+    check_replayed(*opts.replay, r, flags.variant == "shared" ? "thread" : "actor");
   if (flags.format == "json")
     explore::print_json(std::cout, r);
   else

@@ -45,7 +45,7 @@ using progress_fn = std::function<void(double fraction_done)>;
 struct run_result {
   bool corrupted = false;
   std::string summary; // one line: "lost 765,433 of 2,000,000 increments"
-  std::vector<std::pair<std::string, std::string>> fields; // for the RESULT line and --json
+  std::vector<std::pair<std::string, std::string>> fields; // for --format json
 };
 
 using run_fn = std::function<run_result(const arguments&, const progress_fn&)>;
@@ -63,7 +63,7 @@ struct exercise {
 };
 
 /// The main() of every exercise program: `run` and `explore` subcommands with --help, one-line
-/// errors (exit 2) for bad flags, and a machine-readable RESULT line at the end of every run.
+/// errors (exit 2) for bad flags, and --format json for programs that read the result.
 int exercise_main(int argc, char** argv, const exercise& ex);
 
 /// 2000000 -> "2,000,000": figures people can read at a glance.
