@@ -1,5 +1,6 @@
 # Grades the hostile submissions (tests/cli/hostile: a fork bomb, a disk filler, and the sandbox_*
-# ones: /tmp and cwd filled, forked children over the slot's memory, a compile over the (calibrated)
+# ones: /tmp and cwd filled, /tmp filled silently then a hang (a full disk, not a timeout), forked
+# children over the slot's memory, a compile over the (calibrated)
 # compile limit, an #include of /etc/passwd; plus four made here: a
 # message_passing.cpp that is a symlink to a root-only file, one in a symlinked folder, a root-only
 # message_passing.cpp and one in a root-only folder: the learner's files are read by the slot's
@@ -37,11 +38,12 @@ file(CHMOD "${WORK}/sandbox_root_only_folder/exercises/01_lost_update/message_pa
 file(CHMOD "${WORK}/sandbox_root_only_folder/exercises/01_lost_update"
      PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 
-file(GLOB leftovers_before "/tmp/dca-hostile-fill-*")
+file(GLOB leftovers_before "/tmp/dca-hostile-fill-*" "/tmp/dca-hostile-hang-*")
 string(TIMESTAMP started "%s")
 execute_process(
   COMMAND "${DCA}" grade "${SUBMISSIONS}/fork_bomb" "${SUBMISSIONS}/disk_fill"
-          "${SUBMISSIONS}/sandbox_tmp_fill" "${SUBMISSIONS}/sandbox_fork_memory"
+          "${SUBMISSIONS}/sandbox_tmp_fill" "${SUBMISSIONS}/sandbox_tmp_fill_then_hang"
+          "${SUBMISSIONS}/sandbox_fork_memory"
           "${SUBMISSIONS}/sandbox_slow_compile" "${SUBMISSIONS}/sandbox_include_passwd"
           "${WORK}/sandbox_symlink_file" "${WORK}/sandbox_symlink_dir"
           "${WORK}/sandbox_root_only_file" "${WORK}/sandbox_root_only_folder"
@@ -58,7 +60,8 @@ endif()
 # The expected verdict and a regex over its message, by submission.
 set(expect_fork_bomb "resource_limit;processes")
 set(expect_disk_fill "resource_limit;file larger")
-set(expect_sandbox_tmp_fill "resource_limit;scratch space")
+set(expect_sandbox_tmp_fill "resource_limit;^disk full: filled its scratch space")
+set(expect_sandbox_tmp_fill_then_hang "resource_limit;^disk full: filled its scratch space")
 set(expect_sandbox_fork_memory "resource_limit;out of memory")
 set(expect_sandbox_slow_compile "timeout;^compile timeout")
 set(expect_sandbox_include_passwd "compile_error;does not compile")
@@ -83,8 +86,8 @@ foreach(i RANGE ${last})
     set(failures "${failures}\n  ${name}: expected ${want} (${words}), got ${verdict}: ${message}")
   endif()
 endforeach()
-if(NOT count EQUAL 10)
-  set(failures "${failures}\n  ${count} submissions graded, not 10")
+if(NOT count EQUAL 11)
+  set(failures "${failures}\n  ${count} submissions graded, not 11")
 endif()
 if(NOT json MATCHES "calibration: the reference solution compiles in [0-9.]+ s here")
   set(failures "${failures}\n  the report's header does not give the compile calibration")
@@ -92,7 +95,7 @@ endif()
 if(EXISTS "${WORK}/scratch/disk_fill/01_lost_update/run/fill.bin")
   set(failures "${failures}\n  the disk filler's file reached the real disk")
 endif()
-file(GLOB leftovers_after "/tmp/dca-hostile-fill-*")
+file(GLOB leftovers_after "/tmp/dca-hostile-fill-*" "/tmp/dca-hostile-hang-*")
 if(NOT leftovers_after STREQUAL leftovers_before)
   set(failures "${failures}\n  the /tmp filler left files in the host's /tmp: ${leftovers_after}")
 endif()

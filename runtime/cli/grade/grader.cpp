@@ -81,7 +81,8 @@ std::string limit_words(const sandbox_result& r, const sandbox_limits& l) {
            " MiB for all its processes together, " + std::to_string(l.address_space_bytes >> 20) +
            " MiB of address space each)";
   if (r.limit_hit == "disk")
-    return "filled its scratch space (" + std::to_string(l.scratch_bytes >> 20) + " MiB)";
+    return "disk full: filled its scratch space (" + std::to_string(l.scratch_bytes >> 20) +
+           " MiB)";
   return "hit a limit: " + r.limit_hit;
 }
 
