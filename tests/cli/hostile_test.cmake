@@ -1,7 +1,10 @@
 # Grades the hostile submissions (tests/cli/hostile: a fork bomb, a disk filler, and the sandbox_*
-# ones: /tmp and cwd filled, forked children over the slot's memory, a compile over the (calibrated)
-# compile limit, an #include of /etc/passwd; plus two made here: a
-# message_passing.cpp that is a symlink to a root-only file, and one in a symlinked folder) and
+# ones: /tmp and cwd filled, /tmp filled silently then a hang (a full disk, not a timeout), forked
+# children over the slot's memory, a compile over the (calibrated)
+# compile limit, an #include of /etc/passwd; plus four made here: a
+# message_passing.cpp that is a symlink to a root-only file, one in a symlinked folder, a root-only
+# message_passing.cpp and one in a root-only folder: the learner's files are read by the slot's
+# unprivileged user, so all four are rejected and none of their text is quoted) and
 # checks that each gets its verdict, within bounded time, leaving nothing on the host and no
 # secret in any report. cmake -DDCA=... -DSUBMISSIONS=... -DWORK=... -P hostile_test.cmake
 file(REMOVE_RECURSE "${WORK}")
@@ -24,13 +27,26 @@ file(CREATE_LINK "${secret}" "${WORK}/elsewhere/01_lost_update/message_passing.c
 file(CREATE_LINK "${WORK}/elsewhere/01_lost_update" "${WORK}/sandbox_symlink_dir/exercises/01_lost_update"
      SYMBOLIC)
 
-file(GLOB leftovers_before "/tmp/dca-hostile-fill-*")
+foreach(folder sandbox_root_only_file sandbox_root_only_folder)
+  file(MAKE_DIRECTORY "${WORK}/${folder}/exercises/01_lost_update")
+  file(COPY_FILE "${secret}" "${WORK}/${folder}/exercises/01_lost_update/message_passing.cpp")
+endforeach()
+file(CHMOD "${WORK}/sandbox_root_only_file/exercises/01_lost_update/message_passing.cpp"
+     PERMISSIONS OWNER_READ OWNER_WRITE)
+file(CHMOD "${WORK}/sandbox_root_only_folder/exercises/01_lost_update/message_passing.cpp"
+     PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+file(CHMOD "${WORK}/sandbox_root_only_folder/exercises/01_lost_update"
+     PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
+
+file(GLOB leftovers_before "/tmp/dca-hostile-fill-*" "/tmp/dca-hostile-hang-*")
 string(TIMESTAMP started "%s")
 execute_process(
   COMMAND "${DCA}" grade "${SUBMISSIONS}/fork_bomb" "${SUBMISSIONS}/disk_fill"
-          "${SUBMISSIONS}/sandbox_tmp_fill" "${SUBMISSIONS}/sandbox_fork_memory"
+          "${SUBMISSIONS}/sandbox_tmp_fill" "${SUBMISSIONS}/sandbox_tmp_fill_then_hang"
+          "${SUBMISSIONS}/sandbox_fork_memory"
           "${SUBMISSIONS}/sandbox_slow_compile" "${SUBMISSIONS}/sandbox_include_passwd"
           "${WORK}/sandbox_symlink_file" "${WORK}/sandbox_symlink_dir"
+          "${WORK}/sandbox_root_only_file" "${WORK}/sandbox_root_only_folder"
           --exercise 01 --jobs 2 --rounds 1 --time-limit 30 --compile-limit 5 --scratch "${WORK}/scratch"
           --format json --out "${WORK}/grades.json" --also "junit=${WORK}/grades.xml"
           --also "table=${WORK}/grades.txt"
@@ -44,12 +60,16 @@ endif()
 # The expected verdict and a regex over its message, by submission.
 set(expect_fork_bomb "resource_limit;processes")
 set(expect_disk_fill "resource_limit;file larger")
-set(expect_sandbox_tmp_fill "resource_limit;scratch space")
+set(expect_sandbox_tmp_fill "resource_limit;^disk full: filled its scratch space")
+set(expect_sandbox_tmp_fill_then_hang "resource_limit;^disk full: filled its scratch space")
 set(expect_sandbox_fork_memory "resource_limit;out of memory")
 set(expect_sandbox_slow_compile "timeout;^compile timeout")
 set(expect_sandbox_include_passwd "compile_error;does not compile")
 set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
 set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
+set(expect_sandbox_root_only_file
+    "rejected;may not read exercises/01_lost_update/message_passing.cpp: .*readable by everyone")
+set(expect_sandbox_root_only_folder "rejected;may not read exercises/01_lost_update: ")
 
 file(READ "${WORK}/grades.json" json)
 set(failures "")
@@ -66,8 +86,8 @@ foreach(i RANGE ${last})
     set(failures "${failures}\n  ${name}: expected ${want} (${words}), got ${verdict}: ${message}")
   endif()
 endforeach()
-if(NOT count EQUAL 8)
-  set(failures "${failures}\n  ${count} submissions graded, not 8")
+if(NOT count EQUAL 11)
+  set(failures "${failures}\n  ${count} submissions graded, not 11")
 endif()
 if(NOT json MATCHES "calibration: the reference solution compiles in [0-9.]+ s here")
   set(failures "${failures}\n  the report's header does not give the compile calibration")
@@ -75,7 +95,7 @@ endif()
 if(EXISTS "${WORK}/scratch/disk_fill/01_lost_update/run/fill.bin")
   set(failures "${failures}\n  the disk filler's file reached the real disk")
 endif()
-file(GLOB leftovers_after "/tmp/dca-hostile-fill-*")
+file(GLOB leftovers_after "/tmp/dca-hostile-fill-*" "/tmp/dca-hostile-hang-*")
 if(NOT leftovers_after STREQUAL leftovers_before)
   set(failures "${failures}\n  the /tmp filler left files in the host's /tmp: ${leftovers_after}")
 endif()

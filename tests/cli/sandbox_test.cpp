@@ -137,6 +137,26 @@ TEST_CASE_FIXTURE(fixture, "filling the disk fills only a small private tmpfs") 
   CHECK_FALSE(fs::exists(probe)); // the sandbox's /tmp was its own
 }
 
+TEST_CASE_FIXTURE(fixture,
+                  "a run that fills its disk without a word and then hangs is a full disk, "
+                  "not a timeout") {
+  if (!box.complete()) {
+    MESSAGE("skipped: needs root (mount namespace)");
+    return;
+  }
+  // The files are each under the file-size limit; every error is silenced; then it waits for
+  // the clock. Nothing the run says names the full disk: the grader must see it for itself.
+  auto r = sh("i=0; while [ $i -lt 4 ]; do head -c 3000000 /dev/zero > /tmp/f$i 2>/dev/null; "
+              "i=$((i+1)); done; exec sleep 60",
+              3);
+  CHECK(r.timed_out);
+  CHECK(r.output == "");
+  CHECK(r.limit_hit == "disk");
+  auto calm = sh("exec sleep 60", 2); // a hang alone is a timeout, nothing more
+  CHECK(calm.timed_out);
+  CHECK(calm.limit_hit == "");
+}
+
 TEST_CASE_FIXTURE(fixture, "the network is out of reach: even our own loopback listener") {
   if (!box.complete()) {
     MESSAGE("skipped: needs root (network namespace)");
@@ -182,11 +202,15 @@ TEST_CASE_FIXTURE(fixture, "the program runs as the slot's own unprivileged user
 
 namespace {
 
-/// The names in the host's /tmp.
+/// The names in the host's /tmp that these runs write ("dca-fill-*", "dca-leak"): only those,
+/// since other programs on the machine come and go in /tmp while a test runs.
 std::set<std::string> host_tmp() {
   std::set<std::string> names;
-  for (const auto& e : fs::directory_iterator("/tmp"))
-    names.insert(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator("/tmp")) {
+    auto name = e.path().filename().string();
+    if (name.rfind("dca-fill-", 0) == 0 || name == "dca-leak")
+      names.insert(name);
+  }
   return names;
 }
 

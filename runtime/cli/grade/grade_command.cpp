@@ -19,6 +19,7 @@
 #include "dca/assert.hpp"
 #include "grade/grader.hpp"
 #include "grade/hygiene.hpp"
+#include "grade/learner_file.hpp"
 #include "text.hpp"
 
 namespace po = boost::program_options;
@@ -309,11 +310,14 @@ struct code_of {
   std::vector<std::string> tokens;
 };
 
-code_of read_code(const fs::path& file) {
+/// SUB/.../ID/message_passing.cpp as the unprivileged user `uid` reads it (empty when refused).
+code_of read_code(unsigned uid, const fs::path& submission, const std::string& id) {
   code_of c;
-  if (fs::is_symlink(file) || !fs::is_regular_file(file))
+  auto file = exercises_dir_of(submission) / id / "message_passing.cpp";
+  auto read = read_as_user(uid, submission, file.lexically_relative(submission));
+  if (!read.refused.empty())
     return c;
-  auto text = read_text(file);
+  const auto& text = read.text;
   for (char ch : text)
     if (!std::isspace(static_cast<unsigned char>(ch)))
       c.text += ch;
@@ -336,14 +340,15 @@ std::string copy_words(const code_of& mine, const code_of& theirs,
 }
 
 /// Flags copies of the reference solution and of other submissions in the batch.
-void flag_copies(const context& ctx, const std::vector<build_plan>& plans, grade_report& report) {
+void flag_copies(const context& ctx, const sandbox& box, const std::vector<build_plan>& plans,
+                 grade_report& report) {
   for (std::size_t p = 0; p < plans.size(); ++p) {
     const auto& id = plans[p].entry->id;
     auto skeleton = code_tokens(read_text(plans[p].instructor_dir / "message_passing.cpp"));
-    auto reference = read_code(ctx.source_dir / "solutions" / id / "message_passing.cpp");
+    auto reference = read_code(0, ctx.source_dir / "solutions", id);
     std::vector<code_of> code;
     for (const auto& sg : report.submissions)
-      code.push_back(read_code(exercises_dir_of(sg.path) / id / "message_passing.cpp"));
+      code.push_back(read_code(box.slot_uid(0), sg.path, id));
     for (std::size_t i = 0; i < code.size(); ++i) {
       if (code[i].text.empty() || report.submissions[i].exercises.size() <= p)
         continue;
@@ -419,7 +424,7 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
   announce(w, box);
   std::cerr << "  " << report.sandbox.back() << '\n';
   grade_all(g, w, plans, report);
-  flag_copies(ctx, plans, report);
+  flag_copies(ctx, box, plans, report);
   sanitize_report(report);
   write_reports(w, report);
   bool grader_failed = false;

@@ -16,6 +16,7 @@
 
 #include "dca/assert.hpp"
 #include "grade/hygiene.hpp"
+#include "grade/learner_file.hpp"
 #include "program_report.hpp"
 #include "spec_words.hpp"
 #include "text.hpp"
@@ -30,6 +31,8 @@ struct grader::attempt {
   fs::path submission;
   fs::path dir; // scratch/NAME/NN_name: the learner's file, build/ and run/
   std::string object, spec, program;
+  unsigned uid = 0;                        // the slot's user: reads and builds the learner's files
+  std::string learner_text;                // the learner's message_passing.cpp, as it read it
   fs::path evidence;                       // the FIFO the spec reports its cases on
   std::string evidence_text;               // what the last spec run reported there
   std::vector<spec_failure> failed_checks; // its failing checks, from the evidence
@@ -78,7 +81,8 @@ std::string limit_words(const sandbox_result& r, const sandbox_limits& l) {
            " MiB for all its processes together, " + std::to_string(l.address_space_bytes >> 20) +
            " MiB of address space each)";
   if (r.limit_hit == "disk")
-    return "filled its scratch space (" + std::to_string(l.scratch_bytes >> 20) + " MiB)";
+    return "disk full: filled its scratch space (" + std::to_string(l.scratch_bytes >> 20) +
+           " MiB)";
   return "hit a limit: " + r.limit_hit;
 }
 
@@ -115,9 +119,9 @@ std::string forbidden_include(const std::string& source) {
 
 /// The first file the compiler read (its -MD dependency list) from the instructor's solutions/,
 /// or empty: catches includes a macro or a symbolic link hides from forbidden_include.
-std::string solution_dependency(const fs::path& deps, const fs::path& source_dir) {
+std::string solution_dependency(const std::string& deps, const fs::path& source_dir) {
   auto solutions = fs::weakly_canonical(source_dir / "solutions").string() + "/";
-  std::istringstream words{read_text(deps)};
+  std::istringstream words{deps};
   std::string word;
   while (words >> word) {
     if (word == "\\" || word.back() == ':')
@@ -171,63 +175,6 @@ std::string replay_explore(const fs::path& submission, const std::string& number
                            const std::string& schedule) {
   return "dca explore " + number + " --submission " + shell_quote(submission.string()) +
          " --variant actors --replay " + shell_quote(schedule);
-}
-
-/// The learner's message_passing.cpp, read by the grader (as root) only when it is the
-/// submission's own regular file: no symlink anywhere below the submission folder (O_NOFOLLOW on
-/// the file itself), no hard link to another file, the submission folder's owner.
-struct learner_file {
-  bool found = false;
-  std::string refused; // why it is not read, or empty
-  std::string text;
-};
-
-std::string kind_of(mode_t mode) {
-  if (S_ISDIR(mode))
-    return "a folder";
-  if (S_ISFIFO(mode))
-    return "a pipe";
-  if (S_ISSOCK(mode))
-    return "a socket";
-  return "a device";
-}
-
-learner_file read_learner_file(const fs::path& submission, const fs::path& source) {
-  learner_file out;
-  auto rel = source.lexically_relative(submission);
-  fs::path at = submission;
-  for (const auto& part : rel) {
-    at /= part;
-    std::error_code ec;
-    auto st = fs::symlink_status(at, ec);
-    if (st.type() == fs::file_type::symlink) {
-      out.refused =
-          "not a regular file: " + at.lexically_relative(submission).string() + " is a symlink";
-      return out;
-    }
-    if (ec || st.type() == fs::file_type::not_found)
-      return out;
-  }
-  out.found = true;
-  struct stat owner {};
-  int fd = open(source.c_str(), O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-  struct stat st {};
-  if (fd < 0 || fstat(fd, &st) != 0 || stat(submission.c_str(), &owner) != 0)
-    out.refused = "cannot read " + rel.string() + ": " + std::strerror(errno);
-  else if (!S_ISREG(st.st_mode))
-    out.refused = "not a regular file: " + rel.string() + " is " + kind_of(st.st_mode);
-  else if (st.st_nlink > 1)
-    out.refused = "not the submission's own file: " + rel.string() + " is a hard link";
-  else if (st.st_uid != owner.st_uid)
-    out.refused = "not the submission's own file: " + rel.string() +
-                  " has another owner than the submission folder";
-  char buffer[1 << 16];
-  ssize_t n = 0;
-  while (out.refused.empty() && (n = read(fd, buffer, sizeof buffer)) > 0)
-    out.text.append(buffer, static_cast<std::size_t>(n));
-  if (fd >= 0)
-    close(fd);
-  return out;
 }
 
 /// The compiler's diagnostics about the learner's own file only (named as message_passing.cpp),
@@ -320,26 +267,32 @@ exercise_grade grader::grade(int slot, const fs::path& submission, const std::st
   a.g.points_max = opts_.points_of(e.id);
   a.g.rounds = opts_.rounds;
   auto source = exercises_dir_of(submission) / e.id / "message_passing.cpp";
-  note_ignored(submission, plan, a.g);
-  auto learner = read_learner_file(submission, source);
-  if (!learner.refused.empty())
-    return a.finish("rejected", learner.refused + ": submit the file itself");
-  if (!learner.found)
-    return a.finish("missing", "no exercises/" + e.id + "/message_passing.cpp in the submission");
-  if (auto bad = forbidden_include(learner.text); !bad.empty())
-    return a.finish("rejected", bad);
-  a.g.hygiene = analyze_hygiene(learner.text);
+  a.uid = box_.slot_uid(slot);
+  note_ignored(a, plan);
 
-  // The scratch folder: the learner's file, its build, and the runs' working folder.
+  // The scratch folder: the learner's file, its build, and the runs' working folder, all the
+  // slot user's. That user reads the learner's file and writes the copy the compiler reads.
   a.dir = scratch_ / name / e.id;
   fs::remove_all(a.dir);
   fs::create_directories(a.dir / "build");
   fs::create_directories(a.dir / "run");
-  std::ofstream{a.dir / "message_passing.cpp", std::ios::binary} << learner.text;
   a.evidence = a.dir / "build" / "evidence";
   if (mkfifo(a.evidence.c_str(), 0600) != 0)
     return a.finish("error", "cannot make the evidence channel " + a.evidence.string());
   box_.hand_over(slot, a.dir);
+  learner_file_options copy;
+  copy.copy = a.dir / "message_passing.cpp";
+  auto learner = read_as_user(a.uid, submission, source.lexically_relative(submission), copy);
+  if (!learner.found || !learner.refused.empty())
+    fs::remove_all(a.dir);
+  if (!learner.refused.empty())
+    return a.finish("rejected", learner.refused);
+  if (!learner.found)
+    return a.finish("missing", "no exercises/" + e.id + "/message_passing.cpp in the submission");
+  if (auto bad = forbidden_include(learner.text); !bad.empty())
+    return a.finish("rejected", bad);
+  a.learner_text = std::move(learner.text);
+  a.g.hygiene = analyze_hygiene(a.learner_text);
   a.object = (a.dir / "build" / "message_passing.o").string();
   a.spec = (a.dir / "build" / ("ex" + e.number + "_spec")).string();
   a.program = (a.dir / "build" / ("ex" + e.number)).string();
@@ -360,6 +313,9 @@ exercise_grade grader::grade(int slot, const fs::path& submission, const std::st
 }
 
 namespace {
+
+/// The largest preprocessed learner's file the hygiene analysis reads (CAF's headers included).
+constexpr std::size_t preprocessed_bytes_max = 256u << 20;
 
 sandbox_limits compile_limits(std::chrono::seconds limit, bool sanitized) {
   sandbox_limits limits;
@@ -447,13 +403,16 @@ std::vector<std::string> grader::compile_argv(const build_plan& plan, const atte
 /// The hygiene comments of the code as the compiler saw it (macros expanded), when it could
 /// preprocess the file; else those of the raw text stay.
 void grader::analyze_as_compiled(attempt& a, const sandbox_result& preprocessed) const {
-  auto file = a.dir / "build" / "message_passing.ii";
-  if (!preprocessed.ok() || !fs::is_regular_file(file))
+  if (!preprocessed.ok())
     return;
-  a.g.hygiene = analyze_preprocessed(read_text(file), (a.dir / "message_passing.cpp").string(),
-                                     read_text(a.dir / "message_passing.cpp"));
+  learner_file_options large;
+  large.bytes_max = preprocessed_bytes_max;
+  auto file = read_as_user(a.uid, a.dir / "build", "message_passing.ii", large);
+  if (file.found && file.refused.empty())
+    a.g.hygiene =
+        analyze_preprocessed(file.text, (a.dir / "message_passing.cpp").string(), a.learner_text);
   if (!opts_.keep_scratch)
-    fs::remove(file);
+    fs::remove(a.dir / "build" / "message_passing.ii");
 }
 
 /// Compiles the learner's file and links the spec (and the program, where the exercise explores).
@@ -469,7 +428,6 @@ std::optional<exercise_grade> grader::build(int slot, attempt& a, const build_pl
     return box_.run(slot, r);
   };
   auto source = (a.dir / "message_passing.cpp").string();
-  auto deps = a.dir / "build" / "message_passing.d";
   auto compiled = in_box(compile_argv(plan, a, source, "-c"), plan.compile_dir);
   a.g.build_elapsed = compiled.elapsed;
   if (!compiled.error.empty())
@@ -485,7 +443,11 @@ std::optional<exercise_grade> grader::build(int slot, attempt& a, const build_pl
     return a.finish("compile_error",
                     "does not compile (warnings are errors): " + first_error(a.g.details));
   }
-  if (auto bad = solution_dependency(deps, ctx_.source_dir); !bad.empty())
+  // The compiler's outputs are the slot user's files: read as that user too, never through a link.
+  auto deps = read_as_user(a.uid, a.dir / "build", "message_passing.d");
+  if (!deps.refused.empty() || !deps.found)
+    return a.finish("error", "cannot read the compiler's dependency list: " + deps.refused);
+  if (auto bad = solution_dependency(deps.text, ctx_.source_dir); !bad.empty())
     return a.finish("rejected", bad);
   analyze_as_compiled(a, in_box(compile_argv(plan, a, source, "-E"), plan.compile_dir));
   auto linked = in_box(with_placeholders(plan.link, {{"{OBJECT}", a.object}, {"{OUTPUT}", a.spec}}),
@@ -646,18 +608,17 @@ exercise_grade grader::score(attempt& a) const {
 }
 
 /// The submission's own copies of instructor files are never used: say which ones differ.
-void grader::note_ignored(const fs::path& submission, const build_plan& plan,
-                          exercise_grade& g) const {
-  auto exercises = exercises_dir_of(submission);
+void grader::note_ignored(attempt& a, const build_plan& plan) const {
+  auto exercises = exercises_dir_of(a.submission);
   for (const auto& rel : plan.instructor_files) {
     // exercises/NN_name/x lives at SUB/exercises/NN_name/x or, for a bare exercises folder, at
     // SUB/NN_name/x; tests/... only in a whole checkout.
     fs::path theirs = rel.rfind("exercises/", 0) == 0
                           ? exercises / fs::path{rel}.lexically_relative("exercises")
-                          : submission / rel;
-    std::error_code ec;
-    if (fs::is_regular_file(theirs, ec) && read_text(theirs) != read_text(ctx_.source_dir / rel))
-      g.ignored_files.push_back(rel);
+                          : a.submission / rel;
+    auto file = read_as_user(a.uid, a.submission, theirs.lexically_relative(a.submission));
+    if (file.found && (!file.refused.empty() || file.text != read_text(ctx_.source_dir / rel)))
+      a.g.ignored_files.push_back(rel);
   }
 }
 

@@ -78,8 +78,7 @@ private:
   exercise_grade explored_failure(attempt& a, const sandbox_result& explored, std::uint64_t seed,
                                   int round) const;
   exercise_grade score(attempt& a) const;
-  void note_ignored(const std::filesystem::path& submission, const build_plan& plan,
-                    exercise_grade& g) const;
+  void note_ignored(attempt& a, const build_plan& plan) const;
   std::vector<std::string> compile_argv(const build_plan& plan, const attempt& a,
                                         const std::string& source, const std::string& stage) const;
   void analyze_as_compiled(attempt& a, const sandbox_result& preprocessed) const;

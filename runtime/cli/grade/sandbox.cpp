@@ -194,6 +194,16 @@ std::uint64_t oom_kills(const fs::path& cgroup) {
   return 0;
 }
 
+/// How many times the memory cgroup's usage has met its limit (v1 memory.failcnt): a run that
+/// times out while it keeps meeting the limit was stalled by the limit (the kernel reclaims and
+/// retries before it OOM-kills, which can outlast the clock on a loaded machine).
+std::uint64_t memory_limit_hits(const fs::path& cgroup) {
+  std::ifstream in{cgroup / "memory.failcnt"};
+  std::uint64_t count = 0;
+  in >> count;
+  return count;
+}
+
 /// Sets the cgroup's memory limit, and its memory+swap limit where swap is accounted. memsw must
 /// stay at or above the memory limit, so one of the two orders fails: try memory, memsw, memory.
 void set_memory_limit(const fs::path& cgroup, std::uint64_t bytes) {
@@ -586,13 +596,19 @@ void build_view(const child_plan& plan) {
     fail(status_fd, "chdir /");
 }
 
-/// After the run: a slot tmpfs with (almost) no room left was filled, whatever the program said.
-void report_full_disk(const child_plan& plan) {
+/// True when the slot's tmpfs at `tmp` has (almost) no room left: it was filled, whatever the
+/// program said. Only a system call: the helper asks it after a run, the grader after a timeout.
+bool nearly_full(const char* tmp, const sandbox_limits& limits) {
   struct statfs fs_stats {};
-  if (statfs("/tmp", &fs_stats) != 0)
-    return;
+  if (statfs(tmp, &fs_stats) != 0)
+    return false;
   auto free_bytes = static_cast<std::uint64_t>(fs_stats.f_bavail) * fs_stats.f_bsize;
-  if (free_bytes < std::max<std::uint64_t>(64u << 10, plan.limits.scratch_bytes / 64))
+  return free_bytes < std::max<std::uint64_t>(64u << 10, limits.scratch_bytes / 64);
+}
+
+/// After the run: say on the status pipe that the slot's tmpfs was filled.
+void report_full_disk(const child_plan& plan) {
+  if (nearly_full("/tmp", plan.limits))
     put(plan.status_fd, "D\n");
 }
 
@@ -643,9 +659,10 @@ void read_status(const std::string& status_text, sandbox_result& result) {
 
 /// What the kernel counted during the run.
 struct limit_evidence {
-  bool processes = false; // the pids cgroup refused a fork
-  bool oom_kill = false;  // the memory cgroup's OOM killer killed a process
-  bool disk_full = false; // the slot's tmpfs was (almost) full at the end
+  bool processes = false;       // the pids cgroup refused a fork
+  bool oom_kill = false;        // the memory cgroup's OOM killer killed a process
+  bool memory_at_limit = false; // its usage met the memory cgroup's limit
+  bool disk_full = false;       // the slot's tmpfs was (almost) full at the end
 };
 
 /// Which limit, if any, ended the run (or one of its processes): the kernel's counts, its signal,
@@ -653,7 +670,7 @@ struct limit_evidence {
 std::string limit_hit_of(const sandbox_result& result, const limit_evidence& counted) {
   const auto& o = result.output;
   auto said = [&](const char* words) { return !result.ok() && o.find(words) != o.npos; };
-  if (counted.oom_kill)
+  if (counted.oom_kill || (result.timed_out && counted.memory_at_limit))
     return "memory";
   if (result.signal == SIGXCPU || (result.signal == SIGKILL && !result.timed_out))
     return "cpu";
@@ -696,6 +713,7 @@ sandbox_result run_plan(const fs::path& pids_cgroup, const fs::path& memory_cgro
                         child_plan& plan) {
   std::uint64_t pids_events_before = pids_cgroup.empty() ? 0 : pids_limit_events(pids_cgroup);
   std::uint64_t oom_kills_before = memory_cgroup.empty() ? 0 : oom_kills(memory_cgroup);
+  auto limit_hits_before = memory_cgroup.empty() ? 0 : memory_limit_hits(memory_cgroup);
   int out[2], status_pipe[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(status_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string{"cannot create a pipe: "} + std::strerror(errno));
@@ -721,6 +739,12 @@ sandbox_result run_plan(const fs::path& pids_cgroup, const fs::path& memory_cgro
   reading.output_bytes_max = plan.limits.output_bytes;
   reading.output_ends_with_status = !plan.use_namespaces;
   auto read = read_pipes(reading);
+  // A run killed at the clock never gets to say that its disk was full (the helper that would is
+  // killed with it), so look now, while the helper keeps the run's mount namespace and its tmpfs
+  // alive: through /proc/HELPER/root, the grader sees the helper's /tmp.
+  bool full_at_timeout =
+      read.timed_out && plan.use_namespaces &&
+      nearly_full(("/proc/" + std::to_string(helper) + "/root/tmp").c_str(), plan.limits);
   kill(-helper, SIGKILL); // the helper, init and, without namespaces, whatever shares the group
   close(out[0]);
   close(status_pipe[0]);
@@ -736,7 +760,9 @@ sandbox_result run_plan(const fs::path& pids_cgroup, const fs::path& memory_cgro
   limit_evidence counted;
   counted.processes = !pids_cgroup.empty() && pids_limit_events(pids_cgroup) > pids_events_before;
   counted.oom_kill = !memory_cgroup.empty() && oom_kills(memory_cgroup) > oom_kills_before;
-  counted.disk_full = read.status.find("D\n") != std::string::npos;
+  counted.memory_at_limit =
+      !memory_cgroup.empty() && memory_limit_hits(memory_cgroup) > limit_hits_before;
+  counted.disk_full = full_at_timeout || read.status.find("D\n") != std::string::npos;
   result.limit_hit = limit_hit_of(result, counted);
   return result;
 }
