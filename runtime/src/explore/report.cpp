@@ -133,8 +133,9 @@ void print_table(std::ostream& out, const report& r, const std::string& replay_h
   if (r.seed)
     out << " (random search, seed " << *r.seed << ')';
   if (!r.failed())
-    out << (r.search_exhausted ? ", every schedule within the bound"
-                               : ", stopped at a limit before the search was exhausted");
+    out << (!r.search_exhausted      ? ", stopped at a limit before the search was exhausted"
+            : r.classes_explored > 0 ? ", every class of reorderings"
+                                     : ", every schedule within the bound");
   out << '\n';
   if (auto proof = proof_text(r); !proof.empty())
     out << proof << '\n';
