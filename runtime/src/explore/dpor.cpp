@@ -45,7 +45,7 @@ footprint footprint_of(const dpor_node& n, int who) {
   if (!d.next.empty()) {
     auto at = std::find(d.enabled.begin(), d.enabled.end(), who) - d.enabled.begin();
     DCA_ASSERT(static_cast<std::size_t>(at) < d.next.size());
-    return {d.next[static_cast<std::size_t>(at)]};
+    return d.next[static_cast<std::size_t>(at)];
   }
   if (auto known = n.learned.find(who); known != n.learned.end())
     return known->second;
@@ -144,12 +144,15 @@ void add_backtrack(dpor_node& n, int who) {
 /// thread holds the mutex, so it cannot be swapped with that thread's unlock, and a quiescent
 /// step (a timeout) waits for every step before it.
 bool reversible(const footprint& a, const footprint& b) {
-  auto has = [](const footprint& f, access_kind k) {
-    return std::any_of(f.begin(), f.end(), [k](const access& x) { return x.kind == k; });
-  };
-  auto one_has = [&](access_kind k) { return has(a, k) || has(b, k); };
-  return !one_has(access_kind::quiescent) &&
-         !(one_has(access_kind::acquire) && one_has(access_kind::release));
+  for (const auto& x : a)
+    for (const auto& y : b) {
+      auto one_is = [&](access_kind k) { return x.kind == k || y.kind == k; };
+      if (one_is(access_kind::quiescent))
+        return false;
+      if (x.object == y.object && one_is(access_kind::acquire) && one_is(access_kind::release))
+        return false;
+    }
+  return true;
 }
 
 /// The happens-before order of a trace as vector clocks, and the races it leaves open.

@@ -53,7 +53,7 @@ struct decision {
   /// What each of `enabled` would do, in the same order; empty when the runner cannot say
   /// before the step runs (actors: what a handler sends is known once it ran), and then
   /// `touched` says it afterwards.
-  std::vector<access> next;
+  std::vector<footprint> next;
   /// What the chosen step touched, set in run_result::decisions once it ran, by a runner that
   /// cannot say it beforehand. Empty: `next` says it, or, with both empty, every two steps count
   /// as dependent.
