@@ -17,6 +17,7 @@
 #include "dca/explore/detail/hooks.hpp"
 #include "dca/explore/expect.hpp"
 #include "search.hpp"
+#include "thread_pool.hpp"
 
 namespace dca::explore {
 
@@ -262,7 +263,7 @@ public:
       return out;
     auto state = std::make_shared<execution_state>();
     state->spurious_wakeups = opts_.spurious_wakeups;
-    auto os_threads = start_threads(exec, state, out);
+    start_threads(exec, state, out);
     std::unique_lock<std::mutex> guard{state->baton};
     // Bring every thread to its first visible operation, one at a time, in index order: what a
     // thread does before touching shared state is invisible to the others.
@@ -270,12 +271,12 @@ public:
     for (auto& t : state->threads)
       responsive = responsive && hand_over(*state, guard, *t);
     if (responsive)
-      responsive = run_steps(*state, guard, choose, os_threads, out);
+      responsive = run_steps(*state, guard, choose, out);
     if (!responsive) {
-      abandon(*state, guard, os_threads, out);
+      abandon(*state, guard, out);
       return out;
     }
-    wind_down(*state, guard, os_threads, out);
+    wind_down(*state, guard, out);
     judge(exec, *state, out);
     return out;
   }
@@ -292,31 +293,34 @@ private:
     }
   }
 
-  static std::vector<std::thread> start_threads(const thread_execution& exec,
-                                                const std::shared_ptr<execution_state>& state,
-                                                run_result& out) {
-    std::vector<std::thread> os_threads;
+  void start_threads(const thread_execution& exec, const std::shared_ptr<execution_state>& state,
+                     run_result& out) {
     for (std::size_t i = 0; i < exec.threads.size(); ++i) {
       out.actors.push_back(exec.threads[i].name);
       state->threads.push_back(
           std::make_unique<thread_context>(*state, static_cast<int>(i), exec.threads[i].name));
     }
     for (std::size_t i = 0; i < exec.threads.size(); ++i)
-      os_threads.emplace_back(thread_main, state, state->threads[i].get(), exec.threads[i].run);
-    DCA_ASSERT(os_threads.size() == state->threads.size());
-    return os_threads;
+      start(state, state->threads[i].get(), exec.threads[i].run);
+  }
+
+  /// Runs `body` as the explored thread `self` on a worker of the pool.
+  void start(std::shared_ptr<execution_state> state, thread_context* self,
+             std::function<void()> body) {
+    pool_.run([state = std::move(state), self, body = std::move(body)] {
+      thread_main(state, self, body);
+    });
   }
 
   /// Starts the threads the last step spawned, each up to its first operation. False when one
   /// went silent.
-  static bool start_children(execution_state& state, std::unique_lock<std::mutex>& guard,
-                             std::vector<std::thread>& os_threads, run_result& out) {
+  bool start_children(execution_state& state, std::unique_lock<std::mutex>& guard,
+                      run_result& out) {
     auto children = std::move(state.to_start);
     state.to_start.clear();
     for (auto* child : children) {
       out.actors.push_back(child->name_);
-      os_threads.emplace_back(thread_main, state.shared_from_this(), child,
-                              std::move(child->spawn_body));
+      start(state.shared_from_this(), child, std::move(child->spawn_body));
       if (!hand_over(state, guard, *child))
         return false;
     }
@@ -326,7 +330,7 @@ private:
   /// Asks `choose` for a thread and runs it to its next operation, until every thread finished
   /// or the run ended otherwise (out.result). False when a thread went silent.
   bool run_steps(execution_state& state, std::unique_lock<std::mutex>& guard, const chooser& choose,
-                 std::vector<std::thread>& os_threads, run_result& out) {
+                 run_result& out) {
     int previous = -1;
     for (;;) {
       auto now = next_decision(state, previous, out);
@@ -346,7 +350,7 @@ private:
       auto& chosen = *state.threads[static_cast<std::size_t>(now->chosen)];
       if (!grant(state, chosen))
         continue; // a program error: the run ends at the next decision
-      if (!hand_over(state, guard, chosen) || !start_children(state, guard, os_threads, out))
+      if (!hand_over(state, guard, chosen) || !start_children(state, guard, out))
         return false;
       previous = now->chosen;
     }
@@ -393,21 +397,18 @@ private:
 
   /// A thread went silent: it waits on something we cannot see. We cannot join it, so we let it go
   /// (it keeps `state` alive) and say what happened.
-  static void abandon(execution_state& state, std::unique_lock<std::mutex>& guard,
-                      std::vector<std::thread>& os_threads, run_result& out) {
+  void abandon(execution_state& state, std::unique_lock<std::mutex>& guard, run_result& out) {
     out.result = outcome::crashed;
     out.verdict = "a thread ran for " + std::to_string(silent_thread_timeout.count()) +
                   " s without reaching a dca::shared or dca::mutex operation: it is blocked on "
                   "something the explorer cannot see (a std::mutex, a sleep, I/O?)";
     out.trace = state.trace;
     guard.unlock();
-    for (auto& t : os_threads)
-      t.detach();
+    pool_.give_up_busy();
   }
 
-  /// Unwinds the threads a failed run left unfinished, joins every thread and takes the trace.
-  static void wind_down(execution_state& state, std::unique_lock<std::mutex>& guard,
-                        std::vector<std::thread>& os_threads, run_result& out) {
+  /// Unwinds the threads a failed run left unfinished, waits for their workers, takes the trace.
+  void wind_down(execution_state& state, std::unique_lock<std::mutex>& guard, run_result& out) {
     if (out.result != outcome::clean || out.stopped) {
       state.aborting = true;
       for (auto& t : state.threads)
@@ -415,8 +416,7 @@ private:
           hand_over(state, guard, *t);
     }
     guard.unlock();
-    for (auto& t : os_threads)
-      t.join();
+    pool_.await_all();
     out.trace = std::move(state.trace);
     DCA_ASSERT(out.trace.size() == out.decisions.size());
   }
@@ -770,6 +770,7 @@ private:
 
   const thread_execution_factory& make_;
   const options& opts_;
+  detail::thread_pool pool_; // last: its workers stop before the rest goes
 };
 
 } // namespace
