@@ -85,6 +85,38 @@ public:
     return old;
   }
 
+  /// One indivisible read-modify-write, as std::atomic::exchange: stores `desired`, returns the
+  /// old value.
+  T exchange(T desired, explore::source_location where = explore::source_location::current()) {
+    auto* self = explore::detail::current_thread;
+    if (self != nullptr)
+      explore::detail::before(*self, explore::detail::op_kind::exchange, this, name_, where);
+    T old = raw_exchange(desired);
+    if (self != nullptr)
+      explore::detail::record(*self, detail::render(old) + " -> " + detail::render(desired));
+    return old;
+  }
+
+  /// One indivisible compare-and-swap, as std::atomic::compare_exchange_strong: when the value
+  /// equals `expected`, stores `desired` and returns true; otherwise loads it into `expected` and
+  /// returns false.
+  bool compare_exchange(T& expected, T desired,
+                        explore::source_location where = explore::source_location::current()) {
+    auto* self = explore::detail::current_thread;
+    if (self != nullptr)
+      explore::detail::before(*self, explore::detail::op_kind::compare_exchange, this, name_,
+                              where);
+    T seen = expected;
+    bool swapped = raw_compare_exchange(expected, desired);
+    if (self != nullptr && swapped)
+      explore::detail::wrote(*self, this);
+    if (self != nullptr)
+      explore::detail::record(
+          *self, swapped ? detail::render(seen) + " -> " + detail::render(desired)
+                         : detail::render(expected) + " (not " + detail::render(seen) + ")");
+    return swapped;
+  }
+
   const char* name() const noexcept { return name_; }
 
 private:
@@ -100,6 +132,15 @@ private:
   T raw_fetch_add(T delta) {
     return __atomic_fetch_add(&value_, delta, __ATOMIC_SEQ_CST);
   }
+  T raw_exchange(T desired) {
+    T old;
+    __atomic_exchange(&value_, &desired, &old, __ATOMIC_SEQ_CST);
+    return old;
+  }
+  bool raw_compare_exchange(T& expected, T desired) {
+    return __atomic_compare_exchange(&value_, &expected, &desired, false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST);
+  }
   T value_;
 #else
   T raw_load() const {
@@ -110,6 +151,12 @@ private:
   }
   T raw_fetch_add(T delta) {
     return value_.fetch_add(delta);
+  }
+  T raw_exchange(T desired) {
+    return value_.exchange(desired);
+  }
+  bool raw_compare_exchange(T& expected, T desired) {
+    return value_.compare_exchange_strong(expected, desired);
   }
   std::atomic<T> value_;
 #endif

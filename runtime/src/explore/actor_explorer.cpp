@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
@@ -142,6 +144,14 @@ struct actor_world::impl {
     if (i != index_of.end() && i->second == who)
       return "request timed out";
     return "reply " + render(msg.content()) + " from " + name_of(msg.sender);
+  }
+
+  /// census_of every actor, by index: read before and after a step to see where it delivered.
+  std::vector<detail::mailbox_census> mailboxes() {
+    std::vector<detail::mailbox_census> result;
+    for (int i = 0; i < static_cast<int>(actors.size()); ++i)
+      result.push_back(detail::census_of(actor(i)));
+    return result;
   }
 
   std::vector<std::string> names() const {
@@ -436,7 +446,10 @@ private:
     if (w.sched.has_job()) {
       if (out_of_steps(r))
         return false;
-      w.step(take(choose, w.enabled(), r), trace);
+      auto before = w.mailboxes();
+      auto who = take(choose, w.enabled(), r);
+      w.step(who, trace);
+      r.decisions.back().touched = footprint_of(w, who, before);
       return true;
     }
     auto waits = w.waits();
@@ -453,8 +466,10 @@ private:
       if (w.next_timeout().live && out_of_steps(r))
         return false;
       // The choice is forced; going through `take` lets a replay check it like any other.
-      if (auto woken = w.fire_next_timeout(trace))
+      if (auto woken = w.fire_next_timeout(trace)) {
         take(choose, {*woken}, r);
+        r.decisions.back().touched = {{&lifecycle_, access_kind::quiescent}};
+      }
       return true;
     }
     if (!waits.empty()) {
@@ -468,12 +483,64 @@ private:
     return false;
   }
 
+  /// What the step of `who` touched, for partial-order reduction, given the mailboxes before it.
+  /// Two deliveries to one mailbox are dependent: their order is the order they are handled in.
+  /// A delivery behind a message its receiver already has commutes with the receiver handling
+  /// that message (CAF's mailboxes are FIFO), unless it jumps the queue (a high-priority message)
+  /// or the receiver skips messages (then what it handles depends on what arrived); a delivery
+  /// that wakes its receiver is dependent with what the receiver does, and so is a spawn.
+  /// Every step reads the actors' lifecycle, which a timeout writes: it waits for them all.
+  /// A message to a stopped actor is dropped unseen; that is what stopping does to one that
+  /// arrived just before, so stopping needs no dependency of its own.
+  footprint footprint_of(impl& w, int who, const std::vector<detail::mailbox_census>& before) {
+    w.sync(); // actors spawned by the step get their indices
+    auto after = w.mailboxes();
+    auto self = static_cast<std::size_t>(who);
+    bool skips = before[self].skipped > 0 || after[self].skipped > 0;
+    footprint f{{mailbox_of(who),
+                 skips || after[self].from_itself > 0 ? access_kind::write : access_kind::handle}};
+    for (std::size_t i = 0; i < after.size(); ++i) {
+      if (i == self)
+        continue;
+      auto kind = delivery_kind(i < before.size() ? &before[i] : nullptr, after[i]);
+      if (kind)
+        f.push_back({mailbox_of(static_cast<int>(i)), *kind});
+    }
+    f.push_back({&lifecycle_, access_kind::read});
+    return f;
+  }
+
+  /// How a step delivered to a mailbox it found as `before` (null: the actor is new, spawned by
+  /// the step) and left as `after`; nullopt when it did not.
+  static std::optional<access_kind> delivery_kind(const detail::mailbox_census* before,
+                                                  const detail::mailbox_census& after) {
+    if (before == nullptr || (!before->open && after.open))
+      return access_kind::write;
+    if (!before->open)
+      return std::nullopt;
+    if (after.urgent > before->urgent)
+      return access_kind::write;
+    if (after.normal > before->normal)
+      return access_kind::deliver;
+    return std::nullopt;
+  }
+
+  /// The object standing for the mailbox of actor `index`: the same in every execution, as the
+  /// actor's index is.
+  const void* mailbox_of(int index) {
+    while (mailboxes_.size() <= static_cast<std::size_t>(index))
+      mailboxes_.push_back(0);
+    return &mailboxes_[static_cast<std::size_t>(index)];
+  }
+
   /// Asks `choose` among `enabled` (FIFO order: handling the first is no preemption).
   static int take(const chooser& choose, std::vector<int> enabled, run_result& r) {
     DCA_ASSERT(!enabled.empty());
     decision now;
     now.preferred = enabled.front();
     now.enabled = std::move(enabled);
+    if (!r.decisions.empty())
+      now.touched_before = r.decisions.back().touched;
     now.chosen = choose(r.decisions.size(), now);
     r.decisions.push_back(now);
     return now.chosen;
@@ -521,6 +588,8 @@ private:
 
   const std::function<actor_execution()>& make_;
   const options& opts_;
+  std::deque<char> mailboxes_; // a deque: growing it moves none, so their addresses stay
+  char lifecycle_ = 0;
 };
 
 } // namespace detail

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -99,6 +100,35 @@ inline const caf::mailbox_element* next_message(caf::scheduled_actor& x) {
     }
   }
   return nullptr;
+}
+
+/// What waits in the mailbox of `x`, read without changing it. Only an unblocked mailbox is
+/// read: fetching from a blocked one would unblock it behind CAF's back (and none wait there).
+struct mailbox_census {
+  bool open = false;           // neither blocked nor closed: the counts below were read
+  std::size_t urgent = 0;      // high-priority messages (exits, downs, errors), handled first
+  std::size_t normal = 0;      // ordinary messages, handled in arrival order
+  std::size_t skipped = 0;     // messages a handler skipped (CAF's caches)
+  std::size_t from_itself = 0; // of all of them, those `x` sent itself
+};
+
+inline mailbox_census census_of(caf::scheduled_actor& x) {
+  mailbox_census result;
+  if (terminated(x) || x.mailbox().closed() || x.mailbox().blocked())
+    return result;
+  result.open = true;
+  x.mailbox().peek(); // moves new arrivals into the queues
+  std::vector<const caf::mailbox_element*> seen;
+  auto add = [&seen](const caf::mailbox_element& m) { seen.push_back(&m); };
+  x.get_urgent_queue().peek_all(add);
+  result.urgent = seen.size();
+  x.get_normal_queue().peek_all(add);
+  result.normal = seen.size() - result.urgent;
+  result.skipped = fetched_messages(x, true).size() - seen.size();
+  for (auto* m : fetched_messages(x, true))
+    if (m->sender && m->sender->id() == x.id())
+      ++result.from_itself;
+  return result;
 }
 
 /// Runs start-ups on the test coordinator: actors woken up meanwhile join its job queue, as they do

@@ -23,7 +23,7 @@ namespace {
 /// A thread asleep at a node: it need not run until a step dependent with `next` has run.
 struct sleeper {
   int who = -1;
-  access next;
+  footprint next;
 };
 
 struct dpor_node {
@@ -31,16 +31,25 @@ struct dpor_node {
   std::vector<int> backtrack;  // who must run from here, found by race analysis
   std::vector<int> done;       // who has run from here in earlier schedules
   std::vector<sleeper> asleep; // who need not run from here
+  /// What each who ran from here touched, for runners that say it only after the step (actors).
+  std::map<int, footprint> learned;
 };
 
-/// What `who` does at `d`; a runner that cannot say makes every step touch one object.
-access access_of(const decision& d, int who) {
+/// What `who` does at `n`: what the runner said before the step, or what it touched when it ran
+/// from here; a step nobody can say anything about touches one object every step touches.
+footprint footprint_of(const dpor_node& n, int who) {
   static const char everything = 0;
-  if (d.next.empty())
-    return {&everything, access_kind::write};
-  auto at = std::find(d.enabled.begin(), d.enabled.end(), who) - d.enabled.begin();
-  DCA_ASSERT(static_cast<std::size_t>(at) < d.next.size());
-  return d.next[static_cast<std::size_t>(at)];
+  const auto& d = n.taken;
+  if (who == d.chosen && !d.touched.empty())
+    return d.touched;
+  if (!d.next.empty()) {
+    auto at = std::find(d.enabled.begin(), d.enabled.end(), who) - d.enabled.begin();
+    DCA_ASSERT(static_cast<std::size_t>(at) < d.next.size());
+    return d.next[static_cast<std::size_t>(at)];
+  }
+  if (auto known = n.learned.find(who); known != n.learned.end())
+    return known->second;
+  return {{&everything, access_kind::write}};
 }
 
 bool is_asleep(const dpor_node& n, int who) {
@@ -49,14 +58,14 @@ bool is_asleep(const dpor_node& n, int who) {
 
 /// Who sleeps after `n`'s step: those asleep at `n` or done from it, unless the step woke them.
 std::vector<sleeper> asleep_after(const dpor_node& n) {
-  auto ran = access_of(n.taken, n.taken.chosen);
+  auto ran = footprint_of(n, n.taken.chosen);
   std::vector<sleeper> out;
   for (const auto& s : n.asleep)
     if (!dependent(s.next, ran))
       out.push_back(s);
   for (int who : n.done)
-    if (who != n.taken.chosen && !dependent(access_of(n.taken, who), ran))
-      out.push_back({who, access_of(n.taken, who)});
+    if (who != n.taken.chosen && !dependent(footprint_of(n, who), ran))
+      out.push_back({who, footprint_of(n, who)});
   return out;
 }
 
@@ -73,20 +82,28 @@ public:
       if (n.taken.enabled != now.enabled)
         throw schedule_mismatch("the scenario is not deterministic: a schedule did not repeat "
                                 "when run again");
-      // Each execution has objects of its own: what the node knew of them, it learns anew.
-      n.taken.next = now.next;
-      for (auto& s : n.asleep)
-        s.next = access_of(now, s.who);
+      // Each thread execution has objects of its own: what the node knew of them, it learns
+      // anew. (Actors name mailboxes by actor index, the same in every execution.)
+      if (!now.next.empty()) {
+        n.taken.next = now.next;
+        for (auto& s : n.asleep)
+          s.next = footprint_of(n, s.who);
+      }
       return n.taken.chosen;
     }
     DCA_ASSERT(index == nodes_.size());
     dpor_node n;
     n.taken = now;
-    if (!nodes_.empty())
+    if (!nodes_.empty()) {
+      if (!now.touched_before.empty())
+        nodes_.back().taken.touched = now.touched_before;
       n.asleep = asleep_after(nodes_.back());
+    }
     n.taken.chosen = pick(n);
     if (n.taken.chosen < 0) {
-      blocked_at_ = now;
+      for (const auto& s : n.asleep)
+        if (contains(now.enabled, s.who))
+          blocked_by_.push_back(s);
       throw stop_run{stop_reason::redundant};
     }
     n.backtrack = {n.taken.chosen};
@@ -94,8 +111,9 @@ public:
     return nodes_.back().taken.chosen;
   }
 
-  /// The state a redundant schedule stopped at; nullopt when the schedule ran to its end.
-  const std::optional<decision>& blocked_at() const { return blocked_at_; }
+  /// Who slept where a redundant schedule stopped, with what each would do; empty when the
+  /// schedule ran to its end.
+  const std::vector<sleeper>& blocked_by() const { return blocked_by_; }
 
 private:
   static int pick(const dpor_node& n) {
@@ -109,7 +127,7 @@ private:
 
   std::vector<dpor_node>& nodes_;
   std::size_t prefix_;
-  std::optional<decision> blocked_at_;
+  std::vector<sleeper> blocked_by_;
 };
 
 /// Asks for `who` to run first at `n`, or for everyone there when it cannot run there.
@@ -123,10 +141,18 @@ void add_backtrack(dpor_node& n, int who) {
 }
 
 /// Whether reversing two dependent steps is a schedule: a blocking lock never runs while another
-/// thread holds the mutex, so it cannot be swapped with that thread's unlock.
-bool reversible(const access& a, const access& b) {
-  auto one_is = [&](access_kind k) { return a.kind == k || b.kind == k; };
-  return !(one_is(access_kind::acquire) && one_is(access_kind::release));
+/// thread holds the mutex, so it cannot be swapped with that thread's unlock, and a quiescent
+/// step (a timeout) waits for every step before it.
+bool reversible(const footprint& a, const footprint& b) {
+  for (const auto& x : a)
+    for (const auto& y : b) {
+      auto one_is = [&](access_kind k) { return x.kind == k || y.kind == k; };
+      if (one_is(access_kind::quiescent))
+        return false;
+      if (x.object == y.object && one_is(access_kind::acquire) && one_is(access_kind::release))
+        return false;
+    }
+  return true;
 }
 
 /// The happens-before order of a trace as vector clocks, and the races it leaves open.
@@ -138,27 +164,28 @@ public:
   /// Step `k` of the trace: adds a branch at each earlier step it races with, then orders it.
   void add_step(std::size_t k) {
     int who = nodes_[k].taken.chosen;
-    auto a = access_of(nodes_[k].taken, who);
+    auto a = footprint_of(nodes_[k], who);
     auto clock = races(who, a);
     clock[static_cast<std::size_t>(who)] += 1;
     event_clock_.push_back(clock);
     thread_clock_[static_cast<std::size_t>(who)] = std::move(clock);
-    if (a.object != nullptr)
-      steps_on_[a.object].push_back(k);
+    for (const auto& x : a)
+      if (x.object != nullptr && (steps_on_[x.object].empty() || steps_on_[x.object].back() != k))
+        steps_on_[x.object].push_back(k);
   }
 
   /// What `who` would do next, never done (a schedule stopped as redundant): its races only.
-  void add_pending(int who, const access& a) { races(who, a); }
+  void add_pending(int who, const footprint& a) { races(who, a); }
 
 private:
   /// Adds a branch for each race of (`who`, `a`) with an earlier step; returns the clock of `who`
   /// joined with every earlier step it depends on.
-  std::vector<int> races(int who, const access& a) {
+  std::vector<int> races(int who, const footprint& a) {
     const auto& known = thread_clock_[static_cast<std::size_t>(who)];
     auto clock = known;
-    for (auto i : steps_on_[a.object]) {
+    for (auto i : earlier_steps_on(a)) {
       int other = nodes_[i].taken.chosen;
-      auto b = access_of(nodes_[i].taken, other);
+      auto b = footprint_of(nodes_[i], other);
       if (other == who || !dependent(a, b))
         continue;
       auto q = static_cast<std::size_t>(other);
@@ -170,30 +197,53 @@ private:
     return clock;
   }
 
+  /// The earlier steps that touched an object of `a`, each once, in trace order.
+  std::vector<std::size_t> earlier_steps_on(const footprint& a) {
+    if (a.size() == 1)
+      return steps_on_[a.front().object];
+    std::vector<std::size_t> out;
+    for (const auto& x : a)
+      if (x.object != nullptr)
+        out.insert(out.end(), steps_on_[x.object].begin(), steps_on_[x.object].end());
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
   std::vector<dpor_node>& nodes_;
   std::vector<std::vector<int>> thread_clock_; // what each thread's last step knows
   std::vector<std::vector<int>> event_clock_;  // per step
   std::map<const void*, std::vector<std::size_t>> steps_on_;
 };
 
-std::size_t threads_in(const std::vector<dpor_node>& nodes, const std::optional<decision>& last) {
+std::size_t threads_in(const std::vector<dpor_node>& nodes, const std::vector<sleeper>& last) {
   int highest = 0;
   for (const auto& n : nodes)
     for (int who : n.taken.enabled)
       highest = std::max(highest, who);
-  if (last)
-    for (int who : last->enabled)
-      highest = std::max(highest, who);
+  for (const auto& s : last)
+    highest = std::max(highest, s.who);
   return static_cast<std::size_t>(highest) + 1;
 }
 
-void add_backtracks(std::vector<dpor_node>& nodes, const std::optional<decision>& blocked_at) {
-  race_finder finder{nodes, threads_in(nodes, blocked_at)};
+void add_backtracks(std::vector<dpor_node>& nodes, const std::vector<sleeper>& blocked_by) {
+  race_finder finder{nodes, threads_in(nodes, blocked_by)};
   for (std::size_t k = 0; k < nodes.size(); ++k)
     finder.add_step(k);
-  if (blocked_at)
-    for (int who : blocked_at->enabled)
-      finder.add_pending(who, access_of(*blocked_at, who));
+  for (const auto& s : blocked_by)
+    finder.add_pending(s.who, s.next);
+}
+
+/// Keeps what a run's steps touched, for runners that say it only after the step: the node's own
+/// step, and what that thread does from there in later branches' sleep sets.
+void learn(std::vector<dpor_node>& nodes, const std::vector<decision>& decisions) {
+  for (std::size_t k = 0; k < nodes.size() && k < decisions.size(); ++k) {
+    const auto& touched = decisions[k].touched;
+    if (touched.empty())
+      continue;
+    nodes[k].taken.touched = touched;
+    nodes[k].learned[nodes[k].taken.chosen] = touched;
+  }
 }
 
 /// How many orders of these steps keep each thread's own order: the multinomial coefficient,
@@ -220,6 +270,7 @@ bool next_branch(std::vector<dpor_node>& nodes) {
     for (int who : n.backtrack)
       if (!contains(n.done, who) && !is_asleep(n, who)) {
         n.taken.chosen = who;
+        n.taken.touched.clear(); // learned anew when `who` has run
         return true;
       }
     nodes.pop_back();
@@ -250,7 +301,8 @@ report search_dpor(runner& exec, const options& opts, clock_type::time_point beg
       ++rep.classes_explored;
       rep.interleavings_naive = std::max(rep.interleavings_naive, interleavings_of(nodes));
     }
-    add_backtracks(nodes, pick.blocked_at());
+    learn(nodes, r.decisions);
+    add_backtracks(nodes, pick.blocked_by());
     if (!next_branch(nodes)) {
       rep.search_exhausted = true;
       break;

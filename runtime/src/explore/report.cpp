@@ -85,28 +85,66 @@ void json_string(std::ostream& out, const std::string& s) {
 
 } // namespace
 
-void print_table(std::ostream& out, const report& r, const std::string& replay_hint) {
+namespace {
+
+/// One column per thread (Lincheck-style): readable up to about a dozen threads.
+void print_columns(std::ostream& out, const report& r) {
   constexpr std::size_t column_max = 30;
-  if (r.failed() && !r.trace.empty()) {
-    std::vector<std::size_t> width(r.actors.size(), 0);
-    for (std::size_t i = 0; i < r.actors.size(); ++i)
-      width[i] = std::min(column_max, r.actors[i].size());
-    for (auto& s : r.trace)
-      width[s.actor] = std::min(column_max, std::max(width[s.actor], describe(s).size()));
-    out << "step  ";
-    for (std::size_t i = 0; i < r.actors.size(); ++i)
-      out << std::left << std::setw(static_cast<int>(width[i] + 2)) << fit(r.actors[i], width[i]);
-    out << "where\n";
-    std::size_t number = 0;
-    for (auto& s : r.trace) {
-      out << std::right << std::setw(4) << ++number << "  ";
-      for (std::size_t i = 0; i < r.actors.size(); ++i) {
-        auto cell = static_cast<int>(i) == s.actor ? fit(describe(s), width[i]) : "";
-        out << std::left << std::setw(static_cast<int>(width[i] + 2)) << cell;
-      }
-      out << where(s) << '\n';
+  std::vector<std::size_t> width(r.actors.size(), 0);
+  for (std::size_t i = 0; i < r.actors.size(); ++i)
+    width[i] = std::min(column_max, r.actors[i].size());
+  for (auto& s : r.trace)
+    width[s.actor] = std::min(column_max, std::max(width[s.actor], describe(s).size()));
+  out << "step  ";
+  for (std::size_t i = 0; i < r.actors.size(); ++i)
+    out << std::left << std::setw(static_cast<int>(width[i] + 2)) << fit(r.actors[i], width[i]);
+  out << "where\n";
+  std::size_t number = 0;
+  for (auto& s : r.trace) {
+    out << std::right << std::setw(4) << ++number << "  ";
+    for (std::size_t i = 0; i < r.actors.size(); ++i) {
+      auto cell = static_cast<int>(i) == s.actor ? fit(describe(s), width[i]) : "";
+      out << std::left << std::setw(static_cast<int>(width[i] + 2)) << cell;
     }
-    out << std::right;
+    out << where(s) << '\n';
+  }
+  out << std::right;
+}
+
+/// Past a dozen threads, one line per step naming its thread; past `steps_shown` steps, only the
+/// last of them (the ones that broke the invariant), after a line saying how many came before.
+void print_rows(std::ostream& out, const report& r) {
+  constexpr std::size_t steps_shown = 60;
+  constexpr std::size_t name_max = 24;
+  std::size_t name_width = 6;
+  for (auto& name : r.actors)
+    name_width = std::min(name_max, std::max(name_width, name.size()));
+  out << r.actors.size() << " threads, " << r.trace.size() << " steps: one line per step\n";
+  auto first = r.trace.size() > steps_shown ? r.trace.size() - steps_shown : 0;
+  if (first > 0)
+    out << "   (the first " << first << " steps are left out; --format json lists them all)\n";
+  out << std::left << "step  " << std::setw(static_cast<int>(name_width + 2)) << "thread"
+      << std::setw(32) << "operation"
+      << "where\n";
+  for (std::size_t i = first; i < r.trace.size(); ++i) {
+    const auto& s = r.trace[i];
+    out << std::right << std::setw(4) << i + 1 << "  " << std::left
+        << std::setw(static_cast<int>(name_width + 2))
+        << fit(r.actors[static_cast<std::size_t>(s.actor)], name_width) << std::setw(32)
+        << fit(describe(s), 30) << where(s) << '\n';
+  }
+  out << std::right;
+}
+
+} // namespace
+
+void print_table(std::ostream& out, const report& r, const std::string& replay_hint) {
+  constexpr std::size_t columns_max = 12;
+  if (r.failed() && !r.trace.empty()) {
+    if (r.actors.size() <= columns_max)
+      print_columns(out, r);
+    else
+      print_rows(out, r);
   }
   switch (r.result) {
   case outcome::clean:
@@ -133,8 +171,9 @@ void print_table(std::ostream& out, const report& r, const std::string& replay_h
   if (r.seed)
     out << " (random search, seed " << *r.seed << ')';
   if (!r.failed())
-    out << (r.search_exhausted ? ", every schedule within the bound"
-                               : ", stopped at a limit before the search was exhausted");
+    out << (!r.search_exhausted      ? ", stopped at a limit before the search was exhausted"
+            : r.classes_explored > 0 ? ", every class of reorderings"
+                                     : ", every schedule within the bound");
   out << '\n';
   if (auto proof = proof_text(r); !proof.empty())
     out << proof << '\n';

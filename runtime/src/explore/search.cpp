@@ -34,7 +34,17 @@ int default_choice(const decision& d) {
 bool dependent(const access& a, const access& b) {
   if (a.object == nullptr || a.object != b.object)
     return false;
-  return a.kind != access_kind::read || b.kind != access_kind::read;
+  auto both = [&](access_kind x, access_kind y) {
+    return (a.kind == x && b.kind == y) || (a.kind == y && b.kind == x);
+  };
+  return !both(access_kind::read, access_kind::read) &&
+         !both(access_kind::deliver, access_kind::handle);
+}
+
+bool dependent(const footprint& a, const footprint& b) {
+  return std::any_of(a.begin(), a.end(), [&b](const access& x) {
+    return std::any_of(b.begin(), b.end(), [&x](const access& y) { return dependent(x, y); });
+  });
 }
 
 std::vector<int> choices_of(const std::vector<decision>& ds) {

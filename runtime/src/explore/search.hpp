@@ -20,11 +20,14 @@ namespace dca::explore::detail {
 /// What a step does to the object it touches, for partial-order reduction: two steps on one
 /// object are dependent unless both read.
 enum class access_kind {
-  read,    // a load
-  write,   // a store or a read-modify-write
-  acquire, // a blocking lock: never enabled while another thread holds the mutex
-  release, // an unlock
-  attempt, // a try_lock: always enabled, its result depends on the order
+  read,      // a load
+  write,     // a store or a read-modify-write; an actor's delivery that wakes the receiver
+  acquire,   // a blocking lock: never enabled while another thread holds the mutex
+  release,   // an unlock
+  attempt,   // a try_lock: always enabled, its result depends on the order
+  deliver,   // appending to a mailbox that already holds the message its owner handles next
+  handle,    // an actor handling the first message of its own mailbox: commutes with `deliver`
+  quiescent, // a step that can only happen once nothing else can (a timeout): never swapped
 };
 
 struct access {
@@ -35,14 +38,29 @@ struct access {
 /// Whether the order of two steps of different threads can change what either does.
 bool dependent(const access& a, const access& b);
 
+/// Everything one step touches: one access for a thread's operation; for an actor's step, its own
+/// mailbox, every mailbox it delivered to, and the actors' lifecycle (see actor_explorer.cpp).
+using footprint = std::vector<access>;
+
+/// Whether any access of `a` is dependent with any of `b`.
+bool dependent(const footprint& a, const footprint& b);
+
 /// One step of a schedule: who could run, whom the runner would run on its own, who ran.
 struct decision {
   std::vector<int> enabled; // the threads (actors) that could run, in the runner's order
   int preferred = -1;       // the non-preemptive choice; -1 when no choice is a preemption
   int chosen = -1;          // who ran; -1 until chosen
-  /// What each of `enabled` would do, in the same order; empty when the runner cannot say, and
-  /// then every two steps count as dependent.
-  std::vector<access> next;
+  /// What each of `enabled` would do, in the same order; empty when the runner cannot say
+  /// before the step runs (actors: what a handler sends is known once it ran), and then
+  /// `touched` says it afterwards.
+  std::vector<footprint> next;
+  /// What the chosen step touched, set in run_result::decisions once it ran, by a runner that
+  /// cannot say it beforehand. Empty: `next` says it, or, with both empty, every two steps count
+  /// as dependent.
+  footprint touched;
+  /// The `touched` of the step before this one, so that a chooser building on it (DPOR's sleep
+  /// sets) learns it before it chooses.
+  footprint touched_before;
 };
 
 /// Picks the `chosen` of `now` at step `index` (counting from 0). Throws schedule_mismatch when a

@@ -200,7 +200,7 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
 /// The flags of `explore` as they were given, before they are checked.
 struct explore_flags {
   std::string variant = "shared";
-  std::string strategy = "systematic";
+  std::string strategy; // empty: dpor for actors (their fix is proven), systematic for threads
   std::string format = "table";
   std::optional<std::string> replay;
   std::string seed = with_commas(static_cast<std::int64_t>(explore::options{}.seed));
@@ -211,6 +211,8 @@ struct explore_flags {
 
 /// Checks the flags and completes `flags.opts`: the strategy, and the replayed schedule if any.
 void check_explore_flags(explore_flags& flags) {
+  if (flags.strategy.empty())
+    flags.strategy = flags.variant == "actors" ? "dpor" : "systematic";
   if (flags.strategy == "random")
     flags.opts.search = explore::strategy::random;
   else if (flags.strategy == "dpor")
@@ -279,9 +281,10 @@ int explore_command(const exercise& ex, const std::string& name,
   add("help,h", "show this help");
   add("variant", po::value(&flags.variant)->default_value("shared"),
       "shared: threads over shared state; actors: message delivery orders");
-  add("strategy", po::value(&flags.strategy)->default_value("systematic"),
-      "systematic: every schedule within the preemption bound; dpor: every schedule up to "
-      "reordering; delay: within a delay bound; random: seeded random schedules");
+  add("strategy", po::value(&flags.strategy),
+      "systematic (the default for shared): every schedule within the preemption bound; dpor "
+      "(the default for actors): every schedule up to reordering; delay: within a delay bound; "
+      "random: seeded random schedules");
   add("bound", po::value(&opts.preemptions_max)->default_value(opts.preemptions_max),
       "the preemption bound of a systematic search");
   add("seed", po::value(&flags.seed)->default_value(flags.seed), "the seed of a random search");

@@ -41,6 +41,9 @@ struct options {
   /// Wall-clock bound for the whole search, checked at every step, so a livelocking schedule stops
   /// too ("not proven: time limit reached after N schedules").
   std::chrono::milliseconds time_limit{20'000};
+  /// Threads: a dca::condition_variable's wait may also end with no notification, as the standard
+  /// allows (a spurious wakeup), so code that waits without re-checking its condition is caught.
+  bool spurious_wakeups = false;
   /// When set, run exactly this schedule once instead of searching.
   std::optional<schedule> replay;
 };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -18,16 +19,43 @@ class thread_context;
 /// The explored thread running on this OS thread, or null outside an exploration.
 inline thread_local thread_context* current_thread = nullptr;
 
-enum class op_kind { load, store, read_modify_write, lock, try_lock, unlock, point };
+enum class op_kind {
+  load,
+  store,
+  read_modify_write, // fetch_add
+  exchange,
+  compare_exchange,
+  lock,
+  try_lock,
+  unlock,
+  wait,       // a condition variable's wait: releases `partner` (the mutex), joins the waiters
+  wake,       // the end of a wait: once notified (or spuriously), re-locks `partner`
+  notify_one, // wakes one waiter, the scheduler's choice which
+  notify_all,
+  yield, // a spin loop's yield: the thread waits until something it read changes
+  spawn, // starts a thread of the explored program
+  join,  // waits for the thread `partner` stands for to finish
+  point,
+};
 
 /// Announces the operation this thread is about to perform and blocks until the scheduler picks
-/// this thread. Returns false when the operation must not touch the modelled state any more
-/// (the exploration is being torn down while the stack unwinds).
+/// this thread. `partner` is the other object an operation involves: the mutex of a condition
+/// variable's wait, the thread a join waits for. Returns false when the operation must not
+/// touch the modelled state any more (the exploration is being torn down while the stack
+/// unwinds).
 bool before(thread_context& self, op_kind kind, const void* object, const char* name,
-            source_location where);
+            source_location where, const void* partner = nullptr);
+
+/// Starts `body` as a new thread of the exploration, named `name`, as one step of `self`.
+/// Returns the object that stands for the new thread, for join.
+const void* spawn(thread_context& self, std::string name, std::function<void()> body,
+                  source_location where);
 
 /// Records what the operation just granted read or wrote, for the trace.
 void record(thread_context& self, std::string value);
+
+/// For compare_exchange: the swap happened, so threads spinning on `object` may see a change.
+void wrote(thread_context& self, const void* object);
 
 /// For try_lock: whether the modelled mutex was free and is now held by this thread.
 bool try_lock_succeeded(thread_context& self, const void* mutex);
