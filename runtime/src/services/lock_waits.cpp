@@ -124,6 +124,15 @@ std::vector<int> holders_of(int pid) {
   return waits->second;
 }
 
+std::vector<int> live_pids() {
+  auto& r = the_registry();
+  std::lock_guard<std::mutex> guard{r.lock};
+  std::vector<int> out;
+  for (const auto& entry : r.names)
+    out.push_back(entry.first);
+  return out;
+}
+
 std::string names_of(const std::vector<int>& pids) {
   auto& r = the_registry();
   std::lock_guard<std::mutex> guard{r.lock};

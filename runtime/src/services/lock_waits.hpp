@@ -16,6 +16,9 @@ void forget(int pid);
 /// when the waits form a cycle (the server's deadlock detector is about to answer with 40P01).
 std::vector<int> holders_of(int pid);
 
+/// The backends of every connection of ours that is open: a reset must not end them.
+std::vector<int> live_pids();
+
 /// "T1", "T1 and T2": the names of those connections.
 std::string names_of(const std::vector<int>& pids);
 

@@ -6,6 +6,7 @@
 
 #include <libpq-fe.h>
 
+#include <array>
 #include <chrono>
 #include <poll.h>
 
@@ -200,6 +201,23 @@ pg_result pg_connection::exec_params(sql_text sql, const std::vector<sql_param>&
   if (impl_->send(sql.text, params) == 0)
     throw_lost(impl_->conn);
   return to_result(impl_->conn, take_result(impl_->conn));
+}
+
+void pg_connection::make_idle() {
+  auto* conn = impl_->conn;
+  if (PQconsumeInput(conn) == 0)
+    throw_lost(conn);
+  if (PQisBusy(conn) != 0) {
+    std::array<char, 256> why{};
+    PGcancel* cancel = PQgetCancel(conn);
+    PQcancel(cancel, why.data(), static_cast<int>(why.size()));
+    PQfreeCancel(cancel);
+  }
+  take_result(conn); // the cancelled statement's error, or its late answer
+  if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+    result_ptr{PQexec(conn, "ROLLBACK")};
+  if (PQstatus(conn) != CONNECTION_OK)
+    throw_lost(conn);
 }
 
 int pg_connection::backend_pid() const noexcept {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "dca/services/endpoints.hpp"
+#include "lock_waits.hpp"
 
 namespace dca::services {
 
@@ -88,12 +89,33 @@ void scratch::reset_redis(redis_connection& redis) const {
 }
 
 void scratch::reset(const std::string& setup_sql) {
+  schema_.reset(); // its rows are in it: always made anew
+  reset(setup_sql, "");
+}
+
+void scratch::reset(const std::string& schema_sql, const std::string& rows_sql) {
+  std::string ours = "{";
+  for (int pid : lock_waits::live_pids())
+    ours += (ours.size() > 1 ? "," : "") + std::to_string(pid);
   owner_->exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-               "WHERE datname = current_database() AND pid <> pg_backend_pid()");
-  auto script = "DROP SCHEMA public CASCADE; CREATE SCHEMA public; " + setup_sql;
+               "WHERE datname = current_database() AND pid <> ALL($1::int[])",
+               ours + "}");
+  std::string script;
+  if (schema_ == schema_sql) {
+    auto tables = owner_->exec("SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+                               "WHERE schemaname = 'public'");
+    if (auto names = tables.at(0, 0))
+      script = "TRUNCATE " + *names + " RESTART IDENTITY; ";
+  } else {
+    script = "DROP SCHEMA public CASCADE; CREATE SCHEMA public; " + schema_sql + "; ";
+  }
+  script += rows_sql;
+  schema_.reset(); // until the script has run: a failed one leaves an unknown schema
   owner_->exec_params(script.c_str(), {});
-  auto redis = connect_redis("reset");
-  reset_redis(redis);
+  schema_ = schema_sql;
+  if (!redis_)
+    redis_.emplace(connect_redis("reset"));
+  reset_redis(*redis_);
 }
 
 pg_connection scratch::connect(std::string connection_name) const {

@@ -102,6 +102,11 @@ public:
   }
   pg_result exec_params(sql_text sql, const std::vector<sql_param>& params);
 
+  /// Back to idle, for a connection reused across explored schedules: cancels a statement still in
+  /// flight (a schedule cut short while it waited for a lock), then rolls back an open
+  /// transaction. Never a scheduling point. Call it before scratch::reset.
+  void make_idle();
+
   /// The server process serving this connection (pg_stat_activity.pid).
   int backend_pid() const noexcept;
   const std::string& name() const noexcept;

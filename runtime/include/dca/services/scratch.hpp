@@ -32,10 +32,15 @@ public:
   /// `key` inside this run's Redis prefix ("dca_ex05_..:price:1").
   std::string key(const std::string& key) const { return name_ + ':' + key; }
 
-  /// Ends every other connection to the database (a schedule cut short may have left a
-  /// transaction open, holding locks), empties its public schema, runs `setup_sql` (statements
-  /// separated by ';'), and deletes this run's Redis keys.
+  /// Ends every connection to the database that this process does not hold (one a schedule cut
+  /// short left open, holding locks), empties its public schema, runs `setup_sql` (statements
+  /// separated by ';'), and deletes this run's Redis keys. Connections kept across schedules must
+  /// be made idle first (pg_connection::make_idle).
   void reset(const std::string& setup_sql);
+
+  /// The same, faster when `schema_sql` is what the last reset created: then the tables are only
+  /// truncated, and `rows_sql` fills them again (tens of milliseconds less per schedule).
+  void reset(const std::string& schema_sql, const std::string& rows_sql);
 
   pg_connection connect(std::string connection_name) const;
   pg_connection connect_replica(std::string connection_name) const;
@@ -47,6 +52,8 @@ private:
   std::string name_;
   pg_connection admin_;                // to the database "postgres": creates and drops ours
   std::optional<pg_connection> owner_; // to ours: empties it and sets it up
+  std::optional<redis_connection> redis_;
+  std::optional<std::string> schema_; // what the last reset created
 };
 
 } // namespace dca::services
