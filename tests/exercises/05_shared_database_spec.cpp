@@ -39,6 +39,15 @@ TEST_CASE("the shared-state workers sell the last unit twice on every exploratio
   CHECK(again.trace.size() == found.trace.size());
 }
 
+TEST_CASE("the oversell is found on ten explorations in a row, each from a reset database") {
+  auto ex = shared_database::describe();
+  for (int run = 1; run <= 10; ++run) {
+    CAPTURE(run);
+    auto found = ex.explore_shared(dca::spec::every_order());
+    CHECK(found.result == dca::explore::outcome::invariant_broken);
+  }
+}
+
 TEST_CASE("the shared-state signup gives one username to two users on every exploration") {
   auto found = shared_database::explore_signup(dca::spec::every_order());
   REQUIRE(found.result == dca::explore::outcome::invariant_broken);
