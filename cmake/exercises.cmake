@@ -12,14 +12,19 @@
 # (run with TSAN_SOLUTION_ARGS), and, when TSAN_RACE_ARGS is given, the shared-state variant's real
 # run must be reported as a data race (exercises whose shared state races on plain memory; a
 # check-then-act over locked getters is a race condition that TSan rightly does not report).
+# NEEDS services: the exercise runs against PostgreSQL and Redis (dca::services); it is registered
+# only with -DDCA_WITH_SERVICES=ON, and its tests start the servers on demand.
 function(dca_add_exercise id)
-  cmake_parse_arguments(arg "" "NAMESPACE;PATTERN;TITLE;SKELETON_FAILS_WITH"
+  cmake_parse_arguments(arg "" "NAMESPACE;PATTERN;TITLE;SKELETON_FAILS_WITH;NEEDS"
     "TSAN_RACE_ARGS;TSAN_SOLUTION_ARGS" ${ARGN})
   foreach(required NAMESPACE PATTERN TITLE SKELETON_FAILS_WITH)
     if(NOT arg_${required})
       message(FATAL_ERROR "exercise ${id}: no ${required} (exercises/manifest.ini)")
     endif()
   endforeach()
+  if(arg_NEEDS STREQUAL "services" AND NOT DCA_WITH_SERVICES)
+    return()
+  endif()
   string(SUBSTRING "${id}" 0 2 nn)
   set(exercise_dir "${PROJECT_SOURCE_DIR}/exercises/${id}")
   set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${id}")
@@ -28,6 +33,9 @@ function(dca_add_exercise id)
   add_library(ex${nn}_common OBJECT ${exercise_dir}/scenario.cpp ${exercise_dir}/shared_state.cpp)
   target_include_directories(ex${nn}_common PUBLIC ${exercise_dir})
   target_link_libraries(ex${nn}_common PUBLIC dca::harness PRIVATE dca::warnings)
+  if(arg_NEEDS STREQUAL "services")
+    target_link_libraries(ex${nn}_common PUBLIC dca::services dca::es)
+  endif()
   target_compile_definitions(ex${nn}_common PRIVATE "DCA_EXERCISE_ID=\"${id}\""
     "DCA_EXERCISE_PATTERN=\"${arg_PATTERN}\"" "DCA_EXERCISE_TITLE=\"${arg_TITLE}\"")
 
@@ -84,7 +92,7 @@ endfunction()
 macro(dca_add_manifest_entry)
   if(entry_id)
     set(entry_args NAMESPACE "${entry_namespace}" PATTERN "${entry_pattern}" TITLE "${entry_title}"
-      SKELETON_FAILS_WITH "${entry_skeleton_fails_with}")
+      SKELETON_FAILS_WITH "${entry_skeleton_fails_with}" NEEDS "${entry_needs}")
     if(entry_tsan_race_args)
       separate_arguments(race UNIX_COMMAND "${entry_tsan_race_args}")
       list(APPEND entry_args TSAN_RACE_ARGS ${race})
@@ -95,7 +103,8 @@ macro(dca_add_manifest_entry)
     endif()
     dca_add_exercise(${entry_id} ${entry_args})
   endif()
-  foreach(key id namespace pattern title skeleton_fails_with tsan_race_args tsan_solution_args)
+  foreach(key id namespace pattern title skeleton_fails_with tsan_race_args tsan_solution_args
+      needs)
     set(entry_${key} "")
   endforeach()
 endmacro()

@@ -23,13 +23,18 @@ constexpr int exit_interrupted = 130; // Ctrl-C, as a shell reports it
 struct context {
   std::filesystem::path source_dir; // the checkout: exercises/, solutions/, .dca/
   std::filesystem::path build_dir;  // its CMake build tree
-  manifest curriculum;
+  manifest curriculum;              // the exercises this command works on
+  manifest manifest_all;            // every exercise of the manifest, built or not
 
   /// The exercise named on the command line, or a usage error naming what to type instead.
   const exercise_entry& exercise(const std::string& name) const;
 
   /// `cmake --build` of the given targets; on failure the result holds the compiler's output.
   process_result build(const std::vector<std::string>& targets) const;
+
+  /// Whether the build has this exercise: one that needs the services (PostgreSQL, Redis) is
+  /// built only when the build was configured with -DDCA_WITH_SERVICES=ON.
+  bool builds(const exercise_entry& e) const;
 
   /// Path of a program built from exercises/ (e.g. "ex01", "sol01", "ex01_spec").
   std::filesystem::path program(const std::string& target) const;

@@ -188,7 +188,8 @@ struct checker {
     registered.erase(std::remove(registered.begin(), registered.end(), ""), registered.end());
     std::vector<std::string> listed;
     for (const auto& e : ctx.curriculum.exercises())
-      listed.push_back(e.id);
+      if (ctx.builds(e))
+        listed.push_back(e.id);
     std::string got;
     for (const auto& r : registered)
       got += (got.empty() ? "" : " ") + r;
@@ -378,7 +379,8 @@ int dev_command(const context& ctx, const std::vector<std::string>& args) {
     chosen.push_back(&ctx.exercise(*w));
   if (chosen.empty())
     for (const auto& e : ctx.curriculum.exercises())
-      chosen.push_back(&e);
+      if (ctx.builds(e)) // the others are checked by a build with DCA_WITH_SERVICES=ON
+        chosen.push_back(&e);
   checker c{ctx};
   c.layout(exercise_folders(ctx));
   for (const auto* e : chosen)

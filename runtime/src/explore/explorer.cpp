@@ -65,6 +65,10 @@ const char* op_name(detail::op_kind kind) {
     return "unlock";
   case detail::op_kind::point:
     return "point";
+  case detail::op_kind::statement:
+    return "statement";
+  case detail::op_kind::external_wait:
+    return "external_wait";
   }
   return "?";
 }
@@ -81,6 +85,7 @@ struct pending_op {
   const char* name = "";
   source_location where;
   const void* partner = nullptr; // a wait's mutex, a join's thread
+  wait_condition* until = nullptr; // op_kind::external_wait: may move once until->ready()
 };
 
 struct execution_state;
@@ -134,9 +139,11 @@ struct execution_state : std::enable_shared_from_this<execution_state> {
   bool spurious_wakeups = false;
 };
 
-bool before(thread_context& self, op_kind kind, const void* object, const char* name,
-            source_location where, const void* partner) {
+namespace {
+
+bool announce(thread_context& self, const pending_op& op) {
   auto& run = self.run_;
+  const auto kind = op.kind;
   std::unique_lock<std::mutex> guard{run.baton};
   DCA_ASSERT_MSG(run.running == self.index_, "only the thread holding the baton runs");
   auto stop_here = [&] {
@@ -148,7 +155,7 @@ bool before(thread_context& self, op_kind kind, const void* object, const char* 
   };
   if (run.aborting)
     return stop_here();
-  self.pending = pending_op{kind, object, name, where, partner};
+  self.pending = op;
   self.state = thread_state::waiting;
   run.running = -1;
   run.scheduler_wake.notify_one();
@@ -156,6 +163,18 @@ bool before(thread_context& self, op_kind kind, const void* object, const char* 
   if (run.aborting)
     return stop_here();
   return true;
+}
+
+} // namespace
+
+bool before(thread_context& self, op_kind kind, const void* object, const char* name,
+            source_location where, const void* partner) {
+  return announce(self, pending_op{kind, object, name, where, partner});
+}
+
+bool before_wait(thread_context& self, wait_condition& until, const void* object, const char* name,
+                 source_location where) {
+  return announce(self, pending_op{op_kind::external_wait, object, name, where, nullptr, &until});
 }
 
 void record(thread_context& self, std::string value) {
@@ -226,6 +245,9 @@ detail::footprint access_of(const detail::thread_context& t) {
   case op_kind::join:
     return {{op.partner, access_kind::read}};
   case op_kind::spawn:
+  case op_kind::statement:
+  case op_kind::external_wait:
+    return {{op.object, access_kind::write}}; // a server's state is one object: all dependent
   case op_kind::point:
     break;
   }
@@ -490,6 +512,8 @@ private:
 
   static bool can_move(const execution_state& state, const thread_context& t) {
     const auto& op = t.pending;
+    if (op.until != nullptr)
+      return op.until->ready();
     switch (op.kind) {
     case op_kind::lock:
       return state.owner.count(op.object) == 0;
@@ -531,6 +555,10 @@ private:
     s.actor = t.index_;
     s.operation = op_name(op.kind);
     s.object = op.name;
+    if (op.kind == op_kind::statement || op.kind == op_kind::external_wait) {
+      s.operation = op.name; // "UPDATE items": the request says what it is
+      s.object.clear();
+    }
     s.where = op.where;
     if (auto misuse = unlock_misuse(state, t)) {
       state.ended = {outcome::crashed, std::move(*misuse)};
