@@ -24,6 +24,15 @@ process_result context::build(const std::vector<std::string>& targets) const {
   return run_captured(argv, limit, {}, [&] { still_running("the build", started, limit); });
 }
 
+bool context::built_with_services() const {
+  std::ifstream cache{build_dir / "CMakeCache.txt"};
+  std::string line;
+  while (std::getline(cache, line))
+    if (line.rfind("DCA_WITH_SERVICES:", 0) == 0)
+      return line.substr(line.find('=') + 1) == "ON";
+  return false;
+}
+
 std::filesystem::path context::program(const std::string& target) const {
   return build_dir / "exercises" / target;
 }

@@ -33,6 +33,15 @@ struct context {
 
   /// Path of a program built from exercises/ (e.g. "ex01", "sol01", "ex01_spec").
   std::filesystem::path program(const std::string& target) const;
+
+  /// Whether the build registers the exercises that run against PostgreSQL and Redis (the
+  /// manifest's `services = yes`): configured with -DDCA_WITH_SERVICES=ON.
+  bool built_with_services() const;
+
+  /// Whether `e` is part of this build (an exercise needing the services is not, without them).
+  bool builds(const exercise_entry& e) const {
+    return e.services != "yes" || built_with_services();
+  }
 };
 
 /// A usage error: printed as one line, exit status 2.

@@ -18,6 +18,7 @@ struct exercise_entry {
   std::string skeleton_fails_with; // what the untouched skeleton's spec failure says
   std::string tsan_race_args;      // for CMake's TSan tests; dca only checks they are known keys
   std::string tsan_solution_args;
+  std::string services; // "yes": runs against PostgreSQL and Redis, built with DCA_WITH_SERVICES
   std::vector<std::string> hints;
 };
 
