@@ -20,10 +20,3 @@ find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 find_package(SQLite3 REQUIRED)
 find_package(doctest 2.4 REQUIRED)
 include(doctest)
-if(DCA_WITH_SERVICES)
-  # Module B's clients: libpqxx 6.4 ships no CMake package, hiredis neither (scripts/bootstrap
-  # --services installs both).
-  find_package(PkgConfig REQUIRED)
-  pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx libpq)
-  pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
-endif()

@@ -12,14 +12,19 @@
 # (run with TSAN_SOLUTION_ARGS), and, when TSAN_RACE_ARGS is given, the shared-state variant's real
 # run must be reported as a data race (exercises whose shared state races on plain memory; a
 # check-then-act over locked getters is a race condition that TSan rightly does not report).
+# NEEDS services: the exercise runs against PostgreSQL and Redis (dca::services); it is registered
+# only with -DDCA_WITH_SERVICES=ON, and its tests start the servers on demand.
 function(dca_add_exercise id)
-  cmake_parse_arguments(arg "SERVICES" "NAMESPACE;PATTERN;TITLE;SKELETON_FAILS_WITH"
+  cmake_parse_arguments(arg "" "NAMESPACE;PATTERN;TITLE;SKELETON_FAILS_WITH;NEEDS"
     "TSAN_RACE_ARGS;TSAN_SOLUTION_ARGS" ${ARGN})
   foreach(required NAMESPACE PATTERN TITLE SKELETON_FAILS_WITH)
     if(NOT arg_${required})
       message(FATAL_ERROR "exercise ${id}: no ${required} (exercises/manifest.ini)")
     endif()
   endforeach()
+  if(arg_NEEDS STREQUAL "services" AND NOT DCA_WITH_SERVICES)
+    return()
+  endif()
   string(SUBSTRING "${id}" 0 2 nn)
   set(exercise_dir "${PROJECT_SOURCE_DIR}/exercises/${id}")
   set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${id}")
@@ -28,12 +33,11 @@ function(dca_add_exercise id)
   add_library(ex${nn}_common OBJECT ${exercise_dir}/scenario.cpp ${exercise_dir}/shared_state.cpp)
   target_include_directories(ex${nn}_common PUBLIC ${exercise_dir})
   target_link_libraries(ex${nn}_common PUBLIC dca::harness PRIVATE dca::warnings)
+  if(arg_NEEDS STREQUAL "services")
+    target_link_libraries(ex${nn}_common PUBLIC dca::services dca::es)
+  endif()
   target_compile_definitions(ex${nn}_common PRIVATE "DCA_EXERCISE_ID=\"${id}\""
     "DCA_EXERCISE_PATTERN=\"${arg_PATTERN}\"" "DCA_EXERCISE_TITLE=\"${arg_TITLE}\"")
-  if(arg_SERVICES) # module B: the real PostgreSQL and Redis of scripts/services
-    target_link_libraries(ex${nn}_common PUBLIC dca::es PkgConfig::PQXX PkgConfig::HIREDIS)
-    target_compile_definitions(ex${nn}_common PRIVATE "DCA_SOURCE_DIR=\"${PROJECT_SOURCE_DIR}\"")
-  endif()
 
   set(main "${CMAKE_CURRENT_BINARY_DIR}/ex${nn}_main.cpp")
   file(CONFIGURE OUTPUT "${main}" CONTENT
@@ -56,15 +60,11 @@ function(dca_add_exercise id)
       dca::test_main ex${nn}_common ${track}${nn}_message_passing dca::warnings)
   endforeach()
 
-  set(labels "exercise")
-  if(arg_SERVICES)
-    set(labels "exercise;services")
-  endif()
-  doctest_discover_tests(sol${nn}_spec TEST_PREFIX "exercise.${id}.solution." PROPERTIES LABELS "${labels}")
+  doctest_discover_tests(sol${nn}_spec TEST_PREFIX "exercise.${id}.solution." PROPERTIES LABELS "exercise")
   add_test(NAME exercise.${id}.skeleton_fails_its_spec
     COMMAND ${CMAKE_COMMAND} -DPROGRAM=$<TARGET_FILE:ex${nn}_spec> "-DEXPECT=${arg_SKELETON_FAILS_WITH}"
             -P ${PROJECT_SOURCE_DIR}/cmake/expect_failure.cmake)
-  set_tests_properties(exercise.${id}.skeleton_fails_its_spec PROPERTIES LABELS "${labels}")
+  set_tests_properties(exercise.${id}.skeleton_fails_its_spec PROPERTIES LABELS "exercise")
   if(DCA_TSAN)
     dca_add_tsan_expectation(NAME exercise.${id}.solution_is_clean_under_tsan
       COMMAND sol${nn} run --variant actors ${arg_TSAN_SOLUTION_ARGS} EXPECT clean)
@@ -90,14 +90,9 @@ endfunction()
 
 # Registers the exercise whose facts are in the variables entry_*; clears them.
 macro(dca_add_manifest_entry)
-  if(entry_id AND entry_services AND NOT DCA_WITH_SERVICES)
-    # Needs PostgreSQL and Redis: registered only with -DDCA_WITH_SERVICES=ON (scripts/test).
-  elseif(entry_id)
+  if(entry_id)
     set(entry_args NAMESPACE "${entry_namespace}" PATTERN "${entry_pattern}" TITLE "${entry_title}"
-      SKELETON_FAILS_WITH "${entry_skeleton_fails_with}")
-    if(entry_services)
-      list(APPEND entry_args SERVICES)
-    endif()
+      SKELETON_FAILS_WITH "${entry_skeleton_fails_with}" NEEDS "${entry_needs}")
     if(entry_tsan_race_args)
       separate_arguments(race UNIX_COMMAND "${entry_tsan_race_args}")
       list(APPEND entry_args TSAN_RACE_ARGS ${race})
@@ -109,7 +104,7 @@ macro(dca_add_manifest_entry)
     dca_add_exercise(${entry_id} ${entry_args})
   endif()
   foreach(key id namespace pattern title skeleton_fails_with tsan_race_args tsan_solution_args
-          services)
+      needs)
     set(entry_${key} "")
   endforeach()
 endmacro()

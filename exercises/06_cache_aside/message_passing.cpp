@@ -40,20 +40,20 @@ return 1
 
 } // namespace
 
-bool store_if_newer(redis& cache, const std::string& key_prefix, const std::string& sku,
-                    cached_price value) {
-  auto reply = cache.run("EVAL", {store_if_newer_script, "1", key_prefix + "price:" + sku,
-                                  std::to_string(value.cents), std::to_string(value.seq),
-                                  std::to_string(cache_ttl_ms)});
+bool store_if_newer(dca::services::redis_connection& cache, const run_space& space,
+                    const std::string& sku, cached_price value) {
+  auto reply = cache.command({"EVAL", store_if_newer_script, "1", space.key("price:" + sku),
+                              std::to_string(value.cents), std::to_string(value.seq),
+                              std::to_string(cache_ttl_ms)});
   return reply.integer == 1;
 }
 
-std::optional<cached_price> load_cached(redis& cache, const std::string& key_prefix,
-                                        const std::string& sku) {
-  auto reply = cache.run("HMGET", {key_prefix + "price:" + sku, "cents", "seq"});
-  if (reply.elements.size() != 2 || reply.elements[0].empty() || reply.elements[1].empty())
+std::optional<cached_price> load_cached(dca::services::redis_connection& cache,
+                                        const run_space& space, const std::string& sku) {
+  auto reply = cache.command({"HMGET", space.key("price:" + sku), "cents", "seq"});
+  if (reply.elements.size() != 2 || reply.elements[0].is_nil() || reply.elements[1].is_nil())
     return std::nullopt;
-  return cached_price{std::stoll(reply.elements[0]), std::stoull(reply.elements[1])};
+  return cached_price{std::stoll(reply.elements[0].text), std::stoull(reply.elements[1].text)};
 }
 
 namespace {
@@ -61,7 +61,7 @@ namespace {
 struct projection_state {
   dca::es::journal_ptr journal;
   run_space_ptr space;
-  std::unique_ptr<redis> cache;
+  std::optional<dca::services::redis_connection> cache;
   std::uint64_t after = 0; // the last journal position stored in the cache
 };
 
@@ -75,7 +75,7 @@ void catch_up(projection_state& st) {
     for (const auto& rec : batch) {
       price::event ev;
       if (rec.entity.type == price::type_name && !dca::es::decode_event<price>(rec, ev))
-        store_if_newer(*st.cache, st.space->key_prefix, rec.entity.key,
+        store_if_newer(*st.cache, *st.space, rec.entity.key,
                        {caf::get<price_set>(ev).cents, rec.seq});
       st.after = rec.position;
     }
@@ -91,7 +91,7 @@ caf::actor spawn_cache_projection(caf::actor_system& system, dca::es::journal_pt
   return system.spawn([journal, space, cold_from](caf::stateful_actor<projection_state>* self) {
     self->state.journal = journal;
     self->state.space = space;
-    self->state.cache = std::make_unique<redis>(space->redis_socket);
+    self->state.cache.emplace(space->connect_redis("cache projection"));
     self->state.after = cold_from;
     return caf::behavior{
         [self](dca::es::committed_atom, std::uint64_t) { catch_up(self->state); },
@@ -103,7 +103,7 @@ caf::actor spawn_cache_projection(caf::actor_system& system, dca::es::journal_pt
 namespace {
 
 struct reader_state {
-  std::unique_ptr<redis> cache;
+  std::optional<dca::services::redis_connection> cache;
 };
 
 } // namespace
@@ -111,16 +111,16 @@ struct reader_state {
 // [slide:reader]
 caf::actor spawn_reader(caf::actor_system& system, caf::actor prices, run_space_ptr space) {
   return system.spawn([prices, space](caf::stateful_actor<reader_state>* self) {
-    self->state.cache = std::make_unique<redis>(space->redis_socket);
+    self->state.cache.emplace(space->connect_redis("reader"));
     return caf::behavior{
         [=](read_atom, const std::string& sku) -> caf::result<std::int64_t> {
-          if (auto hit = load_cached(*self->state.cache, space->key_prefix, sku))
+          if (auto hit = load_cached(*self->state.cache, *space, sku))
             return hit->cents;
           auto rp = self->make_response_promise<std::int64_t>();
           self->request(prices, reply_timeout, dca::es::get_atom::value, sku)
               .then(
                   [=](const price_state& owner) mutable {
-                    store_if_newer(*self->state.cache, space->key_prefix, sku,
+                    store_if_newer(*self->state.cache, *space, sku,
                                    {owner.cents, owner.seq}); // refused when the cache is newer
                     rp.deliver(owner.cents);
                   },

@@ -10,9 +10,6 @@
 #include <thread>
 #include <unistd.h>
 
-#include <hiredis/hiredis.h>
-#include <pqxx/pqxx>
-
 #include "dca/es/entity_host.hpp"
 #include "dca/es/memory_journal.hpp"
 #include "dca/es/projection.hpp"
@@ -24,133 +21,10 @@ namespace cache_aside {
 
 // -- the servers ----------------------------------------------------------------------------------
 
-std::ostream& operator<<(std::ostream& out, statement_text s) {
-  return out << s.text;
-}
-
-namespace {
-
-/// Every statement passes one of these first: under the explorer that makes it a scheduling
-/// point, so the explorer can run the other worker between any two statements.
-dca::shared<statement_text> postgres_statements{"postgres"};
-dca::shared<statement_text> redis_commands{"redis"};
-
-/// A service's address: the environment's (scripts/services env), else this checkout's.
-std::string service_address(const char* variable, const std::string& in_checkout) {
-  const char* set = std::getenv(variable);
-  return set != nullptr && *set != '\0' ? set : in_checkout;
-}
-
-std::string services_root() {
-  return std::string{DCA_SOURCE_DIR} + "/.dca/services";
-}
-
-[[noreturn]] void unreachable(const char* service, const std::string& why) {
-  throw std::runtime_error(std::string{"services: "} + service + " is not reachable (" + why +
-                           "): run scripts/services start");
-}
-
-} // namespace
-
-run_space::~run_space() {
-  try {
-    pqxx::connection db{pg_conninfo};
-    pqxx::nontransaction tx{db};
-    tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-  } catch (const std::exception&) {
-    // The server went away: its data went with it, and nothing is left to drop.
-  }
-}
-
 run_space_ptr make_run_space() {
-  static std::atomic<int> spaces_made{0};
-  auto space = std::make_shared<run_space>();
-  space->pg_conninfo =
-      service_address("DCA_PG_PRIMARY", "host=" + services_root() +
-                                            "/pg-primary port=5432 user=postgres dbname=postgres");
-  space->redis_socket = service_address("DCA_REDIS_SOCKET", services_root() + "/redis/redis.sock");
-  auto id = std::to_string(::getpid()) + "_" + std::to_string(spaces_made++);
-  space->schema = "dca06_" + id;
-  space->key_prefix = "dca06:" + id + ":";
-  try {
-    pqxx::connection db{space->pg_conninfo};
-    pqxx::nontransaction tx{db};
-    tx.exec("CREATE SCHEMA " + space->schema);
-    tx.exec("CREATE TABLE " + space->schema +
-            ".prices (sku text PRIMARY KEY, cents bigint NOT NULL)");
-  } catch (const pqxx::broken_connection& e) {
-    unreachable("the postgres primary", e.what());
-  }
+  auto space = std::make_shared<run_space>("ex06");
+  space->reset("CREATE TABLE prices (sku text PRIMARY KEY, cents bigint NOT NULL)");
   return space;
-}
-
-redis::redis(const std::string& socket_path) {
-  context_ = redisConnectUnix(socket_path.c_str());
-  if (context_ == nullptr || context_->err != 0) {
-    std::string why = context_ != nullptr ? context_->errstr : "out of memory";
-    redisFree(context_);
-    unreachable("redis", socket_path + ": " + why);
-  }
-}
-
-redis::~redis() {
-  redisFree(context_);
-}
-
-redis_reply redis::run(const char* command, const std::vector<std::string>& args,
-                       dca::explore::source_location where) {
-  redis_commands.store({command}, where);
-  std::vector<const char*> argv{command};
-  std::vector<std::size_t> lengths{std::char_traits<char>::length(command)};
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lengths.push_back(a.size());
-  }
-  auto* raw = static_cast<redisReply*>(
-      redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-  if (raw == nullptr)
-    unreachable("redis", context_->errstr);
-  std::unique_ptr<redisReply, void (*)(void*)> reply{raw, freeReplyObject};
-  if (reply->type == REDIS_REPLY_ERROR)
-    throw std::runtime_error(std::string{"redis: "} + command + " failed: " + reply->str);
-  redis_reply out;
-  out.nil = reply->type == REDIS_REPLY_NIL;
-  out.integer = reply->integer;
-  if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS)
-    out.text.assign(reply->str, reply->len);
-  for (std::size_t i = 0; i < reply->elements; ++i) {
-    const auto* e = reply->element[i];
-    out.elements.emplace_back(e->type == REDIS_REPLY_STRING ? std::string(e->str, e->len) : "");
-  }
-  return out;
-}
-
-struct postgres::connection {
-  explicit connection(const std::string& conninfo) : db(conninfo) {}
-  pqxx::connection db;
-};
-
-postgres::postgres(const run_space& space) {
-  try {
-    connection_ = std::make_unique<connection>(space.pg_conninfo);
-    pqxx::nontransaction tx{connection_->db};
-    tx.exec("SET search_path TO " + space.schema);
-  } catch (const pqxx::broken_connection& e) {
-    unreachable("the postgres primary", e.what());
-  }
-}
-
-postgres::~postgres() = default;
-
-std::optional<std::int64_t> postgres::exec(const char* statement, const std::string& key,
-                                           std::optional<std::int64_t> value,
-                                           dca::explore::source_location where) {
-  postgres_statements.store({statement}, where);
-  pqxx::nontransaction tx{connection_->db};
-  auto rows = value ? tx.exec_params(statement, key, *value) : tx.exec_params(statement, key);
-  if (rows.empty() || rows[0].empty() || rows[0][0].is_null())
-    return std::nullopt;
-  return rows[0][0].as<std::int64_t>();
 }
 
 namespace {
@@ -172,7 +46,7 @@ std::vector<std::string> product_names(const std::string& prefix, std::int64_t c
 
 /// Puts the products into PostgreSQL at price_before_cents.
 void add_products(const run_space& space, const std::vector<std::string>& skus) {
-  postgres db{space};
+  auto db = space.connect("setup");
   for (const auto& sku : skus)
     db.exec("INSERT INTO prices (sku, cents) VALUES ($1, $2)", sku, price_before_cents);
 }
@@ -209,8 +83,8 @@ run_result judge(const std::vector<stale_key>& stale, std::int64_t rounds, const
 /// The shared-state stale keys: cached prices that differ from PostgreSQL's.
 std::vector<stale_key> stale_in_cache(const run_space& space,
                                       const std::vector<std::string>& skus) {
-  catalog db{space};
-  price_cache cache{space};
+  catalog db{space, "judge"};
+  price_cache cache{space, "judge"};
   std::vector<stale_key> stale;
   for (const auto& sku : skus) {
     auto cached = cache.get(sku);
@@ -250,8 +124,9 @@ void worker(shared_run& run, std::int64_t w, const progress_fn& progress) {
     if (run.any_failed)
       continue;
     try {
+      auto name = (w < run.writers ? "writer " : "reader ") + std::to_string(w + 1);
       if (!db)
-        db.emplace(run.space), cache.emplace(run.space);
+        db.emplace(run.space, name), cache.emplace(run.space, name);
       work_round(w, run.writers, *db, *cache, run.skus[r]);
     } catch (...) {
       std::lock_guard<std::mutex> hold{run.failed_lock};
@@ -334,10 +209,10 @@ caf::behavior writer(caf::event_based_actor* self, caf::actor prices, std::strin
 template <class Ask>
 std::vector<stale_key> stale_in_projection(const run_space& space,
                                            const std::vector<std::string>& skus, Ask ask_state) {
-  redis cache{space.redis_socket};
+  auto cache = space.connect_redis("judge");
   std::vector<stale_key> stale;
   for (const auto& sku : skus) {
-    auto cached = load_cached(cache, space.key_prefix, sku);
+    auto cached = load_cached(cache, space, sku);
     auto truth = ask_state(sku);
     if (cached && cached->cents != truth.cents)
       stale.push_back({sku, cached->cents, truth.cents});
@@ -405,8 +280,10 @@ dca::explore::report explore_shared(const dca::explore::options& opts) {
   auto make = [space, schedules] {
     auto sku = "s" + std::to_string((*schedules)++); // a fresh product every schedule
     add_products(*space, {sku});
-    auto reader_side = std::make_shared<std::pair<catalog, price_cache>>(*space, *space);
-    auto writer_side = std::make_shared<std::pair<catalog, price_cache>>(*space, *space);
+    auto reader_side = std::make_shared<std::pair<catalog, price_cache>>(
+        catalog{*space, "reader"}, price_cache{*space, "reader"});
+    auto writer_side = std::make_shared<std::pair<catalog, price_cache>>(
+        catalog{*space, "writer"}, price_cache{*space, "writer"});
     dca::explore::thread_execution exec;
     exec.threads.push_back({"reader", [reader_side, sku] {
                               read_price(reader_side->first, reader_side->second, sku);

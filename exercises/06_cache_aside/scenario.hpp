@@ -17,9 +17,7 @@
 #include "dca/es/entity.hpp"
 #include "dca/es/journal.hpp"
 #include "dca/harness/exercise.hpp"
-#include "dca/shared.hpp"
-
-struct redisContext;
+#include "dca/services/scratch.hpp"
 
 namespace cache_aside {
 
@@ -32,98 +30,41 @@ constexpr std::int64_t cache_ttl_ms = 60'000;
 
 // -- the servers (scripts/services) ---------------------------------------------------------------
 
-/// What a statement looks like in the explorer's trace: its text, e.g. "GET".
-struct statement_text {
-  const char* text = "";
-};
-std::ostream& operator<<(std::ostream& out, statement_text s);
+/// Where one run keeps its data: a PostgreSQL database with the prices table, and a Redis key
+/// prefix, of its own (dca::services::scratch), so runs, checkouts and grading slots never see
+/// each other's prices. The servers start on demand.
+using run_space = dca::services::scratch;
+using run_space_ptr = std::shared_ptr<run_space>;
 
-/// Where one run keeps its data: a PostgreSQL schema and a Redis key prefix of its own, so runs,
-/// checkouts and grading slots never see each other's prices. Dropped when the last user goes.
-struct run_space {
-  std::string pg_conninfo;  // the primary's libpq connection string
-  std::string redis_socket; // Redis' Unix socket
-  std::string schema;       // e.g. "dca06_4711_3"
-  std::string key_prefix;   // e.g. "dca06:4711:3:"
-  ~run_space();
-};
-using run_space_ptr = std::shared_ptr<const run_space>;
-
-/// A fresh run space with the prices table created. Throws std::runtime_error with one line naming
-/// the server and what to run when a server cannot be reached.
+/// A fresh run space with the prices table created. Throws dca::services::unavailable with one
+/// line naming the server and what to run when a server cannot be reached.
 run_space_ptr make_run_space();
-
-/// One Redis reply, as much of it as the exercises read.
-struct redis_reply {
-  bool nil = false;
-  long long integer = 0;
-  std::string text;                  // a string or status reply
-  std::vector<std::string> elements; // an array reply (nil elements as "")
-};
-
-/// One Redis connection, owned by one thread or actor. Every command is a scheduling point of the
-/// explorer (it shows as "store redis := GET").
-class redis {
-public:
-  explicit redis(const std::string& socket_path);
-  ~redis();
-  redis(const redis&) = delete;
-  redis& operator=(const redis&) = delete;
-
-  /// Runs `command` with `args` (sent as they are: no quoting). Throws on a connection error.
-  redis_reply run(const char* command, const std::vector<std::string>& args,
-                  dca::explore::source_location where = dca::explore::source_location::current());
-
-private:
-  redisContext* context_ = nullptr;
-};
-
-/// One PostgreSQL connection in the run's schema, owned by one thread or actor. Every statement
-/// runs on its own (autocommit) and is a scheduling point of the explorer.
-class postgres {
-public:
-  explicit postgres(const run_space& space);
-  ~postgres();
-  postgres(const postgres&) = delete;
-  postgres& operator=(const postgres&) = delete;
-
-  /// Runs `statement` with `$1` bound to `key` and `$2` to `value`; returns the first column of
-  /// the first row, if there is one.
-  std::optional<std::int64_t>
-  exec(const char* statement, const std::string& key,
-       std::optional<std::int64_t> value = std::nullopt,
-       dca::explore::source_location where = dca::explore::source_location::current());
-
-private:
-  struct connection; // libpqxx's, kept out of this header
-  std::unique_ptr<connection> connection_;
-};
 
 // -- shared-state track (shared_state.cpp) --------------------------------------------------------
 
-/// The truth: PostgreSQL's prices(sku, cents).
+/// The truth: PostgreSQL's prices(sku, cents), through one connection named `name`.
 class catalog {
 public:
-  explicit catalog(const run_space& space) : db_(space) {}
+  catalog(const run_space& space, const std::string& name) : db_(space.connect(name)) {}
   std::int64_t price(const std::string& sku);                 // SELECT
   void set_price(const std::string& sku, std::int64_t cents); // UPDATE
 
 private:
-  postgres db_;
+  dca::services::pg_connection db_;
 };
 
-/// The cache: Redis' <prefix>price:<sku> -> cents, each with a TTL of cache_ttl_ms.
+/// The cache: Redis' <run>:price:<sku> -> cents, each with a TTL of cache_ttl_ms.
 class price_cache {
 public:
-  explicit price_cache(const run_space& space)
-      : cache_(space.redis_socket), prefix_(space.key_prefix) {}
+  price_cache(const run_space& space, const std::string& name)
+      : cache_(space.connect_redis(name)), space_(space) {}
   std::optional<std::int64_t> get(const std::string& sku); // GET
   void set(const std::string& sku, std::int64_t cents);    // SET ... PX
   void invalidate(const std::string& sku);                 // DEL
 
 private:
-  redis cache_;
-  std::string prefix_;
+  dca::services::redis_connection cache_;
+  const run_space& space_;
 };
 
 /// Cache-aside read: the cached price, or the database's, which then fills the cache.
@@ -178,12 +119,12 @@ struct cached_price {
 
 /// Stores (cents, seq) as the cached price of `sku` unless the cache already holds one from a
 /// later event. Returns whether it stored. The projection and the readers' fills both use it.
-bool store_if_newer(redis& cache, const std::string& key_prefix, const std::string& sku,
-                    cached_price value);
+bool store_if_newer(dca::services::redis_connection& cache, const run_space& space,
+                    const std::string& sku, cached_price value);
 
 /// The cached price of `sku`, if any.
-std::optional<cached_price> load_cached(redis& cache, const std::string& key_prefix,
-                                        const std::string& sku);
+std::optional<cached_price> load_cached(dca::services::redis_connection& cache,
+                                        const run_space& space, const std::string& sku);
 
 /// The cache projection: follows the journal from position `after` and stores each price_set
 /// in the cache with store_if_newer. Send it (dca::es::committed_atom, position) to catch up.

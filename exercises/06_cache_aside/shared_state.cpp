@@ -8,10 +8,10 @@
 namespace cache_aside {
 
 std::int64_t catalog::price(const std::string& sku) {
-  auto cents = db_.exec("SELECT cents FROM prices WHERE sku = $1", sku);
-  if (!cents)
+  auto rows = db_.exec("SELECT cents FROM prices WHERE sku = $1", sku);
+  if (rows.rows() == 0)
     throw std::runtime_error("no price for sku " + sku + " in PostgreSQL");
-  return *cents;
+  return rows.int_at(0, 0);
 }
 
 void catalog::set_price(const std::string& sku, std::int64_t cents) {
@@ -19,19 +19,19 @@ void catalog::set_price(const std::string& sku, std::int64_t cents) {
 }
 
 std::optional<std::int64_t> price_cache::get(const std::string& sku) {
-  auto reply = cache_.run("GET", {prefix_ + "price:" + sku});
-  if (reply.nil)
+  auto reply = cache_.command({"GET", space_.key("price:" + sku)});
+  if (reply.is_nil())
     return std::nullopt;
   return std::stoll(reply.text);
 }
 
 void price_cache::set(const std::string& sku, std::int64_t cents) {
-  cache_.run("SET",
-             {prefix_ + "price:" + sku, std::to_string(cents), "PX", std::to_string(cache_ttl_ms)});
+  cache_.command({"SET", space_.key("price:" + sku), std::to_string(cents), "PX",
+                  std::to_string(cache_ttl_ms)});
 }
 
 void price_cache::invalidate(const std::string& sku) {
-  cache_.run("DEL", {prefix_ + "price:" + sku});
+  cache_.command({"DEL", space_.key("price:" + sku)});
 }
 
 // [slide:cache_aside]

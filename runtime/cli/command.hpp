@@ -41,5 +41,6 @@ int watch_command(const context&, const std::vector<std::string>& args);
 int reset_command(const context&, const std::vector<std::string>& args);
 int solution_command(const context&, const std::vector<std::string>& args);
 int dev_command(const context&, const std::vector<std::string>& args);
+int services_command(const context&, const std::vector<std::string>& args);
 
 } // namespace dca::cli

@@ -2,6 +2,7 @@
 #include "context.hpp"
 
 #include "check.hpp"
+#include "text.hpp"
 
 #include <ctime>
 #include <fstream>
@@ -13,6 +14,11 @@ namespace dca::cli {
 const exercise_entry& context::exercise(const std::string& name) const {
   if (auto* e = curriculum.find(name))
     return *e;
+  if (auto* e = manifest_all.find(name); e != nullptr && !builds(*e))
+    throw usage_error(e->id +
+                      " runs against PostgreSQL and Redis, and this build has them off: "
+                      "scripts/bootstrap --services, then cmake -B " +
+                      build_dir.string() + " -DDCA_WITH_SERVICES=ON");
   throw usage_error("no exercise '" + name + "': run `dca list` to see them");
 }
 
@@ -24,12 +30,12 @@ process_result context::build(const std::vector<std::string>& targets) const {
   return run_captured(argv, limit, {}, [&] { still_running("the build", started, limit); });
 }
 
-bool context::built_with_services() const {
-  std::ifstream cache{build_dir / "CMakeCache.txt"};
-  std::string line;
-  while (std::getline(cache, line))
-    if (line.rfind("DCA_WITH_SERVICES:", 0) == 0)
-      return line.substr(line.find('=') + 1) == "ON";
+bool context::builds(const exercise_entry& e) const {
+  if (e.needs != "services")
+    return true;
+  for (const auto& line : lines_of(build_dir / "CMakeCache.txt"))
+    if (line == "DCA_WITH_SERVICES:BOOL=ON")
+      return true;
   return false;
 }
 

@@ -23,7 +23,8 @@ constexpr int exit_interrupted = 130; // Ctrl-C, as a shell reports it
 struct context {
   std::filesystem::path source_dir; // the checkout: exercises/, solutions/, .dca/
   std::filesystem::path build_dir;  // its CMake build tree
-  manifest curriculum;
+  manifest curriculum;              // the exercises this command works on
+  manifest manifest_all;            // every exercise of the manifest, built or not
 
   /// The exercise named on the command line, or a usage error naming what to type instead.
   const exercise_entry& exercise(const std::string& name) const;
@@ -31,17 +32,12 @@ struct context {
   /// `cmake --build` of the given targets; on failure the result holds the compiler's output.
   process_result build(const std::vector<std::string>& targets) const;
 
+  /// Whether the build has this exercise: one that needs the services (PostgreSQL, Redis) is
+  /// built only when the build was configured with -DDCA_WITH_SERVICES=ON.
+  bool builds(const exercise_entry& e) const;
+
   /// Path of a program built from exercises/ (e.g. "ex01", "sol01", "ex01_spec").
   std::filesystem::path program(const std::string& target) const;
-
-  /// Whether the build registers the exercises that run against PostgreSQL and Redis (the
-  /// manifest's `services = yes`): configured with -DDCA_WITH_SERVICES=ON.
-  bool built_with_services() const;
-
-  /// Whether `e` is part of this build (an exercise needing the services is not, without them).
-  bool builds(const exercise_entry& e) const {
-    return e.services != "yes" || built_with_services();
-  }
 };
 
 /// A usage error: printed as one line, exit status 2.

@@ -17,6 +17,16 @@ dca::cli::context context_from_environment() {
   ctx.source_dir = source ? source : DCA_SOURCE_DIR;
   ctx.build_dir = build ? build : DCA_BUILD_DIR;
   ctx.curriculum = dca::cli::manifest::load(ctx.source_dir / "exercises" / "manifest.ini");
+  ctx.manifest_all = ctx.curriculum;
+  return ctx;
+}
+
+/// Learners' commands see the exercises this build has (05-08 need DCA_WITH_SERVICES); naming one
+/// it has not says how to get it (context::exercise). `dca dev check` sees them all.
+dca::cli::context for_command(dca::cli::context ctx, const std::string& name) {
+  if (name == "dev")
+    return ctx;
+  ctx.curriculum.keep_only([&](const dca::cli::exercise_entry& e) { return ctx.builds(e); });
   return ctx;
 }
 
@@ -45,7 +55,7 @@ int main(int argc, char** argv) {
       std::cerr << "dca: unknown command '" << name << "': run `dca --help` to see them\n";
       return exit_usage;
     }
-    return found->run(context_from_environment(), args);
+    return found->run(for_command(context_from_environment(), name), args);
   } catch (const usage_error& e) {
     std::cerr << "dca " << name << ": " << e.what() << '\n';
     return exit_usage;

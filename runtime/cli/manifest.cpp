@@ -28,7 +28,7 @@ bool set_value(exercise_entry& e, const std::string& key, const std::string& val
                        : key == "skeleton_fails_with" ? &e.skeleton_fails_with
                        : key == "tsan_race_args"      ? &e.tsan_race_args
                        : key == "tsan_solution_args"  ? &e.tsan_solution_args
-                       : key == "services"            ? &e.services
+                       : key == "needs"               ? &e.needs
                                                       : nullptr;
   if (field != nullptr)
     *field = value;
@@ -69,7 +69,7 @@ manifest manifest::load(const std::filesystem::path& file) {
     if (!set_value(out.exercises_.back(), key, value))
       fail("unknown key '" + key +
            "' (expected pattern, title, namespace, skeleton_fails_with, tsan_race_args, "
-           "tsan_solution_args, services or hint)");
+           "tsan_solution_args, needs or hint)");
   }
   return out;
 }

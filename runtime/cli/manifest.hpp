@@ -18,7 +18,7 @@ struct exercise_entry {
   std::string skeleton_fails_with; // what the untouched skeleton's spec failure says
   std::string tsan_race_args;      // for CMake's TSan tests; dca only checks they are known keys
   std::string tsan_solution_args;
-  std::string services; // "yes": runs against PostgreSQL and Redis, built with DCA_WITH_SERVICES
+  std::string needs; // "services": built and run only with PostgreSQL and Redis (DCA_WITH_SERVICES)
   std::vector<std::string> hints;
 };
 
@@ -28,6 +28,16 @@ public:
   static manifest load(const std::filesystem::path& file);
 
   const std::vector<exercise_entry>& exercises() const noexcept { return exercises_; }
+
+  /// Keeps the exercises `keep` says yes to, in order (those the build has).
+  template <class Predicate>
+  void keep_only(Predicate keep) {
+    std::vector<exercise_entry> kept;
+    for (auto& e : exercises_)
+      if (keep(e))
+        kept.push_back(std::move(e));
+    exercises_ = std::move(kept);
+  }
 
   /// Finds an exercise by "01", "1", "01_lost_update" or "lost_update".
   const exercise_entry* find(const std::string& name) const;

@@ -19,10 +19,10 @@ constexpr std::uint64_t service_schedules_max = 200;
 std::optional<cache_aside::cached_price> store_both(cache_aside::cached_price first,
                                                     cache_aside::cached_price second) {
   auto space = cache_aside::make_run_space();
-  cache_aside::redis cache{space->redis_socket};
-  cache_aside::store_if_newer(cache, space->key_prefix, "p", first);
-  cache_aside::store_if_newer(cache, space->key_prefix, "p", second);
-  return cache_aside::load_cached(cache, space->key_prefix, "p");
+  auto cache = space->connect_redis("spec");
+  cache_aside::store_if_newer(cache, *space, "p", first);
+  cache_aside::store_if_newer(cache, *space, "p", second);
+  return cache_aside::load_cached(cache, *space, "p");
 }
 
 } // namespace

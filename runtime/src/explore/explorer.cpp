@@ -46,6 +46,10 @@ const char* op_name(detail::op_kind kind) {
     return "unlock";
   case detail::op_kind::point:
     return "point";
+  case detail::op_kind::statement:
+    return "statement";
+  case detail::op_kind::wait:
+    return "wait";
   }
   return "?";
 }
@@ -61,6 +65,7 @@ struct pending_op {
   const void* object = nullptr;
   const char* name = "";
   source_location where;
+  wait_condition* until = nullptr; // op_kind::wait: the thread may move once until->ready()
 };
 
 struct execution_state;
@@ -93,9 +98,11 @@ struct execution_state {
   std::optional<std::pair<outcome, std::string>> ended; // a thread threw, failed, misused a mutex
 };
 
-bool before(thread_context& self, op_kind kind, const void* object, const char* name,
-            source_location where) {
+namespace {
+
+bool announce(thread_context& self, const pending_op& op) {
   auto& run = self.run_;
+  const auto kind = op.kind;
   std::unique_lock<std::mutex> guard{run.baton};
   DCA_ASSERT_MSG(run.running == self.index_, "only the thread holding the baton runs");
   auto stop_here = [&] {
@@ -107,7 +114,7 @@ bool before(thread_context& self, op_kind kind, const void* object, const char* 
   };
   if (run.aborting)
     return stop_here();
-  self.pending = pending_op{kind, object, name, where};
+  self.pending = op;
   self.state = thread_state::waiting;
   run.running = -1;
   run.scheduler_wake.notify_one();
@@ -115,6 +122,18 @@ bool before(thread_context& self, op_kind kind, const void* object, const char* 
   if (run.aborting)
     return stop_here();
   return true;
+}
+
+} // namespace
+
+bool before(thread_context& self, op_kind kind, const void* object, const char* name,
+            source_location where) {
+  return announce(self, pending_op{kind, object, name, where});
+}
+
+bool before_wait(thread_context& self, wait_condition& until, const void* object, const char* name,
+                 source_location where) {
+  return announce(self, pending_op{op_kind::wait, object, name, where, &until});
 }
 
 void record(thread_context& self, std::string value) {
@@ -149,6 +168,9 @@ detail::access access_of(const detail::pending_op& op) {
     return {op.object, access_kind::attempt};
   case op_kind::unlock:
     return {op.object, access_kind::release};
+  case op_kind::statement:
+  case op_kind::wait:
+    return {op.object, access_kind::write}; // a server's state is one object: all dependent
   case op_kind::point:
     break;
   }
@@ -394,6 +416,8 @@ private:
   }
 
   static bool can_move(const execution_state& state, const thread_context& t) {
+    if (t.pending.until != nullptr)
+      return t.pending.until->ready();
     if (t.pending.kind != op_kind::lock)
       return true;
     return state.owner.count(t.pending.object) == 0;
@@ -409,6 +433,10 @@ private:
     s.actor = t.index_;
     s.operation = op_name(op.kind);
     s.object = op.name;
+    if (op.kind == op_kind::statement || op.kind == op_kind::wait) {
+      s.operation = op.name; // "UPDATE items": the request says what it is
+      s.object.clear();
+    }
     s.where = op.where;
     if (auto misuse = unlock_misuse(state, t)) {
       state.ended = {outcome::crashed, std::move(*misuse)};

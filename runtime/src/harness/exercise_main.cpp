@@ -107,6 +107,8 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
       "add seeded yields at every shared access, so a run repeats its interleaving more closely");
   add("format", po::value(&format)->default_value("table"),
       "table, or json: the result as one JSON object");
+  if (ex.run_compare)
+    add("compare", "run the same load on each fix and print one table of what each costs");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
   po::notify(vm);
@@ -126,7 +128,10 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
     values[p.name] = v;
   }
   DCA_ASSERT(values.size() == ex.parameters.size());
-  const auto& run = pick_variant(ex.run_shared, ex.run_actors, variant);
+  const auto& run =
+      vm.count("compare") ? ex.run_compare : pick_variant(ex.run_shared, ex.run_actors, variant);
+  if (vm.count("compare"))
+    variant = "compare";
   arguments in{values, vm.count("seed") ? std::optional<std::uint64_t>{seed} : std::nullopt};
   run_result r;
   auto t0 = std::chrono::steady_clock::now();

@@ -60,6 +60,9 @@ struct exercise {
   run_fn run_actors;
   explore_fn explore_shared;
   explore_fn explore_actors; // may be empty while an exercise has no actor exploration
+  /// `run --compare`: the same load on several fixes side by side, printing its own table (an
+  /// exercise whose lesson includes what each fix costs; empty for the others).
+  run_fn run_compare;
 };
 
 /// The main() of every exercise program: `run` and `explore` subcommands with --help, one-line

@@ -1,0 +1,35 @@
+// Where this checkout's module-B servers are: the PostgreSQL primary, its streaming replica and
+// Redis, all on Unix sockets under the checkout's .dca/services (scripts/services). Every exercise
+// and test reaches the servers through here, so they are started on demand in one place, and a
+// failure is one line naming the service and what to run.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace dca::services {
+
+/// How to reach the three servers.
+struct endpoints {
+  std::string primary;      // libpq connection string: "host=/.../pg-primary port=5432 ..."
+  std::string replica;      // the same for the streaming replica (read only, may lag)
+  std::string redis_socket; // the path of Redis's Unix socket
+};
+
+/// A server could not be started or reached. what() is one line: the service, what failed, and
+/// what to run ("services: postgres primary did not start (see ...): try scripts/services ...").
+struct unavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// The servers, started if they are not running (once per process; later calls are free).
+/// DCA_PG_PRIMARY, DCA_PG_REPLICA and DCA_REDIS_SOCKET, when all three are set (as
+/// `eval "$(scripts/services env)"` or a grading slot sets them), are taken as they are.
+/// Otherwise the checkout's scripts/services starts them: the checkout is DCA_CHECKOUT, else the
+/// one this program was built from. Throws `unavailable`.
+const endpoints& require();
+
+/// The libpq connection string `conninfo` with its dbname replaced by `dbname`.
+std::string with_dbname(const std::string& conninfo, const std::string& dbname);
+
+} // namespace dca::services

@@ -1,0 +1,59 @@
+// A run's own corner of the servers: a PostgreSQL database on the primary (replicated to the
+// replica like any write) and a Redis key prefix of the same name, held by this run alone, so two
+// runs, two checkouts or two grading slots never see each other's data. It starts empty; reset()
+// puts both back to a known state before each explored schedule. The database is kept for the
+// next run to claim (creating one costs a second); `scripts/services destroy` removes them all.
+//   dca::services::scratch space{"ex05"};                  // starts the servers on demand
+//   space.reset("CREATE TABLE items (sku int PRIMARY KEY, stock int); INSERT ...");
+//   auto db = space.connect("T1");                          // a pg_connection to it
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "dca/services/pg_connection.hpp"
+#include "dca/services/redis_connection.hpp"
+
+namespace dca::services {
+
+class scratch {
+public:
+  /// Claims the first database "dca_<purpose>_<slot>_<k>" (slot: DCA_SLOT, else "local") that no
+  /// other run holds, creating it when needed, and empties it. Throws `unavailable`.
+  explicit scratch(const std::string& purpose);
+  ~scratch();
+  scratch(const scratch&) = delete;
+  scratch& operator=(const scratch&) = delete;
+
+  const std::string& name() const noexcept { return name_; }
+  std::string primary() const; // connection strings to this database
+  std::string replica() const;
+  const std::string& redis_socket() const noexcept;
+  /// `key` inside this run's Redis prefix ("dca_ex05_..:price:1").
+  std::string key(const std::string& key) const { return name_ + ':' + key; }
+
+  /// Ends every connection to the database that this process does not hold (one a schedule cut
+  /// short left open, holding locks), empties its public schema, runs `setup_sql` (statements
+  /// separated by ';'), and deletes this run's Redis keys. Connections kept across schedules must
+  /// be made idle first (pg_connection::make_idle).
+  void reset(const std::string& setup_sql);
+
+  /// The same, faster when `schema_sql` is what the last reset created: then the tables are only
+  /// truncated, and `rows_sql` fills them again (tens of milliseconds less per schedule).
+  void reset(const std::string& schema_sql, const std::string& rows_sql);
+
+  pg_connection connect(std::string connection_name) const;
+  pg_connection connect_replica(std::string connection_name) const;
+  redis_connection connect_redis(std::string connection_name) const;
+
+private:
+  void reset_redis(redis_connection& redis) const;
+
+  std::string name_;
+  pg_connection admin_;                // to the database "postgres": creates and drops ours
+  std::optional<pg_connection> owner_; // to ours: empties it and sets it up
+  std::optional<redis_connection> redis_;
+  std::optional<std::string> schema_; // what the last reset created
+};
+
+} // namespace dca::services
