@@ -16,6 +16,7 @@
 #include "dca/es/entity_host.hpp"
 #include "dca/es/errors.hpp"
 #include "dca/es/memory_journal.hpp"
+#include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
 #include "dca/services/scratch.hpp"
 
@@ -208,6 +209,55 @@ run_result run_actors(const arguments& in, const progress_fn&) {
       .receive([&](const sku_state& s) { t.stock = s.stock; },
                [&](caf::error& e) { throw std::runtime_error{dca::es::render(e)}; });
   return judge(t, initial_stock, in);
+}
+
+/// An explored buyer: one buy for the SKU's entity, its answer written into `sold` (the explorer
+/// runs one actor at a time, on one thread, so the shared vector is safe here).
+caf::behavior explored_buyer(caf::event_based_actor* self, caf::actor skus,
+                             std::shared_ptr<std::vector<int>> sold, std::size_t i) {
+  self->request(skus, reply_timeout, dca::es::command_atom::value, "sku-" + std::to_string(hot_sku),
+                sku::command{buy_item{static_cast<std::int64_t>(i + 1)}},
+                "order-" + std::to_string(i + 1))
+      .then([=](const dca::es::ack&) { (*sold)[i] = 1; }, [=](caf::error&) { (*sold)[i] = 0; });
+  return {};
+}
+
+/// The entity on every explored delivery order: a delivery of 1 unit and three buyers, in any
+/// order. Whatever comes first, the entity never sells a unit it does not have.
+dca::explore::report explore_entities(const dca::explore::options& opts) {
+  auto make = [] {
+    auto skus = std::make_shared<caf::actor>();
+    auto sold = std::make_shared<std::vector<int>>(3, -1);
+    dca::explore::actor_execution ex;
+    ex.start = [=](dca::explore::actor_world& world) {
+      dca::es::entity_options quiet; // no idle timers: the explorer waits for quiet actors
+      quiet.idle_timeout = std::chrono::milliseconds{0};
+      quiet.hibernate_after = std::chrono::milliseconds{0};
+      *skus = dca::es::spawn_entity_host<sku>(world.system(),
+                                              std::make_shared<dca::es::memory_journal>(), quiet);
+      world.name(*skus, "sku host");
+      caf::anon_send(*skus, dca::es::command_atom::value, "sku-" + std::to_string(hot_sku),
+                     sku::command{receive_stock{1}}, std::string{"delivery-1"});
+      for (std::size_t i = 0; i < sold->size(); ++i)
+        world.name(world.system().spawn(explored_buyer, *skus, sold, i),
+                   "buyer " + std::to_string(i + 1));
+    };
+    ex.check = [=](dca::explore::actor_world& world) -> std::optional<std::string> {
+      auto s =
+          world.ask<sku_state>(*skus, dca::es::get_atom::value, "sku-" + std::to_string(hot_sku));
+      if (!s)
+        return "the entity did not answer: " + world.system().render(s.error());
+      auto paid = std::count(sold->begin(), sold->end(), 1);
+      if (std::count(sold->begin(), sold->end(), -1) > 0)
+        return std::string{"a buyer got no answer"};
+      if (s->stock < 0 || paid > 1 || paid != s->sold)
+        return with_commas(paid) + " buyers were sold a unit from a stock of 1, stock left " +
+               with_commas(s->stock);
+      return std::nullopt;
+    };
+    return ex;
+  };
+  return dca::explore::explore_actors(make, opts);
 }
 
 // -- dca run 05 --compare: the database's fixes beside the entity, on the same load ---------------
@@ -440,6 +490,7 @@ dca::harness::exercise describe() {
   ex.run_shared = run_shared;
   ex.run_actors = run_actors;
   ex.explore_shared = explore_oversell;
+  ex.explore_actors = explore_entities;
   ex.run_compare = run_compare;
   return ex;
 }

@@ -78,3 +78,13 @@ TEST_CASE("the entities stay exact for one, two and sixty-four workers") {
     CHECK_MESSAGE(!r.corrupted, r.summary);
   }
 }
+
+TEST_CASE("the sku entity never sells a unit it does not have on any explored delivery order") {
+  auto r = shared_database::describe().explore_actors(dca::spec::every_order());
+  CHECK_MESSAGE(r.result == dca::explore::outcome::clean, dca::spec::replay_words(r, "05"));
+}
+
+TEST_CASE("a seeded random search of delivery orders: the entity sells at most its stock") {
+  auto r = shared_database::describe().explore_actors(dca::spec::random_search());
+  CHECK_MESSAGE(r.result == dca::explore::outcome::clean, dca::spec::replay_words(r, "05"));
+}
