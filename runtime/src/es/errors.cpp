@@ -65,7 +65,7 @@ caf::error make_domain_error(caf::atom_value category, std::uint8_t code, const 
 }
 
 bool is_domain_error(const caf::error& err, caf::atom_value category, std::uint8_t code) noexcept {
-  return err.category() == category && err.code() == code;
+  return err && err.category() == category && err.code() == code; // CAF 0.17: none has no category
 }
 
 namespace {

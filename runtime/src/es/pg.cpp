@@ -215,8 +215,13 @@ caf::error binary_copy::finish(PGconn* conn, const char* copy_sql, std::string_v
       PQputCopyEnd(conn, nullptr) != 1)
     return to_error(conn, nullptr, doing);
   result_ptr end{PQgetResult(conn)};
-  auto failure = PQresultStatus(end.get()) != PGRES_COMMAND_OK ? to_error(conn, end.get(), doing)
-                                                               : caf::error{};
+  caf::error failure;
+  if (PQresultStatus(end.get()) != PGRES_COMMAND_OK)
+    failure = sqlstate(end.get()) == unique_violation
+                  ? make_error(errc::sequence_conflict,
+                               "postgres " + describe(conn) + ": " + std::string{doing} + ": " +
+                                   one_line(PQresultErrorMessage(end.get())))
+                  : to_error(conn, end.get(), doing);
   while (result_ptr more{PQgetResult(conn)}) {
   }
   return failure;

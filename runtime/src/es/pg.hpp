@@ -36,6 +36,9 @@ std::string describe(PGconn* conn);
 /// errc::journal_io: "postgres <server>: <doing>: <libpq's message>" on one line.
 caf::error to_error(PGconn* conn, const PGresult* res, std::string_view doing);
 
+/// The SQLSTATE of a unique violation.
+constexpr const char* unique_violation = "23505";
+
 /// The SQLSTATE of a failed result ("" when none), e.g. "23505" for a unique violation.
 std::string sqlstate(const PGresult* res);
 
@@ -85,7 +88,9 @@ public:
   void bytes(const std::vector<char>& x);
   void null();
   std::size_t rows() const noexcept { return rows_; }
-  /// Runs `copy_sql` (a COPY ... FROM STDIN (FORMAT binary)) and sends the rows.
+  /// Runs `copy_sql` (a COPY ... FROM STDIN (FORMAT binary)) and sends the rows. A unique
+  /// violation is errc::sequence_conflict (a row some other writer wrote first), anything else
+  /// errc::journal_io.
   caf::error finish(PGconn* conn, const char* copy_sql, std::string_view doing);
   void clear();
 

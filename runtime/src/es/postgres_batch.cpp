@@ -25,7 +25,8 @@ pg::params entity_arrays(const std::vector<const entity_id*>& entities) {
 
 } // namespace
 
-postgres_batch::postgres_batch(PGconn* conn, pg_stream_ids& ids) : conn_(conn), ids_(ids) {}
+postgres_batch::postgres_batch(PGconn* conn, pg_stream_ids& ids, bool read_all_heads)
+    : conn_(conn), ids_(ids), read_all_heads_(read_all_heads) {}
 
 caf::error postgres_batch::begin() {
   if (auto err = pg::exec(conn_, "BEGIN", "beginning a batch"))
@@ -74,7 +75,8 @@ caf::error postgres_batch::commit() {
     return make_error(errc::journal_io, "postgres " + pg::describe(conn_) +
                                             ": committing a batch: the server rolled it back");
   for (auto& [entity, st] : streams_)
-    ids_.emplace(entity, st.id);
+    if (st.id != 0)
+      ids_[entity] = pg_stream_cache_entry{st.id, st.head};
   return caf::none;
 }
 
@@ -116,7 +118,8 @@ caf::error postgres_batch::resolve_streams(const std::vector<journal_job>& jobs)
       continue;
     auto i = ids_.find(e);
     if (i != ids_.end()) {
-      streams_.emplace(e, stream_state{i->second, 0});
+      auto trusted = !read_all_heads_ && i->second.head == j.req.expected_seq;
+      streams_.emplace(e, stream_state{i->second.id, i->second.head, !trusted});
       continue;
     }
     streams_.emplace(e, stream_state{});
@@ -149,11 +152,12 @@ caf::error postgres_batch::find_streams(const std::vector<const entity_id*>& ent
 
 caf::error postgres_batch::read_heads() {
   // Read under the positions lock: every writer holds it while it appends, so no head moves
-  // between this read and the commit.
+  // between this read and the commit. Trusted cached heads are not read (the constructor says
+  // why).
   std::vector<std::int64_t> ids;
   std::unordered_map<std::int64_t, stream_state*> by_id;
   for (auto& [entity, st] : streams_)
-    if (st.id != 0) {
+    if (st.id != 0 && st.read_head) {
       ids.push_back(st.id);
       by_id[st.id] = &st;
     }
@@ -211,7 +215,7 @@ caf::error postgres_batch::write_snapshots(const std::vector<journal_job>& jobs)
     auto i = ids_.find(j.req.entity);
     auto k = streams_.find(j.req.entity);
     auto id = k != streams_.end() && k->second.id != 0 ? k->second.id
-              : i != ids_.end()                        ? i->second
+              : i != ids_.end()                        ? i->second.id
                                                        : 0;
     if (id == 0)
       continue; // best effort: a snapshot of a stream this process has not seen is dropped

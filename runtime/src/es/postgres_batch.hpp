@@ -20,13 +20,21 @@
 
 namespace dca::es {
 
-/// Stream ids by entity, learned from committed batches (an id never changes once committed).
-using pg_stream_ids = std::unordered_map<entity_id, std::int64_t, entity_id_hash>;
+/// What this process learned of a stream from its committed batches: its id (which never
+/// changes) and its head as this process last wrote it (which another process may have moved on).
+struct pg_stream_cache_entry {
+  std::int64_t id = 0;
+  std::uint64_t head = 0;
+};
+using pg_stream_ids = std::unordered_map<entity_id, pg_stream_cache_entry, entity_id_hash>;
 
 class postgres_batch {
 public:
   /// A batch on `conn` (which must be idle); `ids` is the writer's cache, updated at commit.
-  postgres_batch(PGconn* conn, pg_stream_ids& ids);
+  /// A stream whose cached head is the one its append expects is not read back: the unique
+  /// (stream, seq) index refuses the write if another process moved the stream on (then the
+  /// writer retries the batch with `read_all_heads`, which reads every head from the table).
+  postgres_batch(PGconn* conn, pg_stream_ids& ids, bool read_all_heads = false);
 
   /// BEGIN, then the positions lock: blocks while another process's batch holds it.
   caf::error begin();
@@ -53,6 +61,7 @@ private:
   struct stream_state {
     std::int64_t id = 0;
     std::uint64_t head = 0;
+    bool read_head = true; // false: the cached head is trusted (the unique index checks it)
   };
 
   caf::error read_fences(const std::vector<journal_job>& jobs);
@@ -65,6 +74,7 @@ private:
 
   PGconn* conn_;
   pg_stream_ids& ids_;
+  bool read_all_heads_;
   std::uint64_t next_position_ = 0;
   std::uint64_t first_position_ = 0;
   std::unordered_map<std::uint32_t, std::uint64_t> epochs_; // of the fenced shards
