@@ -35,6 +35,12 @@ const char* to_string(errc x) noexcept {
     return "timeout";
   case errc::event_type_unknown:
     return "event_type_unknown";
+  case errc::stale_epoch:
+    return "stale_epoch";
+  case errc::fence_unsupported:
+    return "fence_unsupported";
+  case errc::lease_held:
+    return "lease_held";
   }
   return "unknown";
 }
@@ -59,7 +65,7 @@ caf::error make_domain_error(caf::atom_value category, std::uint8_t code, const 
 }
 
 bool is_domain_error(const caf::error& err, caf::atom_value category, std::uint8_t code) noexcept {
-  return err.category() == category && err.code() == code;
+  return err && err.category() == category && err.code() == code; // CAF 0.17: none has no category
 }
 
 namespace {
