@@ -35,6 +35,12 @@ const char* to_string(errc x) noexcept {
     return "timeout";
   case errc::event_type_unknown:
     return "event_type_unknown";
+  case errc::stale_epoch:
+    return "stale_epoch";
+  case errc::fence_unsupported:
+    return "fence_unsupported";
+  case errc::lease_held:
+    return "lease_held";
   }
   return "unknown";
 }

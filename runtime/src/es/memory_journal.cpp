@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "dca/es/errors.hpp"
+#include "journal_refusals.hpp"
 
 namespace dca::es {
 
@@ -23,12 +24,9 @@ void memory_journal::append(append_request req, append_callback done) {
       st.number = stream_ids_.size();
       stream_ids_.push_back(req.entity);
     }
-    if (st.events.size() != req.expected_seq) {
-      auto msg = req.entity.to_string() + ": expected sequence " +
-                 std::to_string(req.expected_seq) + ", stream is at " +
-                 std::to_string(st.events.size());
+    if (auto err = refusal(req, st)) {
       guard.unlock();
-      done(make_error(errc::sequence_conflict, std::move(msg)));
+      done(std::move(err));
       return;
     }
     res.first_seq = st.events.size() + 1;
@@ -50,6 +48,19 @@ void memory_journal::append(append_request req, append_callback done) {
   }
   done(res);
   listeners_.notify(res.last_position);
+}
+
+caf::error memory_journal::refusal(const append_request& req, const stream& st) const {
+  if (req.fence) {
+    auto i = shard_epochs_.find(req.fence->shard);
+    if (i == shard_epochs_.end())
+      return stale_epoch_error(req, std::nullopt);
+    if (i->second != req.fence->epoch)
+      return stale_epoch_error(req, i->second);
+  }
+  if (st.events.size() != req.expected_seq)
+    return sequence_conflict_error(req, st.events.size());
+  return caf::none;
 }
 
 event_record memory_journal::record_at(std::size_t index) const {
@@ -130,6 +141,11 @@ int memory_journal::subscribe(commit_listener listener) {
 
 void memory_journal::unsubscribe(int id) {
   listeners_.remove(id);
+}
+
+void memory_journal::set_shard_epoch(std::uint32_t shard, std::uint64_t epoch) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  shard_epochs_[shard] = epoch;
 }
 
 void memory_journal::fail_next_appends(int n) {

@@ -5,6 +5,7 @@
 
 #include "dca/assert.hpp"
 #include "dca/es/errors.hpp"
+#include "journal_refusals.hpp"
 #include "sqlite_journal_impl.hpp"
 
 namespace dca::es {
@@ -35,6 +36,13 @@ caf::error sqlite_journal::impl::prepare_writer_statements() {
 
 void sqlite_journal::impl::append(append_request req, append_callback done) {
   DCA_ASSERT(!req.events.empty());
+  if (req.fence) { // one writing process and no lease table: a fence here would be a pretence
+    done(make_error(errc::fence_unsupported,
+                    path + ": the SQLite journal cannot check shard fences (shard " +
+                        std::to_string(req.fence->shard) +
+                        "): use the PostgreSQL journal for shard ownership"));
+    return;
+  }
   std::unique_lock<std::mutex> guard{queue_mtx_};
   if (stopping_) {
     guard.unlock();
@@ -173,9 +181,7 @@ caf::error sqlite_journal::impl::write_append(job& j, caf::expected<append_resul
   auto i = streams_.find(j.req.entity);
   auto head = i == streams_.end() ? 0 : i->second.head;
   if (head != j.req.expected_seq) {
-    result = make_error(errc::sequence_conflict, j.req.entity.to_string() + ": expected sequence " +
-                                                     std::to_string(j.req.expected_seq) +
-                                                     ", stream is at " + std::to_string(head));
+    result = sequence_conflict_error(j.req, head);
     return caf::none;
   }
   if (i == streams_.end()) {

@@ -12,3 +12,25 @@ TEST_CASE("the memory journal keeps the journal contract") {
   memory_journal j;
   check_contract(j);
 }
+
+TEST_CASE("the memory journal refuses a fenced append whose epoch is not the shard's current one") {
+  memory_journal j;
+  auto fenced = [](std::uint64_t expected, std::uint64_t epoch) {
+    auto r = dca::es::testing::req("a", expected, {"x"});
+    r.fence = shard_fence{7, epoch};
+    return r;
+  };
+  auto never_leased = dca::es::testing::append_sync(j, fenced(0, 1));
+  REQUIRE(!never_leased);
+  CHECK(is(never_leased.error(), errc::stale_epoch));
+  j.set_shard_epoch(7, 1);
+  REQUIRE(dca::es::testing::append_sync(j, fenced(0, 1)));
+  j.set_shard_epoch(7, 2); // another node took the lease
+  auto stale = dca::es::testing::append_sync(j, fenced(1, 1));
+  REQUIRE(!stale);
+  CHECK(is(stale.error(), errc::stale_epoch));
+  CHECK(render(stale.error()) == "stale_epoch: thing/a: append fenced by shard 7 epoch 1, but the "
+                                 "shard is at epoch 2 (another node owns it)");
+  CHECK(j.committed_position() == 1);
+  CHECK(dca::es::testing::append_sync(j, fenced(1, 2)));
+}

@@ -46,6 +46,18 @@ TEST_CASE("the sqlite journal keeps the journal contract and survives a reopen")
   CHECK((*snap)->text == "x");
 }
 
+TEST_CASE("the sqlite journal refuses a fenced append it cannot check and writes nothing") {
+  temp_dir dir;
+  auto j = sqlite_journal::open(dir.file("journal.db"));
+  REQUIRE(j);
+  auto r = req("a", 0, {"a1"});
+  r.fence = shard_fence{3, 1};
+  auto refused = append_sync(**j, std::move(r));
+  REQUIRE(!refused);
+  CHECK(is(refused.error(), errc::fence_unsupported));
+  CHECK((*j)->committed_position() == 0);
+}
+
 // -- bad files ------------------------------------------------------------------------------------
 
 namespace {

@@ -24,6 +24,9 @@ enum class errc : std::uint8_t {
   entity_failed,        // the entity stopped (failed recovery or failed append): retry the command
   timeout,              // a wait (e.g. read-your-writes) ran out of time
   event_type_unknown,   // a stored event's type is not one the entity reads (event_decoders.hpp)
+  stale_epoch,          // a fenced append's epoch is not its shard's current one: another owner
+  fence_unsupported,    // a fenced append to a journal that cannot check fences (SQLite)
+  lease_held,           // a shard lease is held by another node and has not expired
 };
 
 /// The code's name, e.g. "sequence_conflict".

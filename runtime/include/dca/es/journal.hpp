@@ -82,13 +82,39 @@ struct event_view {
 /// Called by `replay_stream` for each event; an error stops the replay and is returned as is.
 using event_visitor = std::function<caf::error(const event_view&)>;
 
+/// The shard ownership an append claims (dca/es/shard_leases.hpp): the writer owns `shard` at
+/// `epoch`. A journal that checks fences refuses the append with errc::stale_epoch, in the same
+/// transaction that would have written it, unless `epoch` is the shard's current epoch. So a node
+/// cut off from the cluster that still believes it owns a shard cannot write once another node
+/// took the lease: fencing, not timing.
+struct shard_fence {
+  std::uint32_t shard = 0;
+  std::uint64_t epoch = 0;
+
+  friend bool operator==(const shard_fence& a, const shard_fence& b) {
+    return a.shard == b.shard && a.epoch == b.epoch;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shard_fence& x) {
+  return f(caf::meta::type_name("shard_fence"), x.shard, x.epoch);
+}
+
 /// Append `events` to `entity`'s stream, which must currently end at `expected_seq` (0: new).
 /// All events commit together or none does.
+///
+/// `fence` absent: an unfenced append (one process owns the journal, or the caller does not use
+/// shards). Present: the PostgreSQL journal checks it against its shard_leases table; the memory
+/// journal against the epochs a test set (memory_journal::set_shard_epoch); the SQLite journal
+/// cannot check one (it has one writing process and no lease table) and refuses every fenced
+/// append with errc::fence_unsupported rather than pretend it fenced it.
 struct append_request {
   entity_id entity;
   std::uint64_t expected_seq = 0;
   std::vector<event_data> events;
   std::string idempotency_key;
+  std::optional<shard_fence> fence;
 };
 
 /// Where a successful append landed.
@@ -125,8 +151,9 @@ public:
   virtual ~journal();
 
   /// Appends atomically and durably, then calls `done`. Fails with errc::sequence_conflict when
-  /// the stream does not end at `expected_seq` (nothing is written), errc::overloaded when the
-  /// write queue is full, or a storage error.
+  /// the stream does not end at `expected_seq` (nothing is written), errc::stale_epoch when its
+  /// fence names an epoch that is not the shard's current one (nothing is written),
+  /// errc::overloaded when the write queue is full, or a storage error.
   virtual void append(append_request req, append_callback done) = 0;
 
   /// Whether `append` always calls `done` before it returns, on the caller's thread (the memory

@@ -1,5 +1,7 @@
 // An in-memory journal for tests and for the hot-path benchmark: the same contract as the SQLite
 // journal (expected-sequence fencing, positions at commit), no durability. Appends complete inline.
+// It checks shard fences against epochs a test sets (set_shard_epoch), so deterministic tests of
+// shard ownership need no database.
 #pragma once
 
 #include <deque>
@@ -32,6 +34,10 @@ public:
   /// Test hook: the next `n` appends fail with errc::journal_io and write nothing.
   void fail_next_appends(int n);
 
+  /// The current epoch of `shard`, as a lease table would hold it: a fenced append for the shard
+  /// succeeds only with this epoch (errc::stale_epoch otherwise, or for a shard never set).
+  void set_shard_epoch(std::uint32_t shard, std::uint64_t epoch);
+
 private:
   /// An event as kept here: its stream by number, so appends copy no entity id.
   struct stored_event {
@@ -48,12 +54,15 @@ private:
   };
 
   event_record record_at(std::size_t index) const;
+  /// The reason `req` may not be written (a stale fence or a sequence conflict), or none.
+  caf::error refusal(const append_request& req, const stream& st) const;
 
   mutable std::mutex mtx_;
   std::deque<stored_event> log_; // index = position - 1; never moves a stored event
   std::vector<entity_id> stream_ids_;
   std::unordered_map<entity_id, stream, entity_id_hash> streams_;
   std::unordered_map<entity_id, snapshot_record, entity_id_hash> snapshots_;
+  std::unordered_map<std::uint32_t, std::uint64_t> shard_epochs_;
   commit_listeners listeners_;
   int failures_pending_ = 0;
 };
