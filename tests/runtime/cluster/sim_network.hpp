@@ -16,11 +16,18 @@
 #include <string>
 #include <vector>
 
-#include "dca/es/entity.hpp"
+#include "counter_entity.hpp"
+#include "dca/cluster/node_core.hpp"
+#include "dca/es/idempotency_keys.hpp"
 
 /// Every simulated node's configuration: the middleman and the messages nodes exchange.
 struct sim_node_config : caf::actor_system_config {
-  sim_node_config() { load<caf::io::middleman>(); }
+  sim_node_config() {
+    load<caf::io::middleman>();
+    add_message_type<counter::command>("counter_command");
+    add_message_type<dca::es::ack>("ack");
+    add_message_type<dca::cluster::node_status>("node_status");
+  }
 };
 
 using sim_node_base = test_node_fixture<test_coordinator_fixture<sim_node_config>>;
