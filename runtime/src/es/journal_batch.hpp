@@ -3,6 +3,7 @@
 // uses these types.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -26,5 +27,11 @@ struct committed_batch {
   std::vector<caf::expected<append_result>> results;
   std::uint64_t last_position = 0;
 };
+
+/// The wall clock in ms since the Unix epoch: what a batch stamps its events with (written_at_ms).
+inline std::int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 } // namespace dca::es

@@ -122,7 +122,8 @@ sqlite_journal::impl::impl(std::string journal_path, sqlite_journal_options opti
           path, wal_sync_options_of(opts),
           [this](std::vector<committed_batch>& group, const caf::error& failure) {
             publish(group, failure);
-          })) {
+          })),
+      queue_(path, opts.append_queue_max) {
   DCA_ASSERT(opts.batch_events_max > 0);
   DCA_ASSERT(opts.append_queue_max > 0);
   DCA_ASSERT(opts.read_connections_max > 0);
@@ -288,11 +289,7 @@ sqlite_journal::impl::~impl() {
 void sqlite_journal::impl::close() {
   if (io) // the reads already asked for still get their answers
     io->stop();
-  {
-    std::lock_guard<std::mutex> guard{queue_mtx_};
-    stopping_ = true;
-  }
-  queue_cv_.notify_all();
+  queue_.stop();
   if (writer_.joinable()) // drains the queue; the sync thread still acks what it commits
     writer_.join();
   wal->stop(); // the sync thread drains what the writer committed

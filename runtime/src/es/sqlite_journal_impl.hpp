@@ -22,6 +22,7 @@
 #include "dca/es/sqlite_journal.hpp"
 #include "io_threads.hpp"
 #include "journal_batch.hpp"
+#include "journal_queue.hpp"
 #include "sqlite_schema.hpp"
 #include "wal_sync.hpp"
 
@@ -85,9 +86,6 @@ private:
   // -- the writer (sqlite_journal_writer.cpp) -----------------------------------------------------
   caf::error prepare_writer_statements();
   void run_writer();
-  /// Moves queued jobs into `batch` while it holds at most batch_events_max events (`events` so
-  /// far); returns the new event count.
-  std::size_t take_jobs(std::vector<job>& batch, std::size_t events);
   /// One transaction: every job in `batch` (and those that queue meanwhile), then the hand-over
   /// to the WAL's durability, which acks them.
   void write_batch(std::vector<job>& batch);
@@ -130,11 +128,9 @@ private:
   std::vector<entity_id> created_;
   std::int64_t batch_ms_ = 0;
 
-  // -- the append queue ---------------------------------------------------------------------------
-  std::mutex queue_mtx_;
-  std::condition_variable queue_cv_;
-  std::deque<job> queue_;
-  bool stopping_ = false;
+  // -- the append queue and the writer
+  // -------------------------------------------------------------
+  journal_queue queue_;
   std::thread writer_;
 
   // -- the read pool ------------------------------------------------------------------------------

@@ -1,23 +1,12 @@
 // The SQLite journal's writer thread: adaptive group commit of the queued appends and snapshots,
 // the sequence fence on every append, and what a batch that fails undoes. In pipelined mode it
 // hands each committed batch to the sync thread (wal_sync.cpp), which acks it after its fdatasync.
-#include <chrono>
-
 #include "dca/assert.hpp"
 #include "dca/es/errors.hpp"
 #include "journal_refusals.hpp"
 #include "sqlite_journal_impl.hpp"
 
 namespace dca::es {
-
-namespace {
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-} // namespace
 
 caf::error sqlite_journal::impl::prepare_writer_statements() {
   auto* raw = wdb_.get();
@@ -35,7 +24,6 @@ caf::error sqlite_journal::impl::prepare_writer_statements() {
 // -- appends --------------------------------------------------------------------------------------
 
 void sqlite_journal::impl::append(append_request req, append_callback done) {
-  DCA_ASSERT(!req.events.empty());
   if (req.fence) { // one writing process and no lease table: a fence here would be a pretence
     done(make_error(errc::fence_unsupported,
                     path + ": the SQLite journal cannot check shard fences (shard " +
@@ -43,44 +31,19 @@ void sqlite_journal::impl::append(append_request req, append_callback done) {
                         "): use the PostgreSQL journal for shard ownership"));
     return;
   }
-  std::unique_lock<std::mutex> guard{queue_mtx_};
-  if (stopping_) {
-    guard.unlock();
-    done(make_error(errc::journal_closed, path + ": journal closed"));
-    return;
-  }
-  if (queue_.size() >= opts.append_queue_max) {
-    guard.unlock();
-    done(make_error(errc::overloaded, path + ": append queue full (append_queue_max = " +
-                                          std::to_string(opts.append_queue_max) + ")"));
-    return;
-  }
-  queue_.push_back(job{false, std::move(req), std::move(done), {}});
-  guard.unlock();
-  queue_cv_.notify_one();
+  queue_.append(std::move(req), std::move(done));
 }
 
 void sqlite_journal::impl::save_snapshot(const entity_id& entity, snapshot_record snapshot) {
-  std::unique_lock<std::mutex> guard{queue_mtx_};
-  if (stopping_ || queue_.size() >= opts.append_queue_max)
-    return; // best effort: a missing snapshot only lengthens the next replay
-  append_request req;
-  req.entity = entity;
-  queue_.push_back(job{true, std::move(req), nullptr, std::move(snapshot)});
-  guard.unlock();
-  queue_cv_.notify_one();
+  queue_.save_snapshot(entity, std::move(snapshot));
 }
 
 void sqlite_journal::impl::run_writer() {
   std::vector<job> batch;
   for (;;) {
     batch.clear();
-    {
-      std::unique_lock<std::mutex> guard{queue_mtx_};
-      queue_cv_.wait(guard, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty())
-        return; // stopping and drained
-    }
+    if (!queue_.wait())
+      return; // stopping and drained
     wal->begin_batch();
     write_batch(batch);
     wal->end_batch();
@@ -89,25 +52,12 @@ void sqlite_journal::impl::run_writer() {
   }
 }
 
-std::size_t sqlite_journal::impl::take_jobs(std::vector<job>& batch, std::size_t events) {
-  std::lock_guard<std::mutex> guard{queue_mtx_};
-  while (!queue_.empty()) {
-    auto n = std::max<std::size_t>(queue_.front().req.events.size(), 1);
-    if (!batch.empty() && events + n > opts.batch_events_max)
-      break;
-    events += n;
-    batch.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-  }
-  return events;
-}
-
 void sqlite_journal::impl::write_batch(std::vector<job>& batch) {
   // Adaptive group commit without a timer: the transaction takes what queued while the previous
   // commit was in flight, and keeps taking what queues while it inserts, until it finds the queue
   // empty (or holds batch_events_max events). Appends that arrive while earlier ones are being
   // inserted join this commit instead of waiting a whole commit for the next one.
-  std::size_t events = take_jobs(batch, 0);
+  std::size_t events = queue_.take(batch, 0, opts.batch_events_max);
   if (auto failure = wal->failure()) { // a log that cannot be synced must not take more appends
     fail_jobs(batch, failure);
     return;
@@ -116,7 +66,7 @@ void sqlite_journal::impl::write_batch(std::vector<job>& batch) {
   touched_.clear();
   created_.clear();
   auto first_position = next_position_;
-  batch_ms_ = now_ms();
+  batch_ms_ = wall_clock_ms();
   if (auto failure = insert_jobs(batch, events)) {
     undo_batch(first_position);
     fail_jobs(batch, failure); // all or nothing: every job of the batch fails
@@ -135,7 +85,7 @@ caf::error sqlite_journal::impl::insert_jobs(std::vector<job>& batch, std::size_
     return sql::to_error(rc, db, path, "beginning a batch");
   for (std::size_t next = 0;; ++next) {
     if (next == batch.size() && events < opts.batch_events_max)
-      events = take_jobs(batch, events);
+      events = queue_.take(batch, events, opts.batch_events_max);
     if (next == batch.size())
       break;
     auto& j = batch[next];

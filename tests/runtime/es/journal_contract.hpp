@@ -1,5 +1,7 @@
 // The journal contract every journal keeps (streams, fencing, positions, bounded reads, no
-// snapshot yet), and the small request builders the journal tests share.
+// snapshot yet; then snapshots), and the small request builders the journal tests share. Run
+// against the memory and SQLite journals (journal_test.cpp, sqlite_journal_test.cpp) and the
+// PostgreSQL journal (postgres_journal_test.cpp).
 #pragma once
 
 #include <doctest/doctest.h>
@@ -66,6 +68,26 @@ inline void check_contract(journal& j) {
   auto none = j.load_snapshot(entity_id{"thing", "a"});
   REQUIRE(none);
   CHECK(!none->has_value());
+}
+
+/// After check_contract: a snapshot is kept per entity, the latest replaces the one before, and
+/// it is read back as written. Saving is asynchronous (best effort), so an append after it is the
+/// barrier: journals write in queue order.
+inline void check_snapshot_contract(journal& j) {
+  entity_id a{"thing", "a"};
+  j.save_snapshot(a, snapshot_record{2, 2, {'s', '2'}, "at 2"});
+  j.save_snapshot(a, snapshot_record{3, 4, {'s', '\0', '3'}, "at 3"});
+  REQUIRE(append_sync(j, req("c", 0, {"barrier"})));
+  auto snap = j.load_snapshot(a);
+  REQUIRE(snap);
+  REQUIRE(snap->has_value());
+  CHECK((*snap)->seq == 3);
+  CHECK((*snap)->position == 4);
+  CHECK((*snap)->payload == std::vector<char>{'s', '\0', '3'});
+  CHECK((*snap)->text == "at 3");
+  auto other = j.load_snapshot(entity_id{"thing", "b"});
+  REQUIRE(other);
+  CHECK(!other->has_value());
 }
 
 } // namespace dca::es::testing

@@ -1,8 +1,11 @@
 // The journal contract, run against the memory journal (the SQLite journal runs it in
-// sqlite_journal_test.cpp and, with the sync in COMMIT, in wal_sync_test.cpp).
+// sqlite_journal_test.cpp and, with the sync in COMMIT, in wal_sync_test.cpp; the PostgreSQL
+// journal in postgres_journal_test.cpp), and the entity contract against memory and SQLite.
 #include <doctest/doctest.h>
 
 #include "dca/es/memory_journal.hpp"
+#include "dca/es/sqlite_journal.hpp"
+#include "entity_contract.hpp"
 #include "journal_contract.hpp"
 
 using namespace dca::es;
@@ -33,4 +36,23 @@ TEST_CASE("the memory journal refuses a fenced append whose epoch is not the sha
                                  "shard is at epoch 2 (another node owns it)");
   CHECK(j.committed_position() == 1);
   CHECK(dca::es::testing::append_sync(j, fenced(1, 2)));
+}
+
+TEST_CASE("the memory journal keeps the snapshot contract") {
+  memory_journal j;
+  check_contract(j);
+  dca::es::testing::check_snapshot_contract(j);
+}
+
+TEST_CASE("entities recover, deduplicate and are projected on the memory journal") {
+  dca::es::testing::temp_dir dir;
+  dca::es::testing::check_entity_contract(std::make_shared<memory_journal>(),
+                                          dir.file("read_model.db"));
+}
+
+TEST_CASE("entities recover, deduplicate and are projected on the sqlite journal") {
+  dca::es::testing::temp_dir dir;
+  auto j = sqlite_journal::open(dir.file("journal.db"));
+  REQUIRE_MESSAGE(j, render(j.error()));
+  dca::es::testing::check_entity_contract(*j, dir.file("read_model.db"));
 }

@@ -28,17 +28,18 @@ TEST_CASE("the sqlite journal keeps the journal contract and survives a reopen")
     auto j = sqlite_journal::open(path);
     REQUIRE_MESSAGE(j, render(j.error()));
     check_contract(**j);
+    dca::es::testing::check_snapshot_contract(**j);
     (*j)->save_snapshot(entity_id{"thing", "a"}, snapshot_record{3, 4, {'x'}, "x"});
   }
   auto j = sqlite_journal::open(path);
   REQUIRE(j);
-  CHECK((*j)->committed_position() == 4);
+  CHECK((*j)->committed_position() == 5);
   auto stale = append_sync(**j, req("a", 2, {"again"}));
   REQUIRE(!stale);
   CHECK(is(stale.error(), errc::sequence_conflict));
   auto next = append_sync(**j, req("a", 3, {"a4"}));
   REQUIRE(next);
-  CHECK(next->first_position == 5);
+  CHECK(next->first_position == 6);
   auto snap = (*j)->load_snapshot(entity_id{"thing", "a"});
   REQUIRE(snap);
   REQUIRE(snap->has_value());

@@ -1,0 +1,76 @@
+// One group commit of the PostgreSQL journal, as the steps of its transaction: begin (which takes
+// the positions lock: from here until commit, no other process assigns positions), write (checks
+// every append's fence and expected sequence, assigns seqs and positions to those that pass, and
+// sends their events with one binary COPY), commit. The writer thread runs the steps back to back;
+// tests run them one at a time on several connections to force the orders that matter (two
+// writers from two nodes, a reader between them). Private to the library.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dca/es/journal.hpp"
+#include "journal_batch.hpp"
+#include "pg.hpp"
+
+namespace dca::es {
+
+/// Stream ids by entity, learned from committed batches (an id never changes once committed).
+using pg_stream_ids = std::unordered_map<entity_id, std::int64_t, entity_id_hash>;
+
+class postgres_batch {
+public:
+  /// A batch on `conn` (which must be idle); `ids` is the writer's cache, updated at commit.
+  postgres_batch(PGconn* conn, pg_stream_ids& ids);
+
+  /// BEGIN, then the positions lock: blocks while another process's batch holds it.
+  caf::error begin();
+
+  /// Checks and writes `jobs` (appends and snapshots) in the open transaction; results() then
+  /// holds one answer per job (snapshots: an empty append_result). A storage error is returned and
+  /// the batch must be rolled back.
+  caf::error write(std::vector<journal_job>& jobs);
+
+  /// Advances the positions row (announcing the new last position on the commit channel) and
+  /// commits, which releases the positions lock.
+  caf::error commit();
+
+  /// Rolls the transaction back (after a failed step); forgets what the batch learned.
+  void roll_back();
+
+  /// The answers of write(), one per job.
+  std::vector<caf::expected<append_result>>& results() noexcept { return results_; }
+
+  /// The last position written (the one before the batch when it wrote nothing).
+  std::uint64_t last_position() const noexcept { return next_position_ - 1; }
+
+private:
+  struct stream_state {
+    std::int64_t id = 0;
+    std::uint64_t head = 0;
+  };
+
+  caf::error read_fences(const std::vector<journal_job>& jobs);
+  caf::error resolve_streams(const std::vector<journal_job>& jobs);
+  caf::error find_streams(const std::vector<const entity_id*>& entities);
+  caf::error read_heads();
+  /// The answer for one append: its refusal, or its place (and its events queued for the COPY).
+  caf::expected<append_result> place(const append_request& req, std::int64_t written_at_ms);
+  caf::error write_snapshots(const std::vector<journal_job>& jobs);
+
+  PGconn* conn_;
+  pg_stream_ids& ids_;
+  std::uint64_t next_position_ = 0;
+  std::uint64_t first_position_ = 0;
+  std::unordered_map<std::uint32_t, std::uint64_t> epochs_; // of the fenced shards
+  std::unordered_map<entity_id, stream_state, entity_id_hash> streams_;
+  std::vector<caf::expected<append_result>> results_;
+  pg::binary_copy copy_;
+};
+
+} // namespace dca::es
