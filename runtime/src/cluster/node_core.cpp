@@ -1,0 +1,121 @@
+// A node's membership, shard ownership and routing decisions (node_core.hpp).
+#include "dca/cluster/node_core.hpp"
+
+#include <algorithm>
+
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
+
+#include "dca/cluster/errors.hpp"
+#include "dca/cluster/fenced_journal.hpp"
+#include "dca/cluster/shard_map.hpp"
+#include "dca/es/errors.hpp"
+
+namespace dca::cluster {
+
+std::vector<std::string> node_core::live_members() const {
+  std::vector<std::string> out{opts.name};
+  for (auto& [peer_name, p] : peers)
+    if (p.alive)
+      out.push_back(peer_name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+node_status node_core::status() const {
+  node_status st{opts.name, live_members(), {}, {}};
+  for (auto& [shard, o] : owned) {
+    st.shards.push_back(shard);
+    st.epochs.push_back(o.epoch);
+  }
+  return st;
+}
+
+node_core::route node_core::route_for(const std::string& key, std::uint32_t hops) const {
+  auto shard = shard_of(key, opts.shards);
+  if (auto it = owned.find(shard); it != owned.end())
+    return {it->second.host, {}, {}};
+  auto where = "key " + key + " (shard " + std::to_string(shard) + ")";
+  auto owner = shard < owner_of.size() ? owner_of[shard] : std::string{};
+  if (owner.empty() || owner == opts.name)
+    return {{}, {}, make_error(errc::shard_unowned, where + " has no owner yet: retry")};
+  if (hops >= opts.hops_max)
+    return {{},
+            {},
+            make_error(errc::hops_exceeded, where + " passed on " + std::to_string(hops) +
+                                                " times: the nodes disagree on its owner")};
+  auto p = peers.find(owner);
+  if (p == peers.end() || !p->second.alive)
+    return {{},
+            {},
+            make_error(errc::node_unreachable,
+                       where + " is owned by node " + owner + ", which is not reachable")};
+  return {{}, owner, {}};
+}
+
+void node_core::stop_shard(std::uint32_t shard) {
+  auto it = owned.find(shard);
+  if (it == owned.end())
+    return;
+  caf::anon_send_exit(it->second.host, caf::exit_reason::user_shutdown);
+  owned.erase(it);
+}
+
+void node_core::stop_all() {
+  while (!owned.empty())
+    stop_shard(owned.begin()->first);
+}
+
+void node_core::peer_down(const std::string& node) {
+  auto it = peers.find(node);
+  if (it == peers.end())
+    return;
+  it->second.alive = false;
+  calls.fail_node(node,
+                  make_error(errc::node_unreachable, "node " + node + " missed its heartbeats"));
+}
+
+namespace {
+
+// Takes or renews `shard` for the node; (re)starts its host when the epoch is new to it.
+void claim(node_core& core, std::uint32_t shard, caf::actor_clock::time_point now) {
+  auto lease = core.leases->acquire(shard, core.opts.name, now, core.opts.lease_ttl);
+  if (!lease) {
+    // Held by another node: whatever this node believed, it does not own the shard now. Any
+    // other failure (the table is unreachable) leaves the belief as it was: fencing guards it.
+    if (dca::es::is(lease.error(), dca::es::errc::lease_held))
+      core.stop_shard(shard);
+    return;
+  }
+  auto it = core.owned.find(shard);
+  if (it != core.owned.end() && it->second.epoch == lease->epoch)
+    return;
+  core.stop_shard(shard);
+  auto fenced =
+      std::make_shared<fenced_journal>(core.journal, dca::es::shard_fence{shard, lease->epoch});
+  core.owned[shard] = node_core::owned_shard{lease->epoch, core.spawn_host(fenced)};
+}
+
+} // namespace
+
+void node_core::rebalance(caf::actor_clock::time_point now) {
+  auto members = live_members();
+  for (std::uint32_t shard = 0; shard < opts.shards; ++shard) {
+    if (preferred_owner(shard, members) == opts.name) {
+      claim(*this, shard, now);
+    } else if (auto it = owned.find(shard); it != owned.end()) {
+      // Handed to its preferred owner, which takes it on its next rebalance.
+      leases->release(shard, opts.name, it->second.epoch);
+      stop_shard(shard);
+    }
+  }
+  auto rows = leases->leases();
+  if (!rows)
+    return; // keep the last known owners
+  owner_of.assign(opts.shards, std::string{});
+  for (auto& row : *rows)
+    if (row.shard < opts.shards && row.expires_at > now)
+      owner_of[row.shard] = row.owner;
+}
+
+} // namespace dca::cluster
