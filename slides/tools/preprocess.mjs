@@ -272,9 +272,103 @@ function parseFenceOptions(rest) {
   return opts;
 }
 
-export function preprocess(source, { baseDir, dataDir = null, remap = [], flags = [], name = 'deck.md' }) {
+/// The conditional directives (@if-exists, @if-region, @if-data, @if, @if-not, @else, @end) on the
+/// stack ctx.conds; false for any other directive.
+function conditionDirective(ctx, name, arg, where, lineNo) {
+  if (name === 'if-exists') {
+    if (!arg) fail(`${where}: @if-exists needs a path`);
+    ctx.conds.push({ keep: fs.existsSync(ctx.resolve(arg)), line: lineNo });
+    return true;
+  }
+  if (name === 'if-region') {
+    // A guard that fell back silently let a renamed marker ship a hand-written sketch: now a
+    // missing file or region is an error, always, and the block has no fallback.
+    const hash = arg.indexOf('#');
+    if (hash <= 0) fail(`${where}: @if-region needs PATH#REGION`);
+    const [rel, region] = [arg.slice(0, hash), arg.slice(hash + 1)];
+    const file = ctx.resolve(rel);
+    if (!fs.existsSync(file)) fail(`${where}: @if-region ${arg}: ${file} does not exist (a guarded region must exist: no fallback)`);
+    extractRegion(ctx.readDep(file, where), region, `${where}: @if-region ${rel}`);
+    ctx.conds.push({ keep: true, line: lineNo, region: true });
+    return true;
+  }
+  if (name === 'if-data') {
+    if (!arg) fail(`${where}: @if-data needs a file name`);
+    // dca-json.mjs --optional leaves {"unavailable": why} when `dca explore` cannot run it yet.
+    const file = ctx.dataDir ? path.resolve(ctx.dataDir, arg) : null;
+    let keep = !!file && fs.existsSync(file);
+    if (keep) {
+      ctx.deps.add(file);
+      try { keep = !('unavailable' in JSON.parse(fs.readFileSync(file, 'utf8'))); } catch { keep = true; /* dca-trace reports it */ }
+      if (!keep) ctx.notes.push(`${where}: ${arg} is unavailable: showing the fallback`);
+    }
+    ctx.conds.push({ keep, line: lineNo });
+    return true;
+  }
+  if (name === 'if' || name === 'if-not') {
+    if (!arg) fail(`${where}: @${name} needs a flag name`);
+    ctx.conds.push({ keep: ctx.flags.includes(arg) === (name === 'if'), line: lineNo });
+    return true;
+  }
+  if (name === 'else') {
+    const c = ctx.conds[ctx.conds.length - 1];
+    if (!c || c.seenElse) fail(`${where}: @else without @if-exists`);
+    if (c.region) fail(`${where}: @else under @if-region (line ${c.line}): a guarded region has no fallback, remove the @else branch`);
+    c.keep = !c.keep; c.seenElse = true;
+    return true;
+  }
+  if (name === 'end') {
+    if (!ctx.conds.pop()) fail(`${where}: @end without @if-exists`);
+    return true;
+  }
+  return false;
+}
+
+/// One fenced block from `lines[i]` to its closing fence `lines[j]`: a dca-* report rendered, an
+/// include filled from its file, or any other code kept as it is.
+function expandFence(ctx, { lines, i, j, where, slide, indent, fence, lang, rest }) {
+  const opts = parseFenceOptions(rest);
+  // A report from --data DIR that a dca-* fence renders.
+  const report = () => {
+    if (!opts.json) fail(`${where}: ${lang} needs json=FILE`);
+    if (!ctx.dataDir) fail(`${where}: ${lang} needs --data DIR`);
+    const file = path.resolve(ctx.dataDir, opts.json);
+    const text = ctx.readDep(file, `${where}: ${lang}`);
+    try { return [JSON.parse(text), file]; } catch (e) { return fail(`${file}: not JSON (${e.message})`); }
+  };
+  if (lang === 'dca-verdict') {
+    ctx.out.push(renderVerdict(...report(), opts));
+  } else if (lang === 'dca-runs') {
+    ctx.out.push(renderRuns(...report(), opts));
+  } else if (lang === 'dca-figures') {
+    ctx.out.push(renderFigures(...report()));
+  } else if (lang === 'dca-trace') {
+    const refs = [];
+    ctx.out.push(renderTrace(...report(), opts, refs));
+    ctx.wheres.push({ where, exercise: opts.exercise, refs });
+    slide.traces++;
+  } else if (opts.include) {
+    const hash = opts.include.indexOf('#');
+    const rel = hash >= 0 ? opts.include.slice(0, hash) : opts.include;
+    const region = hash >= 0 ? opts.include.slice(hash + 1) : null;
+    const file = ctx.resolve(rel);
+    const what = `${rel}${region ? '#' + region : ''}`;
+    if (!fs.existsSync(file)) fail(`${where}: ${what}: file ${file} does not exist`);
+    const text = ctx.readDep(file, what);
+    const body = region ? extractRegion(text, region, `${where}: ${rel} (${file})`, { numbered: !!opts.numbered }) : dedent(text.replace(/\r\n/g, '\n').split('\n'));
+    if (body.span) ctx.shownCode.push({ file, ...body.span });
+    ctx.out.push(`${indent}${fence}${lang}`, ...body.map((l) => indent + l), `${indent}${fence}`);
+    slide.code_blocks++;
+  } else {
+    ctx.out.push(...lines.slice(i, j + 1));
+    slide.code_blocks++;
+  }
+}
+
+/// How the deck finds its files: paths relative to the deck, remapped to fixtures where they exist;
+/// every file read is a dependency of the output (for the depfile and the manifest's hashes).
+function readers(baseDir, remap) {
   const deps = new Set();
-  const notes = [];
   const resolve = (p) => {
     let mapped = p;
     // A remap applies where its target exists: fixtures stand in for the exercises they have.
@@ -291,7 +385,18 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
     deps.add(file);
     return fs.readFileSync(file, 'utf8');
   };
+  return { deps, resolve, readDep };
+}
 
+/// An SVG file as one line of HTML, so markdown-it keeps it as one block.
+function inlineFigure(ctx, arg, where) {
+  let svg = ctx.readDep(ctx.resolve(arg), `${where}: @figure`);
+  svg = svg.replace(/<\?xml[^>]*\?>\s*/, '').replace(/<!--[\s\S]*?-->\s*/g, '').trim();
+  if (!svg.startsWith('<svg')) fail(`${where}: @figure ${arg} is not an SVG`);
+  return `<div class="figure">${svg.replace(/\n\s*/g, ' ')}</div>`;
+}
+
+export function preprocess(source, { baseDir, dataDir = null, remap = [], flags = [], name = 'deck.md' }) {
   const lines = source.replace(/\r\n/g, '\n').split('\n');
   const out = [];
   const conds = []; // stack of {keep, seenElse, parentKeep, line}
@@ -304,6 +409,7 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
   let theme = null; // the theme the front matter names: the browser test checks marp rendered it
   const shownCode = []; // {file, first, last}: regions on slides
   const wheres = []; // each trace table's "where" cells, checked against shownCode at the end
+  const ctx = { ...readers(baseDir, remap), dataDir, flags, notes: [], conds, out, shownCode, wheres };
 
   for (let i = 0; i < lines.length; ++i) {
     const line = lines[i];
@@ -318,52 +424,7 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
     const d = directiveRe.exec(line);
     if (d) {
       const [, name, arg] = d;
-      if (name === 'if-exists') {
-        if (!arg) fail(`${where}: @if-exists needs a path`);
-        conds.push({ keep: fs.existsSync(resolve(arg)), line: i + 1 });
-        continue;
-      }
-      if (name === 'if-region') {
-        // A guard that fell back silently let a renamed marker ship a hand-written sketch: now a
-        // missing file or region is an error, always, and the block has no fallback.
-        const hash = arg.indexOf('#');
-        if (hash <= 0) fail(`${where}: @if-region needs PATH#REGION`);
-        const [rel, region] = [arg.slice(0, hash), arg.slice(hash + 1)];
-        const file = resolve(rel);
-        if (!fs.existsSync(file)) fail(`${where}: @if-region ${arg}: ${file} does not exist (a guarded region must exist: no fallback)`);
-        extractRegion(readDep(file, where), region, `${where}: @if-region ${rel}`);
-        conds.push({ keep: true, line: i + 1, region: true });
-        continue;
-      }
-      if (name === 'if-data') {
-        if (!arg) fail(`${where}: @if-data needs a file name`);
-        // dca-json.mjs --optional leaves {"unavailable": why} when `dca explore` cannot run it yet.
-        const file = dataDir ? path.resolve(dataDir, arg) : null;
-        let keep = !!file && fs.existsSync(file);
-        if (keep) {
-          deps.add(file);
-          try { keep = !('unavailable' in JSON.parse(fs.readFileSync(file, 'utf8'))); } catch { keep = true; /* dca-trace reports it */ }
-          if (!keep) notes.push(`${where}: ${arg} is unavailable: showing the fallback`);
-        }
-        conds.push({ keep, line: i + 1 });
-        continue;
-      }
-      if (name === 'if' || name === 'if-not') {
-        if (!arg) fail(`${where}: @${name} needs a flag name`);
-        conds.push({ keep: flags.includes(arg) === (name === 'if'), line: i + 1 });
-        continue;
-      }
-      if (name === 'else') {
-        const c = conds[conds.length - 1];
-        if (!c || c.seenElse) fail(`${where}: @else without @if-exists`);
-        if (c.region) fail(`${where}: @else under @if-region (line ${c.line}): a guarded region has no fallback, remove the @else branch`);
-        c.keep = !c.keep; c.seenElse = true;
-        continue;
-      }
-      if (name === 'end') {
-        if (!conds.pop()) fail(`${where}: @end without @if-exists`);
-        continue;
-      }
+      if (conditionDirective(ctx, name, arg, where, i + 1)) continue;
       if (!keeping()) continue;
       if (name === 'section') {
         if (!arg) fail(`${where}: @section needs a name`);
@@ -371,12 +432,7 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
         continue;
       }
       if (name === 'figure') {
-        const file = resolve(arg);
-        let svg = readDep(file, `${where}: @figure`);
-        svg = svg.replace(/<\?xml[^>]*\?>\s*/, '').replace(/<!--[\s\S]*?-->\s*/g, '').trim();
-        if (!svg.startsWith('<svg')) fail(`${where}: @figure ${arg} is not an SVG`);
-        // One line, so markdown-it keeps it as one HTML block.
-        out.push(`<div class="figure">${svg.replace(/\n\s*/g, ' ')}</div>`);
+        out.push(inlineFigure(ctx, arg, where));
         slide.figures++;
         continue;
       }
@@ -391,42 +447,7 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
       let j = i + 1;
       while (j < lines.length && !(lines[j].trim().startsWith(fence[0].repeat(fence.length)) && lines[j].trim().replace(new RegExp(`^\\${fence[0]}+`), '') === '')) ++j;
       if (j >= lines.length) fail(`${where}: code fence never closed`);
-      const opts = parseFenceOptions(rest);
-      // A report from --data DIR that a dca-* fence renders.
-      const report = () => {
-        if (!opts.json) fail(`${where}: ${lang} needs json=FILE`);
-        if (!dataDir) fail(`${where}: ${lang} needs --data DIR`);
-        const file = path.resolve(dataDir, opts.json);
-        const text = readDep(file, `${where}: ${lang}`);
-        try { return [JSON.parse(text), file]; } catch (e) { return fail(`${file}: not JSON (${e.message})`); }
-      };
-      if (lang === 'dca-verdict') {
-        out.push(renderVerdict(...report(), opts));
-      } else if (lang === 'dca-runs') {
-        out.push(renderRuns(...report(), opts));
-      } else if (lang === 'dca-figures') {
-        out.push(renderFigures(...report()));
-      } else if (lang === 'dca-trace') {
-        const refs = [];
-        out.push(renderTrace(...report(), opts, refs));
-        wheres.push({ where, exercise: opts.exercise, refs });
-        slide.traces++;
-      } else if (opts.include) {
-        const hash = opts.include.indexOf('#');
-        const rel = hash >= 0 ? opts.include.slice(0, hash) : opts.include;
-        const region = hash >= 0 ? opts.include.slice(hash + 1) : null;
-        const file = resolve(rel);
-        const what = `${rel}${region ? '#' + region : ''}`;
-        if (!fs.existsSync(file)) fail(`${where}: ${what}: file ${file} does not exist`);
-        const text = readDep(file, what);
-        const body = region ? extractRegion(text, region, `${where}: ${rel} (${file})`, { numbered: !!opts.numbered }) : dedent(text.replace(/\r\n/g, '\n').split('\n'));
-        if (body.span) shownCode.push({ file, ...body.span });
-        out.push(`${indent}${fence}${lang}`, ...body.map((l) => indent + l), `${indent}${fence}`);
-        slide.code_blocks++;
-      } else {
-        out.push(...lines.slice(i, j + 1));
-        slide.code_blocks++;
-      }
+      expandFence(ctx, { lines, i, j, where, slide, indent, fence, lang, rest });
       i = j;
       continue;
     }
@@ -442,7 +463,7 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
   checkWheres(wheres, shownCode);
   slides.push(slide);
   slides.forEach((s, k) => { s.index = k + 1; s.section ??= 'front'; });
-  return { markdown: out.join('\n'), slides, deps: [...deps], notes, theme };
+  return { markdown: out.join('\n'), slides, deps: [...ctx.deps], notes: ctx.notes, theme };
 }
 
 export const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
