@@ -231,6 +231,90 @@ function pdfFacts(file) {
   };
 }
 
+async function launch(args, profile) {
+  const browser = await puppeteer.launch({
+    executablePath: args.chromium,
+    headless: true,
+    userDataDir: profile,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-extensions'],
+  });
+  const flags = browser.process()?.spawnargs ?? [];
+  console.log(`chromium: ${args.chromium} ${await browser.version()}`);
+  console.log(`flags: ${flags.filter((f) => /^--(headless|no-sandbox|disable-gpu|disable-background-networking|disable-component-update|disable-sync|no-first-run|user-data-dir)/.test(f)).join(' ')}`);
+  return browser;
+}
+
+/// Every request that is not a local file is blocked and reported, as are console errors, page
+/// errors and failed requests; `at()` says which slide was showing.
+async function watchPage(page, global, at) {
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    const url = req.url();
+    if (url.startsWith('file://') || url.startsWith('data:') || url.startsWith('blob:') || url === 'about:blank') return req.continue();
+    global.push(`${at()}: network request to ${url}`);
+    return req.abort('blockedbyclient');
+  });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'assert') global.push(`${at()}: console ${msg.type()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => global.push(`${at()}: page error: ${err.message}`));
+  page.on('requestfailed', (req) => {
+    if (!/blocked_?by_?client/i.test(req.failure()?.errorText ?? '')) global.push(`${at()}: request failed: ${req.url()} (${req.failure()?.errorText})`);
+  });
+}
+
+/// The deck as a whole: built from this manifest, with as many slides and code blocks as deck.md.
+/// Returns the number of slides.
+async function checkDeck(page, manifest, global) {
+  const built = await page.evaluate(() => document.querySelector('[data-deck-build]')?.dataset.deckBuild ?? null);
+  if (built !== manifest.build_id) global.push(`deck.html is stale: it was built from another deck.md (build ${built ?? 'unmarked'}, the manifest says ${manifest.build_id}): the marp step failed or did not run; rebuild the deck (cmake --build <build> --target slides) before testing it`);
+  const total = await page.evaluate(() => document.querySelectorAll('svg[data-marpit-svg]').length);
+  const expected = manifest.slides.length;
+  if (total !== expected) global.push(`deck has ${total} slides, but deck.md has ${expected}`);
+  const preCount = await page.evaluate(() => document.querySelectorAll('pre, marp-pre').length);
+  if (preCount !== manifest.code_blocks) global.push(`deck shows ${preCount} code blocks, but deck.md has ${manifest.code_blocks} (a selector that finds nothing would pass anything)`);
+  return total;
+}
+
+/// Everything wrong with the slide on screen: layout and code (inspectSlide), text (inspectText),
+/// characters without a font, the theme, and its number of code blocks.
+async function checkSlide(page, i, args, manifest) {
+  // Two frames so the auto-scaling custom elements have laid out.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const facts = await page.evaluate(inspectSlide, { index: i, minCodePx: args.minCodePx });
+  const text = await page.evaluate(inspectText, { index: i, minTextPx: args.minTextPx, minContrast: args.minContrast });
+  facts.problems.push(...text.problems);
+  const missing = missingGlyphs(text.text);
+  if (missing.length) facts.problems.push(`no font on this machine has ${missing.join(', ')}: it shows as an empty box; remove it, or install a Debian font that has it (fc-list ':charset=HEX' finds none)`);
+  const theme = text.theme ?? 'default';
+  if (theme !== (manifest.theme ?? 'none')) facts.problems.push(manifest.theme ? `the deck names theme '${manifest.theme}', but marp rendered '${theme}' (a theme marp does not know, or one the build overrides)` : `the deck names no theme (front matter 'theme:'), so the build picks one silently ('${theme}')`);
+  const want = manifest.slides[i];
+  if (want && facts.codes.length !== want.code_blocks) facts.problems.push(`shows ${facts.codes.length} code blocks, deck.md has ${want.code_blocks}`);
+  return facts;
+}
+
+/// A contact sheet of every slide, with its verdict, for a reviewer: index.html and one PNG.
+async function writeContactSheet(browser, shots, shotsTaken) {
+  const sheet = `<!doctype html><meta charset="utf-8"><title>deck screenshots</title>
+<style>body{font:14px sans-serif;margin:12px;background:#eee}div{display:grid;grid-template-columns:repeat(4,1fr);gap:10px}
+figure{margin:0;background:#fff;padding:4px}img{width:100%;display:block;border:1px solid #ccc}figcaption{padding:2px}.bad{color:#b00020;font-weight:bold}</style>
+<div>${shotsTaken.map((s) => `<figure><img src="${s.file}"><figcaption class="${s.ok ? '' : 'bad'}">${s.caption.replace(/[<&]/g, (c) => (c === '<' ? '&lt;' : '&amp;'))}</figcaption></figure>`).join('\n')}</div>`;
+  fs.writeFileSync(path.join(shots, 'index.html'), sheet);
+  const sheetPage = await browser.newPage();
+  await sheetPage.setViewport({ width: 1400, height: 800 });
+  await sheetPage.goto(pathToFileURL(path.join(shots, 'index.html')).href, { waitUntil: 'load' });
+  await sheetPage.screenshot({ path: path.join(shots, 'contact-sheet.png'), fullPage: true });
+  await sheetPage.close();
+}
+
+function checkPdf(pdf, manifest, global) {
+  const { pages, notes, bytes } = pdfFacts(pdf);
+  if (pages !== manifest.slides.length) global.push(`PDF has ${pages} pages, deck.md has ${manifest.slides.length} slides`);
+  else if (notes < pages) global.push(`PDF has speaker notes on ${notes} of ${pages} pages`);
+  else console.log(`pdf: ${pages} pages, ${notes} with speaker notes, ${(bytes / 1024).toFixed(0)} KB`);
+}
+
 async function run(args) {
   const manifest = JSON.parse(fs.readFileSync(args.manifest, 'utf8'));
   const html = path.resolve(args.html);
@@ -244,45 +328,16 @@ async function run(args) {
   const global = staleness(args, manifest);
   let current = -1; // slide being looked at, for messages from the page (-1: loading the deck)
   const at = () => (current < 0 ? 'loading the deck' : `slide ${current + 1}`);
-  const browser = await puppeteer.launch({
-    executablePath: args.chromium,
-    headless: true,
-    userDataDir: profile,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-extensions'],
-  });
+  const browser = await launch(args, profile);
   try {
-    const flags = browser.process()?.spawnargs ?? [];
-    console.log(`chromium: ${args.chromium} ${await browser.version()}`);
-    console.log(`flags: ${flags.filter((f) => /^--(headless|no-sandbox|disable-gpu|disable-background-networking|disable-component-update|disable-sync|no-first-run|user-data-dir)/.test(f)).join(' ')}`);
     const page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 720, deviceScaleFactor: 1 });
-    await page.setRequestInterception(true);
-    page.on('request', (req) => {
-      const url = req.url();
-      if (url.startsWith('file://') || url.startsWith('data:') || url.startsWith('blob:') || url === 'about:blank') return req.continue();
-      global.push(`${at()}: network request to ${url}`);
-      return req.abort('blockedbyclient');
-    });
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' || msg.type() === 'assert') global.push(`${at()}: console ${msg.type()}: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => global.push(`${at()}: page error: ${err.message}`));
-    page.on('requestfailed', (req) => {
-      if (!/blocked_?by_?client/i.test(req.failure()?.errorText ?? '')) global.push(`${at()}: request failed: ${req.url()} (${req.failure()?.errorText})`);
-    });
-
+    await watchPage(page, global, at);
     await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
     await page.evaluate(() => document.fonts.ready);
     // The on-screen controls appear on mouse or key activity: keep them out of the screenshots.
     await page.addStyleTag({ content: '.bespoke-marp-osc { display: none !important; }' });
-    const built = await page.evaluate(() => document.querySelector('[data-deck-build]')?.dataset.deckBuild ?? null);
-    if (built !== manifest.build_id) global.push(`deck.html is stale: it was built from another deck.md (build ${built ?? 'unmarked'}, the manifest says ${manifest.build_id}): the marp step failed or did not run; rebuild the deck (cmake --build <build> --target slides) before testing it`);
-    const total = await page.evaluate(() => document.querySelectorAll('svg[data-marpit-svg]').length);
-    const expected = manifest.slides.length;
-    if (total !== expected) global.push(`deck has ${total} slides, but deck.md has ${expected}`);
-    const preCount = await page.evaluate(() => document.querySelectorAll('pre, marp-pre').length);
-    if (preCount !== manifest.code_blocks) global.push(`deck shows ${preCount} code blocks, but deck.md has ${manifest.code_blocks} (a selector that finds nothing would pass anything)`);
+    const total = await checkDeck(page, manifest, global);
 
     let measured = 0;
     const shotsTaken = [];
@@ -296,17 +351,8 @@ async function run(args) {
       } catch {
         failures.push(`slide ${i + 1}: ArrowRight did not reach it`);
       }
-      // Two frames so the auto-scaling custom elements have laid out.
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      const facts = await page.evaluate(inspectSlide, { index: i, minCodePx: args.minCodePx });
-      const text = await page.evaluate(inspectText, { index: i, minTextPx: args.minTextPx, minContrast: args.minContrast });
-      facts.problems.push(...text.problems);
-      const missing = missingGlyphs(text.text);
-      if (missing.length) facts.problems.push(`no font on this machine has ${missing.join(', ')}: it shows as an empty box; remove it, or install a Debian font that has it (fc-list ':charset=HEX' finds none)`);
-      const theme = text.theme ?? 'default';
-      if (theme !== (manifest.theme ?? 'none')) facts.problems.push(manifest.theme ? `the deck names theme '${manifest.theme}', but marp rendered '${theme}' (a theme marp does not know, or one the build overrides)` : `the deck names no theme (front matter 'theme:'), so the build picks one silently ('${theme}')`);
+      const facts = await checkSlide(page, i, args, manifest);
       const want = manifest.slides[i];
-      if (want && facts.codes.length !== want.code_blocks) facts.problems.push(`shows ${facts.codes.length} code blocks, deck.md has ${want.code_blocks}`);
       measured += facts.codes.length;
       const section = want?.section ?? 'front';
       const file = `${String(i + 1).padStart(2, '0')}-${slug(section)}-${slug(facts.title).slice(0, 40)}.png`;
@@ -323,17 +369,7 @@ async function run(args) {
         console.log(`${head}: ok${what.length ? ` (${what.join('; ')})` : ''}`);
       }
     }
-    // A contact sheet of every slide, with its verdict, for a reviewer: index.html and one PNG.
-    const sheet = `<!doctype html><meta charset="utf-8"><title>deck screenshots</title>
-<style>body{font:14px sans-serif;margin:12px;background:#eee}div{display:grid;grid-template-columns:repeat(4,1fr);gap:10px}
-figure{margin:0;background:#fff;padding:4px}img{width:100%;display:block;border:1px solid #ccc}figcaption{padding:2px}.bad{color:#b00020;font-weight:bold}</style>
-<div>${shotsTaken.map((s) => `<figure><img src="${s.file}"><figcaption class="${s.ok ? '' : 'bad'}">${s.caption.replace(/[<&]/g, (c) => (c === '<' ? '&lt;' : '&amp;'))}</figcaption></figure>`).join('\n')}</div>`;
-    fs.writeFileSync(path.join(shots, 'index.html'), sheet);
-    const sheetPage = await browser.newPage();
-    await sheetPage.setViewport({ width: 1400, height: 800 });
-    await sheetPage.goto(pathToFileURL(path.join(shots, 'index.html')).href, { waitUntil: 'load' });
-    await sheetPage.screenshot({ path: path.join(shots, 'contact-sheet.png'), fullPage: true });
-    await sheetPage.close();
+    await writeContactSheet(browser, shots, shotsTaken);
 
     if (measured !== manifest.code_blocks) global.push(`measured ${measured} code blocks, deck.md has ${manifest.code_blocks}`);
     // Let late errors (timers, lazy loads) arrive before judging.
@@ -343,12 +379,7 @@ figure{margin:0;background:#fff;padding:4px}img{width:100%;display:block;border:
     fs.rmSync(profile, { recursive: true, force: true });
   }
 
-  if (args.pdf) {
-    const { pages, notes, bytes } = pdfFacts(args.pdf);
-    if (pages !== manifest.slides.length) global.push(`PDF has ${pages} pages, deck.md has ${manifest.slides.length} slides`);
-    else if (notes < pages) global.push(`PDF has speaker notes on ${notes} of ${pages} pages`);
-    else console.log(`pdf: ${pages} pages, ${notes} with speaker notes, ${(bytes / 1024).toFixed(0)} KB`);
-  }
+  if (args.pdf) checkPdf(args.pdf, manifest, global);
   const all = [...global, ...failures];
   for (const problem of all) console.log(`FAIL: ${problem}`);
   console.log(`screenshots: ${shots}`);
