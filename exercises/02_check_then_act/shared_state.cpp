@@ -6,7 +6,7 @@
 #include <mutex>
 
 namespace check_then_act {
-
+// [slide:account]
 std::int64_t account::balance() const {
   std::lock_guard<dca::mutex> hold{lock_};
   return balance_.load();
@@ -16,7 +16,7 @@ void account::debit(std::int64_t amount) {
   std::lock_guard<dca::mutex> hold{lock_};
   balance_.store(balance_.load() - amount);
 }
-
+// [/slide:account]
 // [slide:withdraw]
 std::int64_t withdraw(account& acc, std::int64_t amount) {
   if (acc.balance() < amount) // check...

@@ -7,7 +7,7 @@
 #include <mutex>
 
 namespace torn_invariant {
-
+// [slide:account]
 std::int64_t account::balance() const {
   std::lock_guard<dca::mutex> hold{lock_};
   return balance_.load();
@@ -24,7 +24,7 @@ void account::credit(std::int64_t amount) {
     throw account_closed{name_ + " is closed"};
   balance_.store(balance_.load() + amount);
 }
-
+// [/slide:account]
 // [slide:transfer]
 bool transfer(account& from, account& to, std::int64_t amount) {
   from.debit(amount); // done, and visible: the money is now nowhere

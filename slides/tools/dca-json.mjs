@@ -6,6 +6,8 @@
 // usage: dca-json.mjs --dca PATH --exercise NN --out FILE [--optional | --fallback FIXTURE.json]
 //        dca-json.mjs --program PATH --out FILE [--optional] -- ARG...
 //   the second form runs an exercise program (e.g. solNN explore --variant actors --format json)
+//   --runs N            run the program N times and save {"command", "runs": [report...]} (for
+//                       `exNN run --format json`: what real threads did on the machine that built it)
 //   --optional          if dca cannot explore NN yet, write {"unavailable": why} (the deck shows its
 //                       hand-drawn fallback) instead of failing
 //   --fallback FILE     if dca cannot explore NN yet, use FILE, marked as a fixture (shown on the slide)
@@ -19,7 +21,7 @@ for (let i = 2; i < process.argv.length; ++i) {
   const a = process.argv[i];
   if (a === '--') { args.rest = process.argv.slice(i + 1); break; }
   if (a === '--optional') args.optional = true;
-  else if (['--dca', '--exercise', '--out', '--fallback', '--program'].includes(a)) args[a.slice(2)] = process.argv[++i];
+  else if (['--dca', '--exercise', '--out', '--fallback', '--program', '--runs'].includes(a)) args[a.slice(2)] = process.argv[++i];
   else { console.error(`dca-json: unknown argument ${a}`); process.exit(2); }
 }
 if (!args.out || !(args.program ? args.rest.length : args.dca && args.exercise)) {
@@ -28,7 +30,8 @@ if (!args.out || !(args.program ? args.rest.length : args.dca && args.exercise))
   process.exit(2);
 }
 
-function explore() {
+/// One run of the program: its JSON object, or why there is none.
+function runOnce() {
   const program = args.program ?? args.dca;
   const argv = args.program ? args.rest : ['explore', args.exercise, '--format', 'json'];
   const command = `${path.basename(program)} ${argv.join(' ')}`;
@@ -41,14 +44,37 @@ function explore() {
     return { error: `${command} exited ${run.status} without a JSON report (${why})` };
   }
   if (typeof report !== 'object' || report === null || Array.isArray(report)) return { error: `${command}: not a JSON object` };
-  for (const key of ['outcome', 'actors', 'trace']) if (!(key in report)) return { error: `${command}: no '${key}' in the report` };
-  // The explorer may exit non-zero because it found a corrupting schedule: that is its job.
+  // The program may exit non-zero because it found (or ran into) corruption: that is its job.
   return { report, command, status: run.status };
 }
 
-const result = explore();
+function explore() {
+  const result = runOnce();
+  if (!result.report) return result;
+  for (const key of ['outcome', 'actors', 'trace']) if (!(key in result.report)) return { error: `${result.command}: no '${key}' in the report` };
+  return result;
+}
+
+/// --runs N: the same command N times; every run must print a JSON object.
+function runMany(n) {
+  const runs = [];
+  for (let i = 0; i < n; ++i) {
+    const result = runOnce();
+    if (!result.report) return result;
+    runs.push(result.report);
+    if (i === n - 1) return { many: { command: result.command, runs }, command: result.command };
+  }
+  return { error: '--runs wants a whole number >= 1' };
+}
+
 fs.mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
-if (result.report) {
+const runs = Number(args.runs ?? 0);
+if (!Number.isInteger(runs) || runs < 0) { console.error(`dca-json: --runs wants a whole number >= 1, got '${args.runs}'`); process.exit(2); }
+const result = runs ? runMany(runs) : explore();
+if (result.many) {
+  fs.writeFileSync(args.out, JSON.stringify(result.many, null, 1) + '\n');
+  console.log(`dca-json: ${result.command}: ${runs} runs: ${result.many.runs.map((r) => r.summary ?? r.corrupted).join('; ')}`);
+} else if (result.report) {
   fs.writeFileSync(args.out, JSON.stringify(result.report, null, 1) + '\n');
   const r = result.report;
   console.log(`dca-json: ${result.command}: ${r.outcome}, ${r.trace.length} steps, ${r.schedules_explored ?? '?'} schedules (exit ${result.status})`);

@@ -5,7 +5,10 @@
 // sections, code blocks per slide) that the browser test checks the rendered deck against.
 //
 // usage: preprocess.mjs IN.md OUT.md [--data DIR] [--remap FROM=TO]... [--flag NAME]... [--manifest FILE]
-//                       [--depfile FILE]
+//                       [--depfile FILE] [--input FILE]...
+// The manifest records the SHA-256 of every input (IN.md, what it includes, and each --input, e.g.
+// the theme) and a build id that OUT.md carries into the HTML: the browser test refuses a deck that
+// was not rebuilt after an input changed, or whose HTML step failed.
 //
 // Directives in IN.md (paths are relative to IN.md's folder):
 //   ```cpp include=PATH#REGION      the dedented lines between `// [slide:REGION]` and
@@ -17,14 +20,15 @@
 //   ```                             label="words before the verdict")
 //   <!-- @figure PATH.svg -->       the SVG, inline
 //   <!-- @if-exists PATH -->        keep what follows only if PATH exists (after --remap) ...
-//   <!-- @if-region PATH#REGION --> ... or only if PATH has that region (for exercises still being
-//                                   written: a file without the region yet shows the fallback) ...
+//   <!-- @if-region PATH#REGION --> asserts that PATH has that region: a missing region (a renamed
+//                                   marker) stops the build, always; it takes no @else fallback
 //   <!-- @if-data NAME.json -->     ... or only if --data DIR has that file ...
 //   <!-- @if FLAG --> / @if-not     ... or only if --flag FLAG was given (or was not) ...
 //   <!-- @else -->                  ... or else this ...
 //   <!-- @end -->
 //   <!-- @section NAME -->          the slides from here on belong to section NAME (for screenshots)
 // Any problem (missing file or region, duplicated region, bad JSON) prints one line and exits 1.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -32,7 +36,7 @@ class DeckError extends Error {}
 const fail = (msg) => { throw new DeckError(msg); };
 
 function parseArgs(argv) {
-  const args = { remap: [], flags: [], data: null, manifest: null, depfile: null, positional: [] };
+  const args = { remap: [], flags: [], inputs: [], data: null, manifest: null, depfile: null, positional: [] };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     const value = () => { if (i + 1 >= argv.length) fail(`${a} needs a value`); return argv[++i]; };
@@ -40,6 +44,7 @@ function parseArgs(argv) {
     else if (a === '--manifest') args.manifest = value();
     else if (a === '--depfile') args.depfile = value();
     else if (a === '--flag') args.flags.push(value());
+    else if (a === '--input') args.inputs.push(value());
     else if (a === '--remap') {
       const v = value();
       const eq = v.indexOf('=');
@@ -57,7 +62,9 @@ function parseArgs(argv) {
 const markerRe = /^\s*\/\/\s*\[(\/?)slide:([A-Za-z0-9_.-]+)\]\s*$/;
 
 /// The dedented lines between `// [slide:name]` and `// [/slide:name]`; other markers are dropped.
-export function extractRegion(text, name, where) {
+/// The result's `span` is the region's first and last line in the file; `numbered` puts each line's
+/// number in the file before it, so a table's "where" can be found on the slide.
+export function extractRegion(text, name, where, { numbered = false } = {}) {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   const opens = [], closes = [];
   lines.forEach((line, i) => {
@@ -69,9 +76,18 @@ export function extractRegion(text, name, where) {
   if (closes.length === 0) fail(`${where}: region '${name}' is never closed (no '// [/slide:${name}]' line)`);
   if (closes.length > 1) fail(`${where}: region '${name}' closes ${closes.length} times (lines ${closes.map((i) => i + 1).join(', ')})`);
   if (closes[0] < opens[0]) fail(`${where}: region '${name}' closes (line ${closes[0] + 1}) before it opens (line ${opens[0] + 1})`);
-  const body = lines.slice(opens[0] + 1, closes[0]).filter((l) => !markerRe.test(l));
+  const kept = [];
+  for (let k = opens[0] + 1; k < closes[0]; ++k) if (!markerRe.test(lines[k])) kept.push(k + 1);
+  const body = kept.map((n) => lines[n - 1]);
   if (body.every((l) => l.trim() === '')) fail(`${where}: region '${name}' is empty`);
-  return dedent(body);
+  let result = dedent(body);
+  if (numbered) {
+    const numbers = kept.slice(body.findIndex((l) => l.trim() !== ''));
+    const width = String(numbers[result.length - 1]).length;
+    result = result.map((l, k) => `${String(numbers[k]).padStart(width)}  ${l}`.trimEnd());
+  }
+  result.span = { first: opens[0] + 2, last: closes[0] };
+  return result;
 }
 
 export function dedent(lines) {
@@ -108,8 +124,39 @@ function verdictText(report) {
   return verdict.toLowerCase().startsWith(prefix) ? verdict.slice(prefix.length).trim() : verdict;
 }
 
+/// The rows of a trace table: the steps not hidden, numbered 1, 2, 3... as shown; a decision row
+/// after each check (decide=LINE:CODELINE:AMOUNT: a value loaded at LINE is compared with AMOUNT at
+/// CODELINE); steps inside a library header moved to the learner's line that called it
+/// (caller=HEADER>FILE:L1,L2: a thread's first step in HEADER is at FILE:L1, its second at L2...).
+function traceRows(report, where, options) {
+  const hide = new Set(String(options.hide ?? '').split(',').filter(Boolean));
+  const [decideAt, decideCode, decideAmount] = String(options.decide ?? '').split(':');
+  const caller = /^(.+)>(.+):([\d,]+)$/.exec(String(options.caller ?? ''));
+  const calls = report.actors.map(() => 0);
+  const rows = [];
+  for (const s of report.trace) {
+    if (hide.has(s.operation)) continue;
+    let file = s.file ? path.basename(String(s.file)) : '';
+    let line = s.line;
+    if (caller && file === caller[1]) {
+      const lines = caller[3].split(',');
+      const k = calls[s.actor]++;
+      if (k >= lines.length) fail(`${where}: caller= names ${lines.length} lines for ${caller[1]}, but ${report.actors[s.actor]} has more steps there`);
+      [file, line] = [caller[2], Number(lines[k])];
+    }
+    rows.push({ actor: s.actor, html: describeStep(s), file, line });
+    if (decideAmount && String(s.line) === decideAt && s.value !== undefined && s.value !== '') {
+      const [seen, amount] = [Number(s.value), Number(decideAmount)];
+      const verdict = seen >= amount ? `saw ${esc(seen)} ≥ ${esc(amount)}: <b>pays</b>` : `saw ${esc(seen)} &lt; ${esc(amount)}: <b>refuses</b>`;
+      rows.push({ actor: s.actor, html: verdict, file, line: Number(decideCode), decision: true });
+    }
+  }
+  return { rows, hidden: report.trace.filter((s) => hide.has(s.operation)).length, hide };
+}
+
 /// An HTML table with one column per thread (or actor), one row per step, from `dca explore --format json`.
-export function renderTrace(report, where, options = {}) {
+/// Every row's "where" is pushed to `refs` ({file, line, step}), for the check that it is on a slide.
+export function renderTrace(report, where, options = {}, refs = []) {
   if (typeof report !== 'object' || report === null) fail(`${where}: not a JSON object`);
   for (const key of ['outcome', 'actors', 'trace']) if (!(key in report)) fail(`${where}: no '${key}' field`);
   if (!Array.isArray(report.actors) || report.actors.length === 0) fail(`${where}: 'actors' is empty`);
@@ -117,22 +164,18 @@ export function renderTrace(report, where, options = {}) {
   if (report.outcome !== 'clean' && report.trace.length === 0 && !(report.cycle?.length)) fail(`${where}: outcome '${report.outcome}' but the trace is empty`);
   const actors = report.actors;
   const maxRows = Number(options['max-rows'] ?? 14);
-  // hide=lock,unlock leaves out steps that only add length (the slide says how many), keeping the
-  // original step numbers so the table still matches `dca explore` and the replay.
-  const hide = new Set(String(options.hide ?? '').split(',').filter(Boolean));
   report.trace.forEach((s, i) => {
     if (!Number.isInteger(s.actor) || s.actor < 0 || s.actor >= actors.length) fail(`${where}: step ${i + 1} names actor ${s.actor}, but there are ${actors.length}`);
   });
-  const shown = report.trace.map((s, i) => ({ s, n: i + 1 })).filter(({ s }) => !hide.has(s.operation));
-  const hidden = report.trace.length - shown.length;
-  const steps = shown.slice(0, maxRows);
-  const rows = steps.map(({ s, n }) => {
-    const cells = actors.map((_, a) => `<td>${a === s.actor ? describeStep(s) : ''}</td>`).join('');
-    const src = s.file ? `${esc(path.basename(String(s.file)))}:${esc(s.line ?? '?')}` : '';
-    return `<tr><td class="step">${n}</td>${cells}<td class="src">${src}</td></tr>`;
+  const { rows: all, hidden, hide } = traceRows(report, where, options);
+  const steps = all.slice(0, maxRows);
+  const rows = steps.map((r, i) => {
+    const cells = actors.map((_, a) => `<td${r.decision && a === r.actor ? ' class="decision"' : ''}>${a === r.actor ? r.html : ''}</td>`).join('');
+    if (r.file) refs.push({ file: r.file, line: Number(r.line), step: i + 1 });
+    return `<tr><td class="step">${i + 1}</td>${cells}<td class="src">${r.file ? `${esc(r.file)}:${esc(r.line ?? '?')}` : ''}</td></tr>`;
   });
-  if (shown.length > steps.length) {
-    rows.push(`<tr><td class="step">…</td><td colspan="${actors.length + 1}">${shown.length - steps.length} more steps</td></tr>`);
+  if (all.length > steps.length) {
+    rows.push(`<tr><td class="step">…</td><td colspan="${actors.length + 1}">${all.length - steps.length} more steps</td></tr>`);
   }
   const head = `<tr><th>#</th>${actors.map((a) => `<th>${esc(a)}</th>`).join('')}<th>where</th></tr>`;
   const facts = [];
@@ -164,6 +207,57 @@ export function renderVerdict(report, where, options = {}) {
   return `<p class="dca-verdict ${clean ? 'clean' : 'broken'}">${clean ? '✓' : '✗'} ${label}${what}${how.length ? ` (${how.join(', ')})` : ''}</p>`;
 }
 
+/// Every "where" of a trace table must be a line of code that some slide shows (an included region
+/// of a file with that name, in that exercise's folder when the table names its exercise).
+function checkWheres(wheres, shownCode) {
+  for (const { where, exercise, refs } of wheres) {
+    for (const ref of refs) {
+      const onSlide = shownCode.some((c) => path.basename(c.file) === ref.file && ref.line >= c.first && ref.line <= c.last &&
+        (!exercise || c.file.includes(`/${exercise}_`)));
+      if (!onSlide) fail(`${where}: step ${ref.step} of the table points at ${ref.file}:${ref.line}, which no slide shows: include the region that holds it (numbered), or leave the step out`);
+    }
+  }
+}
+
+const count = (n) => Number(n).toLocaleString('en-US');
+
+/// One paragraph: what `exNN run` lost on real threads, run by run, on the machine that built the
+/// deck, and what a loss of 0 means.
+export function renderRuns(data, where, options = {}) {
+  if (!Array.isArray(data.runs) || !data.runs.length) fail(`${where}: no 'runs' list`);
+  const lost = data.runs.map((r, k) => {
+    const n = Number(r.lost_updates);
+    if (!Number.isFinite(n)) fail(`${where}: run ${k + 1} has no lost_updates`);
+    return n;
+  });
+  const of = count(data.runs[0].expected ?? 0);
+  const what = `<code>${esc(options.command ?? data.command)}</code>, ${lost.length} runs on the machine that built this deck`;
+  const zero = lost.filter((n) => n === 0).length;
+  const meaning = zero === lost.length
+    ? ' Not one update was lost: the two workers did not overlap there (a busy or single core lets one finish before the other starts). No loss in a run is not a correct program: the explorer\'s schedule above loses one every time.'
+    : zero ? ` ${zero} of the runs lost nothing: the workers did not overlap in those, and the bug was there all the same.` : '';
+  const banner = data.fixture ? '<span class="fixture-banner">FIXTURE runs, not a real run</span> · ' : '';
+  return `<p class="dca-runs">${banner}${what}: lost <b>${lost.map(count).join(' · ')}</b> of ${of} increments.${meaning}</p>`;
+}
+
+/// The dca::es figures measured at build time (tools/es-figures.mjs), each next to its baseline.
+export function renderFigures(f, where) {
+  for (const key of ['round_trip', 'appends', 'appends_unbatched', 'projection_lag', 'replay', 'commands']) if (f[key] == null) fail(`${where}: no '${key}'`);
+  const micro = (ns) => `${(ns / 1000).toFixed(1)} µs`;
+  const rows = [
+    ['command round trip, one entity (decide, append, apply, reply)', micro(f.round_trip.value), `${micro(f.round_trip.baseline)}: the same work by hand in a raw actor`],
+    ['durable appends, 100 entities, group commit', `${count(f.appends.value)} events/s`, `${count(f.appends.baseline)}/s raw SQLite batch loop; ${count(f.appends_unbatched.baseline)}/s one fdatasync per event`],
+    ['read model caught up after the ack (projection lag)', `p50 ${f.projection_lag.p50_ms} ms`, `p99 ${f.projection_lag.p99_ms} ms`],
+    ['replay of one entity (recovery)', `${count(f.replay.value)} events/s`, `${count(f.replay.baseline)}/s raw SQLite scan of the stream`],
+  ];
+  return [
+    `<table class="es-figures"><thead><tr><th>measured while building this deck</th><th>dca::es</th><th>baseline, same run</th></tr></thead><tbody>`,
+    ...rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`),
+    `</tbody></table>`,
+    `<p class="es-facts">${f.fixture ? '<span class="fixture-banner">FIXTURE figures, not a run</span> · ' : ''}short runs of ${f.commands.map((c) => `<code>${esc(c.replace(/ --dir=\S+/, ''))}</code>`).join(', ')} (bench/es) on ${esc(f.machine)}</p>`,
+  ].join('\n');
+}
+
 // -- the deck ------------------------------------------------------------------------------------
 
 const fenceOpenRe = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/;
@@ -178,12 +272,112 @@ function parseFenceOptions(rest) {
   return opts;
 }
 
-export function preprocess(source, { baseDir, dataDir = null, remap = [], flags = [] }) {
+/// The conditional directives (@if-exists, @if-region, @if-data, @if, @if-not, @else, @end) on the
+/// stack ctx.conds; false for any other directive.
+function conditionDirective(ctx, name, arg, where, lineNo) {
+  if (name === 'if-exists') {
+    if (!arg) fail(`${where}: @if-exists needs a path`);
+    ctx.conds.push({ keep: fs.existsSync(ctx.resolve(arg)), line: lineNo });
+    return true;
+  }
+  if (name === 'if-region') {
+    // A guard that fell back silently let a renamed marker ship a hand-written sketch: now a
+    // missing file or region is an error, always, and the block has no fallback.
+    const hash = arg.indexOf('#');
+    if (hash <= 0) fail(`${where}: @if-region needs PATH#REGION`);
+    const [rel, region] = [arg.slice(0, hash), arg.slice(hash + 1)];
+    const file = ctx.resolve(rel);
+    if (!fs.existsSync(file)) fail(`${where}: @if-region ${arg}: ${file} does not exist (a guarded region must exist: no fallback)`);
+    extractRegion(ctx.readDep(file, where), region, `${where}: @if-region ${rel}`);
+    ctx.conds.push({ keep: true, line: lineNo, region: true });
+    return true;
+  }
+  if (name === 'if-data') {
+    if (!arg) fail(`${where}: @if-data needs a file name`);
+    // dca-json.mjs --optional leaves {"unavailable": why} when `dca explore` cannot run it yet.
+    const file = ctx.dataDir ? path.resolve(ctx.dataDir, arg) : null;
+    let keep = !!file && fs.existsSync(file);
+    if (keep) {
+      ctx.deps.add(file);
+      try { keep = !('unavailable' in JSON.parse(fs.readFileSync(file, 'utf8'))); } catch { keep = true; /* dca-trace reports it */ }
+      if (!keep) ctx.notes.push(`${where}: ${arg} is unavailable: showing the fallback`);
+    }
+    ctx.conds.push({ keep, line: lineNo });
+    return true;
+  }
+  if (name === 'if' || name === 'if-not') {
+    if (!arg) fail(`${where}: @${name} needs a flag name`);
+    ctx.conds.push({ keep: ctx.flags.includes(arg) === (name === 'if'), line: lineNo });
+    return true;
+  }
+  if (name === 'else') {
+    const c = ctx.conds[ctx.conds.length - 1];
+    if (!c || c.seenElse) fail(`${where}: @else without @if-exists`);
+    if (c.region) fail(`${where}: @else under @if-region (line ${c.line}): a guarded region has no fallback, remove the @else branch`);
+    c.keep = !c.keep; c.seenElse = true;
+    return true;
+  }
+  if (name === 'end') {
+    if (!ctx.conds.pop()) fail(`${where}: @end without @if-exists`);
+    return true;
+  }
+  return false;
+}
+
+/// One fenced block from `lines[i]` to its closing fence `lines[j]`: a dca-* report rendered, an
+/// include filled from its file, or any other code kept as it is.
+function expandFence(ctx, { lines, i, j, where, slide, indent, fence, lang, rest }) {
+  const opts = parseFenceOptions(rest);
+  // A report from --data DIR that a dca-* fence renders.
+  const report = () => {
+    if (!opts.json) fail(`${where}: ${lang} needs json=FILE`);
+    if (!ctx.dataDir) fail(`${where}: ${lang} needs --data DIR`);
+    const file = path.resolve(ctx.dataDir, opts.json);
+    const text = ctx.readDep(file, `${where}: ${lang}`);
+    try { return [JSON.parse(text), file]; } catch (e) { return fail(`${file}: not JSON (${e.message})`); }
+  };
+  if (lang === 'dca-verdict') {
+    ctx.out.push(renderVerdict(...report(), opts));
+  } else if (lang === 'dca-runs') {
+    ctx.out.push(renderRuns(...report(), opts));
+  } else if (lang === 'dca-figures') {
+    ctx.out.push(renderFigures(...report()));
+  } else if (lang === 'dca-trace') {
+    const refs = [];
+    ctx.out.push(renderTrace(...report(), opts, refs));
+    ctx.wheres.push({ where, exercise: opts.exercise, refs });
+    slide.traces++;
+  } else if (opts.include) {
+    const hash = opts.include.indexOf('#');
+    const rel = hash >= 0 ? opts.include.slice(0, hash) : opts.include;
+    const region = hash >= 0 ? opts.include.slice(hash + 1) : null;
+    const file = ctx.resolve(rel);
+    const what = `${rel}${region ? '#' + region : ''}`;
+    if (!fs.existsSync(file)) fail(`${where}: ${what}: file ${file} does not exist`);
+    const text = ctx.readDep(file, what);
+    const body = region ? extractRegion(text, region, `${where}: ${rel} (${file})`, { numbered: !!opts.numbered }) : dedent(text.replace(/\r\n/g, '\n').split('\n'));
+    if (body.span) ctx.shownCode.push({ file, ...body.span });
+    ctx.out.push(`${indent}${fence}${lang}`, ...body.map((l) => indent + l), `${indent}${fence}`);
+    slide.code_blocks++;
+  } else {
+    ctx.out.push(...lines.slice(i, j + 1));
+    slide.code_blocks++;
+  }
+}
+
+/// How the deck finds its files: paths relative to the deck, remapped to fixtures where they exist;
+/// every file read is a dependency of the output (for the depfile and the manifest's hashes).
+function readers(baseDir, remap) {
   const deps = new Set();
-  const notes = [];
   const resolve = (p) => {
     let mapped = p;
-    for (const [from, to] of remap) if (mapped.startsWith(from)) { mapped = to + mapped.slice(from.length); break; }
+    // A remap applies where its target exists: fixtures stand in for the exercises they have.
+    for (const [from, to] of remap) {
+      if (!mapped.startsWith(from)) continue;
+      const candidate = to + mapped.slice(from.length);
+      if (fs.existsSync(path.resolve(baseDir, candidate))) mapped = candidate;
+      break;
+    }
     return path.resolve(baseDir, mapped);
   };
   const readDep = (file, what) => {
@@ -191,7 +385,18 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
     deps.add(file);
     return fs.readFileSync(file, 'utf8');
   };
+  return { deps, resolve, readDep };
+}
 
+/// An SVG file as one line of HTML, so markdown-it keeps it as one block.
+function inlineFigure(ctx, arg, where) {
+  let svg = ctx.readDep(ctx.resolve(arg), `${where}: @figure`);
+  svg = svg.replace(/<\?xml[^>]*\?>\s*/, '').replace(/<!--[\s\S]*?-->\s*/g, '').trim();
+  if (!svg.startsWith('<svg')) fail(`${where}: @figure ${arg} is not an SVG`);
+  return `<div class="figure">${svg.replace(/\n\s*/g, ' ')}</div>`;
+}
+
+export function preprocess(source, { baseDir, dataDir = null, remap = [], flags = [], name = 'deck.md' }) {
   const lines = source.replace(/\r\n/g, '\n').split('\n');
   const out = [];
   const conds = []; // stack of {keep, seenElse, parentKeep, line}
@@ -201,65 +406,25 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
   let slide = { section: null, code_blocks: 0, traces: 0, figures: 0 };
   const slides = [];
   let section = null;
+  let theme = null; // the theme the front matter names: the browser test checks marp rendered it
+  const shownCode = []; // {file, first, last}: regions on slides
+  const wheres = []; // each trace table's "where" cells, checked against shownCode at the end
+  const ctx = { ...readers(baseDir, remap), dataDir, flags, notes: [], conds, out, shownCode, wheres };
 
   for (let i = 0; i < lines.length; ++i) {
     const line = lines[i];
-    const where = `deck.md:${i + 1}`;
+    const where = inFront ? `${name}:${i + 1}` : `${name}:${i + 1} (slide ${slides.length + 1})`;
     if (inFront) {
       out.push(line);
+      const t = /^theme:\s*['"]?([\w-]+)/.exec(line);
+      if (t) theme = t[1];
       if (i > 0 && line === '---') { inFront = false; frontDone = true; }
       continue;
     }
     const d = directiveRe.exec(line);
     if (d) {
       const [, name, arg] = d;
-      if (name === 'if-exists') {
-        if (!arg) fail(`${where}: @if-exists needs a path`);
-        conds.push({ keep: fs.existsSync(resolve(arg)), line: i + 1 });
-        continue;
-      }
-      if (name === 'if-region') {
-        const hash = arg.indexOf('#');
-        if (hash <= 0) fail(`${where}: @if-region needs PATH#REGION`);
-        const [rel, region] = [arg.slice(0, hash), arg.slice(hash + 1)];
-        const file = resolve(rel);
-        let keep = false;
-        if (fs.existsSync(file)) {
-          keep = fs.readFileSync(file, 'utf8').split('\n').some((l) => { const m = markerRe.exec(l); return m && !m[1] && m[2] === region; });
-          deps.add(file);
-          if (!keep) notes.push(`${where}: ${rel} has no region '${region}' yet: showing the fallback`);
-        }
-        conds.push({ keep, line: i + 1 });
-        continue;
-      }
-      if (name === 'if-data') {
-        if (!arg) fail(`${where}: @if-data needs a file name`);
-        // dca-json.mjs --optional leaves {"unavailable": why} when `dca explore` cannot run it yet.
-        const file = dataDir ? path.resolve(dataDir, arg) : null;
-        let keep = !!file && fs.existsSync(file);
-        if (keep) {
-          deps.add(file);
-          try { keep = !('unavailable' in JSON.parse(fs.readFileSync(file, 'utf8'))); } catch { keep = true; /* dca-trace reports it */ }
-          if (!keep) notes.push(`${where}: ${arg} is unavailable: showing the fallback`);
-        }
-        conds.push({ keep, line: i + 1 });
-        continue;
-      }
-      if (name === 'if' || name === 'if-not') {
-        if (!arg) fail(`${where}: @${name} needs a flag name`);
-        conds.push({ keep: flags.includes(arg) === (name === 'if'), line: i + 1 });
-        continue;
-      }
-      if (name === 'else') {
-        const c = conds[conds.length - 1];
-        if (!c || c.seenElse) fail(`${where}: @else without @if-exists`);
-        c.keep = !c.keep; c.seenElse = true;
-        continue;
-      }
-      if (name === 'end') {
-        if (!conds.pop()) fail(`${where}: @end without @if-exists`);
-        continue;
-      }
+      if (conditionDirective(ctx, name, arg, where, i + 1)) continue;
       if (!keeping()) continue;
       if (name === 'section') {
         if (!arg) fail(`${where}: @section needs a name`);
@@ -267,12 +432,7 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
         continue;
       }
       if (name === 'figure') {
-        const file = resolve(arg);
-        let svg = readDep(file, `${where}: @figure`);
-        svg = svg.replace(/<\?xml[^>]*\?>\s*/, '').replace(/<!--[\s\S]*?-->\s*/g, '').trim();
-        if (!svg.startsWith('<svg')) fail(`${where}: @figure ${arg} is not an SVG`);
-        // One line, so markdown-it keeps it as one HTML block.
-        out.push(`<div class="figure">${svg.replace(/\n\s*/g, ' ')}</div>`);
+        out.push(inlineFigure(ctx, arg, where));
         slide.figures++;
         continue;
       }
@@ -287,38 +447,7 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
       let j = i + 1;
       while (j < lines.length && !(lines[j].trim().startsWith(fence[0].repeat(fence.length)) && lines[j].trim().replace(new RegExp(`^\\${fence[0]}+`), '') === '')) ++j;
       if (j >= lines.length) fail(`${where}: code fence never closed`);
-      const opts = parseFenceOptions(rest);
-      if (lang === 'dca-verdict') {
-        if (!opts.json) fail(`${where}: dca-verdict needs json=FILE`);
-        if (!dataDir) fail(`${where}: dca-verdict needs --data DIR`);
-        const file = path.resolve(dataDir, opts.json);
-        let report;
-        try { report = JSON.parse(readDep(file, `${where}: dca-verdict`)); } catch (e) { if (e instanceof DeckError) throw e; fail(`${file}: not JSON (${e.message})`); }
-        out.push(renderVerdict(report, file, opts));
-      } else if (lang === 'dca-trace') {
-        if (!opts.json) fail(`${where}: dca-trace needs json=FILE`);
-        if (!dataDir) fail(`${where}: dca-trace needs --data DIR`);
-        const file = path.resolve(dataDir, opts.json);
-        const text = readDep(file, `${where}: dca-trace`);
-        let report;
-        try { report = JSON.parse(text); } catch (e) { fail(`${file}: not JSON (${e.message})`); }
-        out.push(renderTrace(report, file, opts));
-        slide.traces++;
-      } else if (opts.include) {
-        const hash = opts.include.indexOf('#');
-        const rel = hash >= 0 ? opts.include.slice(0, hash) : opts.include;
-        const region = hash >= 0 ? opts.include.slice(hash + 1) : null;
-        const file = resolve(rel);
-        const what = `${rel}${region ? '#' + region : ''}`;
-        if (!fs.existsSync(file)) fail(`${what}: file ${file} does not exist`);
-        const text = readDep(file, what);
-        const body = region ? extractRegion(text, region, `${rel} (${file})`) : dedent(text.replace(/\r\n/g, '\n').split('\n'));
-        out.push(`${indent}${fence}${lang}`, ...body.map((l) => indent + l), `${indent}${fence}`);
-        slide.code_blocks++;
-      } else {
-        out.push(...lines.slice(i, j + 1));
-        slide.code_blocks++;
-      }
+      expandFence(ctx, { lines, i, j, where, slide, indent, fence, lang, rest });
       i = j;
       continue;
     }
@@ -330,26 +459,36 @@ export function preprocess(source, { baseDir, dataDir = null, remap = [], flags 
     }
     out.push(line);
   }
-  if (conds.length) fail(`deck.md:${conds[conds.length - 1].line}: @if-exists without @end`);
+  if (conds.length) fail(`${name}:${conds[conds.length - 1].line}: @if-exists without @end`);
+  checkWheres(wheres, shownCode);
   slides.push(slide);
   slides.forEach((s, k) => { s.index = k + 1; s.section ??= 'front'; });
-  return { markdown: out.join('\n'), slides, deps: [...deps], notes };
+  return { markdown: out.join('\n'), slides, deps: [...ctx.deps], notes: ctx.notes, theme };
 }
+
+export const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 function main() {
   const args = parseArgs(process.argv.slice(2));
   const [inFile, outFile] = args.positional;
   const source = fs.readFileSync(inFile, 'utf8');
-  const result = preprocess(source, { baseDir: path.dirname(path.resolve(inFile)), dataDir: args.data, remap: args.remap, flags: args.flags });
+  const result = preprocess(source, { baseDir: path.dirname(path.resolve(inFile)), dataDir: args.data, remap: args.remap, flags: args.flags, name: path.basename(inFile) });
   for (const n of result.notes) console.error(`preprocess: note: ${n}`);
   fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
-  fs.writeFileSync(outFile, result.markdown);
+  const buildId = crypto.createHash('sha256').update(result.markdown).digest('hex').slice(0, 16);
+  // An empty, hidden element at the end of the last slide: the HTML says which deck.md it was built from.
+  fs.writeFileSync(outFile, `${result.markdown.replace(/\n*$/, '')}\n\n<div hidden data-deck-build="${buildId}"></div>\n`);
   if (args.manifest) {
+    const inputs = {};
+    for (const f of [path.resolve(inFile), ...result.deps, ...args.inputs.map((f) => path.resolve(f))]) inputs[f] = sha256(f);
     const manifest = {
       source: path.resolve(inFile),
+      build_id: buildId,
+      theme: result.theme,
       slides: result.slides,
       code_blocks: result.slides.reduce((n, s) => n + s.code_blocks, 0),
       sources: result.deps,
+      inputs,
     };
     fs.writeFileSync(args.manifest, JSON.stringify(manifest, null, 2) + '\n');
   }

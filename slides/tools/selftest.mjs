@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { extractRegion, renderTrace, renderVerdict, preprocess } from './preprocess.mjs';
+import { extractRegion, renderTrace, renderVerdict, renderRuns, renderFigures, preprocess } from './preprocess.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const slides = path.resolve(process.argv[2] ?? path.join(here, '..'));
@@ -52,8 +52,8 @@ const source = [
 write('src/demo.cpp', source);
 
 test('a region is the dedented lines between its markers, without other markers', () => {
-  assert.deepEqual(extractRegion(source, 'inner', 'demo.cpp'), ['void f() {', '  g();', '}']);
-  assert.deepEqual(extractRegion(source, 'nested', 'demo.cpp'), ['g();']);
+  assert.deepEqual([...extractRegion(source, 'inner', 'demo.cpp')], ['void f() {', '  g();', '}']);
+  assert.deepEqual([...extractRegion(source, 'nested', 'demo.cpp')], ['g();']);
 });
 
 test('a missing region exits 1 with one line naming the file and the region', () => {
@@ -84,21 +84,46 @@ test('a missing file exits 1 and names it', () => {
 test('an include fills the fence and keeps the language; the depfile lists the source', () => {
   const r = cli('# t\n\n```cpp include=src/demo.cpp#inner\n```\n', '--depfile', path.join(tmp, 'out.d'), '--manifest', path.join(tmp, 'm.json'));
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(fs.readFileSync(path.join(tmp, 'out.md'), 'utf8'), '# t\n\n```cpp\nvoid f() {\n  g();\n}\n```\n');
+  const built = fs.readFileSync(path.join(tmp, 'out.md'), 'utf8');
+  const manifest = JSON.parse(fs.readFileSync(path.join(tmp, 'm.json'), 'utf8'));
+  assert.equal(built, `# t\n\n\`\`\`cpp\nvoid f() {\n  g();\n}\n\`\`\`\n\n<div hidden data-deck-build="${manifest.build_id}"></div>\n`);
   assert.match(fs.readFileSync(path.join(tmp, 'out.d'), 'utf8'), /src\/demo\.cpp/);
   assert.equal(JSON.parse(fs.readFileSync(path.join(tmp, 'm.json'), 'utf8')).code_blocks, 1);
 });
 
-test('conditionals: @if-exists, @if-region and @else pick the right branch', () => {
+test('conditionals: @if-exists and @else pick the right branch; @if-region keeps a region that exists', () => {
   const deck = [
     '<!-- @if-exists src/demo.cpp -->', 'A', '<!-- @else -->', 'B', '<!-- @end -->',
     '<!-- @if-exists src/none.cpp -->', 'C', '<!-- @else -->', 'D', '<!-- @end -->',
-    '<!-- @if-region src/demo.cpp#nope -->', '```cpp include=src/demo.cpp#nope', '```', '<!-- @else -->', 'E', '<!-- @end -->',
     '<!-- @if-region src/demo.cpp#inner -->', 'F', '<!-- @end -->',
   ].join('\n');
   const r = preprocess(deck, { baseDir: tmp });
-  assert.deepEqual(r.markdown.split('\n').filter(Boolean), ['A', 'D', 'E', 'F']);
-  assert.equal(r.notes.length, 1);
+  assert.deepEqual(r.markdown.split('\n').filter(Boolean), ['A', 'D', 'F']);
+});
+
+test('a guarded region that is missing stops the build, naming the slide, the file and the region', () => {
+  const r = cli('---\nmarp: true\n---\n# one\n\n---\n\n<!-- @if-region src/demo.cpp#renamed -->\nX\n<!-- @end -->\n');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /deck\.md:8 \(slide 2\): @if-region src\/demo\.cpp.*region 'renamed' not found/);
+  const gone = cli('<!-- @if-region src/gone.cpp#inner -->\nX\n<!-- @end -->\n');
+  assert.equal(gone.status, 1);
+  assert.match(gone.stderr, /slide 1\): @if-region src\/gone\.cpp#inner: .* does not exist \(a guarded region must exist/);
+});
+
+test('a guarded region takes no hand-written fallback', () => {
+  const r = cli('<!-- @if-region src/demo.cpp#inner -->\nX\n<!-- @else -->\nsketch\n<!-- @end -->\n');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /@else under @if-region \(line 1\): a guarded region has no fallback/);
+});
+
+test('the manifest names the theme and hashes every input; the output carries the build id', () => {
+  const r = cli('---\nmarp: true\ntheme: dca\n---\n```cpp include=src/demo.cpp#inner\n```\n', '--manifest', path.join(tmp, 'm2.json'), '--input', path.join(tmp, 'src/demo.cpp'));
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(fs.readFileSync(path.join(tmp, 'm2.json'), 'utf8'));
+  assert.equal(m.theme, 'dca');
+  assert.match(m.build_id, /^[0-9a-f]{16}$/);
+  assert.deepEqual(Object.keys(m.inputs).map((f) => path.basename(f)).sort(), ['deck.md', 'demo.cpp']);
+  assert.match(fs.readFileSync(path.join(tmp, 'out.md'), 'utf8'), new RegExp(`data-deck-build="${m.build_id}"`));
 });
 
 test('an unbalanced @if-exists fails', () => {
@@ -129,13 +154,70 @@ test('a long trace is cut at max-rows with a count of the rest', () => {
   assert.match(html, /20 more steps/);
 });
 
-test('hide= leaves steps out, keeps the original step numbers and says how many it hid', () => {
+test('hide= leaves steps out, numbers the shown steps 1, 2, 3... and says how many it hid', () => {
   const locked = { ...fixture, trace: [{ actor: 0, operation: 'lock', object: 'm' }, ...fixture.trace, { actor: 1, operation: 'unlock', object: 'm' }] };
   const html = renderTrace(locked, 'locked.json', { hide: 'lock,unlock' });
   assert.equal((html.match(/<tr>/g) || []).length, 1 + fixture.trace.length);
-  assert.match(html, /<td class="step">2<\/td>/);
-  assert.doesNotMatch(html, /<td class="step">1<\/td>/);
+  const numbers = [...html.matchAll(/<td class="step">(\d+)<\/td>/g)].map((m) => Number(m[1]));
+  assert.deepEqual(numbers, fixture.trace.map((_, i) => i + 1));
   assert.match(html, /2 lock\/unlock steps not shown/);
+});
+
+test('decide= adds the decision after each check, on the line that decides, from the value read', () => {
+  const report = { outcome: 'invariant_broken', actors: ['T1', 'T2'], trace: [
+    { actor: 0, operation: 'load', object: 'balance', value: '100', file: 'x.cpp', line: 12 },
+    { actor: 1, operation: 'load', object: 'balance', value: '20', file: 'x.cpp', line: 12 },
+  ] };
+  const refs = [];
+  const html = renderTrace(report, 'r.json', { decide: '12:22:80' }, refs);
+  assert.match(html, /<td class="step">2<\/td><td class="decision">saw 100 ≥ 80: <b>pays<\/b><\/td><td><\/td><td class="src">x\.cpp:22<\/td>/);
+  assert.match(html, /<td class="step">4<\/td><td><\/td><td class="decision">saw 20 &lt; 80: <b>refuses<\/b>/);
+  assert.deepEqual(refs.map((r) => r.line), [12, 22, 12, 22]);
+});
+
+test('caller= moves steps inside a library header to the learner\'s lines, thread by thread', () => {
+  const report = { outcome: 'deadlock', actors: ['T1', 'T2'], cycle: ['T1 waits'], trace: [
+    { actor: 0, operation: 'lock', object: 'A', file: '/usr/include/c++/12/bits/std_mutex.h', line: 229 },
+    { actor: 1, operation: 'lock', object: 'B', file: 'std_mutex.h', line: 229 },
+    { actor: 0, operation: 'lock', object: 'B', file: 'std_mutex.h', line: 229 },
+  ] };
+  const html = renderTrace(report, 'r.json', { caller: 'std_mutex.h>shared_state.cpp:12,13' });
+  const wheres = [...html.matchAll(/<td class="src">([^<]*)<\/td>/g)].map((m) => m[1]);
+  assert.deepEqual(wheres, ['shared_state.cpp:12', 'shared_state.cpp:12', 'shared_state.cpp:13']);
+  assert.doesNotMatch(html, /std_mutex/);
+});
+
+test('a table whose "where" is in no code on a slide stops the build, naming the slide and the step', () => {
+  write('data/where.json', JSON.stringify({ outcome: 'invariant_broken', actors: ['T1'], trace: [
+    { actor: 0, operation: 'load', object: 'x', value: '1', file: 'demo.cpp', line: 6 },
+    { actor: 0, operation: 'store', object: 'x', value: '2', file: 'demo.cpp', line: 15 },
+  ] }));
+  const r = cli('# code\n\n```cpp include=src/demo.cpp#inner numbered\n```\n\n---\n\n```dca-trace json=where.json\n```\n', '--data', path.join(tmp, 'data'));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /\(slide 2\): step 2 of the table points at demo\.cpp:15, which no slide shows/);
+  assert.match(fs.readFileSync(path.join(tmp, 'deck.md'), 'utf8'), /dca-trace/);
+});
+
+test('numbered includes carry each line\'s number in the file', () => {
+  const lines = extractRegion(source, 'inner', 'demo.cpp', { numbered: true });
+  assert.deepEqual([...lines], ['4  void f() {', '6    g();', '8  }']);
+  assert.deepEqual(lines.span, { first: 4, last: 8 });
+});
+
+test('free runs render with what a loss of 0 means', () => {
+  const runs = (lost) => ({ command: 'ex01 run', runs: lost.map((n) => ({ expected: '2000000', lost_updates: String(n) })) });
+  assert.match(renderRuns(runs([813299, 0]), 'r.json'), /lost <b>813,299 · 0<\/b> of 2,000,000 increments\. 1 of the runs lost nothing/);
+  assert.match(renderRuns(runs([0, 0]), 'r.json'), /Not one update was lost: the two workers did not overlap/);
+  assert.throws(() => renderRuns({ runs: [{}] }, 'r.json'), /run 1 has no lost_updates/);
+});
+
+test('the runtime\'s figures render next to their baselines; a missing figure fails', () => {
+  const f = JSON.parse(fs.readFileSync(path.join(slides, 'test-fixtures/es-figures.json'), 'utf8'));
+  const html = renderFigures(f, 'es.json');
+  assert.match(html, /16\.1 µs<\/td><td>22\.1 µs: the same work by hand/);
+  assert.match(html, /221,703 events\/s<\/td><td>733,133\/s raw SQLite scan/);
+  assert.match(html, /FIXTURE figures/);
+  assert.throws(() => renderFigures({ ...f, replay: undefined, commands: f.commands }, 'es.json'), /es\.json: no 'replay'/);
 });
 
 test('a report naming an unknown actor, or missing fields, fails', () => {
@@ -165,12 +247,13 @@ test('@if-data skips a report that dca-json marked unavailable', () => {
 
 test('the real deck builds from the fixtures (the path used before, or without, the exercises)', () => {
   write('fixture-data/explore-01.json', JSON.stringify(fixture));
+  for (const name of ['run-01.json', 'es-figures.json']) write(`fixture-data/${name}`, fs.readFileSync(path.join(slides, 'test-fixtures', name), 'utf8'));
   const r = preprocess(fs.readFileSync(path.join(slides, 'deck.md'), 'utf8'), {
     baseDir: slides, dataDir: path.join(tmp, 'fixture-data'), flags: ['fixtures'],
     remap: [['../exercises/', 'test-fixtures/exercises/'], ['../solutions/', 'test-fixtures/solutions/']],
   });
   assert.ok(r.deps.some((d) => d.includes('test-fixtures/exercises/01_lost_update')), 'no fixture source was read');
-  assert.ok(!r.deps.some((d) => /\/(exercises|solutions)\//.test(d) && !d.includes('test-fixtures')), 'read a real exercise file');
+  assert.ok(!r.deps.some((d) => /\/(exercises|solutions)\/01_lost_update\//.test(d) && !d.includes('test-fixtures')), 'read a real exercise 01 file, not its fixture');
   assert.match(r.markdown, /Built from test fixtures/);
   assert.ok(r.slides.length > 20, `only ${r.slides.length} slides`);
 });

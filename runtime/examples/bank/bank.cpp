@@ -74,6 +74,7 @@ caf::expected<std::vector<account::event>> account::decide(const state& s, const
           return make_error(errc::invalid_amount, std::to_string(c.amount_cents) + " cents");
         return std::vector<event>{deposited{c.amount_cents}};
       },
+      // [slide:decide_withdraw]
       [&](const withdraw& c) -> result {
         if (!s.open)
           return make_error(errc::not_open, "withdrawal from an account that is not open");
@@ -85,8 +86,10 @@ caf::expected<std::vector<account::event>> account::decide(const state& s, const
                                 std::to_string(c.amount_cents) + " cents");
         return std::vector<event>{withdrawn{c.amount_cents}};
       });
+  // [/slide:decide_withdraw]
 }
 
+// [slide:apply]
 account::state account::apply(state s, const event& ev) {
   match(
       ev,
@@ -98,6 +101,7 @@ account::state account::apply(state s, const event& ev) {
       [&](const withdrawn& e) { s.balance_cents -= e.amount_cents; });
   return s;
 }
+// [/slide:apply]
 
 // -- transfers ------------------------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ int run_session(caf::scoped_actor& self, const caf::actor& carts, const caf::act
   auto late = send_command(self, carts, "alice", shop::add_item{"plum", 1, 20}, "add-3");
   if (late || !shop::is(late.error(), shop::errc::checked_out))
     return 1;
+  // [slide:read_your_writes]
   // Read your writes: wait until the read model has the checkout's position.
   auto caught_up = false;
   self->request(totals, 5s, dca::es::wait_atom::value, done->position, std::uint32_t{5000})
@@ -62,6 +63,7 @@ int run_session(caf::scoped_actor& self, const caf::actor& carts, const caf::act
   if (!caught_up)
     return 1;
   auto row = shop::read_cart_total(read_model_path, "alice");
+  // [/slide:read_your_writes]
   if (!row || !*row)
     return 1;
   std::cout << "read model: alice has " << (*row)->items << " items, " << (*row)->total_cents

@@ -95,6 +95,7 @@ typename Inspector::result_type inspect(Inspector& f, account_state& x) {
   return f(caf::meta::type_name("account_state"), x.open, x.owner, x.balance_cents);
 }
 
+// [slide:entity]
 struct account {
   static constexpr const char* type_name = "account";
   using state = account_state;
@@ -104,6 +105,7 @@ struct account {
   static caf::expected<std::vector<event>> decide(const state& s, const command& cmd);
   static state apply(state s, const event& ev);
 };
+// [/slide:entity]
 
 // -- transfers (a saga: an entity that records each step it took) ---------------------------------
 
