@@ -53,9 +53,12 @@ std::string explore_report::explored_words() const {
              explore::duration_text(std::chrono::microseconds{elapsed_us});
   if (seed)
     out += " (random search, seed " + harness::with_commas(*seed) + ")";
-  if (!failed())
-    out += search_exhausted ? ", every schedule within the bound"
-                            : ", stopped at a limit before the search was exhausted";
+  if (failed())
+    return out;
+  if (!proof.empty())
+    return out + ", " + proof;
+  return out + (search_exhausted ? ", every schedule within the bound"
+                                 : ", stopped at a limit before the search was exhausted");
   return out;
 }
 
@@ -81,6 +84,7 @@ std::optional<explore_report> read_explore_report(const std::string& output) {
   r.schedule = json->string_at("schedule");
   r.schedules_explored = json->integer_at("schedules_explored");
   r.search_exhausted = json->boolean_at("search_exhausted");
+  r.proof = json->string_at("proof");
   if (json->find("seed") != nullptr)
     r.seed = json->integer_at("seed");
   r.elapsed_us = json->integer_at("elapsed_us");

@@ -27,6 +27,7 @@ struct explore_report {
   std::string schedule;           // the failing schedule, replayable with --replay
   std::int64_t schedules_explored = 0;
   bool search_exhausted = false;
+  std::string proof; // the explorer's own words for what a clean search proved (proof_text)
   std::optional<std::int64_t> seed;
   std::int64_t elapsed_us = 0;
   std::vector<std::string> steps; // the failing interleaving, one step a line
@@ -35,7 +36,8 @@ struct explore_report {
   /// What went wrong: the deadlock's cycle joined by `separator`, else the verdict (with the
   /// outcome when it is not a broken invariant).
   std::string what_broke(const std::string& separator = "; ") const;
-  /// "16 schedules in 2.0 ms, every schedule within the bound".
+  /// "16 schedules in 2.0 ms, every schedule clean: 2 classes, 72 interleavings": the explorer's
+  /// proof as it worded it, so `dca` never says less (or more) than the search showed.
   std::string explored_words() const;
 };
 

@@ -79,7 +79,7 @@ std::vector<std::string> lines_of_stop(const tour_stop& stop) {
         : stop.actors         ? stop.actors->summary_line()
                               : "");
   if (stop.explored && !stop.explored->failed())
-    more("every explored delivery order is clean: " + stop.explored->explored_words());
+    more("explored every delivery order: " + stop.explored->explored_words());
   else if (stop.explored)
     more("EXPLORED ORDER CORRUPTS: " + stop.explored->what_broke());
   return lines;

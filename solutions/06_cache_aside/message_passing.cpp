@@ -1,8 +1,7 @@
-// Exercise 06, message-passing track: the price has one owner, the price entity, and the cache is
-// a projection of its events. Every cached price carries the sequence number of the event it came
-// from, and a store only ever moves the cache forward, so a reader that fills the cache late can
-// no longer put an older price over a newer one. Fill in the lines marked TODO, then run `dca check
-// 06`.
+// Exercise 06, message-passing track (the reference): the price has one owner, the price entity,
+// and the cache is a projection of its events. Every cached price carries the sequence number of
+// the event it came from, and a store only ever moves the cache forward, so a reader that fills
+// the cache late can no longer put an older price over a newer one.
 #include "scenario.hpp"
 
 #include <chrono>

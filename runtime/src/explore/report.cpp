@@ -179,21 +179,32 @@ void print_table(std::ostream& out, const report& r, const std::string& replay_h
     out << proof << '\n';
 }
 
+std::string with_commas(std::uint64_t count) {
+  auto digits = std::to_string(count);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0)
+      out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 std::string proof_text(const report& r) {
   if (r.failed())
     return {};
-  auto schedules = std::to_string(r.schedules_explored) +
-                   (r.schedules_explored == 1 ? " schedule" : " schedules");
+  auto schedules =
+      with_commas(r.schedules_explored) + (r.schedules_explored == 1 ? " schedule" : " schedules");
   if (!r.stopped_by.empty())
     return "not proven: " + r.stopped_by + " reached after " + schedules;
   if (!r.search_exhausted)
     return {};
   if (r.classes_explored > 0)
-    return "every schedule clean: " + std::to_string(r.classes_explored) +
+    return "every schedule clean: " + with_commas(r.classes_explored) +
            (r.classes_explored == 1 ? " class, " : " classes, ") +
            (r.interleavings_naive == std::numeric_limits<std::uint64_t>::max() ? "more than "
                                                                                : "") +
-           std::to_string(r.interleavings_naive) + " interleavings";
+           with_commas(r.interleavings_naive) + " interleavings";
   if (r.bound_cut)
     return "every schedule within the bound clean: " + schedules + " (a larger bound has more)";
   return "every schedule clean: " + schedules;

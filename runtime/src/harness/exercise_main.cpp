@@ -1,6 +1,7 @@
 // The command line of every exercise program: `run` on real threads or actors, `explore` the
 // schedules. Errors are one line and exit 2; programs read the result as --format json (a learner's
 // terminal only ever gets words).
+#include "dca/explore/report.hpp"
 #include "dca/harness/exercise.hpp"
 #include "dca/json.hpp"
 
@@ -342,14 +343,9 @@ std::int64_t arguments::get(const std::string& name) const {
 }
 
 std::string with_commas(std::int64_t value) {
-  auto digits = std::to_string(value < 0 ? -value : value);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0)
-      out += ',';
-    out += digits[i];
-  }
-  return value < 0 ? '-' + out : out;
+  auto magnitude = explore::with_commas(value < 0 ? 0 - static_cast<std::uint64_t>(value)
+                                                  : static_cast<std::uint64_t>(value));
+  return value < 0 ? '-' + magnitude : magnitude;
 }
 
 int exercise_main(int argc, char** argv, const exercise& ex) {

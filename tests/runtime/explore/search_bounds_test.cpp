@@ -70,7 +70,7 @@ TEST_CASE("a systematic search tries every schedule of a bound before any of the
   CHECK(std::is_sorted(seen->begin(), seen->end()));
   CHECK(seen->back() == 2);
   CHECK(proof_text(r) ==
-        "every schedule within the bound clean: " + std::to_string(r.schedules_explored) +
+        "every schedule within the bound clean: " + with_commas(r.schedules_explored) +
             " schedules (a larger bound has more)");
 }
 

@@ -81,4 +81,7 @@ void print_json(std::ostream& out, const report& r);
 /// A duration as the explorer's table says it: "850 us", "2.0 ms", "12.5 s".
 std::string duration_text(std::chrono::microseconds elapsed);
 
+/// A count as people read it: 18900 -> "18,900" (every figure a learner sees is written so).
+std::string with_commas(std::uint64_t count);
+
 } // namespace dca::explore
