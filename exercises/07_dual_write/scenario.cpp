@@ -117,13 +117,13 @@ bool crashes(std::uint64_t seed, std::int64_t service, std::int64_t k, std::int6
   return static_cast<std::int64_t>(x % 100) < crash_percent;
 }
 
+/// `clean_words` say what a clean run proved; `handled_twice` names the third count.
 run_result judge(const tally& t, std::int64_t orders, std::int64_t crash_count,
-                 const char* handled_twice, const arguments& in) {
+                 const char* clean_words, const char* handled_twice, const arguments& in) {
   run_result out;
   out.corrupted = !t.clean();
   out.summary = with_commas(orders) + " orders, " + with_commas(crash_count) + " crashes: " +
-                (t.clean() ? std::string{"every order has exactly one event"}
-                           : tally_words(t, handled_twice));
+                (t.clean() ? std::string{clean_words} : tally_words(t, handled_twice));
   out.fields = {{"services", std::to_string(in.get("services"))},
                 {"orders", std::to_string(orders)},
                 {"crashes", std::to_string(crash_count)},
@@ -187,7 +187,8 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
     crash_count += n;
   auto t =
       reconcile(orders_in_table(*space, ""), orders_in_stream(*space, space->key("orders"), ""));
-  return judge(t, services * in.get("orders"), crash_count, "events published twice", in);
+  return judge(t, services * in.get("orders"), crash_count, "every order has exactly one event",
+               "events published twice", in);
 }
 
 // -- the message-passing track --------------------------------------------------------------------
@@ -273,8 +274,8 @@ run_result run_actors(const arguments& in, const progress_fn& progress) {
   auto shipped = place_all(self, world, in, crash_count);
   progress(1.0);
   auto t = reconcile(world.placed(), shipped);
-  auto out =
-      judge(t, in.get("services") * in.get("orders"), crash_count, "orders shipped twice", in);
+  auto out = judge(t, in.get("services") * in.get("orders"), crash_count,
+                   "every order shipped exactly once", "orders shipped twice", in);
   auto published = orders_in_stream(*space, keys_of(*space, "").stream, "").size();
   auto repeats = static_cast<std::int64_t>(published) - static_cast<std::int64_t>(shipped.size());
   out.summary += "; the relay published " + with_commas(static_cast<std::int64_t>(published)) +
