@@ -81,8 +81,8 @@ std::string tally_words(const tally& t, const char* handled_twice) {
 }
 
 /// The order ids starting with `prefix` in PostgreSQL's orders table.
-std::vector<std::string> orders_in_table(const run_space& space, const std::string& prefix) {
-  auto db = space.connect("reconcile");
+std::vector<std::string> orders_in_table(dca::services::pg_connection& db,
+                                         const std::string& prefix) {
   auto rows = db.exec("SELECT order_id FROM orders WHERE starts_with(order_id, $1)", prefix);
   std::vector<std::string> ids;
   for (std::size_t r = 0; r < rows.rows(); ++r)
@@ -91,9 +91,8 @@ std::vector<std::string> orders_in_table(const run_space& space, const std::stri
 }
 
 /// The order ids starting with `prefix` announced on the stream, one per entry.
-std::vector<std::string> orders_in_stream(const run_space& space, const std::string& stream,
-                                          const std::string& prefix) {
-  auto redis = space.connect_redis("reconcile");
+std::vector<std::string> orders_in_stream(dca::services::redis_connection& redis,
+                                          const std::string& stream, const std::string& prefix) {
   auto reply = redis.command({"XRANGE", stream, "-", "+"});
   std::vector<std::string> ids;
   for (const auto& entry : reply.elements) {
@@ -104,6 +103,14 @@ std::vector<std::string> orders_in_stream(const run_space& space, const std::str
   }
   return ids;
 }
+
+/// The judge's own connections to both servers.
+struct reconciling {
+  dca::services::pg_connection db;
+  dca::services::redis_connection redis;
+  explicit reconciling(const run_space& space)
+      : db(space.connect("reconcile")), redis(space.connect_redis("reconcile")) {}
+};
 
 /// Whether the process of `service` crashes while placing its `k`th order: one in 100 /
 /// `crash_percent`, the same for the same seed.
@@ -185,8 +192,9 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
   std::int64_t crash_count = 0;
   for (auto n : crash_counts)
     crash_count += n;
-  auto t =
-      reconcile(orders_in_table(*space, ""), orders_in_stream(*space, space->key("orders"), ""));
+  reconciling reconciler{*space};
+  auto t = reconcile(orders_in_table(reconciler.db, ""),
+                     orders_in_stream(reconciler.redis, space->key("orders"), ""));
   return judge(t, services * in.get("orders"), crash_count, "every order has exactly one event",
                "events published twice", in);
 }
@@ -276,7 +284,8 @@ run_result run_actors(const arguments& in, const progress_fn& progress) {
   auto t = reconcile(world.placed(), shipped);
   auto out = judge(t, in.get("services") * in.get("orders"), crash_count,
                    "every order shipped exactly once", "orders shipped twice", in);
-  auto published = orders_in_stream(*space, keys_of(*space, "").stream, "").size();
+  auto redis = space->connect_redis("reconcile");
+  auto published = orders_in_stream(redis, keys_of(*space, "").stream, "").size();
   auto repeats = static_cast<std::int64_t>(published) - static_cast<std::int64_t>(shipped.size());
   out.summary += "; the relay published " + with_commas(static_cast<std::int64_t>(published)) +
                  " events, shipping skipped " + with_commas(repeats) + " repeats";
@@ -291,12 +300,14 @@ run_result run_actors(const arguments& in, const progress_fn& progress) {
 dca::explore::report explore_shared(const dca::explore::options& opts) {
   auto space = make_run_space();
   auto schedules = std::make_shared<int>(0);
-  auto make = [space, schedules] {
+  // Connections outlive the schedules: connecting costs more than a schedule's statements.
+  auto service = std::make_shared<std::pair<order_table, order_stream>>(
+      order_table{*space, "service"}, order_stream{*space, "service", space->key("orders")});
+  auto reconciler = std::make_shared<reconciling>(*space);
+  auto make = [space, schedules, service, reconciler] {
     auto prefix = "s" + std::to_string((*schedules)++) + "-"; // fresh ids every schedule
     order_line order{prefix + "o1", order_cents};
     auto life = std::make_shared<process_life>();
-    auto service = std::make_shared<std::pair<order_table, order_stream>>(
-        order_table{*space, "service"}, order_stream{*space, "service", space->key("orders")});
     dca::explore::thread_execution exec;
     exec.threads.push_back({"service", [=] {
                               try {
@@ -306,10 +317,10 @@ dca::explore::report explore_shared(const dca::explore::options& opts) {
                               }
                             }});
     exec.threads.push_back({"kill -9", [life] { life->kill(); }});
-    exec.check = [space,
-                  prefix](const std::vector<dca::explore::step>&) -> std::optional<std::string> {
-      auto t = reconcile(orders_in_table(*space, prefix),
-                         orders_in_stream(*space, space->key("orders"), prefix));
+    exec.check = [space, prefix, reconciler](
+                     const std::vector<dca::explore::step>&) -> std::optional<std::string> {
+      auto t = reconcile(orders_in_table(reconciler->db, prefix),
+                         orders_in_stream(reconciler->redis, space->key("orders"), prefix));
       if (t.clean())
         return std::nullopt;
       return "the service was killed between its two writes: " +
