@@ -124,7 +124,9 @@ public:
   }
   ~replica_replay() {
     try {
-      replica_.exec("SELECT pg_wal_replay_resume()"); // a crashed run's pause ends with the next
+      // The replica serves everyone else again; a run that crashed while holding it leaves it
+      // paused until the next run's catch_up resumes it.
+      replica_.exec("SELECT pg_wal_replay_resume()");
     } catch (...) {
     }
   }
@@ -152,23 +154,42 @@ private:
   bool hold_;
 };
 
-/// One statement, so a replay that is resumed is paused again by the same request; the pause is
-/// only requested by pg_wal_replay_pause(), so it also waits until the replica says "paused".
+/// One statement, run on the replica: resume replay, wait until it has replayed @LSN@, and with
+/// @HOLD@ pause it again. pg_wal_replay_pause() only requests the pause, so it also waits until the
+/// replica says "paused": a write after this step must not slip into a replay still running.
+constexpr const char* replay_sql = R"sql(DO $$
+DECLARE deadline timestamptz := clock_timestamp() + interval '@MS@ ms';
+BEGIN
+  PERFORM pg_wal_replay_resume();
+  WHILE coalesce(pg_last_wal_replay_lsn() < '@LSN@'::pg_lsn, true) LOOP
+    IF clock_timestamp() > deadline THEN
+      RAISE EXCEPTION 'the replica did not replay up to % within % ms: %', '@LSN@', @MS@,
+        'run scripts/services status';
+    END IF;
+    PERFORM pg_sleep(0.0005);
+  END LOOP;
+  IF @HOLD@ THEN
+    PERFORM pg_wal_replay_pause();
+    WHILE pg_get_wal_replay_pause_state() <> 'paused' LOOP
+      IF clock_timestamp() > deadline THEN
+        RAISE EXCEPTION 'the replica did not pause its replay within % ms: %', @MS@,
+          'run scripts/services status';
+      END IF;
+      PERFORM pg_sleep(0.0005);
+    END LOOP;
+  END IF;
+END $$)sql";
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
 void replica_replay::replay_to(const std::string& lsn) {
-  std::string sql = "DO $$ DECLARE deadline timestamptz := clock_timestamp() + interval '" +
-                    std::to_string(replay_wait_ms_max) +
-                    " ms'; BEGIN PERFORM pg_wal_replay_resume(); "
-                    "WHILE coalesce(pg_last_wal_replay_lsn() < '" +
-                    lsn +
-                    "'::pg_lsn, true) LOOP IF clock_timestamp() > deadline THEN RAISE EXCEPTION "
-                    "'the replica did not replay up to " +
-                    lsn + " within " + std::to_string(replay_wait_ms_max) +
-                    " ms: run scripts/services status'; END IF; PERFORM pg_sleep(0.0005); END "
-                    "LOOP; ";
-  if (hold_)
-    sql += "PERFORM pg_wal_replay_pause(); WHILE pg_get_wal_replay_pause_state() <> 'paused' "
-           "LOOP PERFORM pg_sleep(0.0005); END LOOP; ";
-  sql += "END $$";
+  std::string sql = replay_sql;
+  replace_all(sql, "@LSN@", lsn);
+  replace_all(sql, "@MS@", std::to_string(replay_wait_ms_max));
+  replace_all(sql, "@HOLD@", hold_ ? "true" : "false");
   replica_.exec_params(sql.c_str(), {});
 }
 
