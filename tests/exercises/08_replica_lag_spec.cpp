@@ -5,6 +5,7 @@
 // decides the random search, and a failure prints the replay of its delivery order.
 #include <doctest/doctest.h>
 
+#include "dca/services/endpoints.hpp"
 #include "scenario.hpp"
 #include "spec_search.hpp"
 
@@ -56,6 +57,20 @@ TEST_CASE("a schedule where the replica replays the rename before the session re
   replay.replay = *dca::explore::schedule::parse("0.1.0.0");
   auto r = ex.explore_shared(replay);
   CHECK_MESSAGE(r.result == dca::explore::outcome::clean, r.verdict);
+}
+
+TEST_CASE("the replica replays again once an exploration is over") {
+  replica_lag::describe().explore_shared(dca::spec::every_order());
+  const auto& servers = dca::services::require();
+  // The lock every exploration holds while it pauses the replica: with it, none of another test
+  // process is running.
+  dca::services::pg_connection primary{dca::services::with_dbname(servers.primary, "postgres"),
+                                       "spec"};
+  primary.exec("SELECT pg_advisory_lock_shared(hashtext('dca replica replay'))");
+  dca::services::pg_connection replica{dca::services::with_dbname(servers.replica, "postgres"),
+                                       "spec"};
+  CHECK(replica.exec("SELECT pg_get_wal_replay_pause_state()").at(0, 0) ==
+        std::optional<std::string>{"not paused"});
 }
 
 TEST_CASE("the profile entity renames the profile and counts its versions") {
