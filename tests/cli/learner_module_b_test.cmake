@@ -5,6 +5,7 @@
 # `dca run` of its first exercise starts the clone's own servers and runs. Manifest-driven: the
 # exercises whose block says `needs = services` are read from exercises/manifest.ini.
 # cmake -DSOURCE=... -DWORK=... -P learner_module_b_test.cmake
+cmake_policy(VERSION 3.25)
 file(REMOVE_RECURSE "${WORK}")
 execute_process(COMMAND git clone --quiet "${SOURCE}" "${WORK}/src" RESULT_VARIABLE rc
                 ERROR_VARIABLE err)
