@@ -48,7 +48,7 @@ endfunction()
 
 # 1. postgresql-15 missing: module B stays out of the build, and dca says what to run.
 file(MAKE_DIRECTORY "${WORK}/bin")
-file(WRITE "${WORK}/bin/dpkg-query" "#!/bin/sh\n# Test double: postgresql-15 is not installed; every other package as dpkg-query says.\nfor a in \"$@\"; do [ \"$a\" = postgresql-15 ] && { printf 'deinstall ok config-files'; exit 0; }; done\nexec /usr/bin/dpkg-query \"$@\"\n")
+file(WRITE "${WORK}/bin/dpkg-query" "#!/bin/bash\n# Test double: postgresql-15 is not installed; every other package as dpkg-query says.\n/usr/bin/dpkg-query \"$@\" | while read -r line; do [ \"\${line%% *}\" = postgresql-15 ] && line='postgresql-15 deinstall ok config-files'; echo \"$line\"; done\n")
 file(CHMOD "${WORK}/bin/dpkg-query" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 set(missing_path "${WORK}/bin:$ENV{PATH}")
 execute_process(COMMAND ${CMAKE_COMMAND} -E env PATH=${missing_path} ./dca run ${first_b_number}
