@@ -152,4 +152,11 @@ std::string with_dbname(const std::string& conninfo, const std::string& dbname) 
   return conninfo + " dbname=" + dbname;
 }
 
+std::string home_database() {
+  static const std::regex named{R"((?:^|\s)dbname=(\S+))"};
+  std::smatch m;
+  const auto& primary = require().primary;
+  return std::regex_search(primary, m, named) ? m[1].str() : std::string{"postgres"};
+}
+
 } // namespace dca::services
