@@ -7,6 +7,7 @@
 
 namespace cache_aside {
 
+// [slide:catalog]
 std::int64_t catalog::price(const std::string& sku) {
   auto rows = db_.exec("SELECT cents FROM prices WHERE sku = $1", sku);
   if (rows.rows() == 0)
@@ -17,7 +18,9 @@ std::int64_t catalog::price(const std::string& sku) {
 void catalog::set_price(const std::string& sku, std::int64_t cents) {
   db_.exec("UPDATE prices SET cents = $2 WHERE sku = $1", sku, cents);
 }
+// [/slide:catalog]
 
+// [slide:price_cache]
 std::optional<std::int64_t> price_cache::get(const std::string& sku) {
   auto reply = cache_.command({"GET", space_.key("price:" + sku)});
   if (reply.is_nil())
@@ -33,6 +36,7 @@ void price_cache::set(const std::string& sku, std::int64_t cents) {
 void price_cache::invalidate(const std::string& sku) {
   cache_.command({"DEL", space_.key("price:" + sku)});
 }
+// [/slide:price_cache]
 
 // [slide:cache_aside]
 std::int64_t read_price(catalog& db, price_cache& cache, const std::string& sku) {

@@ -2,6 +2,7 @@
 #include "context.hpp"
 
 #include "check.hpp"
+#include "dca/assert.hpp"
 #include "text.hpp"
 
 #include <ctime>
@@ -15,10 +16,7 @@ const exercise_entry& context::exercise(const std::string& name) const {
   if (auto* e = curriculum.find(name))
     return *e;
   if (auto* e = manifest_all.find(name); e != nullptr && !builds(*e))
-    throw usage_error(e->id +
-                      " runs against PostgreSQL and Redis, and this build has them off: "
-                      "scripts/bootstrap --services, then cmake -B " +
-                      build_dir.string() + " -DDCA_WITH_SERVICES=ON");
+    throw usage_error(e->id + " runs against PostgreSQL 15 and Redis 7: " + why_not_built(*e));
   throw usage_error("no exercise '" + name + "': run `dca list` to see them");
 }
 
@@ -37,6 +35,22 @@ bool context::builds(const exercise_entry& e) const {
     if (line == "DCA_WITH_SERVICES:BOOL=ON")
       return true;
   return false;
+}
+
+std::string context::why_not_built(const exercise_entry& e) const {
+  DCA_ASSERT(!builds(e));
+  // The bootstrap's own package list decides, so the advice and the install never disagree.
+  auto missing =
+      run_captured({(source_dir / "scripts" / "bootstrap").string(), "--services", "--missing"},
+                   std::chrono::seconds(60));
+  auto packages = missing.output.substr(0, missing.output.find('\n'));
+  if (missing.exit_code == 1 && !packages.empty())
+    return packages + (packages.find(' ') == std::string::npos ? " is" : " are") +
+           " not installed: run scripts/bootstrap --services, then ./dca again (it adds " + e.id +
+           " to the build)";
+  return "this build was configured without them: run ./dca (it adds them once they are "
+         "installed), or cmake -B " +
+         build_dir.string() + " -DDCA_WITH_SERVICES=ON";
 }
 
 std::filesystem::path context::program(const std::string& target) const {

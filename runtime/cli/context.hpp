@@ -36,6 +36,11 @@ struct context {
   /// built only when the build was configured with -DDCA_WITH_SERVICES=ON.
   bool builds(const exercise_entry& e) const;
 
+  /// Why the build lacks exercise `e` (builds(e) is false), as the rest of a learner's line: the
+  /// packages this machine still needs and what to run ("postgresql-15 redis-server are not
+  /// installed: run scripts/bootstrap --services, then ./dca again"), or how to turn module B on.
+  std::string why_not_built(const exercise_entry& e) const;
+
   /// Path of a program built from exercises/ (e.g. "ex01", "sol01", "ex01_spec").
   std::filesystem::path program(const std::string& target) const;
 };

@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "dca/assert.hpp"
@@ -91,6 +92,14 @@ std::vector<std::string> shell_words(const std::string& line) {
   if (in_word)
     out.push_back(word);
   return out;
+}
+
+std::string random_hex() {
+  std::random_device device;
+  std::ostringstream out;
+  for (int i = 0; i < 4; ++i)
+    out << std::hex << device();
+  return out.str();
 }
 
 } // namespace dca::cli

@@ -23,6 +23,9 @@ std::string fit_columns(const std::string& s, std::size_t width);
 /// `s` as one /bin/sh word: unchanged when it is safe, else in single quotes.
 std::string shell_quote(const std::string& s);
 
+/// 128 bits from std::random_device, in hex: a grading run's nonce, a slot's password.
+std::string random_hex();
+
 /// Splits a command line as /bin/sh would (quotes and backslashes; no expansions).
 std::vector<std::string> shell_words(const std::string& line);
 

@@ -21,6 +21,7 @@ constexpr auto step_time_limit = std::chrono::seconds(120);
 /// What the tour saw of one exercise: its three runs, as the programs reported them.
 struct tour_stop {
   const exercise_entry* entry = nullptr;
+  std::string not_built; // why this build lacks the exercise (module B without its packages)
   std::optional<explore_report> shared; // explore --variant shared
   std::optional<run_report> actors;     // run --variant actors
   bool actors_timed_out = false;
@@ -31,7 +32,9 @@ struct tour_stop {
   }
   bool actors_clean() const { return actors && !actors->corrupted && !actors_timed_out; }
   bool explored_clean() const { return !explored || !explored->failed(); }
-  bool as_expected() const { return shared_corrupts() && actors_clean() && explored_clean(); }
+  bool as_expected() const {
+    return not_built.empty() && shared_corrupts() && actors_clean() && explored_clean();
+  }
 };
 
 tour_stop visit(const context& ctx, const exercise_entry& e) {
@@ -59,6 +62,11 @@ std::vector<std::string> lines_of_stop(const tour_stop& stop) {
                     std::string(11 - status.size(), ' ') + text);
   };
   auto more = [&](const std::string& text) { lines.push_back(std::string(31, ' ') + text); };
+  if (!stop.not_built.empty()) {
+    say("not built", "SKIPPED", "it runs against PostgreSQL 15 and Redis 7:");
+    more(stop.not_built);
+    return lines;
+  }
   if (stop.shared_corrupts()) {
     const auto& s = *stop.shared;
     say("shared state", s.outcome == "deadlock" ? "DEADLOCK" : "CORRUPTED", s.what_broke());
@@ -102,6 +110,7 @@ void write_json(std::ostream& out, const std::vector<tour_stop>& stops, int unex
         << ", \"pattern\": " << json_quoted(s.entry->pattern)
         << ", \"title\": " << json_quoted(s.entry->title)
         << ", \"as_expected\": " << (s.as_expected() ? "true" : "false")
+        << ", \"not_built\": " << json_quoted(s.not_built)
         << ", \"shared\": " << json_of_explore(s.shared) << ", \"actors_run\": "
         << (s.actors ? "{\"corrupted\": " + std::string{s.actors->corrupted ? "true" : "false"} +
                            ", \"summary\": " + json_quoted(s.actors->summary) + "}"
@@ -118,13 +127,18 @@ void write_stop(std::ostream& out, const tour_stop& stop) {
   out << '\n';
 }
 
-void write_ending(std::ostream& out, const context& ctx, std::size_t total, int unexpected) {
+void write_ending(std::ostream& out, const context& ctx, std::size_t total, std::size_t skipped,
+                  int unexpected) {
   if (unexpected == 0)
     out << "All " << total << " patterns corrupt with shared state; all " << total
-        << " fixes run clean.\nNext: `dca list`, then open exercises/"
-        << ctx.curriculum.exercises().front().id << "/README.md.\n";
+        << " fixes run clean.\n";
   else
     out << unexpected << " of " << total << " exercises did not behave as the tour expects.\n";
+  if (skipped > 0)
+    out << skipped << " more need PostgreSQL and Redis: see SKIPPED above.\n";
+  if (unexpected == 0)
+    out << "Next: `dca list`, then open exercises/" << ctx.curriculum.exercises().front().id
+        << "/README.md.\n";
 }
 
 } // namespace
@@ -157,16 +171,26 @@ int tour_command(const context& ctx, const std::vector<std::string>& args) {
                  "message passing\n\n";
   std::vector<tour_stop> stops;
   int unexpected = 0;
-  for (const auto& e : ctx.curriculum.exercises()) {
-    stops.push_back(visit(ctx, e));
-    unexpected += stops.back().as_expected() ? 0 : 1;
+  std::size_t skipped = 0;
+  // Every exercise the manifest lists: one this build lacks says what it needs, in its place.
+  for (const auto& e : ctx.manifest_all.exercises()) {
+    if (ctx.builds(e)) {
+      stops.push_back(visit(ctx, e));
+      unexpected += stops.back().as_expected() ? 0 : 1;
+    } else {
+      tour_stop stop;
+      stop.entry = &e;
+      stop.not_built = ctx.why_not_built(e);
+      stops.push_back(std::move(stop));
+      ++skipped;
+    }
     if (!json)
       write_stop(std::cout, stops.back()); // as it goes: each stop takes seconds
   }
   if (json)
     write_json(std::cout, stops, unexpected);
   else
-    write_ending(std::cout, ctx, stops.size(), unexpected);
+    write_ending(std::cout, ctx, stops.size() - skipped, skipped, unexpected);
   return unexpected == 0 ? exit_ok : exit_failed;
 }
 

@@ -6,10 +6,12 @@
 // (grade_report.hpp) write what it found.
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -420,6 +422,13 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
   sandbox box{w.jobs};
   grader g{ctx, box, w.opts, scratch};
   auto report = empty_report(w, box, scratch);
+  std::unique_ptr<slot_services> services; // module B: the servers, a corner of them per slot
+  if (std::any_of(w.chosen.begin(), w.chosen.end(),
+                  [](const exercise_entry* e) { return e->needs == "services"; })) {
+    services = std::make_unique<slot_services>(ctx, box, scratch, w.jobs);
+    g.use_services(services.get());
+    report.sandbox.push_back(services->description());
+  }
   report.sandbox.push_back(calibrate_compile_limit(ctx, box, plans, scratch, w.opts));
   announce(w, box);
   std::cerr << "  " << report.sandbox.back() << '\n';

@@ -137,14 +137,6 @@ std::string solution_dependency(const std::string& deps, const fs::path& source_
 
 // -- the evidence channel ---------------------------------------------------------------------
 
-std::string random_nonce() {
-  std::random_device device;
-  std::ostringstream out;
-  for (int i = 0; i < 4; ++i)
-    out << std::hex << device();
-  return out.str();
-}
-
 /// The read end of the evidence FIFO, for one spec run: opened before it starts, drained after.
 class evidence_reader {
 public:
@@ -480,7 +472,7 @@ std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const buil
   auto seed_text = std::to_string(seed);
   const auto& limits = a.run_limits;
   ++a.g.rounds_run;
-  auto nonce = random_nonce();
+  auto nonce = random_hex();
   evidence_reader evidence{a.evidence};
   if (!evidence.ok())
     return a.finish("error", "cannot open the evidence channel " + a.evidence.string());
@@ -489,6 +481,11 @@ std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const buil
   auto in_box = [&](std::vector<std::string> argv, std::map<std::string, std::string> env) {
     sandbox_request r{std::move(argv), a.dir / "run",           true, std::move(env),
                       limits,          {ctx_.build_dir, a.dir}, {},   scratch_};
+    if (plan.entry->needs == "services" && services_ != nullptr) { // its own role and Redis
+      r.env.insert(services_->env(slot).begin(), services_->env(slot).end());
+      const auto& sockets = services_->folders(slot);
+      r.read_only.insert(r.read_only.end(), sockets.begin(), sockets.end());
+    }
     return box_.run(slot, r);
   };
   auto ran = in_box({a.spec, "--no-colors", "--order-by=rand", "--rand-seed=" + seed_text},

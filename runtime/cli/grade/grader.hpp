@@ -15,6 +15,7 @@
 #include "grade/build_plan.hpp"
 #include "grade/grade_report.hpp"
 #include "grade/sandbox.hpp"
+#include "grade/slot_services.hpp"
 #include "spec_words.hpp"
 
 namespace dca::cli {
@@ -66,6 +67,9 @@ public:
   exercise_grade grade(int slot, const std::filesystem::path& submission, const std::string& name,
                        const build_plan& plan) const;
 
+  /// The module-B servers each slot's runs reach (exercises that need services); none before.
+  void use_services(const slot_services* services) { services_ = services; }
+
   /// One exercise's work in progress: the grade so far and where its files are.
   struct attempt;
 
@@ -89,6 +93,7 @@ private:
   const sandbox& box_;
   const grading_options& opts_;
   std::filesystem::path scratch_;
+  const slot_services* services_ = nullptr;
 };
 
 } // namespace dca::cli

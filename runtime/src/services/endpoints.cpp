@@ -6,6 +6,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -13,6 +15,7 @@
 #include <regex>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 namespace dca::services {
 
@@ -30,8 +33,22 @@ std::string shell_quoted(const std::string& word) {
   return out + "'";
 }
 
+/// Marks every descriptor above stderr close-on-exec. The servers the script starts outlive it:
+/// one that inherited a pipe of whoever runs this program (dca's stack-report pipe, a test's
+/// output) would hold it open, and they would wait for its end until their time limit.
+void keep_descriptors_from_children() {
+  std::error_code ec;
+  std::vector<int> fds;
+  for (const auto& entry : std::filesystem::directory_iterator{"/proc/self/fd", ec})
+    fds.push_back(std::atoi(entry.path().filename().c_str()));
+  for (int fd : fds)
+    if (fd > STDERR_FILENO)
+      ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); // the iterator's own: closed, fails
+}
+
 /// Runs `command` in a shell; its output (stdout and stderr) and whether it exited 0.
 std::pair<std::string, bool> run_shell(const std::string& command) {
+  keep_descriptors_from_children();
   std::string output;
   FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr)
@@ -133,6 +150,13 @@ std::string with_dbname(const std::string& conninfo, const std::string& dbname) 
   if (std::regex_search(conninfo, existing))
     return std::regex_replace(conninfo, existing, "$1dbname=" + dbname);
   return conninfo + " dbname=" + dbname;
+}
+
+std::string home_database() {
+  static const std::regex named{R"((?:^|\s)dbname=(\S+))"};
+  std::smatch m;
+  const auto& primary = require().primary;
+  return std::regex_search(primary, m, named) ? m[1].str() : std::string{"postgres"};
 }
 
 } // namespace dca::services

@@ -95,10 +95,12 @@ bool reaches(const wait_graph& g, int from, int target) {
 } // namespace
 
 void remember(int pid, const std::string& name, const std::string& conninfo) {
+  auto monitor =
+      with_dbname(conninfo, home_database()); // never a scratch database: reset ends those
   auto& r = the_registry();
   std::lock_guard<std::mutex> guard{r.lock};
   r.names[pid] = name.empty() ? "backend " + std::to_string(pid) : name;
-  r.servers[pid] = with_dbname(conninfo, "postgres");
+  r.servers[pid] = monitor;
 }
 
 void forget(int pid) {

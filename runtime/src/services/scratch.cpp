@@ -42,6 +42,9 @@ std::string claim(pg_connection& admin, const std::string& prefix) {
     if (admin.exec("SELECT 1 FROM pg_database WHERE datname = $1", name).rows() == 0) {
       auto create = "CREATE DATABASE " + name + " TEMPLATE template0 STRATEGY FILE_COPY";
       admin.exec_params(create.c_str(), {});
+      // Only its owner may connect: a grading slot's role never reaches another slot's database.
+      auto owner_only = "REVOKE CONNECT, TEMPORARY ON DATABASE " + name + " FROM PUBLIC";
+      admin.exec_params(owner_only.c_str(), {});
     }
     return name;
   }
@@ -51,8 +54,9 @@ std::string claim(pg_connection& admin, const std::string& prefix) {
 
 } // namespace
 
-scratch::scratch(const std::string& purpose)
-    : admin_(with_dbname(require().primary, "postgres"), "admin") {
+// The admin connection goes to the database the endpoints name: "postgres" for the kit's own
+// runs, the slot's home database for a grading slot (whose role may not connect to "postgres").
+scratch::scratch(const std::string& purpose) : admin_(require().primary, "admin") {
   name_ = claim(admin_, slot_prefix(purpose));
   owner_.emplace(primary(), "setup");
   reset("");

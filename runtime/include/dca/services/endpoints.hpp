@@ -32,4 +32,9 @@ const endpoints& require();
 /// The libpq connection string `conninfo` with its dbname replaced by `dbname`.
 std::string with_dbname(const std::string& conninfo, const std::string& dbname);
 
+/// The database the endpoints' primary names: "postgres" for the kit's own runs, a grading slot's
+/// home database in a slot (its role may connect to no other it does not own). Monitors and
+/// admin connections go there, never into a run's scratch database.
+std::string home_database();
+
 } // namespace dca::services
