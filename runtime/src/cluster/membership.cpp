@@ -142,6 +142,9 @@ caf::expected<std::unique_ptr<membership>> membership::open(const std::string& c
     return conn.error();
   auto state = std::make_unique<impl>();
   state->conn = std::move(*conn);
+  // CREATE TABLE IF NOT EXISTS notices on every open after the first are not news.
+  if (auto err = state->exec("SET client_min_messages = warning", "setting the message level"))
+    return err;
   if (auto err = state->exec("BEGIN", "beginning the membership schema"))
     return err;
   auto failure = state->exec(membership_lock_sql, "locking the member table");
