@@ -85,4 +85,7 @@ inline caf::expected<caf::actor> connect(caf::actor_system& sys, const std::stri
 /// `bank_node load`: load.cpp.
 int run_load(const words& w);
 
+/// `bank_node status`: status.cpp.
+int run_status(const words& w);
+
 } // namespace dca::examples::bank_cluster

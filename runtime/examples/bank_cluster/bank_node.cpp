@@ -6,6 +6,7 @@
 //
 //   bank_node serve --id n1 --port 7101 --db CONNINFO [--shards 16]
 //   bank_node call --to 127.0.0.1:7101 KEY open OWNER | deposit CENTS | withdraw CENTS [--idem K]
+//   bank_node status --db CONNINFO                       (status.cpp)
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -82,7 +83,9 @@ int main(int argc, char** argv) {
       return call(w);
     if (w.mode == "load")
       return run_load(w);
-    throw std::invalid_argument{"unknown mode '" + w.mode + "' (serve, call or load)"};
+    if (w.mode == "status")
+      return run_status(w);
+    throw std::invalid_argument{"unknown mode '" + w.mode + "' (serve, call, load, status)"};
   } catch (const std::exception& ex) {
     std::cerr << "bank_node: " << ex.what() << '\n';
     return 2;
