@@ -15,7 +15,9 @@ db_name=dca_three_nodes_$$
 psql -q "$DCA_PG_PRIMARY" -c "CREATE DATABASE $db_name"
 db="$DCA_PG_PRIMARY dbname=$db_name"
 pids=()
+load=
 cleanup() {
+  [ -z "$load" ] || kill -9 "$load" 2>/dev/null || true
   for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill -9 "$p" 2>/dev/null || true; done
   psql -q "$DCA_PG_PRIMARY" -c "DROP DATABASE IF EXISTS $db_name WITH (FORCE)" || true
 }
