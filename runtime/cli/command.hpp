@@ -42,5 +42,6 @@ int reset_command(const context&, const std::vector<std::string>& args);
 int solution_command(const context&, const std::vector<std::string>& args);
 int dev_command(const context&, const std::vector<std::string>& args);
 int services_command(const context&, const std::vector<std::string>& args);
+int cluster_command(const context&, const std::vector<std::string>& args);
 
 } // namespace dca::cli

@@ -24,7 +24,7 @@ const std::vector<command>& commands() {
       {"hint", hint_command},         {"reset", reset_command},
       {"solution", solution_command}, {"journal", journal_in_terminal},
       {"grade", grade_command},       {"dev", dev_command},
-      {"services", services_command},
+      {"services", services_command}, {"cluster", cluster_command},
   };
   return table;
 }
@@ -49,8 +49,11 @@ void print_usage(std::ostream& out) {
          "  dca hint NN           a hint when you are stuck (--level 2, 3 for more)\n"
          "  dca reset NN          start exercise NN over (your version is backed up)\n"
          "  dca solution NN       the reference solution, once yours passes\n"
-         "  dca journal inspect|verify PATH   read or check an entity journal (SQLite)\n"
-         "  dca services status   the servers of exercises 05-08 (start, stop, destroy)\n\n"
+         "  dca journal inspect|verify PATH   read or check an entity journal\n"
+         "                                    (a SQLite file or a PostgreSQL database)\n"
+         "  dca services status   the servers of exercises 05-08 (start, stop, destroy)\n"
+         "  dca cluster up N      the bank on N node processes (status, kill|stop|cont NODE,\n"
+         "                        call NODE KEY COMMAND, down)\n\n"
          "For instructors and authors:\n"
          "  dca grade SUB...      grade submissions in a sandbox (table, json, csv, junit, "
          "gradescope)\n"

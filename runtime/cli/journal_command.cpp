@@ -8,6 +8,9 @@
 #include "dca/es/journal_check.hpp"
 #include "dca/examples/bank.hpp"
 #include "dca/examples/cart.hpp"
+#ifdef DCA_HAS_POSTGRES_JOURNAL
+#include "dca/es/postgres_journal_check.hpp"
+#endif
 
 namespace dca::cli {
 
@@ -18,6 +21,9 @@ namespace {
 constexpr const char* usage = "usage: dca journal inspect PATH [--heads N]\n"
                               "       dca journal verify PATH\n"
                               "\n"
+                              "  PATH     a journal file (SQLite), or a PostgreSQL journal's\n"
+                              "           database: postgresql:///db?host=/socket/dir or\n"
+                              "           'host=/socket/dir dbname=db' (libpq's forms)\n"
                               "  inspect  counts, the last global position, and the heads of the\n"
                               "           most recently written entities (--heads N, default 20)\n"
                               "  verify   checks page integrity, gap-free global positions and\n"
@@ -25,8 +31,38 @@ constexpr const char* usage = "usage: dca journal inspect PATH [--heads N]\n"
                               "           decodes to its stored text, and snapshots; exits 1 with\n"
                               "           the first problem\n";
 
+#ifndef DCA_HAS_POSTGRES_JOURNAL
+/// Refuses a PostgreSQL PATH in a dca built without libpq, in one line.
+caf::error postgres_unavailable(const std::string& path) {
+  return dca::es::make_error(dca::es::errc::journal_io,
+                             path + ": a PostgreSQL journal, but this dca was built without "
+                                    "PostgreSQL: configure with -DDCA_WITH_SERVICES=ON");
+}
+#endif
+
+caf::expected<dca::es::journal_summary> summarize(const std::string& path, std::size_t heads) {
+  if (!dca::es::is_postgres_conninfo(path))
+    return dca::es::inspect_journal(path, heads);
+#ifdef DCA_HAS_POSTGRES_JOURNAL
+  return dca::es::inspect_postgres_journal(path, heads);
+#else
+  return postgres_unavailable(path);
+#endif
+}
+
+caf::expected<dca::es::verify_report> check(const std::string& path,
+                                            const dca::es::decoder_registry& decoders) {
+  if (!dca::es::is_postgres_conninfo(path))
+    return dca::es::verify_journal(path, decoders);
+#ifdef DCA_HAS_POSTGRES_JOURNAL
+  return dca::es::verify_postgres_journal(path, decoders);
+#else
+  return postgres_unavailable(path);
+#endif
+}
+
 int inspect(const std::string& path, std::size_t heads, std::ostream& out, std::ostream& err) {
-  auto summary = dca::es::inspect_journal(path, heads);
+  auto summary = summarize(path, heads);
   if (!summary) {
     err << "dca journal inspect: " << dca::es::render(summary.error()) << '\n';
     return 1;
@@ -51,7 +87,7 @@ int verify(const std::string& path, std::ostream& out, std::ostream& err) {
   // The domains this dca decodes: the bank the exercises use, and the cart a learner starts from.
   dca::examples::bank::register_decoders(decoders);
   dca::examples::cart::register_decoders(decoders);
-  auto report = dca::es::verify_journal(path, decoders);
+  auto report = check(path, decoders);
   if (!report) {
     err << "dca journal verify: " << dca::es::render(report.error()) << '\n';
     return 1;

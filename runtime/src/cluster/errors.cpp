@@ -17,6 +17,12 @@ const char* to_string(errc x) noexcept {
     return "shard_unowned";
   case errc::hops_exceeded:
     return "hops_exceeded";
+  case errc::node_id_taken:
+    return "node_id_taken";
+  case errc::cluster_mismatch:
+    return "cluster_mismatch";
+  case errc::membership_lost:
+    return "membership_lost";
   }
   return "unknown";
 }

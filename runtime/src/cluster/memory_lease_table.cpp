@@ -45,7 +45,7 @@ caf::error memory_lease_table::release(std::uint32_t shard, const std::string& n
   return caf::none;
 }
 
-caf::expected<std::vector<shard_lease>> memory_lease_table::leases() {
+caf::expected<std::vector<shard_lease>> memory_lease_table::leases(lease_clock::time_point) {
   std::lock_guard<std::mutex> guard{mtx_};
   std::vector<shard_lease> out;
   for (auto& [shard, row] : rows_)

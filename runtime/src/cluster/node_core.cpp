@@ -109,7 +109,7 @@ void node_core::rebalance(caf::actor_clock::time_point now) {
       stop_shard(shard);
     }
   }
-  auto rows = leases->leases();
+  auto rows = leases->leases(now);
   if (!rows)
     return; // keep the last known owners
   owner_of.assign(opts.shards, std::string{});

@@ -3,10 +3,9 @@
 
 #include <unistd.h>
 
-#include <unordered_map>
-
 #include "dca/es/errors.hpp"
 #include "dca/es/sqlite.hpp"
+#include "journal_verifier.hpp"
 #include "sqlite_schema.hpp"
 
 namespace dca::es {
@@ -77,26 +76,72 @@ caf::expected<journal_summary> inspect_journal(const std::string& path, std::siz
   return result;
 }
 
+journal_verifier::journal_verifier(std::string where, const decoder_registry& decoders)
+    : where_(std::move(where)), decoders_(decoders) {}
+
+void journal_verifier::add_stream(std::int64_t id, entity_id entity) {
+  streams_.emplace(id, stream_seen{std::move(entity), 0});
+}
+
+caf::error journal_verifier::corrupt(const std::string& what) const {
+  return make_error(errc::journal_corrupt, where_ + ": " + what);
+}
+
+caf::error journal_verifier::check_event(const stored_event& ev) {
+  if (ev.position != report_.events + 1)
+    return corrupt("global position gap: expected " + std::to_string(report_.events + 1) +
+                   ", found " + std::to_string(ev.position));
+  auto s = streams_.find(ev.stream);
+  if (s == streams_.end())
+    return corrupt("position " + std::to_string(ev.position) + ": unknown stream id " +
+                   std::to_string(ev.stream));
+  auto& info = s->second;
+  if (ev.seq != info.seq + 1)
+    return corrupt(info.id.to_string() + ": sequence gap at position " +
+                   std::to_string(ev.position) + ": expected seq " + std::to_string(info.seq + 1) +
+                   ", found " + std::to_string(ev.seq));
+  info.seq = ev.seq;
+  if (auto err = check_payload(ev, info.id))
+    return err;
+  ++report_.events;
+  return caf::none;
+}
+
+caf::error journal_verifier::check_payload(const stored_event& ev, const entity_id& id) {
+  auto* dec = decoders_.find(id.type);
+  if (dec == nullptr) {
+    ++report_.undecoded;
+    return caf::none;
+  }
+  auto where = "position " + std::to_string(ev.position) + " (" + id.to_string() + " seq " +
+               std::to_string(ev.seq) + ")";
+  auto rendering = (*dec)(ev.type, ev.payload);
+  if (!rendering)
+    return corrupt(where + " does not decode: " + render(rendering.error()));
+  if (*rendering != ev.text)
+    return corrupt(where + " decodes to " + *rendering + " but its text says " + ev.text);
+  ++report_.decoded;
+  return caf::none;
+}
+
+caf::error journal_verifier::check_snapshot(std::int64_t stream, std::uint64_t seq) {
+  auto s = streams_.find(stream);
+  if (s == streams_.end())
+    return corrupt("snapshot of unknown stream id " + std::to_string(stream));
+  if (seq > s->second.seq)
+    return corrupt(s->second.id.to_string() + ": snapshot at seq " + std::to_string(seq) +
+                   " is ahead of the stream's head " + std::to_string(s->second.seq));
+  ++report_.snapshots;
+  return caf::none;
+}
+
 namespace {
 
-/// What verify knows of a stream: its id and the last sequence number seen so far.
-struct stream_seen {
-  entity_id id;
-  std::uint64_t seq = 0;
-};
-using streams_seen = std::unordered_map<std::int64_t, stream_seen>;
-
-/// Checks of one journal file; each step reports the first problem as errc::journal_corrupt.
+/// Checks of one journal file: SQLite's rows handed to the shared verifier.
 struct verifier {
   sqlite3* db;
   const std::string& path;
-  const decoder_registry& decoders;
-  streams_seen streams;
-  verify_report report;
-
-  caf::error corrupt(const std::string& what) const {
-    return make_error(errc::journal_corrupt, path + ": " + what);
-  }
+  journal_verifier checks;
 
   /// 1. Pages: SQLite's own structural check.
   caf::error check_pages() {
@@ -107,7 +152,7 @@ struct verifier {
     if (rc != SQLITE_ROW)
       return sql::to_error(rc, db, path, "checking integrity");
     if (auto msg = st.text(0); msg != "ok")
-      return corrupt("integrity check: " + msg);
+      return checks.corrupt("integrity check: " + msg);
     return caf::none;
   }
 
@@ -118,7 +163,7 @@ struct verifier {
       return err;
     int rc;
     while ((rc = st.step()) == SQLITE_ROW)
-      streams.emplace(st.int64(0), stream_seen{entity_id{st.text(1), st.text(2)}, 0});
+      checks.add_stream(st.int64(0), entity_id{st.text(1), st.text(2)});
     return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, db, path, "reading streams");
   }
 
@@ -130,51 +175,17 @@ struct verifier {
             st, path))
       return err;
     int rc;
-    while ((rc = st.step()) == SQLITE_ROW)
-      if (auto err = check_event(st))
+    while ((rc = st.step()) == SQLITE_ROW) {
+      stored_event ev{static_cast<std::uint64_t>(st.int64(0)),
+                      st.int64(1),
+                      static_cast<std::uint64_t>(st.int64(2)),
+                      st.text(3),
+                      st.blob(4),
+                      st.text(5)};
+      if (auto err = checks.check_event(ev))
         return err;
-    return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, db, path, "reading events");
-  }
-
-  caf::error check_event(const sql::statement& st) {
-    auto position = static_cast<std::uint64_t>(st.int64(0));
-    if (position != report.events + 1)
-      return corrupt("global position gap: expected " + std::to_string(report.events + 1) +
-                     ", found " + std::to_string(position));
-    auto s = streams.find(st.int64(1));
-    if (s == streams.end())
-      return corrupt("position " + std::to_string(position) + ": unknown stream id " +
-                     std::to_string(st.int64(1)));
-    auto seq = static_cast<std::uint64_t>(st.int64(2));
-    auto& info = s->second;
-    if (seq != info.seq + 1)
-      return corrupt(info.id.to_string() + ": sequence gap at position " +
-                     std::to_string(position) + ": expected seq " + std::to_string(info.seq + 1) +
-                     ", found " + std::to_string(seq));
-    info.seq = seq;
-    if (auto err = check_payload(st, info.id, position, seq))
-      return err;
-    ++report.events;
-    return caf::none;
-  }
-
-  /// An event of a registered type decodes and renders to its stored text.
-  caf::error check_payload(const sql::statement& st, const entity_id& id, std::uint64_t position,
-                           std::uint64_t seq) {
-    auto* dec = decoders.find(id.type);
-    if (dec == nullptr) {
-      ++report.undecoded;
-      return caf::none;
     }
-    auto where = "position " + std::to_string(position) + " (" + id.to_string() + " seq " +
-                 std::to_string(seq) + ")";
-    auto rendering = (*dec)(st.text(3), st.blob(4));
-    if (!rendering)
-      return corrupt(where + " does not decode: " + render(rendering.error()));
-    if (*rendering != st.text(5))
-      return corrupt(where + " decodes to " + *rendering + " but its text says " + st.text(5));
-    ++report.decoded;
-    return caf::none;
+    return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, db, path, "reading events");
   }
 
   /// 4. Snapshots never ahead of their stream.
@@ -183,33 +194,31 @@ struct verifier {
     if (auto err = sql::statement::prepare(db, "SELECT stream, seq FROM snapshots", st, path))
       return err;
     int rc;
-    while ((rc = st.step()) == SQLITE_ROW) {
-      auto s = streams.find(st.int64(0));
-      auto seq = static_cast<std::uint64_t>(st.int64(1));
-      if (s == streams.end())
-        return corrupt("snapshot of unknown stream id " + std::to_string(st.int64(0)));
-      if (seq > s->second.seq)
-        return corrupt(s->second.id.to_string() + ": snapshot at seq " + std::to_string(seq) +
-                       " is ahead of the stream's head " + std::to_string(s->second.seq));
-      ++report.snapshots;
-    }
+    while ((rc = st.step()) == SQLITE_ROW)
+      if (auto err = checks.check_snapshot(st.int64(0), static_cast<std::uint64_t>(st.int64(1))))
+        return err;
     return rc == SQLITE_DONE ? caf::none : sql::to_error(rc, db, path, "reading snapshots");
   }
 };
 
 } // namespace
 
+bool is_postgres_conninfo(const std::string& path) {
+  return path.rfind("postgresql://", 0) == 0 || path.rfind("postgres://", 0) == 0 ||
+         path.find('=') != std::string::npos;
+}
+
 caf::expected<verify_report> verify_journal(const std::string& path,
                                             const decoder_registry& decoders) {
   auto db = open_read_only(path);
   if (!db)
     return db.error();
-  verifier v{db->get(), path, decoders, {}, {}};
+  verifier v{db->get(), path, journal_verifier{path, decoders}};
   for (auto step : {&verifier::check_pages, &verifier::load_streams, &verifier::check_events,
                     &verifier::check_snapshots})
     if (auto err = (v.*step)())
       return err;
-  return v.report;
+  return v.checks.report();
 }
 
 } // namespace dca::es

@@ -27,6 +27,11 @@ struct result_clearer {
 using conn_ptr = std::unique_ptr<PGconn, conn_closer>;
 using result_ptr = std::unique_ptr<PGresult, result_clearer>;
 
+/// How long the server lets one of our sessions sit idle inside a transaction before it ends it.
+constexpr int idle_in_transaction_ms = 3000;
+/// How long one of our statements may run (or wait for a lock, or for a COPY's data).
+constexpr int statement_ms = 5000;
+
 /// Connects to `conninfo`; errc::journal_io naming the server and libpq's reason when it cannot.
 caf::expected<conn_ptr> connect(const std::string& conninfo);
 

@@ -139,4 +139,12 @@ caf::expected<std::vector<shard_lease>> shard_leases::list() {
   return out;
 }
 
+caf::expected<std::int64_t> shard_leases::clock_ms() {
+  auto res = pg::exec(impl_->conn.get(), "SELECT (extract(epoch FROM now()) * 1000)::bigint", {},
+                      "reading the database's clock");
+  if (!res)
+    return res.error();
+  return pg::int64(res->get(), 0, 0);
+}
+
 } // namespace dca::es

@@ -54,10 +54,10 @@ public:
   caf::error release(std::uint32_t shard, const std::string& node, std::uint64_t epoch) override {
     return cut ? unreachable() : table_->release(shard, node, epoch);
   }
-  caf::expected<std::vector<shard_lease>> leases() override {
+  caf::expected<std::vector<shard_lease>> leases(lease_clock::time_point now) override {
     if (cut)
       return unreachable();
-    return table_->leases();
+    return table_->leases(now);
   }
 
 private:

@@ -6,30 +6,24 @@
 #include <mutex>
 #include <sstream>
 
-#include "journal_command.hpp"
 #include "dca/es/codec.hpp"
 #include "dca/es/sqlite.hpp"
 #include "dca/es/sqlite_journal.hpp"
 #include "dca/examples/bank.hpp"
 #include "es_test_support.hpp"
+#include "journal_command_run.hpp"
 
 using namespace dca::es;
+using dca::es::testing::command_result;
+using dca::es::testing::run_journal_command;
 using dca::es::testing::temp_dir;
 namespace bank = dca::examples::bank;
 
 namespace {
 
-struct result {
-  int rc;
-  std::string out;
-  std::string err;
-};
-
-result run(std::vector<std::string> args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  auto rc = dca::cli::journal_command(args, out, err);
-  return {rc, out.str(), err.str()};
+/// `dca journal ARGS...`, run in this process.
+command_result run(std::vector<std::string> args) {
+  return run_journal_command(std::move(args));
 }
 
 /// A journal with two accounts, written through the real journal.

@@ -17,6 +17,9 @@ enum class errc : std::uint8_t {
   stale_epoch,          // an append carried an epoch older than the shard's current lease
   shard_unowned,        // no live node holds the shard's lease yet: retry after the next rebalance
   hops_exceeded,        // a command bounced between nodes whose shard tables disagree
+  node_id_taken,        // a node started with the id of a member that is still live
+  cluster_mismatch,     // a node's shard count or the cluster's schema differs from the cluster's
+  membership_lost,      // the node's membership row was taken over (it was declared dead)
 };
 
 /// The code's name, e.g. "node_unreachable".

@@ -40,8 +40,9 @@ public:
   /// Gives `shard` up, if `node` holds it at `epoch`; the next acquire by anyone bumps the epoch.
   virtual caf::error release(std::uint32_t shard, const std::string& node, std::uint64_t epoch) = 0;
 
-  /// Every shard's row, by shard (shards never leased are absent).
-  virtual caf::expected<std::vector<shard_lease>> leases() = 0;
+  /// Every shard's row, by shard (shards never leased are absent), with expiries on the clock
+  /// `now` is read from (a table kept on another clock converts them).
+  virtual caf::expected<std::vector<shard_lease>> leases(lease_clock::time_point now) = 0;
 };
 
 } // namespace dca::cluster

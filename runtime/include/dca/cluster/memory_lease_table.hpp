@@ -20,7 +20,7 @@ public:
                                      lease_clock::time_point now,
                                      std::chrono::milliseconds ttl) override;
   caf::error release(std::uint32_t shard, const std::string& node, std::uint64_t epoch) override;
-  caf::expected<std::vector<shard_lease>> leases() override;
+  caf::expected<std::vector<shard_lease>> leases(lease_clock::time_point now) override;
 
 private:
   std::mutex mtx_;

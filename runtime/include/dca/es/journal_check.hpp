@@ -44,4 +44,8 @@ struct verify_report {
 caf::expected<verify_report> verify_journal(const std::string& path,
                                             const decoder_registry& decoders);
 
+/// Whether `path` names a PostgreSQL journal's database (a postgres:// or postgresql:// URL, or a
+/// libpq key=value string) rather than a journal file: postgres_journal_check.hpp reads those.
+bool is_postgres_conninfo(const std::string& path);
+
 } // namespace dca::es

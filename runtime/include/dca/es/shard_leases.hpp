@@ -73,6 +73,10 @@ public:
   /// Every lease ever taken, by shard.
   caf::expected<std::vector<shard_lease>> list();
 
+  /// The database's clock (ms since the Unix epoch), which expires_at_ms is on: a node compares
+  /// expiries with it, never with its own clock.
+  caf::expected<std::int64_t> clock_ms();
+
   class impl; // runtime/src/es/shard_leases.cpp
 
 private:

@@ -1,0 +1,62 @@
+// What `dca journal verify` checks of every event and snapshot, apart from where they are stored:
+// the SQLite journal's check (journal_check.cpp) and the PostgreSQL journal's
+// (postgres_journal_check.cpp) read their rows and hand them here, so both journals are held to
+// exactly the same rules and say a problem in the same words. Private to the library.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/error.hpp>
+
+#include "dca/es/journal_check.hpp"
+
+namespace dca::es {
+
+/// One stored event as a verifier sees it.
+struct stored_event {
+  std::uint64_t position = 0;
+  std::int64_t stream = 0; // the storage's stream id
+  std::uint64_t seq = 0;
+  std::string type;
+  std::vector<char> payload;
+  std::string text;
+};
+
+class journal_verifier {
+public:
+  /// `where` names the journal in every problem ("journal.db", "postgres /run/pg:5432 db x").
+  journal_verifier(std::string where, const decoder_registry& decoders);
+
+  /// A stream the storage holds, before its events.
+  void add_stream(std::int64_t id, entity_id entity);
+
+  /// The next event in position order: positions gap-free from 1, sequences gap-free from 1 per
+  /// stream, a known type decoding to its stored text. errc::journal_corrupt with the first
+  /// problem.
+  caf::error check_event(const stored_event& ev);
+
+  /// A snapshot never ahead of its stream's head (after every event was checked).
+  caf::error check_snapshot(std::int64_t stream, std::uint64_t seq);
+
+  /// errc::journal_corrupt: "<where>: <what>".
+  caf::error corrupt(const std::string& what) const;
+
+  const verify_report& report() const noexcept { return report_; }
+
+private:
+  caf::error check_payload(const stored_event& ev, const entity_id& id);
+
+  struct stream_seen {
+    entity_id id;
+    std::uint64_t seq = 0;
+  };
+  std::string where_;
+  const decoder_registry& decoders_;
+  std::unordered_map<std::int64_t, stream_seen> streams_;
+  verify_report report_;
+};
+
+} // namespace dca::es

@@ -1,0 +1,137 @@
+// `dca journal inspect|verify` on the PostgreSQL journal (postgres_journal_check.hpp).
+#include "dca/es/postgres_journal_check.hpp"
+
+#include "dca/es/errors.hpp"
+#include "journal_verifier.hpp"
+#include "pg.hpp"
+#include "postgres_schema.hpp"
+
+namespace dca::es {
+
+namespace {
+
+/// Events read per statement: verify's memory stays bounded on a journal of any size.
+constexpr std::int64_t verify_batch_max = 10'000;
+
+const char* const heads_sql =
+    "SELECT s.type, s.key, h.seq, h.position FROM dca_streams s JOIN "
+    "(SELECT stream, max(seq) AS seq, max(position) AS position FROM dca_events GROUP BY stream) h "
+    "ON h.stream = s.id ORDER BY h.position DESC LIMIT $1";
+const char* const counts_sql =
+    "SELECT (SELECT max(version) FROM dca_journal_schema), (SELECT count(*) FROM dca_events), "
+    "(SELECT count(*) FROM dca_streams), (SELECT count(*) FROM dca_snapshots), "
+    "(SELECT last FROM dca_positions WHERE id = 1)";
+const char* const events_sql = "SELECT position, stream, seq, type, payload, text FROM dca_events "
+                               "WHERE position > $1 ORDER BY position LIMIT $2";
+
+/// A read-only connection inside one consistent snapshot, on a journal that exists.
+caf::expected<pg::conn_ptr> open_snapshot(const std::string& conninfo) {
+  auto conn = pg::connect(conninfo);
+  if (!conn)
+    return conn.error();
+  if (auto err = pg_schema::check_exists(conn->get()))
+    return err;
+  if (auto err = pg::exec(conn->get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                          "beginning a read-only snapshot"))
+    return err;
+  return conn;
+}
+
+std::uint64_t u64(const PGresult* r, int row, int col) {
+  return static_cast<std::uint64_t>(pg::int64(r, row, col));
+}
+
+caf::error load_streams(PGconn* conn, journal_verifier& checks) {
+  auto res =
+      pg::exec(conn, "SELECT id, type, key FROM dca_streams", pg::params{}, "reading streams");
+  if (!res)
+    return res.error();
+  for (int r = 0; r < PQntuples(res->get()); ++r)
+    checks.add_stream(pg::int64(res->get(), r, 0),
+                      entity_id{std::string{pg::text(res->get(), r, 1)},
+                                std::string{pg::text(res->get(), r, 2)}});
+  return caf::none;
+}
+
+caf::error check_events(PGconn* conn, journal_verifier& checks) {
+  for (;;) {
+    auto after = static_cast<std::int64_t>(checks.report().events);
+    auto res = pg::exec(conn, events_sql, pg::params{}.int64(after).int64(verify_batch_max),
+                        "reading events");
+    if (!res)
+      return res.error();
+    auto* r = res->get();
+    for (int row = 0; row < PQntuples(r); ++row) {
+      stored_event ev{u64(r, row, 0),       pg::int64(r, row, 1),
+                      u64(r, row, 2),       std::string{pg::text(r, row, 3)},
+                      pg::bytes(r, row, 4), std::string{pg::text(r, row, 5)}};
+      if (auto err = checks.check_event(ev))
+        return err;
+    }
+    if (PQntuples(r) < verify_batch_max)
+      return caf::none;
+  }
+}
+
+/// The positions row is where the writers assign from: it must end exactly where the events do.
+caf::error check_positions_row(PGconn* conn, journal_verifier& checks) {
+  auto res = pg::exec(conn, pg_schema::last_position_sql, pg::params{}, "reading positions");
+  if (!res)
+    return res.error();
+  auto last = u64(res->get(), 0, 0);
+  if (last != checks.report().events)
+    return checks.corrupt("the events end at position " + std::to_string(checks.report().events) +
+                          " but dca_positions says " + std::to_string(last));
+  return caf::none;
+}
+
+caf::error check_snapshots(PGconn* conn, journal_verifier& checks) {
+  auto res =
+      pg::exec(conn, "SELECT stream, seq FROM dca_snapshots", pg::params{}, "reading snapshots");
+  if (!res)
+    return res.error();
+  for (int r = 0; r < PQntuples(res->get()); ++r)
+    if (auto err = checks.check_snapshot(pg::int64(res->get(), r, 0), u64(res->get(), r, 1)))
+      return err;
+  return caf::none;
+}
+
+} // namespace
+
+caf::expected<journal_summary> inspect_postgres_journal(const std::string& conninfo,
+                                                        std::size_t heads_max) {
+  auto conn = open_snapshot(conninfo);
+  if (!conn)
+    return conn.error();
+  auto counts = pg::exec(conn->get(), counts_sql, pg::params{}, "counting");
+  if (!counts)
+    return counts.error();
+  auto* c = counts->get();
+  journal_summary out{pg::int64(c, 0, 0), u64(c, 0, 1), u64(c, 0, 2),
+                      u64(c, 0, 3),       u64(c, 0, 4), {}};
+  auto heads =
+      pg::exec(conn->get(), heads_sql, pg::params{}.int64(static_cast<std::int64_t>(heads_max)),
+               "reading stream heads");
+  if (!heads)
+    return heads.error();
+  auto* h = heads->get();
+  for (int r = 0; r < PQntuples(h); ++r)
+    out.heads.push_back(
+        stream_head{entity_id{std::string{pg::text(h, r, 0)}, std::string{pg::text(h, r, 1)}},
+                    u64(h, r, 2), u64(h, r, 3)});
+  return out;
+}
+
+caf::expected<verify_report> verify_postgres_journal(const std::string& conninfo,
+                                                     const decoder_registry& decoders) {
+  auto conn = open_snapshot(conninfo);
+  if (!conn)
+    return conn.error();
+  journal_verifier checks{"postgres " + pg::describe(conn->get()), decoders};
+  for (auto step : {load_streams, check_events, check_positions_row, check_snapshots})
+    if (auto err = step(conn->get(), checks))
+      return err;
+  return checks.report();
+}
+
+} // namespace dca::es
