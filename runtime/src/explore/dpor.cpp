@@ -162,12 +162,21 @@ public:
       : nodes_(nodes), thread_clock_(threads, std::vector<int>(threads, 0)) {}
 
   /// Step `k` of the trace: adds a branch at each earlier step it races with, then orders it.
+  /// A join comes after every step of the thread it joined, and a spawned thread's steps after
+  /// the spawn: without these edges, what a thread wrote before a spawn (or its child before the
+  /// join) looked like a race, and the search tried orders the program cannot run.
   void add_step(std::size_t k) {
     int who = nodes_[k].taken.chosen;
     auto a = footprint_of(nodes_[k], who);
+    for (const auto& x : a)
+      if (x.kind == access_kind::join)
+        join_into(thread_clock_[static_cast<std::size_t>(who)], clock_of(x.thread));
     auto clock = races(who, a);
     clock[static_cast<std::size_t>(who)] += 1;
     event_clock_.push_back(clock);
+    for (const auto& x : a)
+      if (x.kind == access_kind::spawn)
+        join_into(thread_clock_[static_cast<std::size_t>(x.thread)], clock);
     thread_clock_[static_cast<std::size_t>(who)] = std::move(clock);
     for (const auto& x : a)
       if (x.object != nullptr && (steps_on_[x.object].empty() || steps_on_[x.object].back() != k))
@@ -178,6 +187,16 @@ public:
   void add_pending(int who, const footprint& a) { races(who, a); }
 
 private:
+  static void join_into(std::vector<int>& into, const std::vector<int>& from) {
+    for (std::size_t t = 0; t < into.size(); ++t)
+      into[t] = std::max(into[t], from[t]);
+  }
+
+  const std::vector<int>& clock_of(int thread) const {
+    DCA_ASSERT(thread >= 0 && static_cast<std::size_t>(thread) < thread_clock_.size());
+    return thread_clock_[static_cast<std::size_t>(thread)];
+  }
+
   /// Adds a branch for each race of (`who`, `a`) with an earlier step; returns the clock of `who`
   /// joined with every earlier step it depends on.
   std::vector<int> races(int who, const footprint& a) {
@@ -191,8 +210,7 @@ private:
       auto q = static_cast<std::size_t>(other);
       if (event_clock_[i][q] > known[q] && reversible(a, b))
         add_backtrack(nodes_[i], who);
-      for (std::size_t t = 0; t < clock.size(); ++t)
-        clock[t] = std::max(clock[t], event_clock_[i][t]);
+      join_into(clock, event_clock_[i]);
     }
     return clock;
   }
@@ -216,11 +234,15 @@ private:
   std::map<const void*, std::vector<std::size_t>> steps_on_;
 };
 
+/// How many threads the trace has: every one that could run, or was spawned.
 std::size_t threads_in(const std::vector<dpor_node>& nodes, const std::vector<sleeper>& last) {
   int highest = 0;
-  for (const auto& n : nodes)
+  for (const auto& n : nodes) {
     for (int who : n.taken.enabled)
       highest = std::max(highest, who);
+    for (const auto& x : footprint_of(n, n.taken.chosen))
+      highest = std::max(highest, x.thread);
+  }
   for (const auto& s : last)
     highest = std::max(highest, s.who);
   return static_cast<std::size_t>(highest) + 1;

@@ -84,7 +84,7 @@ struct pending_op {
   const void* object = nullptr;
   const char* name = "";
   source_location where;
-  const void* partner = nullptr; // a wait's mutex, a join's thread
+  const void* partner = nullptr;   // a wait's mutex, a join's thread
   wait_condition* until = nullptr; // op_kind::external_wait: may move once until->ready()
 };
 
@@ -242,9 +242,13 @@ detail::footprint access_of(const detail::thread_context& t) {
       f.push_back({object, access_kind::read});
     return f.empty() ? detail::footprint{{nullptr, access_kind::read}} : f;
   }
-  case op_kind::join:
-    return {{op.partner, access_kind::read}};
-  case op_kind::spawn:
+  case op_kind::join: // ordered after the joined thread's steps (DPOR's happens-before)
+    return {{op.partner, access_kind::read},
+            {nullptr, access_kind::join,
+             static_cast<const detail::thread_context*>(op.partner)->index_}};
+  case op_kind::spawn: // the child gets the next index (start_child), its steps come after this
+    return {{op.object, access_kind::write},
+            {nullptr, access_kind::spawn, static_cast<int>(t.run_.threads.size())}};
   case op_kind::statement:
   case op_kind::external_wait:
     return {{op.object, access_kind::write}}; // a server's state is one object: all dependent

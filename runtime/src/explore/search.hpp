@@ -28,11 +28,14 @@ enum class access_kind {
   deliver,   // appending to a mailbox that already holds the message its owner handles next
   handle,    // an actor handling the first message of its own mailbox: commutes with `deliver`
   quiescent, // a step that can only happen once nothing else can (a timeout): never swapped
+  spawn,     // starts thread `thread`: every step of it happens after this one
+  join,      // returns once thread `thread` finished: happens after every step of it
 };
 
 struct access {
   const void* object = nullptr; // null: touches nothing another thread sees
   access_kind kind = access_kind::write;
+  int thread = -1; // spawn, join: the thread started or joined
 };
 
 /// Whether the order of two steps of different threads can change what either does.

@@ -2,6 +2,15 @@
 // -> reply, rejections, idempotency, passivation and recovery, bounds, fencing and failure.
 #include "caf_doctest.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
 #include "dca/es/entity_client.hpp"
 #include "dca/es/entity_host.hpp"
 #include "dca/es/memory_journal.hpp"
@@ -557,4 +566,132 @@ TEST_CASE_FIXTURE(bank_fixture,
   CHECK(t->phase == transfer_phase::completed);
   CHECK(get(accounts, "alice").balance_cents == 700);
   CHECK(get(accounts, "bob").balance_cents == 300);
+}
+
+// -- a host that nobody holds (a program that forgot its actor_owner) ---------------------------
+
+namespace {
+
+/// Monitors `host` and its entity `key` from the test's actor, then drops every handle the test
+/// holds to them, as a program's main does when it returns without stopping the host.
+void watch_and_drop(fixture& f, caf::actor& host, const std::string& key) {
+  auto entity = f.deref<entity_host_actor<account>>(host).state.entries.at(key).handle;
+  REQUIRE(entity);
+  f.self->monitor(host);
+  f.self->monitor(entity);
+  entity = nullptr;
+  host = nullptr;
+}
+
+/// The reasons of the down messages waiting for the test's actor, one per actor that stopped.
+std::vector<caf::error> down_reasons(fixture& f) {
+  std::vector<caf::error> out;
+  while (f.self->has_next_message())
+    f.self->receive([&](caf::down_msg& dm) { out.push_back(std::move(dm.reason)); });
+  return out;
+}
+
+/// Drops the test's handles to `host` and its entity `key` and runs every actor: the host and the
+/// entity stop, and nothing is left running for the actor system to wait for. Returns why each
+/// stopped.
+std::vector<caf::error> drop_and_see_both_stop(fixture& f, caf::actor& host, const std::string& key,
+                                               std::size_t running_before) {
+  watch_and_drop(f, host, key);
+  f.run();
+  CHECK(f.sys.registry().running() == running_before);
+  auto reasons = down_reasons(f);
+  CHECK(reasons.size() == 2);
+  return reasons;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture,
+                  "a host whose last handle is dropped stops, and its entities with it, keeping "
+                  "what they journalled") {
+  auto running_before = sys.registry().running();
+  auto host = spawn_entity_host<account>(sys, journal, quiet_options());
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  REQUIRE(command(host, "alice", deposit{70}));
+  CHECK(sys.registry().running() == running_before + 2);
+  auto reasons = drop_and_see_both_stop(*this, host, "alice", running_before); // it waited for ever
+  for (auto& reason : reasons)
+    CHECK(reason == caf::exit_reason::unreachable);
+  CHECK(stream("alice").size() == 2);
+  auto next = spawn_entity_host<account>(sys, journal, quiet_options());
+  CHECK(get(next, "alice").balance_cents == 70);
+  anon_send_exit(next, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture,
+                  "a host dropped while an append is in flight stops, and the append still "
+                  "reaches the journal") {
+  auto held = std::make_shared<held_journal>();
+  auto running_before = sys.registry().running();
+  auto host = spawn_entity_host<account>(sys, held, quiet_options());
+  self->send(host, command_atom::value, std::string{"alice"},
+             account::command{open_account{"Alice"}}, std::string{});
+  run();
+  REQUIRE(held->held() == 1);
+  drop_and_see_both_stop(*this, host, "alice", running_before);
+  CHECK(held->release() == 1); // the journal finishes what it took; its answer finds no one
+  run();
+  std::vector<event_record> out;
+  REQUIRE(!held->inner.read_stream(entity_id{"account", "alice"}, 1, 10, out));
+  CHECK(out.size() == 1);
+}
+
+TEST_CASE_FIXTURE(hibernation_fixture,
+                  "a host with a passivation sweep pending stops once its last handle is "
+                  "dropped") {
+  auto running_before = sys.registry().running();
+  auto host = spawn_entity_host<account>(sys, counting, hibernating_options());
+  REQUIRE(command(host, "alice", open_account{"Alice"}));
+  hibernate_all(host); // alice hibernates: the host's sweep waits on CAF's clock
+  REQUIRE(stats(host).hibernated == 1);
+  REQUIRE(!deref<entity_host_actor<account>>(host).state.passivation_marks.empty());
+  REQUIRE(command(host, "bob", open_account{"Bob"}));
+  drop_and_see_both_stop(*this, host, "bob", running_before);
+  // The pending timers fire into the void: there is no host left to sweep.
+  while (trigger_timeout())
+    consume_messages();
+  CHECK(sys.registry().running() == running_before);
+}
+
+namespace {
+
+/// A learner's main that forgets its actor_owner: a real actor system, a host, one command, and
+/// the end of scope, where the host's last handle goes before the system's destructor waits.
+void program_without_owner(const journal_ptr& events, bool& acked) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto host = spawn_entity_host<account>(sys, events); // default options: idle checks pending
+  caf::scoped_actor self{sys};
+  self->request(host, std::chrono::seconds{30}, command_atom::value, std::string{"alice"},
+                account::command{open_account{"Alice"}}, std::string{})
+      .receive([&](const ack&) { acked = true; }, [](caf::error&) {});
+}
+
+} // namespace
+
+TEST_CASE("a program that drops its host without stopping it exits (real scheduler)") {
+  auto journal = std::make_shared<memory_journal>();
+  auto acked = false;
+  // The whole program on a thread of its own (CAF wants its system destroyed on the thread that
+  // made the scoped actor), bounded so that a regression fails here instead of hanging.
+  std::promise<void> exited;
+  auto done = exited.get_future();
+  std::thread program{[&] {
+    program_without_owner(journal, acked);
+    exited.set_value();
+  }};
+  if (done.wait_for(std::chrono::seconds{60}) != std::future_status::ready) {
+    std::fprintf(stderr, "the actor system still waits for the host after 60 s\n");
+    std::_Exit(1); // the program's thread still uses this frame: no orderly return is possible
+  }
+  program.join();
+  CHECK(acked);
+  std::vector<event_record> out;
+  REQUIRE(!journal->read_stream(entity_id{"account", "alice"}, 1, 10, out));
+  CHECK(out.size() == 1);
 }

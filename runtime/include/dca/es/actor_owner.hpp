@@ -1,6 +1,7 @@
 // The one owner of a long-lived actor (an entity host, a projection): it stops the actor when it
 // goes out of scope. CAF's actor system waits, in its destructor, for every actor that has not
-// stopped, and a host never stops on its own: a program that forgot to stop it hung at exit.
+// stopped. A projection never stops on its own (the journal's listener holds it); a host stops
+// once unreachable (its entities hold it weakly), but an owner stops it at a point you choose.
 // Declared after the actor system (it needs the system to be spawned), an owner is destroyed
 // before it, so the system finds the actor stopping and returns:
 //

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/response_promise.hpp>
@@ -79,7 +81,10 @@ struct entity_shell_state {
   };
 
   std::shared_ptr<const host_context> ctx;
-  caf::actor host;
+  // Weak: the host holds its entities' handles, so a strong one back would keep both alive for
+  // ever, and a program that dropped its last handle to the host would hang in the actor system's
+  // destructor. A host that is gone has stopped its entities (~entity_host_state).
+  caf::actor_addr host;
   entity_id id; // {E::type_name, key}
   entity_image<E> image;
   std::unique_ptr<std::deque<pending_command>> pending; // allocated on first use: idle is small
@@ -94,6 +99,9 @@ struct entity_shell_state {
   static inline const char* name = "dca.es.entity";
 
   bool idle() const { return !in_flight && (!pending || pending->empty()); }
+
+  /// The host, or an invalid handle (a send to it is dropped) once the host is gone.
+  caf::actor host_handle() const { return caf::actor_cast<caf::actor>(host); }
 };
 
 template <class E>
@@ -241,7 +249,7 @@ void drain(entity_shell<E>* self) {
   if (!st.idle() || !st.stop_requested)
     return;
   if (st.hand_back_image && !st.failure)
-    self->send(st.host, hibernated_atom::value, st.id.key,
+    self->send(st.host_handle(), hibernated_atom::value, st.id.key,
                std::make_shared<entity_image<E>>(std::move(st.image)));
   self->quit();
 }
@@ -298,7 +306,7 @@ void on_idle_check(entity_shell<E>* self) {
   }
   if (!st.stop_asked) {
     st.stop_asked = true;
-    self->send(st.host, passivate_atom::value, st.id.key);
+    self->send(st.host_handle(), passivate_atom::value, st.id.key);
   }
 }
 
@@ -337,7 +345,7 @@ template <class E>
 void recovered(entity_shell<E>* self, caf::error failure) {
   auto& st = self->state;
   st.failure = std::move(failure);
-  self->send(st.host, recovered_atom::value, st.id.key);
+  self->send(st.host_handle(), recovered_atom::value, st.id.key);
   schedule_idle_check(self);
 }
 
@@ -376,7 +384,7 @@ caf::behavior recovering_behavior(entity_shell<E>* self) {
 /// entity recovers from the journal and tells the host when it is done (returning its permit).
 template <class E>
 caf::behavior entity_actor(entity_shell<E>* self, std::shared_ptr<const host_context> ctx,
-                           caf::actor host, std::string key, image_ptr<E> woken) {
+                           caf::actor_addr host, std::string key, image_ptr<E> woken) {
   static_assert(check_entity_type<E>());
   auto& init = self->state;
   init.ctx = std::move(ctx);
