@@ -29,6 +29,7 @@ bool set_value(exercise_entry& e, const std::string& key, const std::string& val
                        : key == "tsan_race_args"      ? &e.tsan_race_args
                        : key == "tsan_solution_args"  ? &e.tsan_solution_args
                        : key == "needs"               ? &e.needs
+                       : key == "invariant"           ? &e.invariant
                                                       : nullptr;
   if (field != nullptr)
     *field = value;
@@ -69,7 +70,7 @@ manifest manifest::load(const std::filesystem::path& file) {
     if (!set_value(out.exercises_.back(), key, value))
       fail("unknown key '" + key +
            "' (expected pattern, title, namespace, skeleton_fails_with, tsan_race_args, "
-           "tsan_solution_args, needs or hint)");
+           "tsan_solution_args, needs, invariant or hint)");
   }
   return out;
 }

@@ -12,6 +12,7 @@
 #include "check.hpp"
 #include "command.hpp"
 #include "dca/harness/exercise.hpp"
+#include "explore_page.hpp"
 #include "file_build.hpp"
 #include "grade/grader.hpp"
 #include "process.hpp"
@@ -55,6 +56,7 @@ struct launch {
   std::string variant = "shared";
   bool json = false;
   std::string learner_file = "message_passing.cpp"; // the file whose lines we name
+  std::filesystem::path learner_source;             // that file, when not the exercise's own
 
   std::string command() const {
     auto at = invoked.find("%s");
@@ -150,6 +152,41 @@ std::string option_value(const std::vector<std::string>& options, const std::str
   return fallback;
 }
 
+/// `--html FILE` taken out of `args` (explore only): the page to write, or empty.
+std::filesystem::path take_html(std::vector<std::string>& args, const std::string& mode) {
+  auto at = std::find_if(args.begin(), args.end(), [](const std::string& a) {
+    return a == "--html" || a.rfind("--html=", 0) == 0;
+  });
+  if (at == args.end())
+    return {};
+  if (mode != "explore")
+    throw usage_error("--html is an option of dca explore (the page of an explored schedule)");
+  auto inline_value = at->size() > 6 ? at->substr(7) : std::string{};
+  if (inline_value.empty() && at + 1 == args.end())
+    throw usage_error("--html takes the file to write, e.g. --html lost-update.html");
+  std::filesystem::path out = inline_value.empty() ? *(at + 1) : inline_value;
+  args.erase(at, at + (inline_value.empty() ? 2 : 1));
+  if (option_value(args, "--format", "").size() > 0)
+    throw usage_error("--html writes a page; give it without --format");
+  return out;
+}
+
+/// `dca explore NN --html FILE`: the page instead of the table.
+int write_page(const context& ctx, const launch& l, const std::filesystem::path& out) {
+  explore_page_request req;
+  req.entry = l.entry;
+  req.program = l.program;
+  req.options = l.options;
+  req.variant = l.variant;
+  req.invoked = l.invoked;
+  req.build_dir = ctx.build_dir;
+  req.exercise_dir = ctx.source_dir / "exercises" / l.entry->id;
+  req.learner_file =
+      l.learner_source.empty() ? req.exercise_dir / "message_passing.cpp" : l.learner_source;
+  req.out = out;
+  return write_explore_page(req);
+}
+
 int hand_over(const context& ctx, std::vector<std::string> args, const std::string& mode) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << "Usage: dca " << mode << " NN [options]\n"
@@ -157,9 +194,13 @@ int hand_over(const context& ctx, std::vector<std::string> args, const std::stri
                                   "actors (--variant actors)\n"
                                 : "Searches exercise NN's interleavings for one that corrupts, and "
                                   "prints it step by step\n")
-              << "`dca " << mode << " 01 --help` lists an exercise's options.\n";
+              << "`dca " << mode << " 01 --help` lists an exercise's options."
+              << (mode == "explore" ? " --html FILE writes the schedule as a web page to step "
+                                      "through (one file, opens from disk).\n"
+                                    : "\n");
     return args.empty() ? exit_usage : exit_ok;
   }
+  auto html = take_html(args, mode);
   launch l;
   l.entry = &ctx.exercise(args[0]);
   l.mode = mode;
@@ -172,6 +213,7 @@ int hand_over(const context& ctx, std::vector<std::string> args, const std::stri
     if (l.program.empty())
       return exit_failed;
     l.learner_file = source.filename().string();
+    l.learner_source = source;
     l.invoked += " --submission " + shell_quote(*(at + 1));
     args.erase(at, at + 2);
   } else {
@@ -187,6 +229,8 @@ int hand_over(const context& ctx, std::vector<std::string> args, const std::stri
   l.options.assign(args.begin() + 1, args.end());
   l.variant = option_value(l.options, "--variant", "shared");
   l.json = option_value(l.options, "--format", "table") == "json";
+  if (!html.empty())
+    return write_page(ctx, l, html);
   return watch(l);
 }
 

@@ -42,6 +42,30 @@ std::string fit_columns(const std::string& s, std::size_t width) {
   return s + std::string(room - columns, ' ') + ' ';
 }
 
+std::string markup_escaped(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    default:
+      if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t')
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string shell_quote(const std::string& s) {
   if (s.find_first_of(" '\"$\\`") == std::string::npos)
     return s;

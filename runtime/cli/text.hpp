@@ -20,6 +20,10 @@ std::vector<std::string> lines_of(const std::filesystem::path& file);
 /// follows. Counts UTF-8 characters, so "—" takes one column.
 std::string fit_columns(const std::string& s, std::size_t width);
 
+/// `s` as XML or HTML text or attribute value: <, >, & and " escaped, control characters other
+/// than newline and tab dropped (XML cannot carry them).
+std::string markup_escaped(const std::string& s);
+
 /// `s` as one /bin/sh word: unchanged when it is safe, else in single quotes.
 std::string shell_quote(const std::string& s);
 

@@ -34,6 +34,7 @@ struct exercise_grade {
   std::optional<std::uint64_t> failing_seed;
   std::string failing_schedule; // an explored schedule that broke it, when exploration ran
   std::string replay;           // the command that reproduces the failure
+  std::string schedule_page;    // the failing run as a web page (dca explore --html), if written
   std::vector<hygiene_comment> hygiene;
   std::vector<std::string> ignored_files; // files of the submission the grader did not use
   std::vector<std::string> copies; // "near-verbatim copy of the reference solution (0.97)", ...

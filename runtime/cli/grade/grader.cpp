@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dca/assert.hpp"
+#include "explore_page.hpp"
 #include "grade/hygiene.hpp"
 #include "grade/learner_file.hpp"
 #include "program_report.hpp"
@@ -556,8 +557,36 @@ exercise_grade grader::round_failure(attempt& a, const sandbox_result& ran, std:
   return a.finish("fail", in_words(failures.front().message, g.number) + where);
 }
 
+namespace {
+
+/// The failing exploration as a schedule page beside the kept build (scratch/NAME/NN_name), for
+/// the report to point to; empty when it could not be written. The report is the submission's
+/// output, so the page takes code only from the instructor's exercise folder and the learner's
+/// text as the grader read it, never from a path the output names.
+std::string failing_run_page(const context& ctx, const grader::attempt& a,
+                             const std::string& output) {
+  const auto* entry = ctx.curriculum.find(a.g.number);
+  if (entry == nullptr)
+    return {};
+  explore_page_request req;
+  req.entry = entry;
+  req.variant = "actors";
+  req.invoked = "dca %s " + a.g.number + " --submission " + shell_quote(a.submission.string());
+  req.exercise_dir = ctx.source_dir / "exercises" / entry->id;
+  req.learner_file = a.dir / "message_passing.cpp";
+  req.learner_text = a.learner_text;
+  req.report_paths_trusted = false;
+  auto page = page_of_output(req, output);
+  auto file = a.dir / "failing-run.html";
+  if (!page || !write_whole(file, render_schedule_page(*page)).empty())
+    return {};
+  return file.string();
+}
+
+} // namespace
+
 /// A delivery order of the actors that breaks the exercise's invariant: record the schedule, show
-/// the interleaving, and say how to replay it.
+/// the interleaving and its page, and say how to replay it.
 exercise_grade grader::explored_failure(attempt& a, const sandbox_result& explored,
                                         std::uint64_t seed, int round) const {
   auto& g = a.g;
@@ -570,6 +599,7 @@ exercise_grade grader::explored_failure(attempt& a, const sandbox_result& explor
     g.failing_schedule = report->schedule;
     for (const auto& step : report->steps)
       g.details += "    " + step + "\n";
+    g.schedule_page = failing_run_page(ctx_, a, explored.output);
   }
   g.failing_seed = seed;
   g.replay = replay_explore(a.submission, g.number, g.failing_schedule) +

@@ -7,8 +7,8 @@
 #include <iomanip>
 #include <sstream>
 
-#include "grade/grade_report.hpp"
 #include "dca/json.hpp"
+#include "grade/grade_report.hpp"
 #include "text.hpp"
 
 namespace dca::cli {
@@ -22,27 +22,7 @@ std::string number(double v) {
 }
 
 std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '&':
-      out += "&amp;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t')
-        out += c;
-    }
-  }
-  return out;
+  return markup_escaped(s);
 }
 
 std::string csv_field(const std::string& s) {
@@ -78,6 +58,8 @@ std::string narrative(const exercise_grade& e) {
     out += e.details + (e.details.back() == '\n' ? "" : "\n");
   if (!e.replay.empty())
     out += "replay: " + e.replay + "\n";
+  if (!e.schedule_page.empty())
+    out += "step through it: " + e.schedule_page + "\n";
   for (const auto& c : e.hygiene)
     out += std::string{to_string(c.severity)} + " (" + c.rule + ", line " + std::to_string(c.line) +
            "): " + c.message + "\n";
@@ -172,7 +154,8 @@ void sanitize_report(grade_report& report) {
     clean(s.name);
     s.path = clean_text(s.path.string());
     for (auto& e : s.exercises) {
-      for (auto* t : {&e.message, &e.details, &e.replay, &e.failing_schedule, &e.title})
+      for (auto* t :
+           {&e.message, &e.details, &e.replay, &e.failing_schedule, &e.title, &e.schedule_page})
         clean(*t);
       for (auto& c : e.hygiene) {
         clean(c.excerpt);
@@ -206,6 +189,8 @@ void write_table(std::ostream& out, const grade_report& report) {
           << fit_columns(number(e.points) + "/" + number(e.points_max), 8)
           << fit_columns(e.message, 43) << '\n';
       first = false;
+      if (!e.schedule_page.empty()) // a path, whole: it is to be opened, so it is not cut
+        out << std::string(18, ' ') << "step through it: " << e.schedule_page << '\n';
       for (const auto& c : e.hygiene)
         if (c.severity != severity::informative)
           out << std::string(18, ' ')
@@ -255,6 +240,8 @@ void write_json(std::ostream& out, const grade_report& report) {
           << ", \"failing_schedule\": "
           << (e.failing_schedule.empty() ? "null" : json_quoted(e.failing_schedule))
           << ", \"replay\": " << (e.replay.empty() ? "null" : json_quoted(e.replay))
+          << ", \"schedule_page\": "
+          << (e.schedule_page.empty() ? "null" : json_quoted(e.schedule_page))
           << ", \"elapsed_s\": " << seconds(e.elapsed)
           << ", \"build_s\": " << seconds(e.build_elapsed) << ", \"ignored_files\": [";
       for (std::size_t k = 0; k < e.ignored_files.size(); ++k)

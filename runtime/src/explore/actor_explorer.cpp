@@ -154,6 +154,22 @@ struct actor_world::impl {
     return result;
   }
 
+  /// What waits in each actor's mailbox, as the trace shows it: in the order a resume visits the
+  /// messages (urgent, ordinary, then those skipped while awaiting a reply). Read like census_of,
+  /// only from mailboxes that are neither blocked nor closed.
+  std::vector<std::vector<std::string>> mailbox_texts() {
+    std::vector<std::vector<std::string>> result(actors.size());
+    for (int i = 0; i < static_cast<int>(actors.size()); ++i) {
+      auto& x = actor(i);
+      if (terminated(x) || x.mailbox().closed() || x.mailbox().blocked())
+        continue;
+      x.mailbox().peek(); // moves new arrivals into the queues
+      for (const auto* m : fetched_messages(x, true))
+        result[static_cast<std::size_t>(i)].push_back(handled_text(*m, i));
+    }
+    return result;
+  }
+
   std::vector<std::string> names() const {
     std::vector<std::string> result;
     for (auto& x : actors)
@@ -184,7 +200,7 @@ struct actor_world::impl {
     to_front(x);
     if (!started(x)) {
       if (trace != nullptr)
-        trace->push_back({who, "start", "", "", {}});
+        trace->push_back({who, "start", "", "", {}, {}});
       start_up(x);
       return;
     }
@@ -194,7 +210,7 @@ struct actor_world::impl {
     if (msg->mid.is_request() && msg->sender)
       receiver_of[{msg->sender->id(), msg->mid.response_id().integer_value()}] = who;
     if (trace != nullptr)
-      trace->push_back({who, "handle", handled_text(*msg, who), "", {}});
+      trace->push_back({who, "handle", handled_text(*msg, who), "", {}, {}});
     sched.run_once(); // CAF resumes with a throughput of 1: one handled message
   }
 
@@ -323,7 +339,7 @@ struct actor_world::impl {
     }
     auto who = index(*woken);
     if (trace != nullptr)
-      trace->push_back({who, "timeout", info.what, "", {}});
+      trace->push_back({who, "timeout", info.what, "", {}, {}});
     return who;
   }
 
@@ -450,6 +466,8 @@ private:
       auto who = take(choose, w.enabled(), r);
       w.step(who, trace);
       r.decisions.back().touched = footprint_of(w, who, before);
+      if (trace != nullptr)
+        trace->back().mailboxes = w.mailbox_texts(); // footprint_of indexed new actors
       return true;
     }
     auto waits = w.waits();
@@ -469,6 +487,10 @@ private:
       if (auto woken = w.fire_next_timeout(trace)) {
         take(choose, {*woken}, r);
         r.decisions.back().touched = {{&lifecycle_, access_kind::quiescent}};
+        if (trace != nullptr) {
+          w.sync();
+          trace->back().mailboxes = w.mailbox_texts();
+        }
       }
       return true;
     }

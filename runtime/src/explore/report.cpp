@@ -83,6 +83,20 @@ void json_string(std::ostream& out, const std::string& s) {
   out << json_quoted(s);
 }
 
+/// ,"mailboxes":[["inc from W1",...],[]...]: one list of messages per actor.
+void print_mailboxes(std::ostream& out, const std::vector<std::vector<std::string>>& boxes) {
+  out << ",\"mailboxes\":[";
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    out << (i > 0 ? ",[" : "[");
+    for (std::size_t j = 0; j < boxes[i].size(); ++j) {
+      out << (j > 0 ? "," : "");
+      json_string(out, boxes[i][j]);
+    }
+    out << ']';
+  }
+  out << ']';
+}
+
 } // namespace
 
 namespace {
@@ -190,6 +204,15 @@ std::string with_commas(std::uint64_t count) {
   return out;
 }
 
+std::size_t breaking_step(const report& r) {
+  if (!r.failed())
+    return 0;
+  for (auto i = r.trace.size(); i > 0; --i)
+    if (r.trace[i - 1].operation != "unlock")
+      return i;
+  return r.trace.size();
+}
+
 std::string proof_text(const report& r) {
   if (r.failed())
     return {};
@@ -233,14 +256,20 @@ void print_json(std::ostream& out, const report& r) {
     json_string(out, describe(s));
     out << ",\"file\":";
     json_string(out, base_name(s.where.file));
-    out << ",\"line\":" << s.where.line << '}';
+    out << ",\"line\":" << s.where.line;
+    // The whole path as compiled, so a tool can show the code around the line (dca explore --html).
+    out << ",\"path\":";
+    json_string(out, s.where.file);
+    if (!s.mailboxes.empty())
+      print_mailboxes(out, s.mailboxes);
+    out << '}';
   }
   out << "],\"cycle\":[";
   for (std::size_t i = 0; i < r.cycle.size(); ++i) {
     out << (i > 0 ? "," : "");
     json_string(out, r.cycle[i]);
   }
-  out << "],\"schedule\":";
+  out << "],\"breaking_step\":" << breaking_step(r) << ",\"schedule\":";
   json_string(out, r.failing_schedule.to_string());
   out << ",\"schedules_explored\":" << r.schedules_explored
       << ",\"search_exhausted\":" << (r.search_exhausted ? "true" : "false")

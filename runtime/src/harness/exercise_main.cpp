@@ -209,6 +209,7 @@ struct explore_flags {
   std::string strategy; // empty: dpor for actors (their fix is proven), systematic for threads
   std::string format = "table";
   std::optional<std::string> replay;
+  bool default_schedule = false; // run only the schedule a search tries first, traced
   std::string seed = with_commas(static_cast<std::int64_t>(explore::options{}.seed));
   std::string schedules_max =
       with_commas(static_cast<std::int64_t>(explore::options{}.schedules_max));
@@ -236,6 +237,13 @@ void check_explore_flags(explore_flags& flags) {
                     std::to_string(flags.opts.preemptions_max));
   flags.opts.seed = whole_number("seed", flags.seed, seed_max);
   flags.opts.schedules_max = whole_number("schedules", flags.schedules_max, schedules_max, 1);
+  if (flags.default_schedule) {
+    if (flags.replay)
+      throw po::error(
+          "--default-schedule and --replay each name the one schedule to run: give one");
+    // An empty schedule to follow: every choice falls back to the explorer's own (see search.cpp).
+    flags.opts.replay = explore::schedule{};
+  }
   if (flags.replay) {
     auto parsed = explore::schedule::parse(*flags.replay);
     if (!parsed)
@@ -297,6 +305,9 @@ int explore_command(const exercise& ex, const std::string& name,
   add("schedules", po::value(&flags.schedules_max)->default_value(flags.schedules_max),
       "stop after this many schedules");
   add("replay", po::value(&replay), "run exactly this schedule (as printed by a failing run)");
+  add("default-schedule",
+      "run only the schedule a search tries first (each thread or actor keeps going while it "
+      "can), with its trace: one clean run to read, as `dca explore --html` shows it");
   add("format", po::value(&flags.format)->default_value("table"), "table or json");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -307,6 +318,7 @@ int explore_command(const exercise& ex, const std::string& name,
   }
   if (vm.count("replay"))
     flags.replay = replay;
+  flags.default_schedule = vm.count("default-schedule") > 0;
   check_explore_flags(flags);
   const auto& fn = pick_variant(ex.explore_shared, ex.explore_actors, flags.variant);
   if (!fn) {
@@ -315,7 +327,7 @@ int explore_command(const exercise& ex, const std::string& name,
     return exit_failure;
   }
   auto r = fn(opts);
-  if (opts.replay)
+  if (opts.replay && !flags.default_schedule)
     check_replayed(*opts.replay, r, flags.variant == "shared" ? "thread" : "actor");
   if (flags.format == "json")
     explore::print_json(std::cout, r);

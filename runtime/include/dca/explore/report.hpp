@@ -33,6 +33,9 @@ struct step {
   std::string object;    // the shared variable, mutex or message it acted on
   std::string value;     // what it read, wrote or sent, rendered for people; may be empty
   source_location where; // the line that did it
+  /// Actors only: what waits in each actor's mailbox (by actor index) once the step is done, each
+  /// message in the order the actor would handle it, so a reader sees a step reorder deliveries.
+  std::vector<std::vector<std::string>> mailboxes;
 };
 
 /// How an exploration ended.
@@ -64,6 +67,11 @@ struct report {
 
   bool failed() const noexcept { return result != outcome::clean; }
 };
+
+/// The step a reader should look at first, counting from 1: the last step of the failing trace that
+/// is not a lock's release (releasing changes no data), after which the run was over and its check
+/// (or the deadlock) held. 0 for a clean run or an empty trace. JSON "breaking_step".
+std::size_t breaking_step(const report& r);
 
 /// What a search that found nothing proved: "every schedule clean: 6 classes, 34650
 /// interleavings", "every schedule within the bound clean: 12 schedules", or "not proven: budget

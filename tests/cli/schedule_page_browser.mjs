@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// Opens every schedule page `dca explore NN --html` wrote in one headless Chromium (Debian's, driven
+// by the deck's puppeteer-core) and checks what a learner would see: no console or page error, no
+// request that is not a local file, the page under 500 KB, a table
+// row per step of the explorer's own JSON report, the row marked as breaking the invariant being
+// the step that JSON names, and the arrow keys moving the cursor onto it. Saves a screenshot of
+// each page with the cursor on that step. Writes NAME.result (`ok` or the problems, one a line)
+// beside each page, for the per-exercise tests to read. How long each page took to load is printed
+// next to a plain one-paragraph page loaded by the same browser in the same run (a figure, not a
+// check: on a loaded machine both take seconds).
+//
+// usage: schedule_page_browser.mjs --node-modules DIR --chromium PATH --dir DIR NAME...
+//   each NAME has DIR/NAME.html (the page) and DIR/NAME.json (`dca explore ... --format json`).
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+const pageBytesMax = 500 * 1024;
+
+function parseArgs(argv) {
+  const a = { names: [], chromium: '/usr/bin/chromium' };
+  for (let i = 0; i < argv.length; ++i) {
+    if (argv[i] === '--node-modules') a.nodeModules = argv[++i];
+    else if (argv[i] === '--chromium') a.chromium = argv[++i];
+    else if (argv[i] === '--dir') a.dir = argv[++i];
+    else a.names.push(argv[i]);
+  }
+  if (!a.nodeModules || !a.dir || !a.names.length) throw new Error('usage: --node-modules DIR --chromium PATH --dir DIR NAME...');
+  return a;
+}
+
+/// What the page shows, read in the page.
+function pageFacts() {
+  const rows = [...document.querySelectorAll('#steps tbody tr')];
+  return {
+    rows: rows.length,
+    breaksAt: rows.findIndex((r) => r.classList.contains('breaks')) + 1,
+    cursor: Number(document.body.dataset.cursor),
+    cursorRow: rows.findIndex((r) => r.classList.contains('cursor')) + 1,
+    at: document.getElementById('at')?.textContent ?? '',
+    verdict: document.getElementById('verdict')?.textContent ?? '',
+    replay: document.getElementById('replay')?.textContent ?? '',
+    invariant: document.getElementById('invariant')?.textContent ?? '',
+    code: document.querySelector('#code pre span.here')?.textContent ?? '',
+    mailboxes: document.getElementById('mailboxes')?.textContent ?? null,
+    loadMs: performance.getEntriesByType('navigation')[0]?.loadEventEnd ?? Infinity,
+  };
+}
+
+async function press(page, key, times) {
+  for (let k = 0; k < times; ++k) await page.keyboard.press(key);
+}
+
+/// The checks of one page; returns its problems.
+async function checkPage(browser, dir, name, timings) {
+  const problems = [];
+  const file = path.join(dir, `${name}.html`);
+  const report = JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8'));
+  const bytes = fs.statSync(file).size;
+  if (bytes > pageBytesMax) problems.push(`the page is ${bytes} bytes (over ${pageBytesMax})`);
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1400, height: 900 });
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    if (req.url().startsWith('file://') || req.url().startsWith('data:')) return req.continue();
+    problems.push(`network request to ${req.url()}`);
+    return req.abort('blockedbyclient');
+  });
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warn') problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  let facts = await page.evaluate(pageFacts);
+  timings.push(`${name}: ${(bytes / 1024).toFixed(1)} KB, loaded in ${facts.loadMs.toFixed(0)} ms`);
+  const clean = report.outcome === 'clean';
+  if (!clean && facts.rows !== report.trace.length) problems.push(`${facts.rows} rows, but the explorer's trace has ${report.trace.length} steps`);
+  if (clean && (facts.rows === 0 || !/Clean/.test(facts.verdict))) problems.push(`a clean run must say so and show one schedule (verdict '${facts.verdict}', ${facts.rows} rows)`);
+  if (facts.breaksAt !== report.breaking_step) problems.push(`the row marked as breaking is ${facts.breaksAt}, the explorer's JSON names step ${report.breaking_step}`);
+  if (!clean && !facts.replay.endsWith(`--replay ${report.schedule}`)) problems.push(`replay '${facts.replay}' does not end with the JSON's schedule ${report.schedule}`);
+  if (!facts.invariant.trim()) problems.push('no invariant shown');
+  if (facts.cursor !== 1 || facts.cursorRow !== 1) problems.push(`the cursor starts at ${facts.cursor} (row ${facts.cursorRow}), not 1`);
+  const target = clean ? Math.min(2, facts.rows) : report.breaking_step;
+  await press(page, 'ArrowRight', target - 1);
+  facts = await page.evaluate(pageFacts);
+  if (facts.cursor !== target || facts.cursorRow !== target) problems.push(`after ${target - 1} presses of ArrowRight the cursor is at ${facts.cursor} (row ${facts.cursorRow}), not ${target}`);
+  if (!clean && !/invariant is broken/.test(facts.at)) problems.push(`the panel at the breaking step says '${facts.at}'`);
+  const step = report.trace[target - 1] ?? {};
+  if (step.line > 0 && !step.path?.startsWith('/usr/') && !facts.code.trimStart().startsWith(`${step.line} `)) problems.push(`the code under the cursor marks '${facts.code}', not line ${step.line}`);
+  if (step.mailboxes && facts.mailboxes === null) problems.push('an actor run without its mailboxes');
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+  await press(page, 'ArrowLeft', 1);
+  facts = await page.evaluate(pageFacts);
+  if (target > 1 && facts.cursor !== target - 1) problems.push(`ArrowLeft left the cursor at ${facts.cursor}, not ${target - 1}`);
+  await page.close();
+  return problems;
+}
+
+/// The load time of a page with one paragraph, to read the pages' figures against.
+async function plainPageMs(browser, dir) {
+  const file = path.join(dir, 'baseline-plain.html');
+  fs.writeFileSync(file, '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>plain</title></head><body><p>A plain page.</p></body></html>\n');
+  const page = await browser.newPage();
+  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  const ms = await page.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventEnd);
+  await page.close();
+  return ms;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const require = createRequire(path.join(path.resolve(args.nodeModules), 'noop.js'));
+  const puppeteer = require('puppeteer-core');
+  const profile = fs.mkdtempSync(path.join(path.resolve(args.dir), 'chromium-'));
+  const browser = await puppeteer.launch({
+    executablePath: args.chromium, headless: true, userDataDir: profile,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-default-apps', '--disable-extensions'],
+  });
+  let failed = 0;
+  const timings = [];
+  try {
+    timings.push(`baseline, a plain page: loaded in ${(await plainPageMs(browser, args.dir)).toFixed(0)} ms`);
+    for (const name of args.names) {
+      let problems;
+      try { problems = await checkPage(browser, args.dir, name, timings); } catch (e) { problems = [`could not check: ${e.message}`]; }
+      fs.writeFileSync(path.join(args.dir, `${name}.result`), problems.length ? problems.join('\n') + '\n' : 'ok\n');
+      console.log(`${name}: ${problems.length ? 'FAILED\n  ' + problems.join('\n  ') : 'ok'}`);
+      if (problems.length) ++failed;
+    }
+  } finally {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  console.log(timings.join('\n'));
+  console.log(`${args.names.length - failed} passed, ${failed} failed`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((e) => { console.error(e.stack || String(e)); process.exitCode = 1; });
