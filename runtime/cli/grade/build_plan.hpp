@@ -20,6 +20,11 @@ struct build_plan {
   std::vector<std::string> link;         // with {OBJECT} and {OUTPUT} placeholders
   std::vector<std::string> program_link; // the exercise program (for exploring), same placeholders
   bool explores = false;                 // the exercise explores its actor variant
+  /// Judged (the build has judgeNN_spec, judgeNN and subjectNN, see cmake/judge.cmake): the spec
+  /// and the program that run are the instructor's judge binaries, which hold no learner code;
+  /// `link` then links the learner's file into the subject they start (named by DCA_SUBJECT).
+  bool judged = false;
+  std::filesystem::path judge_spec, judge_program;
   std::filesystem::path link_dir;
   bool sanitized = false; // -fsanitize: no address-space limit
   std::vector<std::string>

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,9 +19,6 @@
 
 #include "dca/assert.hpp"
 #include "dca/bridge/stand_in.hpp"
-
-/// The evidence channel of the spec binary (tests/support/test_main.cpp), when the judge is one.
-extern "C" void dca_evidence_line(const char* line) __attribute__((weak));
 
 namespace dca::bridge {
 
@@ -87,6 +85,10 @@ void subject_link::start() {
                          "learner's actors, built by `dca grade`) in it\n");
     std::_Exit(2);
   }
+  // Same user, different trust: the subject must not read this process's memory, environment or
+  // descriptors through /proc, nor trace it. A process that is not dumpable refuses all of that
+  // to anyone without CAP_SYS_PTRACE.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
     subject_failed("fail", std::string{"cannot make the subject's socket: "} + strerror(errno));
@@ -183,10 +185,9 @@ void subject_link::subject_failed(const std::string& kind, const std::string& wh
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
-  auto line = "subject " + kind + " " + what;
-  if (dca_evidence_line != nullptr)
-    dca_evidence_line(line.c_str());
-  std::fprintf(stderr, "dca judge: %s\n", what.c_str());
+  // The subject's output goes to /dev/null and it cannot open this process's descriptors (not
+  // dumpable): this line on the judge's stderr is the judge's own.
+  std::fprintf(stderr, "dca judge (%s): %s\n", kind.c_str(), what.c_str());
   std::fflush(stderr);
   std::_Exit(subject_failed_status);
 }

@@ -45,7 +45,7 @@ public:
   handler_run spawn(std::uint64_t id, const std::string& kind, const caf::message& args);
   handler_run deliver(std::uint64_t id, const caf::message& content, bool request);
 
-  /// Ends the judge: the evidence line and one line on stderr, then status 4. `kind` is the
+  /// Ends the judge with one line on stderr, "dca judge (KIND): WHAT", and status 4. KIND is the
   /// verdict it asks for: timeout, crash or fail.
   [[noreturn]] void subject_failed(const std::string& kind, const std::string& what);
 
