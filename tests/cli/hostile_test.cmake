@@ -1,7 +1,8 @@
 # Grades the hostile submissions (tests/cli/hostile: a fork bomb, a disk filler, and the sandbox_*
 # ones: /tmp and cwd filled, /tmp filled silently then a hang (a full disk, not a timeout), forked
 # children over the slot's memory, a compile over the (calibrated)
-# compile limit, an #include of /etc/passwd; plus four made here: a
+# compile limit, an #include of /etc/passwd; two judge_* ones that forge the evidence from the
+# subject process and read the judge through /proc; plus four made here: a
 # message_passing.cpp that is a symlink to a root-only file, one in a symlinked folder, a root-only
 # message_passing.cpp and one in a root-only folder: the learner's files are read by the slot's
 # unprivileged user, so all four are rejected and none of their text is quoted) and
@@ -45,6 +46,7 @@ execute_process(
           "${SUBMISSIONS}/sandbox_tmp_fill" "${SUBMISSIONS}/sandbox_tmp_fill_then_hang"
           "${SUBMISSIONS}/sandbox_fork_memory"
           "${SUBMISSIONS}/sandbox_slow_compile" "${SUBMISSIONS}/sandbox_include_passwd"
+          "${SUBMISSIONS}/judge_forged_evidence" "${SUBMISSIONS}/judge_reads_the_judge"
           "${WORK}/sandbox_symlink_file" "${WORK}/sandbox_symlink_dir"
           "${WORK}/sandbox_root_only_file" "${WORK}/sandbox_root_only_folder"
           --exercise 01 --jobs 2 --rounds 1 --time-limit 30 --compile-limit 5 --scratch "${WORK}/scratch"
@@ -65,6 +67,10 @@ set(expect_sandbox_tmp_fill_then_hang "resource_limit;^disk full: filled its scr
 set(expect_sandbox_fork_memory "resource_limit;out of memory")
 set(expect_sandbox_slow_compile "timeout;^compile timeout")
 set(expect_sandbox_include_passwd "compile_error;does not compile")
+# The judge (exercise 01 is judged: tests/judge) holds no learner code: forged evidence has
+# nowhere to go, and the judge's own checks fail the skeleton's counter underneath.
+set(expect_judge_forged_evidence "fail;^the submission's actors exited with status 0")
+set(expect_judge_reads_the_judge "fail;(the count is 0|increments)")
 set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
 set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
 set(expect_sandbox_root_only_file

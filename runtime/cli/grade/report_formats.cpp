@@ -7,8 +7,8 @@
 #include <iomanip>
 #include <sstream>
 
-#include "grade/grade_report.hpp"
 #include "dca/json.hpp"
+#include "grade/grade_report.hpp"
 #include "text.hpp"
 
 namespace dca::cli {

@@ -165,8 +165,9 @@ caf::message subject_link::exchange(const caf::message& request) {
   }
   caf::message answer;
   if (auto err = from_bytes(*sys_, bytes, answer))
-    subject_failed("fail", "the submission's actors sent a malformed answer (" + sys_->render(err) +
-                               "): not a message of announced types");
+    subject_failed("fail", "the submission's actors sent a malformed answer: not one message "
+                           "of the types the bridge announces (" +
+                               sys_->render(err) + ")");
   return answer;
 }
 

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Grading a class of 30 submissions of exercise 01 twice in one run: in process (--in-process, the
+# baseline: the learner's file linked into the spec) and judged (the learner's actors in a subject
+# process, every message delivered by the judge). Prints each total and whether every verdict
+# agrees. The class: the sample submissions of tests/cli/submissions, as a class mixes them.
+# bench/grade_class.sh BUILD_DIR [WORK]
+set -eu
+build=$(cd "$1" && pwd)
+work=${2:-/var/tmp/dca-grade-class}
+here=$(cd "$(dirname "$0")/.." && pwd)
+rm -rf "$work" && mkdir -p "$work/class"
+i=0
+for kind in correct correct correct correct correct correct correct correct correct correct \
+            correct correct correct correct wrong wrong wrong wrong wrong wrong crash crash crash \
+            infinite_loop infinite_loop compile_error compile_error incomplete incomplete cheating; do
+  i=$((i + 1))
+  mkdir -p "$work/class/s$i"
+  cp -r "$here/tests/cli/submissions/$kind/exercises" "$work/class/s$i/"
+done
+for mode in in-process judged; do
+  flag=""
+  [ "$mode" = in-process ] && flag=--in-process
+  start=$(date +%s.%N)
+  "$build/runtime/cli/dca" grade "$work"/class/s* --exercise 01 --jobs 2 --time-limit 30 $flag \
+    --scratch "$work/scratch-$mode" --format csv --out "$work/$mode.csv" >/dev/null 2>&1
+  end=$(date +%s.%N)
+  echo "$mode: 30 submissions, 3 seeds each: $(echo "$end - $start" | bc) s"
+  cut -d, -f1,3 "$work/$mode.csv" | sort >"$work/$mode.verdicts"
+done
+if cmp -s "$work/in-process.verdicts" "$work/judged.verdicts"; then
+  echo "verdicts: the same for all 30"
+else
+  echo "verdicts that differ (in-process < > judged):"
+  diff "$work/in-process.verdicts" "$work/judged.verdicts" || true
+fi
