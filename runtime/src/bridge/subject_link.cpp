@@ -35,7 +35,8 @@ struct link_config : caf::actor_system_config {
 /// The subject's exit in words: a signal, or a status it chose.
 std::string exit_words(int status) {
   if (WIFSIGNALED(status))
-    return std::string{"crashed with "} + strsignal(WTERMSIG(status));
+    return "crashed with signal " + std::to_string(WTERMSIG(status)) + " (" +
+           strsignal(WTERMSIG(status)) + ")";
   if (WIFEXITED(status))
     return "exited with status " + std::to_string(WEXITSTATUS(status)) + " (did it call exit?)";
   return "stopped";
