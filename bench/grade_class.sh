@@ -3,10 +3,11 @@
 # baseline: the learner's file linked into the spec) and judged (the learner's actors in a subject
 # process, every message delivered by the judge). Prints each total and whether every verdict
 # agrees. The class: the sample submissions of tests/cli/submissions, as a class mixes them.
-# bench/grade_class.sh BUILD_DIR [WORK]
+# bench/grade_class.sh BUILD_DIR [WORK] [ROUNDS]
 set -eu
 build=$(cd "$1" && pwd)
 work=${2:-/var/tmp/dca-grade-class}
+rounds=${3:-3}
 here=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$work" && mkdir -p "$work/class"
 i=0
@@ -21,11 +22,11 @@ for mode in in-process judged; do
   flag=""
   [ "$mode" = in-process ] && flag=--in-process
   start=$(date +%s.%N)
-  "$build/runtime/cli/dca" grade "$work"/class/s* --exercise 01 --jobs 2 --time-limit 30 $flag \
+  "$build/runtime/cli/dca" grade "$work"/class/s* --exercise 01 --jobs 2 --rounds "$rounds" --time-limit 30 $flag \
     --scratch "$work/scratch-$mode" --format csv --out "$work/$mode.csv" >/dev/null 2>&1
   end=$(date +%s.%N)
-  echo "$mode: 30 submissions, 3 seeds each: $(echo "$end - $start" | bc) s"
-  cut -d, -f1,3 "$work/$mode.csv" | sort >"$work/$mode.verdicts"
+  echo "$mode: 30 submissions, $rounds seed(s) each: $(echo "$end - $start" | bc) s"
+  cut -d, -f1,4 "$work/$mode.csv" | sort >"$work/$mode.verdicts"
 done
 if cmp -s "$work/in-process.verdicts" "$work/judged.verdicts"; then
   echo "verdicts: the same for all 30"

@@ -41,12 +41,10 @@ caf::result<caf::message> forward(std::uint64_t id, caf::scheduled_actor* self,
   return caf::delegated<caf::message>{};
 }
 
-/// The stand-in numbered `number`: spawns the learner's actor in the subject, then forwards.
+/// The stand-in numbered `number`, once its learner's actor ran its start-up (`run`): sends what
+/// that sent, then forwards every message it is given.
 caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t number,
-                                const std::string& kind, const caf::message& args) {
-  auto& link = subject_link::instance();
-  self->attach_functor([number] { subject_link::instance().forget_later(number); });
-  auto run = link.spawn(number, kind, args);
+                                handler_run run) {
   send_on(self, run);
   if (run.quit)
     return {};
@@ -56,24 +54,33 @@ caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t numb
   return {[](stand_in_atom) {}};
 }
 
+void forget_when_gone(caf::abstract_actor& stand_in, std::uint64_t number) {
+  stand_in.attach_functor([number] { subject_link::instance().forget_later(number); });
+}
+
 } // namespace
 
 caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args) {
-  // Numbered before it starts: another stand-in's start-up may name it in its arguments.
+  // The learner's spawn function runs now, where the spec calls it (it may do more than spawn);
+  // the actor's start-up runs when the judge's scheduler starts the stand-in.
   auto& link = subject_link::instance();
   auto number = link.reserve();
-  auto handle = sys.spawn([number, kind, args](caf::event_based_actor* self) {
-    return stand_in_numbered(self, number, kind, args);
+  link.spawn(number, kind, args, false);
+  auto handle = sys.spawn([number](caf::event_based_actor* self) {
+    return stand_in_numbered(self, number, subject_link::instance().start(number));
   });
   link.enroll(number, handle.address());
+  forget_when_gone(*caf::actor_cast<caf::abstract_actor*>(handle), number);
   return handle;
 }
 
 caf::behavior become_stand_in(caf::event_based_actor* self, std::string kind, caf::message args) {
+  // `self` is already starting: the learner's function and its start-up are one step here.
   auto& link = subject_link::instance();
   auto number = link.reserve();
   link.enroll(number, self->address());
-  return stand_in_numbered(self, number, kind, args);
+  forget_when_gone(*self, number);
+  return stand_in_numbered(self, number, link.spawn(number, kind, args, true));
 }
 
 } // namespace dca::bridge

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,9 +54,11 @@ public:
 
   caf::message answer(const caf::message& request) {
     try {
-      if (request.match_elements<spawn_atom, std::uint64_t, std::string, caf::message>())
+      if (request.match_elements<spawn_atom, std::uint64_t, std::string, caf::message, bool>())
         return spawn(request.get_as<std::uint64_t>(1), request.get_as<std::string>(2),
-                     request.get_as<caf::message>(3));
+                     request.get_as<caf::message>(3), request.get_as<bool>(4));
+      if (request.match_elements<start_atom, std::uint64_t>())
+        return start(request.get_as<std::uint64_t>(1));
       if (request.match_elements<deliver_atom, std::uint64_t, caf::message, bool>())
         return deliver(request.get_as<std::uint64_t>(1), request.get_as<caf::message>(2),
                        request.get_as<bool>(3));
@@ -68,7 +71,8 @@ public:
   }
 
 private:
-  caf::message spawn(std::uint64_t id, const std::string& kind, const caf::message& args) {
+  caf::message spawn(std::uint64_t id, const std::string& kind, const caf::message& args,
+                     bool start_now) {
     auto factory = factories_.find(kind);
     if (factory == factories_.end())
       throw refusal{"no actor of kind \"" + kind + "\""};
@@ -78,7 +82,15 @@ private:
     if (!actor)
       throw refusal{"the arguments of \"" + kind + "\" do not fit its spawn function"};
     hosted_.emplace(id, actor);
-    if (sched_.prioritize(actor))
+    unstarted_.insert(id);
+    return start_now ? start(id) : ran(id, nullptr);
+  }
+
+  caf::message start(std::uint64_t id) {
+    auto found = hosted_.find(id);
+    if (found == hosted_.end() || unstarted_.erase(id) == 0)
+      throw refusal{"no actor " + std::to_string(id) + " waiting to start"};
+    if (sched_.prioritize(found->second))
       sched_.run_once();
     return ran(id, nullptr);
   }
@@ -99,6 +111,7 @@ private:
     if (auto found = hosted_.find(id); found != hosted_.end()) {
       caf::anon_send_exit(found->second, caf::exit_reason::kill);
       hosted_.erase(found);
+      unstarted_.erase(id);
       sched_.run();
     }
     relays_.erase(id);
@@ -110,7 +123,7 @@ private:
   caf::message ran(std::uint64_t id, const caf::message_id* request) {
     // Anything left to run was not delivered by the judge: a message the actor sent itself, or an
     // actor the submission spawned on its own. The judge cannot schedule either.
-    if (!sched_.jobs.empty())
+    if (!only_start_ups_pending())
       throw refusal{"an actor sent a message to itself or spawned an actor of its own, which the "
                     "judge cannot schedule"};
     std::vector<outbound> sent;
@@ -130,6 +143,19 @@ private:
     auto* self = dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(actor));
     bool quit = self == nullptr || self->getf(caf::abstract_actor::is_terminated_flag);
     return caf::make_message(ran_atom::value, std::move(sent), std::move(reply), quit);
+  }
+
+  /// Whether every job the scheduler holds is the start-up of an actor the judge has yet to start.
+  bool only_start_ups_pending() {
+    for (auto* job : sched_.jobs) {
+      auto* actor = dynamic_cast<caf::abstract_actor*>(job);
+      bool waiting = false;
+      for (auto id : unstarted_)
+        waiting = waiting || caf::actor_cast<caf::abstract_actor*>(hosted_.at(id)) == actor;
+      if (!waiting)
+        return false;
+    }
+    return true;
   }
 
   caf::actor relay(std::uint64_t id) {
@@ -168,6 +194,7 @@ private:
   caf::scheduler::test_coordinator& sched_;
   std::unique_ptr<caf::scoped_actor> catcher_;
   std::map<std::uint64_t, caf::actor> hosted_;
+  std::set<std::uint64_t> unstarted_; // spawned, start-up not yet run
   std::map<std::uint64_t, std::unique_ptr<caf::scoped_actor>> relays_;
   std::uint64_t requests_ = 0;
 };

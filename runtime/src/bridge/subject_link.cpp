@@ -120,10 +120,15 @@ void subject_link::forget_later(std::uint64_t id) {
   forgotten_.push_back(id);
 }
 
-handler_run subject_link::spawn(std::uint64_t id, const std::string& kind,
-                                const caf::message& args) {
+handler_run subject_link::spawn(std::uint64_t id, const std::string& kind, const caf::message& args,
+                                bool start_now) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
-  return to_judge(ask(caf::make_message(spawn_atom::value, id, kind, to_wire(args))));
+  return to_judge(ask(caf::make_message(spawn_atom::value, id, kind, to_wire(args), start_now)));
+}
+
+handler_run subject_link::start(std::uint64_t id) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  return to_judge(ask(caf::make_message(start_atom::value, id)));
 }
 
 handler_run subject_link::deliver(std::uint64_t id, const caf::message& content, bool request) {
@@ -178,8 +183,16 @@ void subject_link::subject_gone(const char* during) {
   if (pid_ > 0 && waitpid(pid_, &status, 0) == pid_)
     how = exit_words(status);
   pid_ = -1;
-  subject_failed(WIFSIGNALED(status) ? "crash" : "fail",
-                 "the submission's actors " + how + " " + during);
+  int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  // A limit the kernel enforced on the subject (file size, CPU time, a kill) ends the judge the
+  // same way, so that the sandbox, which reads the limits off the judge's end, names the limit.
+  if (sig == SIGXFSZ || sig == SIGXCPU || sig == SIGKILL) {
+    std::fprintf(stderr, "dca judge (crash): the submission's actors %s %s\n", how.c_str(), during);
+    std::fflush(stderr);
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+  subject_failed(sig != 0 ? "crash" : "fail", "the submission's actors " + how + " " + during);
 }
 
 void subject_link::subject_failed(const std::string& kind, const std::string& what) {

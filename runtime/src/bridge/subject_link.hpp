@@ -42,7 +42,11 @@ public:
   /// The stand-in `id` is gone: the subject forgets its actor before the next request.
   void forget_later(std::uint64_t id);
 
-  handler_run spawn(std::uint64_t id, const std::string& kind, const caf::message& args);
+  /// Spawns the learner's actor `id`; runs its start-up too when `start_now`.
+  handler_run spawn(std::uint64_t id, const std::string& kind, const caf::message& args,
+                    bool start_now);
+  /// Runs the start-up of `id`, spawned without it.
+  handler_run start(std::uint64_t id);
   handler_run deliver(std::uint64_t id, const caf::message& content, bool request);
 
   /// Ends the judge with one line on stderr, "dca judge (KIND): WHAT", and status 4. KIND is the

@@ -43,9 +43,13 @@ typename Inspector::result_type inspect(Inspector& f, outbound& x) {
 
 // -- the requests (judge -> subject) and answers (subject -> judge) --------------------------
 
-/// (spawn, ID, KIND, ARGS): spawn the learner's actor KIND with ARGS (actor_refs for actors) as
-/// the judge's actor ID, and run its start-up.
+/// (spawn, ID, KIND, ARGS, START): spawn the learner's actor KIND with ARGS (actor_refs for
+/// actors) as the judge's actor ID; run its start-up now if START, else on (start, ID). The
+/// split keeps the learner's spawn function (run at once, where the spec calls it) apart from
+/// the actor's start-up (a step the judge's scheduler chooses), as in one process.
 using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
+/// (start, ID): run the start-up of the actor ID, spawned without it.
+using start_atom = caf::atom_constant<caf::atom("start")>;
 /// (deliver, ID, CONTENT, IS_REQUEST): the actor ID handles exactly this one message.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 /// (forget, ID): the judge's actor ID is gone; the subject drops its actor.
