@@ -62,8 +62,8 @@ public:
       if (request.match_elements<deliver_atom, std::uint64_t, caf::message, bool>())
         return deliver(request.get_as<std::uint64_t>(1), request.get_as<caf::message>(2),
                        request.get_as<bool>(3));
-      if (request.match_elements<forget_atom, std::uint64_t>())
-        return forget(request.get_as<std::uint64_t>(1));
+      if (request.match_elements<forget_atom, std::vector<std::uint64_t>>())
+        return forget(request.get_as<std::vector<std::uint64_t>>(1));
       throw refusal{"a request the subject does not know"};
     } catch (const refusal& r) {
       return caf::make_message(refused_atom::value, r.why);
@@ -107,14 +107,16 @@ private:
     return ran(id, request ? &mid : nullptr);
   }
 
-  caf::message forget(std::uint64_t id) {
-    if (auto found = hosted_.find(id); found != hosted_.end()) {
-      caf::anon_send_exit(found->second, caf::exit_reason::kill);
-      hosted_.erase(found);
-      unstarted_.erase(id);
-      sched_.run();
+  caf::message forget(const std::vector<std::uint64_t>& ids) {
+    for (auto id : ids) {
+      if (auto found = hosted_.find(id); found != hosted_.end()) {
+        caf::anon_send_exit(found->second, caf::exit_reason::kill);
+        hosted_.erase(found);
+        unstarted_.erase(id);
+      }
+      relays_.erase(id);
     }
-    relays_.erase(id);
+    sched_.run();
     return caf::make_message(ran_atom::value, std::vector<outbound>{}, std::vector<caf::message>{},
                              true);
   }

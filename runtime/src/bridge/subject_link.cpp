@@ -139,11 +139,13 @@ handler_run subject_link::deliver(std::uint64_t id, const caf::message& content,
 caf::message subject_link::ask(const caf::message& request) {
   if (fd_ < 0)
     start();
-  // Actors whose stand-ins ended since the last request: the subject drops them first.
-  auto forgotten = std::move(forgotten_);
-  forgotten_.clear();
-  for (auto id : forgotten)
-    exchange(caf::make_message(forget_atom::value, id));
+  // Actors whose stand-ins ended since the last request: the subject drops them first, all in
+  // one exchange (an explored schedule ends several at once).
+  if (!forgotten_.empty()) {
+    auto forgotten = std::move(forgotten_);
+    forgotten_.clear();
+    exchange(caf::make_message(forget_atom::value, std::move(forgotten)));
+  }
   return exchange(request);
 }
 

@@ -19,6 +19,7 @@ void announce_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<outbound>("dca_outbound");
   cfg.add_message_type<std::vector<outbound>>("dca_outbounds");
   cfg.add_message_type<std::vector<caf::message>>("dca_messages");
+  cfg.add_message_type<std::vector<std::uint64_t>>("dca_ids");
 }
 
 caf::error to_bytes(caf::actor_system& sys, const caf::message& msg, std::vector<char>& bytes) {

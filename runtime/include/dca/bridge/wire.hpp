@@ -52,7 +52,7 @@ using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 /// (deliver, ID, CONTENT, IS_REQUEST): the actor ID handles exactly this one message.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
-/// (forget, ID): the judge's actor ID is gone; the subject drops its actor.
+/// (forget, IDS): the judge's actors IDS (a std::vector) are gone; the subject drops theirs.
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
 /// (ran, SENT, REPLY, QUIT): what the one handler did: the messages it sent (std::vector of
 /// outbound), its reply (none or one caf::message) and whether the actor quit.
