@@ -1,6 +1,6 @@
 #!/bin/sh
-# Grading a class of 30 submissions of exercise 01 twice in one run: in process (--in-process, the
-# baseline: the learner's file linked into the spec) and judged (the learner's actors in a subject
+# Grading a class of 30 submissions of exercise 01 twice in one run: in process (the baseline: the
+# learner's file linked into the spec) and judged (--judge: the learner's actors in a subject
 # process, every message delivered by the judge). Prints each total and whether every verdict
 # agrees. The class: the sample submissions of tests/cli/submissions, as a class mixes them.
 # bench/grade_class.sh BUILD_DIR [WORK] [ROUNDS]
@@ -20,7 +20,7 @@ for kind in correct correct correct correct correct correct correct correct corr
 done
 for mode in in-process judged; do
   flag=""
-  [ "$mode" = in-process ] && flag=--in-process
+  [ "$mode" = judged ] && flag=--judge
   start=$(date +%s.%N)
   "$build/runtime/cli/dca" grade "$work"/class/s* --exercise 01 --jobs 2 --rounds "$rounds" --time-limit 30 $flag \
     --scratch "$work/scratch-$mode" --format csv --out "$work/$mode.csv" >/dev/null 2>&1

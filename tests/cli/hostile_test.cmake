@@ -49,7 +49,7 @@ execute_process(
           "${SUBMISSIONS}/judge_forged_evidence" "${SUBMISSIONS}/judge_reads_the_judge"
           "${WORK}/sandbox_symlink_file" "${WORK}/sandbox_symlink_dir"
           "${WORK}/sandbox_root_only_file" "${WORK}/sandbox_root_only_folder"
-          --exercise 01 --jobs 2 --rounds 1 --time-limit 30 --compile-limit 5 --scratch "${WORK}/scratch"
+          --exercise 01 --judge --jobs 2 --rounds 1 --time-limit 30 --compile-limit 5 --scratch "${WORK}/scratch"
           --format json --out "${WORK}/grades.json" --also "junit=${WORK}/grades.xml"
           --also "table=${WORK}/grades.txt"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

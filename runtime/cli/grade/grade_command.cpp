@@ -40,7 +40,7 @@ struct grade_words {
   int jobs = static_cast<int>(std::max(1u, std::min(4u, std::thread::hardware_concurrency())));
   long time_limit_s = 90;
   long compile_limit_s = 300;
-  bool in_process = false; // --in-process: no judge even where the exercise has one
+  bool judge = false; // --judge: judged where the exercise has a judge
   std::vector<std::pair<std::string, std::string>> extra_outputs; // --also FORMAT=FILE
   std::vector<const exercise_entry*> chosen;
 };
@@ -82,9 +82,10 @@ po::options_description grade_options(grade_words& w) {
       "where submissions are built (default: BUILD/grading/TIMESTAMP)");
   add("keep-scratch", po::bool_switch(&w.opts.keep_scratch),
       "keep every build (default: only the failing ones, to replay)");
-  add("in-process", po::bool_switch(&w.in_process),
-      "link the learner's file into the spec, as before the judge: its code can forge the "
-      "evidence (for comparison only)");
+  add("judge", po::bool_switch(&w.judge),
+      "run the learner's actors in a subject process and judge them from a spec that holds no "
+      "learner code (exercises with tests/judge/NN_name: 01); without it the learner's file is "
+      "linked into the spec, where its code can forge the evidence (see grade/README.md)");
   add("submission", po::value(&w.submissions), "a submission folder");
   return desc;
 }
@@ -180,7 +181,7 @@ std::vector<build_plan> plan_builds(const context& ctx, const grade_words& w) {
   for (const auto* e : w.chosen) {
     targets.push_back("sol" + e->number + "_spec");
     targets.push_back("sol" + e->number);
-    if (!w.in_process && has_judge(ctx, *e))
+    if (w.judge && has_judge(ctx, *e))
       for (const auto& t :
            {"judge" + e->number + "_spec", "judge" + e->number, "subject" + e->number})
         targets.push_back(t);
@@ -194,7 +195,7 @@ std::vector<build_plan> plan_builds(const context& ctx, const grade_words& w) {
   auto commands = read_compile_commands(ctx);
   std::vector<build_plan> plans;
   for (const auto* e : w.chosen)
-    plans.push_back(plan_build(ctx, *e, commands, !w.in_process && has_judge(ctx, *e)));
+    plans.push_back(plan_build(ctx, *e, commands, w.judge && has_judge(ctx, *e)));
   return plans;
 }
 
