@@ -1,8 +1,8 @@
 # Grades the hostile submissions (tests/cli/hostile: a fork bomb, a disk filler, and the sandbox_*
 # ones: /tmp and cwd filled, /tmp filled silently then a hang (a full disk, not a timeout), forked
 # children over the slot's memory, a compile over the (calibrated)
-# compile limit, an #include of /etc/passwd; two judge_* ones that forge the evidence from the
-# subject process and read the judge through /proc; plus four made here: a
+# compile limit, an #include of /etc/passwd; two judge_* ones graded with --judge, that forge the
+# evidence from the subject process and read the judge through /proc; plus four made here: a
 # message_passing.cpp that is a symlink to a root-only file, one in a symlinked folder, a root-only
 # message_passing.cpp and one in a root-only folder: the learner's files are read by the slot's
 # unprivileged user, so all four are rejected and none of their text is quoted) and
@@ -46,10 +46,9 @@ execute_process(
           "${SUBMISSIONS}/sandbox_tmp_fill" "${SUBMISSIONS}/sandbox_tmp_fill_then_hang"
           "${SUBMISSIONS}/sandbox_fork_memory"
           "${SUBMISSIONS}/sandbox_slow_compile" "${SUBMISSIONS}/sandbox_include_passwd"
-          "${SUBMISSIONS}/judge_forged_evidence" "${SUBMISSIONS}/judge_reads_the_judge"
           "${WORK}/sandbox_symlink_file" "${WORK}/sandbox_symlink_dir"
           "${WORK}/sandbox_root_only_file" "${WORK}/sandbox_root_only_folder"
-          --exercise 01 --judge --jobs 2 --rounds 1 --time-limit 30 --compile-limit 5 --scratch "${WORK}/scratch"
+          --exercise 01 --jobs 2 --rounds 1 --time-limit 30 --compile-limit 5 --scratch "${WORK}/scratch"
           --format json --out "${WORK}/grades.json" --also "junit=${WORK}/grades.xml"
           --also "table=${WORK}/grades.txt"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -57,6 +56,15 @@ string(TIMESTAMP finished "%s")
 math(EXPR seconds "${finished} - ${started}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "dca grade exited ${rc}:\n${out}${err}")
+endif()
+# The judge's own hostile submissions, graded with --judge (the learner's actors in a subject).
+execute_process(
+  COMMAND "${DCA}" grade "${SUBMISSIONS}/judge_forged_evidence" "${SUBMISSIONS}/judge_reads_the_judge"
+          --exercise 01 --judge --jobs 2 --rounds 1 --time-limit 30 --scratch "${WORK}/scratch-judged"
+          --format json --out "${WORK}/grades-judged.json"
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "dca grade --judge exited ${rc}:\n${out}${err}")
 endif()
 
 # The expected verdict and a regex over its message, by submission.
@@ -77,8 +85,25 @@ set(expect_sandbox_root_only_file
     "rejected;may not read exercises/01_lost_update/message_passing.cpp: .*readable by everyone")
 set(expect_sandbox_root_only_folder "rejected;may not read exercises/01_lost_update: ")
 
-file(READ "${WORK}/grades.json" json)
 set(failures "")
+file(READ "${WORK}/grades-judged.json" json)
+string(JSON judged LENGTH "${json}" submissions)
+math(EXPR last "${judged} - 1")
+foreach(i RANGE ${last})
+  string(JSON name GET "${json}" submissions ${i} submission)
+  string(JSON verdict GET "${json}" submissions ${i} exercises 0 verdict)
+  string(JSON message GET "${json}" submissions ${i} exercises 0 message)
+  message(STATUS "${name} (judged): ${verdict}: ${message}")
+  list(GET expect_${name} 0 want)
+  list(GET expect_${name} 1 words)
+  if(NOT (verdict STREQUAL want AND message MATCHES "${words}"))
+    set(failures "${failures}\n  ${name}: expected ${want} (${words}), got ${verdict}: ${message}")
+  endif()
+endforeach()
+if(NOT judged EQUAL 2)
+  set(failures "${failures}\n  ${judged} judged submissions graded, not 2")
+endif()
+file(READ "${WORK}/grades.json" json)
 string(JSON count LENGTH "${json}" submissions)
 math(EXPR last "${count} - 1")
 foreach(i RANGE ${last})
@@ -92,8 +117,8 @@ foreach(i RANGE ${last})
     set(failures "${failures}\n  ${name}: expected ${want} (${words}), got ${verdict}: ${message}")
   endif()
 endforeach()
-if(NOT count EQUAL 13)
-  set(failures "${failures}\n  ${count} submissions graded, not 13")
+if(NOT count EQUAL 11)
+  set(failures "${failures}\n  ${count} submissions graded, not 11")
 endif()
 if(NOT json MATCHES "calibration: the reference solution compiles in [0-9.]+ s here")
   set(failures "${failures}\n  the report's header does not give the compile calibration")
