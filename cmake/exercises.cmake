@@ -1,3 +1,5 @@
+include(judge)
+
 # dca_add_exercises_from_manifest(FILE) registers every exercise of exercises/manifest.ini, in its
 # order, with the facts written there (see the manifest's header). It calls:
 # dca_add_exercise(NN_name NAMESPACE ns PATTERN p TITLE t SKELETON_FAILS_WITH regex) registers one
@@ -81,6 +83,7 @@ function(dca_add_exercise id)
         COMMAND ex${nn} run --variant shared ${arg_TSAN_RACE_ARGS} EXPECT race)
     endif()
   endif()
+  dca_add_judge(${id} ${nn} "${arg_SKELETON_FAILS_WITH}")
   set_property(GLOBAL APPEND PROPERTY DCA_EXERCISES ${id})
 endfunction()
 

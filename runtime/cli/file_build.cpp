@@ -44,7 +44,8 @@ file_built build_from_file(const context& ctx, const exercise_entry& e,
     out.error = "cannot build the instructor's side of " + e.id + "\n";
     return out;
   }
-  auto plan = plan_build(ctx, e, read_compile_commands(ctx));
+  // The learner replaying their own file: in process (no judge needed for their own code).
+  auto plan = plan_build(ctx, e, read_compile_commands(ctx), false);
   fs::create_directories(dir);
   auto object = (dir / "message_passing.o").string();
   auto spec = (dir / ("ex" + e.number + "_spec")).string();

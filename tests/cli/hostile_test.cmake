@@ -1,7 +1,8 @@
 # Grades the hostile submissions (tests/cli/hostile: a fork bomb, a disk filler, and the sandbox_*
 # ones: /tmp and cwd filled, /tmp filled silently then a hang (a full disk, not a timeout), forked
 # children over the slot's memory, a compile over the (calibrated)
-# compile limit, an #include of /etc/passwd; plus four made here: a
+# compile limit, an #include of /etc/passwd; two judge_* ones graded with --judge, that forge the
+# evidence from the subject process and read the judge through /proc; plus four made here: a
 # message_passing.cpp that is a symlink to a root-only file, one in a symlinked folder, a root-only
 # message_passing.cpp and one in a root-only folder: the learner's files are read by the slot's
 # unprivileged user, so all four are rejected and none of their text is quoted) and
@@ -56,6 +57,15 @@ math(EXPR seconds "${finished} - ${started}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "dca grade exited ${rc}:\n${out}${err}")
 endif()
+# The judge's own hostile submissions, graded with --judge (the learner's actors in a subject).
+execute_process(
+  COMMAND "${DCA}" grade "${SUBMISSIONS}/judge_forged_evidence" "${SUBMISSIONS}/judge_reads_the_judge"
+          --exercise 01 --judge --jobs 2 --rounds 1 --time-limit 30 --scratch "${WORK}/scratch-judged"
+          --format json --out "${WORK}/grades-judged.json"
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "dca grade --judge exited ${rc}:\n${out}${err}")
+endif()
 
 # The expected verdict and a regex over its message, by submission.
 set(expect_fork_bomb "resource_limit;processes")
@@ -65,14 +75,35 @@ set(expect_sandbox_tmp_fill_then_hang "resource_limit;^disk full: filled its scr
 set(expect_sandbox_fork_memory "resource_limit;out of memory")
 set(expect_sandbox_slow_compile "timeout;^compile timeout")
 set(expect_sandbox_include_passwd "compile_error;does not compile")
+# The judge (exercise 01 is judged: tests/judge) holds no learner code: forged evidence has
+# nowhere to go, and the judge's own checks fail the skeleton's counter underneath.
+set(expect_judge_forged_evidence "fail;^the submission's actors exited with status 0")
+set(expect_judge_reads_the_judge "fail;(the count is 0|increments)")
 set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
 set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
 set(expect_sandbox_root_only_file
     "rejected;may not read exercises/01_lost_update/message_passing.cpp: .*readable by everyone")
 set(expect_sandbox_root_only_folder "rejected;may not read exercises/01_lost_update: ")
 
-file(READ "${WORK}/grades.json" json)
 set(failures "")
+file(READ "${WORK}/grades-judged.json" json)
+string(JSON judged LENGTH "${json}" submissions)
+math(EXPR last "${judged} - 1")
+foreach(i RANGE ${last})
+  string(JSON name GET "${json}" submissions ${i} submission)
+  string(JSON verdict GET "${json}" submissions ${i} exercises 0 verdict)
+  string(JSON message GET "${json}" submissions ${i} exercises 0 message)
+  message(STATUS "${name} (judged): ${verdict}: ${message}")
+  list(GET expect_${name} 0 want)
+  list(GET expect_${name} 1 words)
+  if(NOT (verdict STREQUAL want AND message MATCHES "${words}"))
+    set(failures "${failures}\n  ${name}: expected ${want} (${words}), got ${verdict}: ${message}")
+  endif()
+endforeach()
+if(NOT judged EQUAL 2)
+  set(failures "${failures}\n  ${judged} judged submissions graded, not 2")
+endif()
+file(READ "${WORK}/grades.json" json)
 string(JSON count LENGTH "${json}" submissions)
 math(EXPR last "${count} - 1")
 foreach(i RANGE ${last})

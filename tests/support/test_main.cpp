@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <sstream>
 #include <string>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace {
@@ -27,12 +28,20 @@ char evidence_nonce[65] = {};
 /// Takes the channel out of the environment before any code under test runs: priority 101 runs
 /// before the default-priority static constructors of every other translation unit of the binary.
 /// The descriptor is close-on-exec, so no program the code under test starts inherits it.
+///
+/// In a judge (a spec with stand-ins, tests/judge), the learner's code runs in a child process of
+/// the same user. That child must not read the nonce from this process: the nonce is wiped from
+/// the environment block itself (which /proc/PID/environ shows) and the process made
+/// non-dumpable, so that neither /proc/PID/environ, /proc/PID/fd nor /proc/PID/mem of it opens
+/// for the child. (In a spec that links learner code this is no defence: see cli/grade/README.md.)
 __attribute__((constructor(101))) void take_evidence_channel() {
-  const char* path = std::getenv("DCA_EVIDENCE_PATH");
-  const char* nonce = std::getenv("DCA_EVIDENCE_NONCE");
+  char* path = std::getenv("DCA_EVIDENCE_PATH");
+  char* nonce = std::getenv("DCA_EVIDENCE_NONCE");
   if (path != nullptr && nonce != nullptr) {
     evidence_fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     std::strncpy(evidence_nonce, nonce, sizeof evidence_nonce - 1);
+    std::memset(nonce, 'x', std::strlen(nonce));
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   }
   unsetenv("DCA_EVIDENCE_PATH");
   unsetenv("DCA_EVIDENCE_NONCE");

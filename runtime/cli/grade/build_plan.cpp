@@ -179,8 +179,12 @@ std::vector<compile_command> read_compile_commands(const context& ctx) {
   return out;
 }
 
+bool has_judge(const context& ctx, const exercise_entry& e) {
+  return fs::exists(ctx.source_dir / "tests" / "judge" / e.id / "stand_ins.cpp");
+}
+
 build_plan plan_build(const context& ctx, const exercise_entry& e,
-                      const std::vector<compile_command>& commands) {
+                      const std::vector<compile_command>& commands, bool judged) {
   build_plan plan;
   plan.entry = &e;
   plan.instructor_dir = ctx.source_dir / "exercises" / e.id;
@@ -198,10 +202,20 @@ build_plan plan_build(const context& ctx, const exercise_entry& e,
   // The link lines: what Ninja runs for solNN_spec (and the program solNN), with the solution's
   // object swapped out.
   auto object_dir = "sol" + e.number + "_message_passing.dir";
-  plan.link = link_line(ctx, "sol" + e.number + "_spec", object_dir);
+  plan.judge_spec = ctx.program("judge" + e.number + "_spec");
+  plan.judge_program = ctx.program("judge" + e.number);
+  plan.judged = judged;
+  if (judged && !fs::exists(plan.judge_spec))
+    throw std::runtime_error("exercise " + e.id + " is judged, but the build has no " +
+                             plan.judge_spec.string() + ": build judge" + e.number + "_spec");
   plan.explores = program_explores(ctx, e);
-  if (plan.explores)
-    plan.program_link = link_line(ctx, "sol" + e.number, object_dir);
+  if (plan.judged) {
+    plan.link = link_line(ctx, "subject" + e.number, object_dir);
+  } else {
+    plan.link = link_line(ctx, "sol" + e.number + "_spec", object_dir);
+    if (plan.explores)
+      plan.program_link = link_line(ctx, "sol" + e.number, object_dir);
+  }
   plan.link_dir = ctx.build_dir;
   plan.instructor_files = instructor_files_of(plan.instructor_dir, e.id);
   plan.spec_cases = spec_cases_of(ctx, e);

@@ -20,6 +20,11 @@ struct build_plan {
   std::vector<std::string> link;         // with {OBJECT} and {OUTPUT} placeholders
   std::vector<std::string> program_link; // the exercise program (for exploring), same placeholders
   bool explores = false;                 // the exercise explores its actor variant
+  /// Judged (the build has judgeNN_spec, judgeNN and subjectNN, see cmake/judge.cmake): the spec
+  /// and the program that run are the instructor's judge binaries, which hold no learner code;
+  /// `link` then links the learner's file into the subject they start (named by DCA_SUBJECT).
+  bool judged = false;
+  std::filesystem::path judge_spec, judge_program;
   std::filesystem::path link_dir;
   bool sanitized = false; // -fsanitize: no address-space limit
   std::vector<std::string>
@@ -39,9 +44,13 @@ struct compile_command {
 /// The build's compile_commands.json; throws when it is missing or unreadable.
 std::vector<compile_command> read_compile_commands(const context& ctx);
 
-/// The plan for exercise `e`, from the instructor's build (which must be built already).
+/// Whether exercise `e` is judged: it has stand-ins and a subject under tests/judge/NN_name.
+bool has_judge(const context& ctx, const exercise_entry& e);
+
+/// The plan for exercise `e`, from the instructor's build (which must be built already, the judge
+/// binaries too when `judged`).
 build_plan plan_build(const context& ctx, const exercise_entry& e,
-                      const std::vector<compile_command>& commands);
+                      const std::vector<compile_command>& commands, bool judged);
 
 /// `argv` with each word that is a key of `values` replaced by its value ({OBJECT} -> a path).
 std::vector<std::string>

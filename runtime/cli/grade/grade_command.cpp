@@ -42,6 +42,7 @@ struct grade_words {
   int jobs = static_cast<int>(std::max(1u, std::min(4u, std::thread::hardware_concurrency())));
   long time_limit_s = 90;
   long compile_limit_s = 300;
+  bool judge = false; // --judge: judged where the exercise has a judge
   std::vector<std::pair<std::string, std::string>> extra_outputs; // --also FORMAT=FILE
   std::vector<const exercise_entry*> chosen;
 };
@@ -83,6 +84,10 @@ po::options_description grade_options(grade_words& w) {
       "where submissions are built (default: BUILD/grading/TIMESTAMP)");
   add("keep-scratch", po::bool_switch(&w.opts.keep_scratch),
       "keep every build (default: only the failing ones, to replay)");
+  add("judge", po::bool_switch(&w.judge),
+      "run the learner's actors in a subject process and judge them from a spec that holds no "
+      "learner code (exercises with tests/judge/NN_name: 01); without it the learner's file is "
+      "linked into the spec, where its code can forge the evidence (see grade/README.md)");
   add("submission", po::value(&w.submissions), "a submission folder");
   return desc;
 }
@@ -178,6 +183,10 @@ std::vector<build_plan> plan_builds(const context& ctx, const grade_words& w) {
   for (const auto* e : w.chosen) {
     targets.push_back("sol" + e->number + "_spec");
     targets.push_back("sol" + e->number);
+    if (w.judge && has_judge(ctx, *e))
+      for (const auto& t :
+           {"judge" + e->number + "_spec", "judge" + e->number, "subject" + e->number})
+        targets.push_back(t);
   }
   std::cerr << "building the instructor's side (" << w.chosen.size() << " exercise"
             << (w.chosen.size() == 1 ? "" : "s") << ") ..." << std::endl;
@@ -188,7 +197,7 @@ std::vector<build_plan> plan_builds(const context& ctx, const grade_words& w) {
   auto commands = read_compile_commands(ctx);
   std::vector<build_plan> plans;
   for (const auto* e : w.chosen)
-    plans.push_back(plan_build(ctx, *e, commands));
+    plans.push_back(plan_build(ctx, *e, commands, w.judge && has_judge(ctx, *e)));
   return plans;
 }
 

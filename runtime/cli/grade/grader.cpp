@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dca/assert.hpp"
+#include "dca/bridge/stand_in.hpp"
 #include "explore_page.hpp"
 #include "grade/hygiene.hpp"
 #include "grade/learner_file.hpp"
@@ -38,6 +39,7 @@ struct grader::attempt {
   std::string evidence_text;               // what the last spec run reported there
   std::vector<spec_failure> failed_checks; // its failing checks, from the evidence
   sandbox_limits run_limits;               // of the spec runs and the explorations
+  bool judged = false; // the spec and program are the instructor's judges; `spec` is the subject
 
   exercise_grade finish(std::string verdict, std::string message) {
     g.verdict = std::move(verdict);
@@ -163,6 +165,26 @@ private:
   int fd_;
 };
 
+/// A judge's verdict on its subject, "dca judge (KIND): WHAT", as (KIND, WHAT). Only a judged
+/// run's output is read for it: the subject's own output goes to /dev/null.
+std::optional<std::pair<std::string, std::string>> judge_line(const std::string& output) {
+  static const std::regex line{R"(^dca judge \((timeout|crash|fail)\): (.*)$)"};
+  std::istringstream in{output};
+  std::string text;
+  while (std::getline(in, text)) {
+    std::smatch m;
+    if (std::regex_match(text, m, line))
+      return std::make_pair(m[1].str(), m[2].str());
+  }
+  return std::nullopt;
+}
+
+/// How long the subject may take for one handler: a quarter of the run's limit, at least 1 s, so
+/// that a hang mid-handler is reported as such before the whole run times out.
+long subject_timeout_ms(std::chrono::seconds run_limit) {
+  return std::max(1000L, static_cast<long>(run_limit.count()) * 250L);
+}
+
 /// The explored schedule replayed on the learner's own file, built like the grader built it.
 std::string replay_explore(const fs::path& submission, const std::string& number,
                            const std::string& schedule) {
@@ -273,6 +295,12 @@ exercise_grade grader::grade(int slot, const fs::path& submission, const std::st
   if (mkfifo(a.evidence.c_str(), 0600) != 0)
     return a.finish("error", "cannot make the evidence channel " + a.evidence.string());
   box_.hand_over(slot, a.dir);
+  // Write-only for the slot's user: a judged submission's subject runs as the same user as its
+  // judge, and must not read the judge's lines (they carry the nonce) off the channel.
+  if (geteuid() == 0 &&
+      (chown(a.evidence.c_str(), 0, 0) != 0 || chmod(a.evidence.c_str(), 0622) != 0))
+    return a.finish("error",
+                    "cannot hand the evidence channel over: " + std::string{std::strerror(errno)});
   learner_file_options copy;
   copy.copy = a.dir / "message_passing.cpp";
   auto learner = read_as_user(a.uid, submission, source.lexically_relative(submission), copy);
@@ -287,7 +315,10 @@ exercise_grade grader::grade(int slot, const fs::path& submission, const std::st
   a.learner_text = std::move(learner.text);
   a.g.hygiene = analyze_hygiene(a.learner_text);
   a.object = (a.dir / "build" / "message_passing.o").string();
-  a.spec = (a.dir / "build" / ("ex" + e.number + "_spec")).string();
+  // Judged: the learner's file is linked into the subject, and the spec is the instructor's judge.
+  a.judged = plan.judged;
+  a.spec =
+      (a.dir / "build" / (plan.judged ? "subject" + e.number : "ex" + e.number + "_spec")).string();
   a.program = (a.dir / "build" / ("ex" + e.number)).string();
   a.run_limits = limits_for_runs(plan);
 
@@ -454,7 +485,7 @@ std::optional<exercise_grade> grader::build(int slot, attempt& a, const build_pl
                                          first_error(linked.output));
   }
   a.g.build_elapsed += linked.elapsed;
-  if (!plan.explores)
+  if (!plan.explores || plan.judged) // the judge's program explores through the same subject
     return std::nullopt;
   auto program = in_box(
       with_placeholders(plan.program_link, {{"{OBJECT}", a.object}, {"{OUTPUT}", a.program}}),
@@ -489,10 +520,18 @@ std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const buil
     }
     return box_.run(slot, r);
   };
-  auto ran = in_box({a.spec, "--no-colors", "--order-by=rand", "--rand-seed=" + seed_text},
-                    {{"DCA_SEED", seed_text},
-                     {"DCA_EVIDENCE_PATH", a.evidence.string()},
-                     {"DCA_EVIDENCE_NONCE", nonce}});
+  auto judged = [&](std::map<std::string, std::string> env) {
+    if (a.judged) {
+      env["DCA_SUBJECT"] = a.spec;
+      env["DCA_SUBJECT_TIMEOUT_MS"] = std::to_string(subject_timeout_ms(opts_.time_limit));
+    }
+    return env;
+  };
+  auto spec = a.judged ? plan.judge_spec.string() : a.spec;
+  auto ran = in_box({spec, "--no-colors", "--order-by=rand", "--rand-seed=" + seed_text},
+                    judged({{"DCA_SEED", seed_text},
+                            {"DCA_EVIDENCE_PATH", a.evidence.string()},
+                            {"DCA_EVIDENCE_NONCE", nonce}}));
   // An exit status of 0 is not a pass: every case of the instructor's spec must say so itself.
   a.failed_checks = evidence_failures(a.evidence_text = evidence.drain(), nonce);
   if (ran.ok())
@@ -507,10 +546,11 @@ std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const buil
   if (ran.ok() && !plan.explores)
     return std::nullopt;
   if (ran.ok()) {
+    auto program = a.judged ? plan.judge_program.string() : a.program;
     auto explored =
-        in_box({a.program, "explore", "--variant", "actors", "--strategy", "random", "--seed",
+        in_box({program, "explore", "--variant", "actors", "--strategy", "random", "--seed",
                 seed_text, "--schedules", std::to_string(opts_.schedules), "--format", "json"},
-               {{"DCA_SEED", seed_text}, {"DCA_INVOKED_AS", "dca %s " + a.g.number}});
+               judged({{"DCA_SEED", seed_text}, {"DCA_INVOKED_AS", "dca %s " + a.g.number}}));
     if (explored.ok())
       return std::nullopt;
     if (explored.exit_code == 3 && explored.limit_hit.empty())
@@ -537,6 +577,11 @@ exercise_grade grader::round_failure(attempt& a, const sandbox_result& ran, std:
     return a.finish("timeout", timed_out_words(opts_.time_limit) + where);
   if (ran.signal != 0)
     return a.finish("crash", "crashed: " + describe_signal(ran.signal) + where);
+  if (a.judged && ran.exit_code == dca::bridge::subject_failed_status)
+    if (auto said = judge_line(ran.output)) {
+      g.details = last_lines(ran.output, 8);
+      return a.finish(said->first, said->second + where);
+    }
   // An exploring spec that logs its failing schedule ("schedule 0.1.2", "schedule=0.1.2" or
   // "--replay 0.1.2") gets it recorded, with the command that replays it.
   static const std::regex schedule_token{R"((?:schedule[= ]|--replay )([0-9]+(?:\.[0-9]+)+))"};

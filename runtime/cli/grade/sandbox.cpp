@@ -670,7 +670,11 @@ struct limit_evidence {
 std::string limit_hit_of(const sandbox_result& result, const limit_evidence& counted) {
   const auto& o = result.output;
   auto said = [&](const char* words) { return !result.ok() && o.find(words) != o.npos; };
-  if (counted.oom_kill || (result.timed_out && counted.memory_at_limit))
+  // A judge that gave up on its subject's handler (dca::bridge, "dca judge (timeout): ...", status
+  // 4) timed out as surely as a run the sandbox stopped: the memory cgroup may explain it.
+  bool judge_timed_out =
+      result.exit_code == 4 && o.find("dca judge (timeout): ") != std::string::npos;
+  if (counted.oom_kill || ((result.timed_out || judge_timed_out) && counted.memory_at_limit))
     return "memory";
   if (result.signal == SIGXCPU || (result.signal == SIGKILL && !result.timed_out))
     return "cpu";

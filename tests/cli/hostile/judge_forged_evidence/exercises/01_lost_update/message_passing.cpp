@@ -1,10 +1,10 @@
-// A hostile submission that CI does not grade, kept as the reproduction of the grader's open gap
-// (runtime/cli/grade/README.md): the skeleton's counter, plus a static constructor that finds the
-// evidence channel from inside the spec process -- the nonce in the process's first environment
-// block (/proc/self/environ still holds it after unsetenv), the FIFO among its own descriptors --
-// writes a "passed" line for every case of the spec and the final count, and exits 0. In the
-// exercise program, which has no channel, it just exits 0. `dca grade` gives it a pass today; the
-// fix is to run the checks in a process this code is not in.
+// The reproduction of the grader's old open gap (runtime/cli/grade/README.md), graded by CI: the
+// skeleton's counter, plus a static constructor that looks for the evidence channel from inside
+// its own process -- the nonce in the process's first environment block (/proc/self/environ keeps
+// it after unsetenv), the FIFO among its own descriptors -- writes a "passed" line for every case
+// of the spec and the final count, and exits 0. When the spec linked the learner's file this got
+// 10/10. Judged, this code runs only in the subject process, which has neither the nonce nor the
+// channel: it exits 0 before its first handler, and the judge says so.
 #include "scenario.hpp"
 
 #include <dirent.h>

@@ -1,0 +1,33 @@
+// The judge's stand-in for one learner actor: an actor in the judge's own actor system (the spec's
+// deterministic scheduler, the explorer's world) that holds no learner code. When the judge's
+// scheduler delivers it a message, it asks the subject process to run the learner's handler for
+// exactly that message, then sends on the judge's side the messages the handler sent and replies
+// with its reply. So every message between learner actors, and to or from the spec, is scheduled
+// by the judge, and the spec judges only what the learner's actors said.
+#pragma once
+
+#include <string>
+
+#include "caf/actor.hpp"
+#include "caf/actor_system.hpp"
+#include "caf/behavior.hpp"
+#include "caf/event_based_actor.hpp"
+#include "caf/message.hpp"
+
+namespace dca::bridge {
+
+/// Spawns in `sys` the stand-in for a learner actor that the subject makes as `kind` from `args`
+/// (actors in `args` must be stand-ins too). The subject program is the one named by the
+/// environment variable DCA_SUBJECT, started on first use; a subject that misbehaves (dies, hangs,
+/// says something malformed) ends the judge with one line, "dca judge (KIND): WHAT", naming the
+/// verdict (timeout, crash, fail) and what the subject did, and status 4.
+caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args);
+
+/// Makes `self` (an actor the spec spawned with an exercise's own function) the stand-in for a
+/// learner actor of `kind`, made from `args`; returns its behaviour.
+caf::behavior become_stand_in(caf::event_based_actor* self, std::string kind, caf::message args);
+
+/// Exit status of a judge whose subject misbehaved.
+constexpr int subject_failed_status = 4;
+
+} // namespace dca::bridge

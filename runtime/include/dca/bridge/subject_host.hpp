@@ -1,0 +1,29 @@
+// The subject: the learner's actors in a child process of the judge, on CAF's deterministic
+// scheduler, so that nothing runs unless the judge asks. Each request runs one handler (or one
+// start-up); the answer lists the messages it sent and its reply. The learner's actors only ever
+// hold handles to relays, so every message they send goes back to the judge, which decides when
+// (and whether) it is delivered.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "caf/actor.hpp"
+#include "caf/actor_system.hpp"
+#include "caf/message.hpp"
+
+namespace dca::bridge {
+
+/// How the subject makes one kind of learner actor from the spawn's arguments (in which every
+/// actor is already a relay to the judge).
+using actor_factory = std::function<caf::actor(caf::actor_system&, const caf::message& args)>;
+
+/// The kinds of actor an exercise's subject can spawn, by the names its stand-ins use.
+using factory_table = std::map<std::string, actor_factory>;
+
+/// main() of a subject binary, run by the judge as `SUBJECT --serve-fd N`: answers the requests
+/// on descriptor N until the judge closes it. Returns the exit status.
+int subject_main(int argc, char** argv, const factory_table& factories);
+
+} // namespace dca::bridge

@@ -1,0 +1,96 @@
+// What the judge and the subject say to each other: CAF messages, serialised by CAF's own binary
+// serialiser with every type announced, in frames of a 4-byte length and the bytes. The judge
+// (the spec side, no learner code) asks; the subject (the learner's actors in a child process)
+// answers each request with one frame. A frame is bounded, and a value of a type nobody announced
+// does not deserialise: whatever the subject sends is either one of these shapes or refused.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+#include "caf/atom.hpp"
+#include "caf/error.hpp"
+#include "caf/make_message.hpp"
+#include "caf/message.hpp"
+#include "caf/meta/type_name.hpp"
+
+namespace dca::bridge {
+
+/// An actor named across the bridge: the judge's number for it. Actor handles never cross.
+struct actor_ref {
+  std::uint64_t id = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, actor_ref& x) {
+  return f(caf::meta::type_name("dca_actor_ref"), x.id);
+}
+
+/// One message a handler sent: to the actor the judge calls `to`.
+struct outbound {
+  std::uint64_t to = 0;
+  caf::message content;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outbound& x) {
+  return f(caf::meta::type_name("dca_outbound"), x.to, x.content);
+}
+
+// -- the requests (judge -> subject) and answers (subject -> judge) --------------------------
+
+/// (spawn, ID, KIND, ARGS, START): spawn the learner's actor KIND with ARGS (actor_refs for
+/// actors) as the judge's actor ID; run its start-up now if START, else on (start, ID). The
+/// split keeps the learner's spawn function (run at once, where the spec calls it) apart from
+/// the actor's start-up (a step the judge's scheduler chooses), as in one process.
+using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
+/// (start, ID): run the start-up of the actor ID, spawned without it.
+using start_atom = caf::atom_constant<caf::atom("start")>;
+/// (deliver, ID, CONTENT, IS_REQUEST): the actor ID handles exactly this one message.
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+/// (forget, IDS): the judge's actors IDS (a std::vector) are gone; the subject drops theirs.
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
+/// (ran, SENT, REPLY, QUIT): what the one handler did: the messages it sent (std::vector of
+/// outbound), its reply (none or one caf::message) and whether the actor quit.
+using ran_atom = caf::atom_constant<caf::atom("ran")>;
+/// (refused, WHY): the subject could not do what was asked (an unknown kind, unsupported use).
+using refused_atom = caf::atom_constant<caf::atom("refused")>;
+
+/// The largest frame either side accepts: a handler's messages, serialised.
+constexpr std::size_t frame_bytes_max = 1u << 20;
+
+/// `msg` with each element of type `From` replaced by `replace(element)`, the others kept: how
+/// actor handles become actor_refs on the way out and handles again on the way in.
+template <class From, class Replace>
+caf::message replace_elements(const caf::message& msg, Replace replace) {
+  caf::message out;
+  for (std::size_t i = 0; i < msg.size(); ++i)
+    out = out + (msg.match_element<From>(i) ? caf::make_message(replace(msg.get_as<From>(i)))
+                                            : msg.slice(i, 1));
+  return out;
+}
+
+/// Announces the bridge's types; both sides call it on their actor_system_config.
+void announce_types(caf::actor_system_config& cfg);
+
+/// `msg` as bytes, by CAF's binary serialiser; an error when a type in it is not announced.
+caf::error to_bytes(caf::actor_system& sys, const caf::message& msg, std::vector<char>& bytes);
+
+/// `bytes` as a message; an error when they are not a serialised message of announced types.
+caf::error from_bytes(caf::actor_system& sys, const std::vector<char>& bytes, caf::message& msg);
+
+/// Writes one frame to `fd`; false when the peer is gone.
+bool write_frame(int fd, const std::vector<char>& bytes);
+
+/// How reading a frame ended.
+enum class frame_status { ok, closed, timed_out, oversized, broken };
+
+/// Reads one frame from `fd` within `timeout_ms` (negative: no limit). `oversized` when its
+/// length is over frame_bytes_max (nothing more is read), `broken` when the stream ends mid-frame.
+frame_status read_frame(int fd, int timeout_ms, std::vector<char>& bytes);
+
+} // namespace dca::bridge

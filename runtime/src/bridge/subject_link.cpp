@@ -1,0 +1,255 @@
+// The judge's end of the bridge: starts the subject with nothing of the judge's (no environment,
+// no descriptor but its socket, its output discarded), exchanges one frame per request within a
+// deadline, and turns every way a subject can misbehave into one verdict line.
+#include "subject_link.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caf/actor_cast.hpp"
+#include "caf/actor_system_config.hpp"
+
+#include "dca/assert.hpp"
+#include "dca/bridge/stand_in.hpp"
+
+namespace dca::bridge {
+
+namespace {
+
+struct link_config : caf::actor_system_config {
+  link_config() {
+    set("scheduler.policy", caf::atom("testing"));
+    set("logger.file-verbosity", caf::atom("quiet"));
+    announce_types(*this);
+  }
+};
+
+/// The subject's exit in words: a signal, or a status it chose.
+std::string exit_words(int status) {
+  if (WIFSIGNALED(status))
+    return "crashed with signal " + std::to_string(WTERMSIG(status)) + " (" +
+           strsignal(WTERMSIG(status)) + ")";
+  if (WIFEXITED(status))
+    return "exited with status " + std::to_string(WEXITSTATUS(status)) + " (did it call exit?)";
+  return "stopped";
+}
+
+/// In the forked child, before exec: only async-signal-safe calls. The subject gets its socket as
+/// descriptor 3, /dev/null for the rest, and an empty environment.
+[[noreturn]] void exec_subject(const char* path, int socket_fd, int fds_max) {
+  int null_fd = open("/dev/null", O_RDWR);
+  if (null_fd < 0 || dup2(socket_fd, 3) < 0)
+    _exit(127);
+  for (int fd = 0; fd <= 2; ++fd)
+    dup2(null_fd, fd);
+  for (int fd = 4; fd < fds_max; ++fd)
+    close(fd);
+  char serve[] = "--serve-fd";
+  char three[] = "3";
+  char* argv[] = {const_cast<char*>(path), serve, three, nullptr};
+  char* envp[] = {nullptr};
+  execve(path, argv, envp);
+  _exit(127);
+}
+
+} // namespace
+
+subject_link& subject_link::instance() {
+  static subject_link link;
+  return link;
+}
+
+subject_link::subject_link()
+    : cfg_(std::make_unique<link_config>()), sys_(std::make_unique<caf::actor_system>(*cfg_)) {
+  const char* path = std::getenv("DCA_SUBJECT");
+  path_ = path != nullptr ? path : "";
+  if (const char* t = std::getenv("DCA_SUBJECT_TIMEOUT_MS"); t != nullptr && std::atoi(t) > 0)
+    timeout_ms_ = std::atoi(t);
+}
+
+subject_link::~subject_link() {
+  if (fd_ >= 0)
+    close(fd_); // the subject reads the end of its input and exits
+}
+
+void subject_link::start() {
+  if (path_.empty()) {
+    std::fprintf(stderr, "dca judge: DCA_SUBJECT is not set: name the subject program (the "
+                         "learner's actors, built by `dca grade`) in it\n");
+    std::_Exit(2);
+  }
+  // Same user, different trust: the subject must not read this process's memory, environment or
+  // descriptors through /proc, nor trace it. A process that is not dumpable refuses all of that
+  // to anyone without CAP_SYS_PTRACE.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
+    subject_failed("fail", std::string{"cannot make the subject's socket: "} + strerror(errno));
+  auto fds_max = static_cast<int>(std::min(sysconf(_SC_OPEN_MAX), 65536L));
+  auto pid = fork();
+  if (pid == 0)
+    exec_subject(path_.c_str(), pair[1], fds_max); // dup2 clears close-on-exec on descriptor 3
+  close(pair[1]);
+  if (pid < 0)
+    subject_failed("fail", std::string{"cannot start the subject: "} + strerror(errno));
+  fd_ = pair[0];
+  pid_ = static_cast<int>(pid);
+}
+
+std::uint64_t subject_link::reserve() {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  return next_id_++;
+}
+
+void subject_link::enroll(std::uint64_t id, const caf::actor_addr& stand_in) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  stand_ins_.emplace(id, stand_in);
+}
+
+void subject_link::forget_later(std::uint64_t id) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  stand_ins_.erase(id);
+  forgotten_.push_back(id);
+}
+
+handler_run subject_link::spawn(std::uint64_t id, const std::string& kind, const caf::message& args,
+                                bool start_now) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  return to_judge(ask(caf::make_message(spawn_atom::value, id, kind, to_wire(args), start_now)));
+}
+
+handler_run subject_link::start(std::uint64_t id) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  return to_judge(ask(caf::make_message(start_atom::value, id)));
+}
+
+handler_run subject_link::deliver(std::uint64_t id, const caf::message& content, bool request) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  return to_judge(ask(caf::make_message(deliver_atom::value, id, to_wire(content), request)));
+}
+
+caf::message subject_link::ask(const caf::message& request) {
+  if (fd_ < 0)
+    start();
+  // Actors whose stand-ins ended since the last request: the subject drops them first, all in
+  // one exchange (an explored schedule ends several at once).
+  if (!forgotten_.empty()) {
+    auto forgotten = std::move(forgotten_);
+    forgotten_.clear();
+    exchange(caf::make_message(forget_atom::value, std::move(forgotten)));
+  }
+  return exchange(request);
+}
+
+caf::message subject_link::exchange(const caf::message& request) {
+  std::vector<char> bytes;
+  if (auto err = to_bytes(*sys_, request, bytes))
+    subject_failed("fail", "the spec sent a value the bridge cannot serialise: " +
+                               sys_->render(err) + " (announce its type)");
+  if (!write_frame(fd_, bytes))
+    subject_gone("before a handler");
+  switch (read_frame(fd_, timeout_ms_, bytes)) {
+  case frame_status::ok:
+    break;
+  case frame_status::closed:
+  case frame_status::broken:
+    subject_gone("in a handler");
+  case frame_status::timed_out:
+    subject_failed("timeout", "the submission's actors did not finish one handler within " +
+                                  std::to_string(timeout_ms_ / 1000) +
+                                  " s (an endless loop or a blocking wait in a handler?)");
+  case frame_status::oversized:
+    subject_failed("fail", "the submission's actors sent an answer over the bridge's limit of " +
+                               std::to_string(frame_bytes_max >> 20) +
+                               " MiB for one handler (endless output?)");
+  }
+  caf::message answer;
+  if (auto err = from_bytes(*sys_, bytes, answer))
+    subject_failed("fail", "the submission's actors sent a malformed answer: not one message "
+                           "of the types the bridge announces (" +
+                               sys_->render(err) + ")");
+  return answer;
+}
+
+void subject_link::subject_gone(const char* during) {
+  int status = 0;
+  std::string how = "closed the bridge";
+  if (pid_ > 0 && waitpid(pid_, &status, 0) == pid_)
+    how = exit_words(status);
+  pid_ = -1;
+  int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  // A limit the kernel enforced on the subject (file size, CPU time, a kill) ends the judge the
+  // same way, so that the sandbox, which reads the limits off the judge's end, names the limit.
+  if (sig == SIGXFSZ || sig == SIGXCPU || sig == SIGKILL) {
+    std::fprintf(stderr, "dca judge (crash): the submission's actors %s %s\n", how.c_str(), during);
+    std::fflush(stderr);
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+  subject_failed(sig != 0 ? "crash" : "fail", "the submission's actors " + how + " " + during);
+}
+
+void subject_link::subject_failed(const std::string& kind, const std::string& what) {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  // The subject's output goes to /dev/null and it cannot open this process's descriptors (not
+  // dumpable): this line on the judge's stderr is the judge's own.
+  std::fprintf(stderr, "dca judge (%s): %s\n", kind.c_str(), what.c_str());
+  std::fflush(stderr);
+  std::_Exit(subject_failed_status);
+}
+
+handler_run subject_link::to_judge(const caf::message& answer) {
+  if (answer.match_elements<refused_atom, std::string>())
+    subject_failed("fail", "the judge cannot follow the submission's actors: " +
+                               answer.get_as<std::string>(1));
+  if (!answer.match_elements<ran_atom, std::vector<outbound>, std::vector<caf::message>, bool>())
+    subject_failed("fail", "the submission's actors answered with something that is not what one "
+                           "handler did");
+  handler_run run;
+  for (const auto& o : answer.get_as<std::vector<outbound>>(1))
+    run.sent.emplace_back(stand_in_of(o.to), to_stand_ins(o.content));
+  const auto& reply = answer.get_as<std::vector<caf::message>>(2);
+  if (reply.size() > 1)
+    subject_failed("fail", "the submission's actors replied twice to one request");
+  for (const auto& r : reply)
+    run.reply.push_back(to_stand_ins(r));
+  run.quit = answer.get_as<bool>(3);
+  return run;
+}
+
+caf::message subject_link::to_wire(const caf::message& msg) {
+  return replace_elements<caf::actor>(msg, [this](const caf::actor& x) {
+    for (const auto& [id, addr] : stand_ins_)
+      if (addr == x.address())
+        return actor_ref{id};
+    subject_failed("fail", "the spec passed the submission an actor that is not a stand-in: the "
+                           "bridge carries only the learner's own actors");
+  });
+}
+
+caf::message subject_link::to_stand_ins(const caf::message& msg) {
+  return replace_elements<actor_ref>(msg, [this](const actor_ref& x) { return stand_in_of(x.id); });
+}
+
+/// The stand-in numbered `id`; a null handle when it has ended (a message to it is dropped, as
+/// CAF drops a message to an actor that is gone). A number never given out is a lie.
+caf::actor subject_link::stand_in_of(std::uint64_t id) {
+  if (id == 0 || id >= next_id_)
+    subject_failed("fail", "the submission's actors named actor " + std::to_string(id) +
+                               ", which the judge never made");
+  auto found = stand_ins_.find(id);
+  return found == stand_ins_.end() ? caf::actor{} : caf::actor_cast<caf::actor>(found->second);
+}
+
+} // namespace dca::bridge

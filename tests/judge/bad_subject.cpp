@@ -1,0 +1,81 @@
+// A subject that misbehaves on purpose, one way per mode (its first argument): the judge must end
+// with one line naming what it did, "dca judge (KIND): WHAT", and status 4, never crash or hang.
+// Started by the judge through a wrapper script per mode (tests/judge/CMakeLists.txt).
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
+#include "caf/actor_system.hpp"
+#include "caf/actor_system_config.hpp"
+
+#include "dca/bridge/wire.hpp"
+
+namespace {
+
+/// A type only this program announces: the judge must refuse a message holding it.
+struct forged {
+  std::int64_t value = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, forged& x) {
+  return f(caf::meta::type_name("dca_forged"), x.value);
+}
+
+struct config : caf::actor_system_config {
+  config() {
+    set("scheduler.policy", caf::atom("testing"));
+    dca::bridge::announce_types(*this);
+    add_message_type<forged>("dca_forged");
+  }
+};
+
+void answer(caf::actor_system& sys, int fd, const caf::message& msg) {
+  std::vector<char> bytes;
+  dca::bridge::to_bytes(sys, msg, bytes);
+  dca::bridge::write_frame(fd, bytes);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4)
+    return 64;
+  std::string mode = argv[1];
+  int fd = std::atoi(argv[3]);
+  config cfg;
+  caf::actor_system sys{cfg};
+  std::vector<char> request;
+  if (dca::bridge::read_frame(fd, -1, request) != dca::bridge::frame_status::ok)
+    return 2;
+  using namespace dca::bridge;
+  if (mode == "exits_in_a_handler")
+    std::_Exit(0);
+  if (mode == "crashes_in_a_handler")
+    std::abort();
+  if (mode == "hangs_in_a_handler")
+    for (;;)
+      pause();
+  if (mode == "sends_a_malformed_frame")
+    write_frame(fd, std::vector<char>(40, '\x7f'));
+  if (mode == "sends_an_oversized_frame")
+    write_frame(fd, std::vector<char>(frame_bytes_max + 1, '\0'));
+  if (mode == "sends_output_that_never_ends")
+    for (std::string endless(4096, 'x');;)
+      if (write(fd, endless.data(), endless.size()) < 0)
+        return 0;
+  if (mode == "sends_an_unknown_type")
+    answer(sys, fd, caf::make_message(ran_atom::value, forged{42}));
+  if (mode == "names_an_actor_the_judge_never_made")
+    answer(sys, fd,
+           caf::make_message(ran_atom::value,
+                             std::vector<outbound>{{999, caf::make_message(std::int64_t{1})}},
+                             std::vector<caf::message>{}, false));
+  if (mode == "answers_in_the_wrong_shape")
+    answer(sys, fd, caf::make_message(ran_atom::value, std::string{"all tests passed"}));
+  // Whatever it sent, it waits: the judge must end it.
+  for (;;)
+    pause();
+}
