@@ -10,6 +10,7 @@
 // join as merging a whole state.
 #pragma once
 
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -55,22 +56,23 @@ public:
     return delta;
   }
 
-  /// Joins `other` (a state or a delta) into this set.
+  /// Joins `other` (a state or a delta) into this set, in place: drops the dots `other` has seen
+  /// but no longer holds (removed there), then takes the dots of `other` this set has not seen.
   void merge(const or_set& other) {
-    std::map<T, std::set<dot>> joined;
-    auto keep = [&](const T& x, const dot& d) { joined[x].insert(d); };
-    for (auto& [x, dots] : entries_) {
-      auto theirs = other.entries_.find(x);
-      for (auto& d : dots)
-        if (!other.context_.contains(d) ||
-            (theirs != other.entries_.end() && theirs->second.count(d) > 0))
-          keep(x, d);
+    for (auto i = entries_.begin(); i != entries_.end();) {
+      auto theirs = other.entries_.find(i->first);
+      auto& dots = i->second;
+      for (auto d = dots.begin(); d != dots.end();)
+        d = other.context_.contains(*d) &&
+                    (theirs == other.entries_.end() || theirs->second.count(*d) == 0)
+                ? dots.erase(d)
+                : std::next(d);
+      i = dots.empty() ? entries_.erase(i) : std::next(i);
     }
     for (auto& [x, dots] : other.entries_)
       for (auto& d : dots)
         if (!context_.contains(d))
-          keep(x, d);
-    entries_ = std::move(joined);
+          entries_[x].insert(d);
     context_.merge(other.context_);
   }
 
