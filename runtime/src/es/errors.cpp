@@ -41,6 +41,12 @@ const char* to_string(errc x) noexcept {
     return "fence_unsupported";
   case errc::lease_held:
     return "lease_held";
+  case errc::sequence_gap:
+    return "sequence_gap";
+  case errc::sequence_stale:
+    return "sequence_stale";
+  case errc::activity_invalid:
+    return "activity_invalid";
   }
   return "unknown";
 }

@@ -28,6 +28,7 @@
 #include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "dca/es/activity.hpp"
 #include "dca/es/idempotency_keys.hpp"
 
 namespace dca::es {
@@ -35,6 +36,7 @@ namespace dca::es {
 // -- public messages ------------------------------------------------------------------------------
 
 /// (command_atom, key, command, idempotency_key) -> ack. An empty idempotency key means none.
+/// (command_atom, key, command, sender_stamp) -> ack: a command of an activity (activity.hpp).
 using command_atom = caf::atom_constant<caf::atom("command")>;
 /// (get_atom, key) -> state: the entity's current state (activating it).
 using get_atom = caf::atom_constant<caf::atom("get")>;
@@ -74,8 +76,15 @@ struct entity_options {
   std::size_t replay_batch_max = 1000;
   /// A snapshot after this many events since the last one. Zero disables snapshots.
   std::size_t snapshot_every = 1000;
-  /// Idempotency keys each entity remembers (oldest forgotten first).
+  /// Idempotency keys each entity remembers (oldest forgotten first). Replies to stamped
+  /// commands are kept among them: a duplicate older than that gets errc::sequence_stale.
   std::size_t idempotency_keys_max = 1000;
+  /// What a stamped command numbered past the next expected one gets (activity.hpp).
+  gap_policy gaps = gap_policy::buffer;
+  /// How far ahead of a sender's next number a command may be and still be held: one further
+  /// ahead is refused (errc::sequence_gap) under either policy, state unchanged. The commands held
+  /// for all senders together count against pending_commands_max.
+  std::uint64_t sender_window_max = 16;
 };
 
 /// What a host holds now, by the state of its entities.

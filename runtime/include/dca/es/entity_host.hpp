@@ -73,6 +73,7 @@ struct entity_host_state {
     caf::response_promise rp;
     std::optional<command> cmd;
     std::string idempotency_key;
+    std::optional<sender_stamp> stamp; // a command of an activity
   };
 
   struct entry {
@@ -125,7 +126,10 @@ void deliver_held(const caf::actor& handle, typename entity_host_state<E>::held&
   using held = typename entity_host_state<E>::held;
   switch (h.kind) {
   case held::command_msg:
-    h.rp.delegate(handle, command_atom::value, std::move(*h.cmd), std::move(h.idempotency_key));
+    if (h.stamp)
+      h.rp.delegate(handle, command_atom::value, std::move(*h.cmd), std::move(*h.stamp));
+    else
+      h.rp.delegate(handle, command_atom::value, std::move(*h.cmd), std::move(h.idempotency_key));
     break;
   case held::get_msg:
     h.rp.delegate(handle, get_atom::value);
@@ -423,15 +427,24 @@ caf::behavior entity_host_behavior(entity_host_actor<E>* self,
       [self](command_atom, const std::string& key, command& cmd, std::string& idempotency_key) {
         return detail::route(self, key,
                              held{held::command_msg, self->make_response_promise(), std::move(cmd),
-                                  std::move(idempotency_key)});
+                                  std::move(idempotency_key), std::nullopt});
+      },
+      [self](command_atom, const std::string& key, command& cmd, sender_stamp& stamp) {
+        return detail::route(self, key,
+                             held{held::command_msg,
+                                  self->make_response_promise(),
+                                  std::move(cmd),
+                                  {},
+                                  std::move(stamp)});
       },
       [self](get_atom, const std::string& key) {
-        return detail::route(self, key,
-                             held{held::get_msg, self->make_response_promise(), std::nullopt, {}});
+        return detail::route(
+            self, key, held{held::get_msg, self->make_response_promise(), std::nullopt, {}, {}});
       },
       [self](resolve_atom, const std::string& key) {
         return detail::route(
-            self, key, held{held::resolve_msg, self->make_response_promise(), std::nullopt, {}});
+            self, key,
+            held{held::resolve_msg, self->make_response_promise(), std::nullopt, {}, {}});
       },
       [self](stats_atom) {
         auto& st = self->state;

@@ -14,10 +14,12 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -31,6 +33,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "dca/assert.hpp"
+#include "dca/es/activity.hpp"
 #include "dca/es/codec.hpp"
 #include "dca/es/entity.hpp"
 #include "dca/es/errors.hpp"
@@ -71,7 +74,15 @@ struct entity_shell_state {
     caf::response_promise rp;
     command cmd;
     std::string idempotency_key;
+    std::optional<sender_stamp> stamp; // a command of an activity (then no idempotency key)
   };
+
+  /// A stamped command that came before its sender's earlier ones, and every copy's promise.
+  struct held_command {
+    command cmd;
+    std::vector<caf::response_promise> rps;
+  };
+  using held_commands = std::map<std::pair<std::string, std::uint64_t>, held_command>;
 
   /// A command whose events are being appended.
   struct in_flight_command {
@@ -88,6 +99,8 @@ struct entity_shell_state {
   entity_id id; // {E::type_name, key}
   entity_image<E> image;
   std::unique_ptr<std::deque<pending_command>> pending; // allocated on first use: idle is small
+  std::unique_ptr<held_commands> held;                  // by (sender, seq); likewise
+  std::size_t held_promises = 0;                        // counted against pending_commands_max
   std::optional<in_flight_command> in_flight;
   bool stop_requested = false;
   bool hand_back_image = false; // stopping to hibernate: give the image to the host
@@ -109,6 +122,77 @@ using entity_shell = caf::stateful_actor<entity_shell_state<E>>;
 
 namespace detail {
 
+// -- activities (activity.hpp) --------------------------------------------------------------------
+
+/// Answers every held command with errc::sequence_gap, naming the number it waited for: the entity
+/// stops (hibernates, passivates or fails), and held commands are not persisted.
+template <class E>
+void answer_held(entity_shell_state<E>& st, const char* why) {
+  if (!st.held)
+    return;
+  for (auto& [where, h] : *st.held) {
+    auto& [sender, seq] = where;
+    auto err =
+        make_error(errc::sequence_gap,
+                   st.id.to_string() + ": command " + std::to_string(seq) + " of " + sender +
+                       " waited for " + std::to_string(last_seq_of(st.image.partners, sender) + 1) +
+                       "; " + why + "; resend from that number");
+    for (auto& rp : h.rps)
+      rp.deliver(err);
+  }
+  st.held.reset();
+  st.held_promises = 0;
+}
+
+/// Queues `sender`'s held command numbered next, if any, in front of the others: it runs next.
+/// Every copy of it runs: the first appends, the others get its recorded reply as duplicates.
+template <class E>
+void release_next(entity_shell_state<E>& st, const std::string& sender) {
+  using pending_command = typename entity_shell_state<E>::pending_command;
+  if (!st.held)
+    return;
+  auto next = sender_stamp{sender, last_seq_of(st.image.partners, sender) + 1};
+  auto i = st.held->find({sender, next.seq});
+  if (i == st.held->end())
+    return;
+  if (!st.pending)
+    st.pending = std::make_unique<std::deque<pending_command>>();
+  auto& h = i->second;
+  for (auto rp = h.rps.rbegin(); rp != h.rps.rend(); ++rp)
+    st.pending->push_front(pending_command{std::move(*rp), h.cmd, {}, next});
+  st.held_promises -= h.rps.size();
+  st.held->erase(i);
+}
+
+/// Keeps a stamped command that came early, with the promise of its answer.
+template <class E>
+void hold(entity_shell_state<E>& st, const typename E::command& cmd, const sender_stamp& stamp,
+          caf::response_promise rp) {
+  if (!st.held)
+    st.held = std::make_unique<typename entity_shell_state<E>::held_commands>();
+  auto& h = (*st.held)[{stamp.sender, stamp.seq}];
+  if (h.rps.empty())
+    h.cmd = cmd;
+  h.rps.push_back(std::move(rp));
+  ++st.held_promises;
+}
+
+/// Refuses a stamp without a sender or numbered 0, and a plain command using a stamp's key.
+inline caf::error check_stamp(const entity_id& id, const std::optional<sender_stamp>& stamp,
+                              const std::string& idempotency_key) {
+  if (stamp && (stamp->sender.empty() || stamp->seq == 0))
+    return make_error(errc::activity_invalid,
+                      id.to_string() +
+                          ": a sender stamp needs a sender and a number from 1 (got '" +
+                          stamp->sender + "', " + std::to_string(stamp->seq) + ")");
+  if (!stamp && is_activity_key(idempotency_key))
+    return make_error(errc::activity_invalid,
+                      id.to_string() + ": idempotency key '" + idempotency_key +
+                          "' starts with 'activity:', which is reserved for sender stamps; use "
+                          "another key, or send a sender_stamp");
+  return caf::none;
+}
+
 /// Answers everything waiting with `err` and stops the entity: after a failed append its state
 /// may be behind the journal, so the next message recovers it from there rather than guess.
 template <class E>
@@ -121,6 +205,7 @@ void fail(entity_shell<E>* self, const caf::error& cause) {
     for (auto& p : *st.pending)
       p.rp.deliver(err);
   st.pending.reset();
+  answer_held(st, "the entity stopped after a failed append");
   self->quit(); // a normal exit: the host must not take an entity's failure for its own
 }
 
@@ -139,6 +224,11 @@ ack apply_appended(entity_shell_state<E>& st, const append_result& res,
   img.events_since_snapshot += events.size();
   if (!idempotency_key.empty())
     img.keys.insert({idempotency_key, img.seq, img.position}, st.ctx->opts.idempotency_keys_max);
+  // Paired with replay: the partner's number comes from the same key recovery reads it from.
+  if (auto stamp = parse_activity_key(idempotency_key)) {
+    note_partner(img.partners, idempotency_key);
+    release_next(st, stamp->sender);
+  }
   maybe_snapshot(*st.ctx->journal, st.id, st.ctx->opts, img);
   return ack{img.seq, img.position, false};
 }
@@ -207,6 +297,48 @@ std::optional<caf::expected<ack>> run(entity_shell<E>* self, const typename E::c
   return std::nullopt;
 }
 
+/// Runs a stamped command when it is its sender's next; answers a duplicate with the recorded
+/// reply; holds or refuses one that came early (entity_options::gaps, sender_window_max).
+template <class E, class MakePromise>
+std::optional<caf::expected<ack>> run_stamped(entity_shell<E>* self, const typename E::command& cmd,
+                                              const sender_stamp& stamp, MakePromise make_promise) {
+  auto& st = self->state;
+  auto& opts = st.ctx->opts;
+  auto last = last_seq_of(st.image.partners, stamp.sender);
+  auto what = st.id.to_string() + ": command " + std::to_string(stamp.seq) + " of " + stamp.sender;
+  if (stamp.seq <= last) {
+    if (auto hit = st.image.keys.find(activity_key(stamp)))
+      return ack{hit->seq, hit->position, true};
+    return make_error(errc::sequence_stale, what + " was applied already and its reply is no "
+                                                   "longer kept (idempotency_keys_max)");
+  }
+  if (stamp.seq == last + 1)
+    return run(self, cmd, activity_key(stamp), make_promise);
+  auto expected = " (expected " + std::to_string(last + 1) + ")";
+  if (opts.gaps == gap_policy::refuse)
+    return make_error(errc::sequence_gap,
+                      what + " is ahead" + expected + "; resend from " + std::to_string(last + 1));
+  if (stamp.seq - last - 1 > opts.sender_window_max)
+    return make_error(errc::sequence_gap, what + " is more than " +
+                                              std::to_string(opts.sender_window_max) + " ahead" +
+                                              expected + " (sender_window_max)");
+  if (st.held_promises >= opts.pending_commands_max)
+    return make_error(errc::overloaded, what + ": " + std::to_string(st.held_promises) +
+                                            " early commands held (pending_commands_max)");
+  hold(st, cmd, stamp, make_promise());
+  return std::nullopt;
+}
+
+/// Runs a command, stamped or not (see run and run_stamped).
+template <class E, class MakePromise>
+std::optional<caf::expected<ack>>
+dispatch(entity_shell<E>* self, const typename E::command& cmd, std::string idempotency_key,
+         const std::optional<sender_stamp>& stamp, MakePromise make_promise) {
+  if (stamp)
+    return run_stamped(self, cmd, *stamp, make_promise);
+  return run(self, cmd, std::move(idempotency_key), make_promise);
+}
+
 /// Schedules the next idle check, unless the entity never idles out.
 template <class E>
 void schedule_idle_check(entity_shell<E>* self) {
@@ -238,8 +370,8 @@ void drain(entity_shell<E>* self) {
   while (!st.in_flight && st.pending && !st.pending->empty()) {
     auto pc = std::move(st.pending->front());
     st.pending->pop_front();
-    if (auto answer =
-            run(self, pc.cmd, std::move(pc.idempotency_key), [&pc] { return std::move(pc.rp); })) {
+    if (auto answer = dispatch(self, pc.cmd, std::move(pc.idempotency_key), pc.stamp,
+                               [&pc] { return std::move(pc.rp); })) {
       if (*answer)
         pc.rp.deliver(**answer);
       else
@@ -248,6 +380,7 @@ void drain(entity_shell<E>* self) {
   }
   if (!st.idle() || !st.stop_requested)
     return;
+  answer_held(st, "the entity stopped (idle) before it came");
   if (st.hand_back_image && !st.failure)
     self->send(st.host_handle(), hibernated_atom::value, st.id.key,
                std::make_shared<entity_image<E>>(std::move(st.image)));
@@ -256,19 +389,21 @@ void drain(entity_shell<E>* self) {
 
 template <class E>
 caf::result<ack> on_command(entity_shell<E>* self, typename E::command& cmd,
-                            std::string& idempotency_key) {
+                            std::string& idempotency_key, std::optional<sender_stamp> stamp = {}) {
   using pending_command = typename entity_shell_state<E>::pending_command;
   auto& st = self->state;
   touch(self);
   if (st.failure)
     return st.failure;
+  if (auto err = check_stamp(st.id, stamp, idempotency_key))
+    return err;
   auto waiting = st.pending ? st.pending->size() : 0;
   if (!st.idle() && waiting >= st.ctx->opts.pending_commands_max)
     return make_error(errc::overloaded, st.id.to_string() + ": " + std::to_string(waiting) +
                                             " commands pending (pending_commands_max)");
   if (st.idle()) {
     caf::response_promise rp;
-    auto answer = run(self, cmd, std::move(idempotency_key), [&] {
+    auto answer = dispatch(self, cmd, std::move(idempotency_key), stamp, [&] {
       rp = self->make_response_promise();
       return rp;
     });
@@ -282,7 +417,8 @@ caf::result<ack> on_command(entity_shell<E>* self, typename E::command& cmd,
   auto rp = self->make_response_promise();
   if (!st.pending)
     st.pending = std::make_unique<std::deque<pending_command>>();
-  st.pending->push_back(pending_command{rp, std::move(cmd), std::move(idempotency_key)});
+  st.pending->push_back(
+      pending_command{rp, std::move(cmd), std::move(idempotency_key), std::move(stamp)});
   return rp;
 }
 
@@ -316,6 +452,10 @@ caf::behavior running_behavior(entity_shell<E>* self) {
   return {
       [self](command_atom, typename E::command& cmd, std::string& idempotency_key) {
         return on_command(self, cmd, idempotency_key);
+      },
+      [self](command_atom, typename E::command& cmd, sender_stamp& stamp) {
+        std::string no_key;
+        return on_command(self, cmd, no_key, std::move(stamp));
       },
       [self](get_atom) -> caf::result<typename E::state> {
         auto& st = self->state;

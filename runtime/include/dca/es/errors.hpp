@@ -27,6 +27,9 @@ enum class errc : std::uint8_t {
   stale_epoch,          // a fenced append's epoch is not its shard's current one: another owner
   fence_unsupported,    // a fenced append to a journal that cannot check fences (SQLite)
   lease_held,           // a shard lease is held by another node and has not expired
+  sequence_gap,         // a sender's command skips numbers: refused by policy or past the window
+  sequence_stale,       // a duplicate whose recorded reply the entity no longer keeps
+  activity_invalid,     // a sender stamp without a sender or numbered 0, or a reserved key
 };
 
 /// The code's name, e.g. "sequence_conflict".

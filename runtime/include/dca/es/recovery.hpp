@@ -14,6 +14,7 @@
 #include <caf/deep_to_string.hpp>
 
 #include "dca/assert.hpp"
+#include "dca/es/activity.hpp"
 #include "dca/es/codec.hpp"
 #include "dca/es/entity.hpp"
 #include "dca/es/errors.hpp"
@@ -31,6 +32,7 @@ struct entity_image {
   std::uint64_t seq = 0;      // last applied event of this entity
   std::uint64_t position = 0; // global position of that event
   idempotency_keys keys;
+  partner_seqs partners; // each sender's last applied stamp (activity.hpp)
   std::uint64_t events_since_snapshot = 0;
 };
 
@@ -84,11 +86,19 @@ std::string restore_snapshot(const snapshot_record& snap, const entity_options& 
   }
   typename E::state value;
   std::vector<idempotency_entry> entries;
+  partner_seqs partners;
   byte_view body{snap.payload.data() + body_offset, snap.payload.size() - body_offset};
-  if (auto err = decode(body, value, entries))
-    return where + " does not decode: " + render(err);
+  // Snapshots written before activities hold no partners: they still restore.
+  if (decode(body, value, entries, partners)) {
+    value = typename E::state{};
+    entries.clear();
+    partners.clear();
+    if (auto err = decode(body, value, entries))
+      return where + " does not decode: " + render(err);
+  }
   img.value = std::move(value);
   img.keys.assign(std::move(entries), opts.idempotency_keys_max);
+  img.partners = std::move(partners);
   img.seq = snap.seq;
   img.position = snap.position;
   return {};
@@ -132,9 +142,11 @@ caf::error recover(journal& j, const entity_id& id, const entity_options& opts,
     img.value = E::apply(std::move(img.value), ev);
     img.seq = rec.seq;
     img.position = rec.position;
-    if (!rec.idempotency_key.empty())
+    if (!rec.idempotency_key.empty()) {
       img.keys.insert({std::string{rec.idempotency_key}, rec.seq, rec.position},
                       opts.idempotency_keys_max);
+      note_partner(img.partners, rec.idempotency_key);
+    }
     return caf::none;
   };
   event_visitor visit{std::ref(replay_one)};
@@ -156,7 +168,7 @@ void maybe_snapshot(journal& j, const entity_id& id, const entity_options& opts,
   snapshot_record snap;
   snap.seq = img.seq;
   snap.position = img.position;
-  if (encode(snap.payload, snapshot_layout<E>(), img.value, img.keys.entries()))
+  if (encode(snap.payload, snapshot_layout<E>(), img.value, img.keys.entries(), img.partners))
     return; // an unencodable snapshot is skipped: replay still works
   snap.text = caf::deep_to_string(img.value);
   j.save_snapshot(id, std::move(snap));
