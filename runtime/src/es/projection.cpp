@@ -165,9 +165,9 @@ void step(projection_actor* self) {
     return;
   }
   st.batch_running = true;
-  // The raw journal: the actor's reference keeps it alive while the actor lives, and a journal
-  // that closes runs the batches already asked for before it goes.
-  auto* j = st.journal.get();
+  // The task owns a reference to the journal: the actor may stop before the task runs, and its
+  // journal may be a decorator that nothing else keeps alive.
+  auto j = st.journal;
   j->run_io([io = st.io, j, handle = caf::actor_cast<caf::actor>(self)] {
     auto out = run_batch(*io, *j);
     caf::anon_send(handle, projected_atom::value, out.checkpoint, out.events,

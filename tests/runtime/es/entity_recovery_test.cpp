@@ -136,3 +136,106 @@ TEST_CASE("a recovery blocked on its reads delays neither a hot entity nor the c
   CHECK(deposited->seq == 2);
   anon_send_exit(accounts, caf::exit_reason::user_shutdown);
 }
+
+namespace {
+
+/// A memory journal whose reads block (reads_block) and whose I/O tasks wait in a queue until the
+/// test runs them: a recovery asked for now runs whenever the test says.
+class held_io_journal final : public forwarding_journal {
+public:
+  bool reads_block() const noexcept override { return true; }
+
+  void run_io(std::function<void()> task) override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    held_.push_back(std::move(task));
+    cv_.notify_all();
+  }
+
+  /// Returns once `count` tasks are held.
+  void wait_for_held(std::size_t count) {
+    std::unique_lock<std::mutex> guard{mtx_};
+    cv_.wait(guard, [&] { return held_.size() >= count; });
+  }
+
+  /// Runs the held tasks on this thread, then destroys them.
+  void run_held() {
+    std::vector<std::function<void()>> tasks;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      tasks.swap(held_);
+    }
+    for (auto& t : tasks)
+      t();
+  }
+
+private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::vector<std::function<void()>> held_;
+};
+
+/// One host's view of a shared journal that only that host keeps alive, as a shard owner's fence
+/// is (dca::cluster::fenced_journal).
+class host_view final : public journal {
+public:
+  explicit host_view(std::shared_ptr<journal> shared) : shared_(std::move(shared)) {}
+
+  void append(append_request req, append_callback done) override {
+    shared_->append(std::move(req), std::move(done));
+  }
+  caf::error read_stream(const entity_id& e, std::uint64_t from, std::size_t max,
+                         std::vector<event_record>& out) override {
+    return shared_->read_stream(e, from, max, out);
+  }
+  caf::expected<std::size_t> replay_stream(const entity_id& e, std::uint64_t from, std::size_t max,
+                                           const event_visitor& visit) override {
+    return shared_->replay_stream(e, from, max, visit);
+  }
+  caf::error read_all(std::uint64_t after, std::size_t max,
+                      std::vector<event_record>& out) override {
+    return shared_->read_all(after, max, out);
+  }
+  caf::expected<std::optional<snapshot_record>> load_snapshot(const entity_id& e) override {
+    return shared_->load_snapshot(e);
+  }
+  void save_snapshot(const entity_id& e, snapshot_record s) override {
+    shared_->save_snapshot(e, std::move(s));
+  }
+  std::uint64_t committed_position() const override { return shared_->committed_position(); }
+  int subscribe(commit_listener l) override { return shared_->subscribe(std::move(l)); }
+  void unsubscribe(int id) override { shared_->unsubscribe(id); }
+  bool reads_block() const noexcept override { return shared_->reads_block(); }
+  void run_io(std::function<void()> task) override { shared_->run_io(std::move(task)); }
+
+private:
+  std::shared_ptr<journal> shared_;
+};
+
+} // namespace
+
+// A node that loses a shard stops its host while an entity's recovery still waits for the
+// journal's threads; the recovery must then run against a journal that is still there (it once
+// ran against the destroyed fence: "pure virtual method called" in the three-node test).
+TEST_CASE("a recovery still queued when its host stops keeps the host's journal alive") {
+  auto shared = std::make_shared<held_io_journal>();
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto view = std::make_shared<host_view>(shared);
+  std::weak_ptr<host_view> watched = view;
+  auto accounts = spawn_entity_host<account>(sys, std::move(view), entity_options{});
+  auto waiting = send_commands(sys, accounts, "k", {open_account{"K"}});
+  shared->wait_for_held(1);
+  caf::scoped_actor self{sys};
+  anon_send_exit(accounts, caf::exit_reason::user_shutdown);
+  self->wait_for(accounts);
+  // The host and its entity are gone once the view has no owner but the queued task: wait for
+  // that (each actor drops its reference when it exits), with a deadline.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (watched.use_count() > 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  REQUIRE(watched.use_count() == 1); // the queued recovery's reference, and no other
+  shared->run_held();                // reads through the view: it must still be there
+  CHECK(watched.expired());          // and the task let it go when it was done
+  auto answer = waiting[0].get();
+  CHECK(!answer); // the entity stopped before it recovered: the command failed, visibly
+}

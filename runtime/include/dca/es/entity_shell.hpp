@@ -490,12 +490,12 @@ void recovered(entity_shell<E>* self, caf::error failure) {
 }
 
 /// Recovers on the journal's I/O threads; the image comes back in a replayed message. The task
-/// holds the raw journal: the actor's context keeps it alive, and a journal that closes runs the
-/// tasks already asked for before it goes.
+/// owns a reference to the journal: the actor may stop (its shard lost) before the task runs, and
+/// the journal it was given may be a decorator (a fence) that nothing else keeps alive.
 template <class E>
 void recover_on_io_threads(entity_shell<E>* self) {
   auto& st = self->state;
-  auto* j = st.ctx->journal.get();
+  auto j = st.ctx->journal;
   j->run_io([j, id = st.id, opts = st.ctx->opts, handle = caf::actor_cast<caf::actor>(self)] {
     auto image = std::make_shared<entity_image<E>>();
     auto failure = recover(*j, id, opts, *image);
