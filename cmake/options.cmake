@@ -9,9 +9,13 @@ option(DCA_BUILD_SLIDES "Build the deck in slides/ (needs Node.js and npm)" OFF)
 option(DCA_WITH_SERVICES "Test scripts/services: PostgreSQL 15, a replica and Redis 7 (scripts/bootstrap --services)" OFF)
 option(DCA_TSAN "Build with ThreadSanitizer against a CAF core built with it (scripts/build-caf-tsan)" OFF)
 
+# ccache (scripts/bootstrap installs it): paths taken relative to the checkout and the working
+# directory left out of the hash, so another checkout of the same sources (a learner's second
+# clone, the clones the learner tests build) reuses this one's objects instead of compiling again.
 find_program(CCACHE_PROGRAM ccache)
 if(CCACHE_PROGRAM)
-  set(CMAKE_CXX_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env CCACHE_BASEDIR=${CMAKE_SOURCE_DIR}
+      CCACHE_NOHASHDIR=true ${CCACHE_PROGRAM})
 endif()
 
 # Assertions stay on in every build we ship (TigerBeetle's habit): they check invariants, not style.
