@@ -3,6 +3,7 @@
 #include "dca/services/scratch.hpp"
 
 #include <cstdlib>
+#include <iostream>
 
 #include "dca/services/endpoints.hpp"
 #include "lock_waits.hpp"
@@ -104,6 +105,7 @@ void scratch::reset(const std::string& schema_sql, const std::string& rows_sql) 
   owner_->exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
                "WHERE datname = current_database() AND pid <> ALL($1::int[])",
                ours + "}");
+  roll_back_in_doubt();
   std::string script;
   if (schema_ == schema_sql) {
     auto tables = owner_->exec("SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
@@ -120,6 +122,19 @@ void scratch::reset(const std::string& schema_sql, const std::string& rows_sql) 
   if (!redis_)
     redis_.emplace(connect_redis("reset"));
   reset_redis(*redis_);
+}
+
+// A prepared transaction outlives its session and the server's restarts, holding its row locks:
+// one an earlier run left (a coordinator that died after the votes) would make the DROP or
+// TRUNCATE below wait forever. It belongs to no live run, since this run holds the database.
+void scratch::roll_back_in_doubt() {
+  auto in_doubt = owner_->exec("SELECT gid, format('ROLLBACK PREPARED %L', gid) FROM "
+                               "pg_prepared_xacts WHERE database = current_database()");
+  for (std::size_t r = 0; r < in_doubt.rows(); ++r) {
+    owner_->exec_params(in_doubt.at(r, 1)->c_str(), {});
+    std::cerr << "services: rolled back prepared transaction '" << *in_doubt.at(r, 0)
+              << "' that an earlier run left in doubt in database " << name_ << '\n';
+  }
 }
 
 pg_connection scratch::connect(std::string connection_name) const {

@@ -33,9 +33,10 @@ public:
   std::string key(const std::string& key) const { return name_ + ':' + key; }
 
   /// Ends every connection to the database that this process does not hold (one a schedule cut
-  /// short left open, holding locks), empties its public schema, runs `setup_sql` (statements
-  /// separated by ';'), and deletes this run's Redis keys. Connections kept across schedules must
-  /// be made idle first (pg_connection::make_idle).
+  /// short left open, holding locks), rolls back its prepared transactions (two-phase commit's
+  /// in-doubt ones, left by an earlier run: one line on stderr each), empties its public schema,
+  /// runs `setup_sql` (statements separated by ';'), and deletes this run's Redis keys. Connections
+  /// kept across schedules must be made idle first (pg_connection::make_idle).
   void reset(const std::string& setup_sql);
 
   /// The same, faster when `schema_sql` is what the last reset created: then the tables are only
@@ -48,6 +49,7 @@ public:
 
 private:
   void reset_redis(redis_connection& redis) const;
+  void roll_back_in_doubt();
 
   std::string name_;
   pg_connection admin_;                // to the database "postgres": creates and drops ours

@@ -1,0 +1,595 @@
+// Exercise 12's harness: how `dca run 12` and `dca explore 12` drive both tracks against two real
+// PostgreSQL databases (scripts/services), the crashes they inject, and how they judge: the money
+// of both banks together, and what two-phase commit's in-doubt locks cost next to the saga.
+// Learners may read it; they do not need to change it.
+#include "scenario.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "dca/assert.hpp"
+#include "dca/es/entity_host.hpp"
+#include "dca/es/memory_journal.hpp"
+#include "dca/explore/explorer.hpp"
+
+namespace cross_service_transfer {
+
+using dca::services::pg_connection;
+
+// -- the servers ----------------------------------------------------------------------------------
+
+namespace {
+
+/// The accounts "<prefix>1".."<prefix>4", each with opening_cents.
+std::string accounts_sql(char prefix) {
+  std::string sql = "CREATE TABLE accounts (id text PRIMARY KEY, balance bigint NOT NULL); "
+                    "INSERT INTO accounts VALUES ";
+  for (int k = 1; k <= accounts_per_bank; ++k)
+    sql += std::string{k == 1 ? "" : ", "} + "('" + prefix + std::to_string(k) + "', " +
+           std::to_string(opening_cents) + ")";
+  return sql;
+}
+
+} // namespace
+
+banks_ptr make_banks() {
+  auto b = std::make_shared<banks>();
+  b->x.reset(accounts_sql('x') + "; CREATE TABLE holds (tid text PRIMARY KEY, account text NOT "
+                                 "NULL, cents bigint NOT NULL, state text NOT NULL)");
+  b->y.reset(accounts_sql('y') + "; CREATE TABLE credits (tid text PRIMARY KEY, account text NOT "
+                                 "NULL, cents bigint NOT NULL)");
+  return b;
+}
+
+std::int64_t money_total(pg_connection& x, pg_connection& y) {
+  auto sum = [](pg_connection& db) {
+    return db.exec("SELECT coalesce(sum(balance), 0) FROM accounts").int_at(0, 0);
+  };
+  std::set<std::string> credited;
+  auto credits = y.exec("SELECT tid FROM credits");
+  for (std::size_t r = 0; r < credits.rows(); ++r)
+    credited.insert(*credits.at(r, 0));
+  std::int64_t in_flight = 0; // held at X, not credited at Y yet
+  auto held = x.exec("SELECT tid, cents FROM holds WHERE state = 'held'");
+  for (std::size_t r = 0; r < held.rows(); ++r)
+    if (credited.count(*held.at(r, 0)) == 0)
+      in_flight += held.int_at(r, 1);
+  return sum(x) + sum(y) + in_flight;
+}
+
+// -- the saga entity ------------------------------------------------------------------------------
+
+std::string to_string(saga_phase x) {
+  switch (x) {
+  case saga_phase::none:
+    return "none";
+  case saga_phase::begun:
+    return "begun";
+  case saga_phase::held:
+    return "held";
+  case saga_phase::hold_refused:
+    return "hold_refused";
+  case saga_phase::credited:
+    return "credited";
+  case saga_phase::credit_refused:
+    return "credit_refused";
+  case saga_phase::confirmed:
+    return "confirmed";
+  case saga_phase::released:
+    return "released";
+  }
+  return "?";
+}
+
+bool saga_finished(saga_phase phase) {
+  return phase == saga_phase::hold_refused || phase == saga_phase::confirmed ||
+         phase == saga_phase::released;
+}
+
+namespace {
+
+/// Whether a saga in `from` may record `to` next: the saga's whole protocol.
+bool step_allowed(saga_phase from, saga_phase to) {
+  switch (from) {
+  case saga_phase::begun:
+    return to == saga_phase::held || to == saga_phase::hold_refused;
+  case saga_phase::held:
+    return to == saga_phase::credited || to == saga_phase::credit_refused;
+  case saga_phase::credited:
+    return to == saga_phase::confirmed;
+  case saga_phase::credit_refused:
+    return to == saga_phase::released;
+  default:
+    return false;
+  }
+}
+
+} // namespace
+
+caf::expected<std::vector<transfer_saga::event>> transfer_saga::decide(const state& s,
+                                                                       const command& cmd) {
+  using events = std::vector<event>;
+  if (auto begin = caf::get_if<begin_transfer>(&cmd)) {
+    if (s.phase != saga_phase::none) // begun before: a resumed driver asks again
+      return events{};
+    return events{transfer_begun{begin->from, begin->to, begin->cents}};
+  }
+  auto reached = caf::get<record_phase>(cmd).phase;
+  if (reached == s.phase) // recorded before: idempotent
+    return events{};
+  if (!step_allowed(s.phase, reached))
+    return caf::make_error(caf::sec::invalid_argument, "a transfer saga in phase " +
+                                                           to_string(s.phase) + " cannot go to " +
+                                                           to_string(reached));
+  return events{phase_reached{reached}};
+}
+
+transfer_saga::state transfer_saga::apply(state s, const event& ev) {
+  if (auto begun = caf::get_if<transfer_begun>(&ev)) {
+    s = {saga_phase::begun, begun->from, begun->to, begun->cents};
+    return s;
+  }
+  s.phase = caf::get<phase_reached>(ev).phase;
+  return s;
+}
+
+// -- the saga's driver ----------------------------------------------------------------------------
+
+saga_phase take_step(pg_connection& x, pg_connection& y, const step_crash& crash,
+                     const std::string& tid, const saga_state& state) {
+  transfer_order order{tid, state.from, state.to, state.cents};
+  if (crash.before_effect)
+    throw process_killed{};
+  auto reached = saga_phase::none;
+  switch (state.phase) {
+  case saga_phase::begun:
+    reached = hold(x, order) ? saga_phase::held : saga_phase::hold_refused;
+    break;
+  case saga_phase::held:
+    reached = credit(y, order) ? saga_phase::credited : saga_phase::credit_refused;
+    break;
+  case saga_phase::credited:
+    confirm(x, tid);
+    reached = saga_phase::confirmed;
+    break;
+  case saga_phase::credit_refused:
+    release(x, tid);
+    reached = saga_phase::released;
+    break;
+  default:
+    DCA_ASSERT_MSG(false, "take_step on a saga with no step left");
+  }
+  if (crash.after_effect) // the effect is committed; the saga does not know it yet
+    throw process_killed{};
+  return reached;
+}
+
+// -- the saga runner ------------------------------------------------------------------------------
+
+namespace {
+
+constexpr auto reply_timeout = std::chrono::seconds(10);
+
+} // namespace
+
+struct saga_runner::impl {
+  banks_ptr b;
+  caf::actor_system_config cfg;
+  caf::actor_system system{cfg};
+  caf::scoped_actor self{system};
+  caf::actor sagas;
+
+  explicit impl(banks_ptr banks) : b(std::move(banks)) {
+    dca::es::entity_options opts;
+    opts.idle_timeout = std::chrono::milliseconds{0}; // no passivation timers in a short run
+    opts.hibernate_after = std::chrono::milliseconds{0};
+    sagas = dca::es::spawn_entity_host<transfer_saga>(
+        system, std::make_shared<dca::es::memory_journal>(), opts);
+  }
+  ~impl() { caf::anon_send_exit(sagas, caf::exit_reason::user_shutdown); }
+
+  [[noreturn]] void fail(const caf::error& e) {
+    throw std::runtime_error("the transfer saga did not answer: " + system.render(e));
+  }
+  void tell(const std::string& tid, transfer_saga::command cmd) {
+    self->request(sagas, reply_timeout, dca::es::command_atom::value, tid, std::move(cmd),
+                  std::string{})
+        .receive([](const dca::es::ack&) {}, [&](caf::error& e) { fail(e); });
+  }
+  saga_state get(const std::string& tid) {
+    saga_state out;
+    self->request(sagas, reply_timeout, dca::es::get_atom::value, tid)
+        .receive([&](saga_state& s) { out = std::move(s); }, [&](caf::error& e) { fail(e); });
+    return out;
+  }
+
+  /// The driver's connections: kept while it lives (connecting costs more than a step), new
+  /// ones for the next driver after a kill.
+  std::optional<pg_connection> x;
+  std::optional<pg_connection> y;
+
+  /// One driver's life: takes steps until the saga is finished; throws process_killed.
+  saga_state drive(const std::string& tid, int attempt, const crash_plan& crash) {
+    if (!x) {
+      x.emplace(b->x.connect("saga driver"));
+      y.emplace(b->y.connect("saga driver"));
+    }
+    for (int step = 0;; ++step) {
+      auto s = get(tid);
+      if (saga_finished(s.phase))
+        return s;
+      tell(tid, record_phase{take_step(*x, *y, crash(attempt, step), tid, s)});
+    }
+  }
+};
+
+saga_runner::saga_runner(banks_ptr b) : impl_(std::make_unique<impl>(std::move(b))) {}
+
+saga_runner::~saga_runner() = default;
+
+saga_runner::outcome saga_runner::run(const transfer_order& t, const crash_plan& crash,
+                                      int drivers_max) {
+  outcome out;
+  impl_->tell(t.tid, begin_transfer{t.from, t.to, t.cents});
+  for (int attempt = 0; attempt < drivers_max; ++attempt) {
+    try {
+      out.state = impl_->drive(t.tid, attempt, crash);
+      return out;
+    } catch (const process_killed&) {
+      out.crashes += 1; // a new driver starts from what the saga's journal says
+      impl_->x.reset();
+      impl_->y.reset();
+    }
+  }
+  out.state = impl_->get(t.tid);
+  return out;
+}
+
+// -- the runs -------------------------------------------------------------------------------------
+
+namespace {
+
+using dca::harness::arguments;
+using dca::harness::progress_fn;
+using dca::harness::run_result;
+using dca::harness::with_commas;
+using clock_type = std::chrono::steady_clock;
+
+/// Whether the roll for (a, b, c) under `seed` is below `percent`: the same for the same seed.
+bool rolls_under(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c,
+                 std::int64_t percent) {
+  auto x = seed * 0x9E3779B97F4A7C15ULL + a * 0xBF58476D1CE4E5B9ULL + b * 0x94D049BB133111EBULL +
+           c * 0xD6E8FEB86659FD93ULL;
+  x ^= x >> 31; // splitmix64's finaliser: neighbouring inputs give unrelated rolls
+  x *= 0xBF58476D1CE4E5B9ULL;
+  x ^= x >> 29;
+  return static_cast<std::int64_t>(x % 100) < percent;
+}
+
+/// The k-th transfer of a run: 100 cents from x<n> to y<n>, n cycling over the accounts.
+transfer_order order_of(const std::string& tag, std::int64_t k) {
+  auto n = std::to_string(k % accounts_per_bank + 1);
+  return {tag + std::to_string(k + 1), "x" + n, "y" + n, 100};
+}
+
+double ms_since(clock_type::time_point start) {
+  return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+}
+
+std::string ms_words(double ms) {
+  return with_commas(static_cast<std::int64_t>(ms + 0.5)) + " ms";
+}
+
+/// "money vanished: 900 cents (Σ 799,100 of 800,000)" or "money appeared: ...".
+std::string money_words(std::int64_t total, std::int64_t expected) {
+  auto diff = total - expected;
+  return std::string{diff < 0 ? "money vanished: " : "money appeared: "} +
+         with_commas(diff < 0 ? -diff : diff) +
+         " cents (Σ balances + in flight = " + with_commas(total) + " of " + with_commas(expected) +
+         ")";
+}
+
+// -- the naive transfer on real connections -------------------------------------------------------
+
+/// `transfers` naive transfers, the process killed between debit and credit where the seed says;
+/// a killed process restarts with new connections. Returns how many were killed.
+std::int64_t run_naive(const banks& b, const arguments& in) {
+  auto x = std::make_unique<pg_connection>(b.x.connect("service"));
+  auto y = std::make_unique<pg_connection>(b.y.connect("service"));
+  std::int64_t crashes = 0;
+  for (std::int64_t k = 0; k < in.get("transfers"); ++k) {
+    process_life life;
+    if (rolls_under(in.seed().value_or(1), 0, static_cast<std::uint64_t>(k), 0,
+                    in.get("crash-percent")))
+      life.kill();
+    try {
+      transfer_naive(*x, *y, life, order_of("n", k));
+    } catch (const process_killed&) {
+      crashes += 1;
+      x = std::make_unique<pg_connection>(b.x.connect("service")); // restarted
+      y = std::make_unique<pg_connection>(b.y.connect("service"));
+    }
+  }
+  return crashes;
+}
+
+// -- two-phase commit's blocking, measured --------------------------------------------------------
+
+/// How long a participant waits for a row lock before it gives up (55P03): what makes a blocked
+/// transfer a figure instead of a hang.
+constexpr const char* lock_wait = "SET lock_timeout = '100ms'";
+
+/// One two-phase transfer by a live coordinator. False when a participant's row was locked past
+/// lock_wait: then the coordinator rolls back what it prepared.
+bool try_two_phase(const banks& b, pg_connection& x, pg_connection& y, const transfer_order& t) {
+  process_life alive;
+  try {
+    transfer_two_phase(b, x, y, alive, t);
+    return true;
+  } catch (const dca::services::sql_error& e) {
+    if (e.sqlstate != "55P03") // lock_not_available
+      throw;
+    x.exec("ROLLBACK"); // the one that waited; the other is idle or prepared
+    y.exec("ROLLBACK");
+    recover_two_phase(b, x, y, t);
+    return false;
+  }
+}
+
+struct blocking_figures {
+  double lock_hold_ms = 0;     // from the votes to the recovery's ROLLBACK PREPARED
+  std::int64_t same_tried = 0; // transfers on the in-doubt rows while they were locked
+  std::int64_t same_done = 0;  // of them, completed
+  std::int64_t other_done = 0; // transfers on other rows, completed meanwhile
+  double first_after_ms = 0;   // the first transfer on the rows after the recovery
+};
+
+/// Transfers on x2 -> y2 by their own client until `stop`: what the in-doubt rows leave alone.
+std::int64_t run_unrelated(const banks& b, const std::atomic<bool>& stop) {
+  auto x = b.x.connect("other client");
+  auto y = b.y.connect("other client");
+  std::int64_t done = 0;
+  for (std::int64_t k = 0; !stop.load(); ++k)
+    done += try_two_phase(b, x, y, order_of("2pc-other-", k * accounts_per_bank + 1)) ? 1 : 0;
+  return done;
+}
+
+/// The coordinator of x1 -> y1 dies after the votes and is back after --recovery-ms; meanwhile
+/// one client keeps trying transfers on x1 -> y1, another on x2 -> y2.
+blocking_figures measure_two_phase(const banks& b, const arguments& in) {
+  auto cx = b.x.connect("coordinator");
+  auto cy = b.y.connect("coordinator");
+  auto x = b.x.connect("client");
+  auto y = b.y.connect("client");
+  x.exec(lock_wait);
+  y.exec(lock_wait);
+  transfer_order stuck{"2pc-stuck", "x1", "y1", 100};
+  process_life dies;
+  dies.kill();
+  auto voted = clock_type::now();
+  try {
+    transfer_two_phase(b, cx, cy, dies, stuck);
+  } catch (const process_killed&) {
+  }
+  blocking_figures f;
+  std::atomic<bool> recovered{false};
+  auto other = std::async(std::launch::async, [&] { return run_unrelated(b, recovered); });
+  struct stop_at_exit { // a failure below must not wait for that client forever
+    std::atomic<bool>& stop;
+    ~stop_at_exit() { stop.store(true); }
+  } stop_other{recovered};
+  for (std::int64_t k = 0; ms_since(voted) < static_cast<double>(in.get("recovery-ms")); ++k) {
+    f.same_tried += 1;
+    f.same_done += try_two_phase(b, x, y, order_of("2pc-same-", k * accounts_per_bank)) ? 1 : 0;
+  }
+  // The coordinator is back. It logged no decision, so it presumes abort.
+  DCA_ASSERT(recover_two_phase(b, cx, cy, stuck) == 2);
+  f.lock_hold_ms = ms_since(voted);
+  recovered.store(true);
+  f.other_done = other.get();
+  auto after = clock_type::now();
+  DCA_ASSERT(try_two_phase(b, x, y, order_of("2pc-after-", 0)));
+  f.first_after_ms = ms_since(after);
+  return f;
+}
+
+// -- the saga on the same rows, timed -------------------------------------------------------------
+
+struct saga_figures {
+  std::vector<double> latencies_ms; // end to end, of the sagas that ran past the dead one
+  std::int64_t completed = 0;
+};
+
+/// The first saga on x1 -> y1 loses its driver after its hold; `count` more sagas on x1 -> y1 run
+/// meanwhile, then the first is resumed.
+saga_figures measure_saga(const banks_ptr& b, std::int64_t count) {
+  saga_runner runner{b};
+  auto after_hold = [](int attempt, int step) {
+    return step_crash{false, attempt == 0 && step == 0};
+  };
+  auto no_crash = [](int, int) { return step_crash{}; };
+  auto stuck = order_of("saga-stuck", 0);
+  runner.run(stuck, after_hold, 1); // its driver died holding the money: nobody resumes it yet
+  saga_figures f;
+  for (std::int64_t k = 0; k < count; ++k) {
+    auto start = clock_type::now();
+    auto done = runner.run(order_of("saga-", k * accounts_per_bank), no_crash);
+    f.latencies_ms.push_back(ms_since(start));
+    f.completed += done.state.phase == saga_phase::confirmed ? 1 : 0;
+  }
+  DCA_ASSERT(runner.run(stuck, no_crash).state.phase == saga_phase::confirmed);
+  std::sort(f.latencies_ms.begin(), f.latencies_ms.end());
+  return f;
+}
+
+/// The side-by-side lines: 2PC's in-doubt rows next to the saga on the same rows.
+std::string comparison_words(const blocking_figures& tpc, const saga_figures& saga,
+                             const arguments& in) {
+  auto window_s = tpc.lock_hold_ms / 1000.0;
+  auto per_s = [&](std::int64_t n) {
+    return with_commas(static_cast<std::int64_t>(static_cast<double>(n) / window_s + 0.5)) + "/s";
+  };
+  auto median = saga.latencies_ms.empty() ? 0.0 : saga.latencies_ms[saga.latencies_ms.size() / 2];
+  auto max = saga.latencies_ms.empty() ? 0.0 : saga.latencies_ms.back();
+  return "2PC, coordinator dead after the votes for " + ms_words(double(in.get("recovery-ms"))) +
+         ": max lock hold " + ms_words(tpc.lock_hold_ms) + " on x1, y1; transfers on them " +
+         with_commas(tpc.same_done) + " of " + with_commas(tpc.same_tried) + " (" +
+         per_s(tpc.same_done) + "), on x2, y2 " + with_commas(tpc.other_done) + " (" +
+         per_s(tpc.other_done) +
+         "); saga, driver dead after its hold: " + with_commas(saga.completed) + " of " +
+         with_commas(std::int64_t(saga.latencies_ms.size())) +
+         " transfers on x1 -> y1 done, end to end median " + ms_words(median) + ", max " +
+         ms_words(max) +
+         " (2PC's first transfer on x1, y1 after the recovery: " + ms_words(tpc.first_after_ms) +
+         ")";
+}
+
+} // namespace
+
+namespace {
+
+/// The judge's own connections to both banks.
+struct auditor {
+  pg_connection x;
+  pg_connection y;
+  explicit auditor(const banks& b) : x(b.x.connect("audit")), y(b.y.connect("audit")) {}
+  std::int64_t money() { return money_total(x, y); }
+};
+
+/// The naive transfers lose money; then, on the same banks, 2PC's blocking next to the saga's
+/// latency on the same rows: the figures the lesson is about, from one run.
+run_result run_shared(const arguments& in, const progress_fn& progress) {
+  auto b = make_banks();
+  auto crashes = run_naive(*b, in);
+  progress(0.4);
+  auto money = auditor{*b}.money();
+  auto tpc = measure_two_phase(*b, in);
+  progress(0.8);
+  auto saga = measure_saga(b, in.get("compare-transfers"));
+  progress(1.0);
+  run_result out;
+  out.corrupted = money != banks::money_expected();
+  out.summary =
+      with_commas(in.get("transfers")) + " transfers, " + with_commas(crashes) +
+      " killed between debit and credit: " +
+      (out.corrupted ? money_words(money, banks::money_expected()) : std::string{"no money lost"}) +
+      ". " + comparison_words(tpc, saga, in);
+  out.fields = {{"transfers", std::to_string(in.get("transfers"))},
+                {"crashes", std::to_string(crashes)},
+                {"money_lost_cents", std::to_string(banks::money_expected() - money)},
+                {"two_phase_max_lock_hold_ms", std::to_string(tpc.lock_hold_ms)},
+                {"two_phase_blocked_rows_done", std::to_string(tpc.same_done)},
+                {"two_phase_blocked_rows_tried", std::to_string(tpc.same_tried)},
+                {"two_phase_other_rows_done", std::to_string(tpc.other_done)},
+                {"saga_done", std::to_string(saga.completed)},
+                {"saga_latency_max_ms",
+                 std::to_string(saga.latencies_ms.empty() ? 0.0 : saga.latencies_ms.back())}};
+  return out;
+}
+
+/// Every transfer as a saga, its driver killed before or after any step where the seed says;
+/// every tenth goes to an account Y does not have, so its hold is released. Money is counted at
+/// quiescence.
+run_result run_actors(const arguments& in, const progress_fn& progress) {
+  auto b = make_banks();
+  saga_runner runner{b};
+  std::int64_t crashes = 0;
+  std::int64_t released = 0;
+  auto transfers = in.get("transfers");
+  for (std::int64_t k = 0; k < transfers; ++k) {
+    auto t = order_of("t", k);
+    if (k % 10 == 9)
+      t.to = "y9"; // no such account at Y: the credit is refused, the saga compensates
+    auto crash = [&, k](int attempt, int step) {
+      auto roll = [&](std::uint64_t where) {
+        return attempt < 3 &&
+               rolls_under(in.seed().value_or(1), static_cast<std::uint64_t>(k),
+                           static_cast<std::uint64_t>(step * 2) + where,
+                           static_cast<std::uint64_t>(attempt), in.get("crash-percent"));
+      };
+      return step_crash{roll(0), roll(1)};
+    };
+    auto done = runner.run(t, crash);
+    crashes += done.crashes;
+    released += done.state.phase == saga_phase::released ? 1 : 0;
+    progress(static_cast<double>(k + 1) / static_cast<double>(transfers));
+  }
+  auto money = auditor{*b}.money();
+  run_result out;
+  out.corrupted = money != banks::money_expected();
+  out.summary = with_commas(transfers) + " transfer sagas, " + with_commas(crashes) +
+                " drivers killed, " + with_commas(released) + " released: " +
+                (out.corrupted ? money_words(money, banks::money_expected())
+                               : "every cent accounted for (Σ " + with_commas(money) + ")");
+  out.fields = {{"transfers", std::to_string(transfers)},
+                {"crashes", std::to_string(crashes)},
+                {"released", std::to_string(released)},
+                {"money_cents", std::to_string(money)},
+                {"money_expected_cents", std::to_string(banks::money_expected())}};
+  return out;
+}
+
+// -- exploration ----------------------------------------------------------------------------------
+
+/// One service making one naive transfer, and kill -9 aimed at its process: every order of its
+/// statements and the kill, against the real databases.
+dca::explore::report explore_shared(const dca::explore::options& opts) {
+  auto b = make_banks();
+  auto schedules = std::make_shared<int>(0);
+  // Connections outlive the schedules: connecting costs more than a schedule's statements.
+  auto service = std::make_shared<std::pair<pg_connection, pg_connection>>(b->x.connect("service"),
+                                                                           b->y.connect("service"));
+  auto audit = std::make_shared<auditor>(*b);
+  auto make = [b, schedules, service, audit] {
+    auto order = order_of("s" + std::to_string((*schedules)++) + "-t", 0);
+    auto before = audit->money();
+    auto life = std::make_shared<process_life>();
+    dca::explore::thread_execution exec;
+    exec.threads.push_back({"service", [=] {
+                              try {
+                                transfer_naive(service->first, service->second, *life, order);
+                              } catch (const process_killed&) {
+                                // the process is gone: what it committed stays committed
+                              }
+                            }});
+    exec.threads.push_back({"kill -9", [life] { life->kill(); }});
+    exec.check = [audit,
+                  before](const std::vector<dca::explore::step>&) -> std::optional<std::string> {
+      auto after = audit->money();
+      if (after == before)
+        return std::nullopt;
+      return "the service was killed between the debit and the credit: " +
+             money_words(after, before);
+    };
+    return exec;
+  };
+  return dca::explore::explore_threads(make, opts);
+}
+
+} // namespace
+
+dca::harness::exercise describe() {
+  dca::harness::exercise ex;
+  ex.id = DCA_EXERCISE_ID; // id, pattern and title: from exercises/manifest.ini
+  ex.pattern = DCA_EXERCISE_PATTERN;
+  ex.title = DCA_EXERCISE_TITLE;
+  ex.parameters = {
+      {"transfers", 200, 1, 100'000, "how many transfers of 100 cents from X to Y"},
+      {"crash-percent", 5, 0, 99,
+       "how often a process is killed (%): between debit and credit, or a saga's driver at a step"},
+      {"recovery-ms", 1'000, 1, 600'000,
+       "how long 2PC's coordinator stays dead after the votes (its restart)"},
+      {"compare-transfers", 20, 1, 10'000,
+       "how many sagas run on the rows of a saga whose driver died (the comparison with 2PC)"}};
+  ex.run_shared = run_shared;
+  ex.run_actors = run_actors;
+  ex.explore_shared = explore_shared;
+  return ex;
+}
+
+} // namespace cross_service_transfer
