@@ -351,10 +351,18 @@ std::string replay_of(const game& g, const std::string& schedule) {
 
 int corrupted_end(const game& g, const turn& t, const std::vector<int>& chosen) {
   auto steps = t.report.integer_at("breaking_step");
-  auto verdict = t.report.string_at("verdict");
-  std::cout << "CORRUPTED at step " << steps << ":\n  " << verdict << '\n';
+  auto outcome = t.report.string_at("outcome");
+  bool deadlock = outcome == "deadlock";
+  std::cout << (deadlock                        ? "DEADLOCK"
+                : outcome == "invariant_broken" ? "CORRUPTED"
+                                                : "FAILED (" + outcome + ")")
+            << " at step " << steps << ":\n  " << t.report.string_at("verdict") << '\n';
+  if (const auto* cycle = t.report.find("cycle"))
+    for (const auto& wait : cycle->items)
+      std::cout << "  " << wait.text << '\n';
   auto found = explorer_search(g);
-  std::cout << "You corrupted it in " << steps << (steps == 1 ? " step" : " steps");
+  std::cout << (deadlock ? "You deadlocked it in " : "You corrupted it in ") << steps
+            << (steps == 1 ? " step" : " steps");
   if (found.failed)
     std::cout << "; the explorer's search found it in " << found.steps << " (" << found.words
               << ").\n";

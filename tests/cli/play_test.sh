@@ -6,7 +6,7 @@
 # play_test.sh DCA WORK
 set -euo pipefail
 dca="$1" work="$2"
-sock="dca-play-$$"
+sock="dca-play-$$-0"
 mkdir -p "$work"
 t() { tmux -L "$sock" "$@"; }
 cleanup() { t kill-server 2>/dev/null || true; }
@@ -17,7 +17,7 @@ fail() {
   t capture-pane -p -S -100 -t p >&2 || true
   exit 1
 }
-screen() { t capture-pane -p -S -100 -t p; }
+screen() { t capture-pane -p -J -S -100 -t p; }
 # Waits (at most $2 s) until the screen shows /$1/.
 wait_for() {
   for _ in $(seq 1 $(($2 * 10))); do
@@ -27,10 +27,14 @@ wait_for() {
   fail "no /$1/ on the screen within $2 s"
 }
 # Starts `dca play ARGS` in a fresh WIDTHxHEIGHT terminal; the pane stays open after it exits.
+# Each game gets a tmux server of its own: a new session on a server still shutting down can fail.
+starts=0
 start() {
   local size="$1"
   shift
   cleanup
+  starts=$((starts + 1))
+  sock="dca-play-$$-$starts"
   t new-session -d -s p -x "${size%x*}" -y "${size#*x}" \
     "env TERM=xterm $dca play $*; echo \"EXIT=\$?\"; exec cat"
 }
