@@ -34,6 +34,7 @@ int list_command(const context&, const std::vector<std::string>& args);
 int hint_command(const context&, const std::vector<std::string>& args);
 int run_command(const context&, const std::vector<std::string>& args);
 int explore_command(const context&, const std::vector<std::string>& args);
+int play_command(const context&, const std::vector<std::string>& args);
 int check_command(const context&, const std::vector<std::string>& args);
 int tour_command(const context&, const std::vector<std::string>& args);
 int grade_command(const context&, const std::vector<std::string>& args);

@@ -18,13 +18,21 @@ int journal_in_terminal(const context&, const std::vector<std::string>& args) {
 
 const std::vector<command>& commands() {
   static const std::vector<command> table{
-      {"watch", watch_command},       {"tour", tour_command},
-      {"list", list_command},         {"run", run_command},
-      {"explore", explore_command},   {"check", check_command},
-      {"hint", hint_command},         {"reset", reset_command},
-      {"solution", solution_command}, {"journal", journal_in_terminal},
-      {"grade", grade_command},       {"dev", dev_command},
-      {"services", services_command}, {"cluster", cluster_command},
+      {"watch", watch_command},
+      {"tour", tour_command},
+      {"list", list_command},
+      {"run", run_command},
+      {"explore", explore_command},
+      {"play", play_command},
+      {"check", check_command},
+      {"hint", hint_command},
+      {"reset", reset_command},
+      {"solution", solution_command},
+      {"journal", journal_in_terminal},
+      {"grade", grade_command},
+      {"dev", dev_command},
+      {"services", services_command},
+      {"cluster", cluster_command},
   };
   return table;
 }
@@ -44,6 +52,7 @@ void print_usage(std::ostream& out) {
          "  dca list              the exercises and your progress\n"
          "  dca run NN            run exercise NN on real threads (or --variant actors)\n"
          "  dca explore NN        find the interleaving that corrupts, step by step\n"
+         "  dca play NN           be the scheduler: pick who runs next until it corrupts\n"
          "  dca check NN          check your message_passing.cpp against the spec\n"
          "  dca check --all       re-check every exercise you have passed\n"
          "  dca hint NN           a hint when you are stuck (--level 2, 3 for more)\n"

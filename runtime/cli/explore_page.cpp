@@ -148,6 +148,18 @@ std::string invoked_as(std::string pattern, const std::string& command) {
 
 } // namespace
 
+steps_with_code steps_of(const explore_page_request& req, const json_value* steps) {
+  steps_with_code out;
+  code_table codes;
+  auto learner_lines =
+      req.learner_text.empty() ? lines_of(req.learner_file) : lines_of_text(req.learner_text);
+  if (steps != nullptr)
+    for (const auto& s : steps->items)
+      out.steps.push_back(step_of(req, s, codes, learner_lines));
+  out.codes = codes.take();
+  return out;
+}
+
 schedule_page page_of_report(const explore_page_request& req, const json_value& report,
                              const json_value* example) {
   const auto& run = example != nullptr ? *example : report;
@@ -160,13 +172,9 @@ schedule_page page_of_report(const explore_page_request& req, const json_value& 
   for (const auto* a = run.find("actors"); a != nullptr && page.actors.empty();)
     for (const auto& name : a->items)
       page.actors.push_back(name.text);
-  code_table codes;
-  auto learner_lines =
-      req.learner_text.empty() ? lines_of(req.learner_file) : lines_of_text(req.learner_text);
-  if (const auto* trace = run.find("trace"))
-    for (const auto& s : trace->items)
-      page.steps.push_back(step_of(req, s, codes, learner_lines));
-  page.codes = codes.take();
+  auto steps = steps_of(req, run.find("trace"));
+  page.steps = std::move(steps.steps);
+  page.codes = std::move(steps.codes);
   if (!page.clean()) {
     page.breaking_step = static_cast<std::size_t>(report.integer_at("breaking_step"));
     page.replay = invoked_as(req.invoked, "explore") + " --variant " + variant + " --replay " +

@@ -31,6 +31,16 @@ struct explore_page_request {
   std::string learner_text; // the learner's file as already read; empty: read learner_file
 };
 
+/// Steps in the shape of a report's "trace" (a turn's "choices" too), each with the code it ran.
+struct steps_with_code {
+  std::vector<page_step> steps;
+  std::vector<page_code> codes; // page_step::code indexes these
+};
+
+/// The steps of `steps` (a JSON array; null: none) as the page shows them, code read as
+/// page_of_report reads it (`dca play` shows each step so).
+steps_with_code steps_of(const explore_page_request& req, const json_value* steps);
+
 /// The page of an explorer's JSON report (`PROGRAM explore --format json`). `example` is the
 /// traced default schedule shown for a clean search (null for a failure).
 schedule_page page_of_report(const explore_page_request& req, const json_value& report,

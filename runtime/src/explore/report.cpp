@@ -233,6 +233,38 @@ std::string proof_text(const report& r) {
   return "every schedule clean: " + schedules;
 }
 
+namespace {
+
+/// One step as JSON, in the shape of "trace" (and of "choices").
+void print_step(std::ostream& out, const step& s) {
+  out << "{\"actor\":" << s.actor << ",\"operation\":";
+  json_string(out, s.operation);
+  out << ",\"object\":";
+  json_string(out, s.object);
+  out << ",\"value\":";
+  json_string(out, s.value);
+  out << ",\"text\":";
+  json_string(out, describe(s));
+  out << ",\"file\":";
+  json_string(out, base_name(s.where.file));
+  out << ",\"line\":" << s.where.line;
+  // The whole path as compiled, so a tool can show the code around the line (dca explore --html).
+  out << ",\"path\":";
+  json_string(out, s.where.file);
+  if (!s.mailboxes.empty())
+    print_mailboxes(out, s.mailboxes);
+  out << '}';
+}
+
+void print_steps(std::ostream& out, const std::vector<step>& steps) {
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    out << (i > 0 ? "," : "");
+    print_step(out, steps[i]);
+  }
+}
+
+} // namespace
+
 void print_json(std::ostream& out, const report& r) {
   out << "{\"outcome\":";
   json_string(out, to_string(r.result));
@@ -244,26 +276,9 @@ void print_json(std::ostream& out, const report& r) {
     json_string(out, r.actors[i]);
   }
   out << "],\"trace\":[";
-  for (std::size_t i = 0; i < r.trace.size(); ++i) {
-    const auto& s = r.trace[i];
-    out << (i > 0 ? "," : "") << "{\"actor\":" << s.actor << ",\"operation\":";
-    json_string(out, s.operation);
-    out << ",\"object\":";
-    json_string(out, s.object);
-    out << ",\"value\":";
-    json_string(out, s.value);
-    out << ",\"text\":";
-    json_string(out, describe(s));
-    out << ",\"file\":";
-    json_string(out, base_name(s.where.file));
-    out << ",\"line\":" << s.where.line;
-    // The whole path as compiled, so a tool can show the code around the line (dca explore --html).
-    out << ",\"path\":";
-    json_string(out, s.where.file);
-    if (!s.mailboxes.empty())
-      print_mailboxes(out, s.mailboxes);
-    out << '}';
-  }
+  print_steps(out, r.trace);
+  out << "],\"choices\":[";
+  print_steps(out, r.choices);
   out << "],\"cycle\":[";
   for (std::size_t i = 0; i < r.cycle.size(); ++i) {
     out << (i > 0 ? "," : "");

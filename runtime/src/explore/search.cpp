@@ -165,6 +165,44 @@ report replay(runner& exec, const schedule& s) {
   return out;
 }
 
+// -- a turn of dca play ------------------------------------------------------------------------
+
+/// Follows `choices`, then stops the run where they end; who could run there goes to `enabled`.
+chooser stop_after(const std::vector<int>& choices, const char* unit, std::vector<int>& enabled) {
+  auto follows = follow(choices, unit);
+  return [follows, &choices, &enabled](std::size_t index, const decision& now) {
+    if (index < choices.size())
+      return follows(index, now);
+    enabled = now.enabled;
+    throw stop_run{stop_reason::turn};
+  };
+}
+
+/// `prefix` run up to its end, and the step each thread (actor) that can run there would take: the
+/// run of prefix + that choice, stopped one step later. A prefix that ends the run is a replay.
+report turn(runner& exec, const schedule& prefix) {
+  std::vector<int> enabled;
+  auto r = exec.run(stop_after(prefix.choices(), exec.unit_name(), enabled), true);
+  if (!r.stopped)
+    return replay(exec, prefix);
+  auto out = to_report(std::move(r));
+  out.schedules_explored = 1;
+  for (int who : enabled) {
+    auto choices = prefix.choices();
+    choices.push_back(who);
+    std::vector<int> after;
+    auto next = exec.run(stop_after(choices, exec.unit_name(), after), true);
+    if (next.trace.size() != choices.size()) { // the runs of one prefix must repeat
+      out.result = outcome::crashed;
+      out.verdict = not_deterministic;
+      out.choices.clear();
+      return out;
+    }
+    out.choices.push_back(std::move(next.trace.back()));
+  }
+  return out;
+}
+
 // -- bounded systematic search ----------------------------------------------------------------
 
 /// What a choice costs a bounded search. Preemption bounding (CHESS): 1 for leaving a thread that
@@ -427,7 +465,9 @@ report search(runner& exec, const options& opts) {
   DCA_ASSERT(opts.time_limit.count() >= 0);
   auto began = clock_type::now();
   report out;
-  if (opts.replay)
+  if (opts.turn_after)
+    out = turn(exec, *opts.turn_after);
+  else if (opts.replay)
     out = replay(exec, *opts.replay);
   else if (opts.search == strategy::random)
     out = search_random(exec, opts, began);
@@ -441,7 +481,7 @@ report search(runner& exec, const options& opts) {
     DCA_ASSERT_MSG(!out.failed(), "an exhausted search found nothing");
   if (out.search_exhausted)
     DCA_ASSERT_MSG(out.stopped_by.empty(), "an exhausted search was not stopped");
-  if (!out.failed() && !opts.replay)
+  if (!out.failed() && !opts.replay && !opts.turn_after)
     DCA_ASSERT_MSG(out.failing_schedule.empty(), "a clean search names no failing schedule");
   return out;
 }

@@ -80,6 +80,7 @@ public:
 enum class stop_reason {
   time_limit, // options::time_limit passed during the schedule
   redundant,  // DPOR: every thread that could run is asleep, an equivalent schedule was explored
+  turn,       // options::turn_after: the schedule chosen so far ends here (dca play)
 };
 
 /// Thrown by a chooser to end the current schedule early. Not a std::exception, so a runner's

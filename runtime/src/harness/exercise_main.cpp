@@ -209,7 +209,8 @@ struct explore_flags {
   std::string strategy; // empty: dpor for actors (their fix is proven), systematic for threads
   std::string format = "table";
   std::optional<std::string> replay;
-  bool default_schedule = false; // run only the schedule a search tries first, traced
+  bool default_schedule = false;   // run only the schedule a search tries first, traced
+  std::optional<std::string> turn; // dca play: the schedule chosen so far ("" at the start)
   std::string seed = with_commas(static_cast<std::int64_t>(explore::options{}.seed));
   std::string schedules_max =
       with_commas(static_cast<std::int64_t>(explore::options{}.schedules_max));
@@ -250,6 +251,15 @@ void check_explore_flags(explore_flags& flags) {
       throw po::error("--replay: " + parsed.error());
     flags.opts.replay = *parsed;
   }
+  if (flags.turn) {
+    if (flags.replay || flags.default_schedule || flags.format != "json")
+      throw po::error("--turn is dca play's: give it alone with --format json");
+    auto parsed = flags.turn->empty() ? explore::schedule_parsed::value_of(explore::schedule{})
+                                      : explore::schedule::parse(*flags.turn);
+    if (!parsed)
+      throw po::error("--turn: " + parsed.error());
+    flags.opts.turn_after = *parsed;
+  }
 }
 
 void print_explore_table(const exercise& ex, const std::string& name, const std::string& variant,
@@ -263,14 +273,17 @@ void print_explore_table(const exercise& ex, const std::string& name, const std:
 /// a thread or actor with nothing to do, the run ended before the schedule did (its trailing steps
 /// unused), or the schedule is only a prefix (the run went on in the default order, so its outcome
 /// says nothing about the schedule typed).
-void check_replayed(const explore::schedule& given, const explore::report& r, const char* unit) {
+void check_replayed(const explore::schedule& given, const explore::report& r, const char* unit,
+                    const char* flag = "--replay") {
   const std::string mismatch = "the schedule does not match this scenario: at step";
-  auto typed = "--replay " + given.to_string();
+  auto typed = flag + (" " + given.to_string());
   auto steps = r.failing_schedule.size();
   if (r.result == explore::outcome::crashed && r.verdict.rfind(mismatch, 0) == 0)
     throw po::error(typed + " is not a schedule of this scenario: at step" +
                     r.verdict.substr(mismatch.size()) + " (give a schedule as printed after " +
                     "`replay:`)");
+  if (std::string{flag} == "--turn")
+    return; // a turn's schedule is a prefix, or a whole run that ended where it does
   if (steps < given.size())
     throw po::error(typed + " has " + with_commas(given.size()) +
                     " steps, but the run ended after " + with_commas(steps) + ": steps " +
@@ -309,6 +322,9 @@ int explore_command(const exercise& ex, const std::string& name,
       "run only the schedule a search tries first (each thread or actor keeps going while it "
       "can), with its trace: one clean run to read, as `dca explore --html` shows it");
   add("format", po::value(&flags.format)->default_value("table"), "table or json");
+  add("turn", po::value<std::string>(),
+      "dca play's turn: run this schedule (\"\" for none yet), stop where it ends, and report the "
+      "step each thread or actor that can run there would take (--format json)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
   po::notify(vm);
@@ -319,6 +335,8 @@ int explore_command(const exercise& ex, const std::string& name,
   if (vm.count("replay"))
     flags.replay = replay;
   flags.default_schedule = vm.count("default-schedule") > 0;
+  if (vm.count("turn"))
+    flags.turn = vm["turn"].as<std::string>();
   check_explore_flags(flags);
   const auto& fn = pick_variant(ex.explore_shared, ex.explore_actors, flags.variant);
   if (!fn) {
@@ -327,8 +345,11 @@ int explore_command(const exercise& ex, const std::string& name,
     return exit_failure;
   }
   auto r = fn(opts);
+  const char* unit = flags.variant == "shared" ? "thread" : "actor";
   if (opts.replay && !flags.default_schedule)
-    check_replayed(*opts.replay, r, flags.variant == "shared" ? "thread" : "actor");
+    check_replayed(*opts.replay, r, unit);
+  if (opts.turn_after)
+    check_replayed(*opts.turn_after, r, unit, "--turn");
   if (flags.format == "json")
     explore::print_json(std::cout, r);
   else

@@ -92,6 +92,32 @@ TEST_CASE("a failing schedule replays to the identical trace") {
   }
 }
 
+TEST_CASE("a turn runs the schedule so far and offers the step each thread would take next") {
+  options at_start;
+  at_start.turn_after = schedule{};
+  auto first = explore_threads(counter_scenario(1, false), at_start);
+  CHECK(first.result == outcome::clean);
+  CHECK(first.trace.empty());
+  REQUIRE(first.choices.size() == 2);
+  CHECK(first.choices[0].actor == 0);
+  CHECK(first.choices[1].actor == 1);
+  CHECK(first.choices[1].operation == "load");
+  options after_both_loads;
+  after_both_loads.turn_after = schedule{{0, 1, 0}};
+  auto third = explore_threads(counter_scenario(1, false), after_both_loads);
+  REQUIRE(third.trace.size() == 3);
+  CHECK(third.trace[1].value == "0"); // T2 read 0 before T1 wrote
+  REQUIRE(third.choices.size() == 1); // T1 finished: only T2's store is left
+  CHECK(third.choices[0].actor == 1);
+  CHECK(third.choices[0].operation == "store");
+  CHECK(third.choices[0].value == "1");
+  options whole_run;
+  whole_run.turn_after = schedule{{0, 1, 0, 1}};
+  auto end = explore_threads(counter_scenario(1, false), whole_run);
+  CHECK(end.result == outcome::invariant_broken); // a finished run: its outcome, as a replay
+  CHECK(end.choices.empty());
+}
+
 TEST_CASE("fetch_add keeps every increment on every schedule within the bound") {
   auto r = explore_threads(counter_scenario(3, true));
   CHECK(r.result == outcome::clean);

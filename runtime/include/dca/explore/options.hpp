@@ -46,6 +46,10 @@ struct options {
   bool spurious_wakeups = false;
   /// When set, run exactly this schedule once instead of searching.
   std::optional<schedule> replay;
+  /// When set (`dca play`'s turn): run this schedule, stop where it ends, and report the step each
+  /// thread (actor) that can run there would take (report::choices); a finished run reports its
+  /// outcome as a replay does. The learner's keys choose the schedule; the explorer runs it.
+  std::optional<schedule> turn_after;
 };
 
 } // namespace dca::explore

@@ -64,6 +64,9 @@ struct report {
   std::uint64_t interleavings_naive = 0; // DPOR: the orders of those steps without reduction
   std::optional<std::uint64_t> seed;     // the seed of a random search, to repeat it
   std::chrono::microseconds elapsed{0};
+  /// options::turn_after: the step each thread (actor) that can run next would take, in index
+  /// order; empty once the run is over (then `result` says how it ended). JSON "choices".
+  std::vector<step> choices;
 
   bool failed() const noexcept { return result != outcome::clean; }
 };

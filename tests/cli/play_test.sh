@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# `dca play` at a real terminal (tmux, 80x24 as over SSH): a terminal too small is one line, exit 2;
+# exercise 01 played to corruption (a wrong key is asked again); 01's solution played to a clean
+# end that the explorer confirms. Each key is sent once the screen asks for it (a deadline, never a
+# sleep that makes it happen).
+# play_test.sh DCA WORK
+set -euo pipefail
+dca="$1" work="$2"
+sock="dca-play-$$-0"
+mkdir -p "$work"
+t() { tmux -L "$sock" "$@"; }
+cleanup() { t kill-server 2>/dev/null || true; }
+trap cleanup EXIT
+
+fail() {
+  echo "FAILED: $*" >&2
+  t capture-pane -p -S -100 -t p >&2 || true
+  exit 1
+}
+screen() { t capture-pane -p -J -S -100 -t p; }
+# Waits (at most $2 s) until the screen shows /$1/.
+wait_for() {
+  for _ in $(seq 1 $(($2 * 10))); do
+    screen | grep -qE -- "$1" && return 0
+    sleep 0.1
+  done
+  fail "no /$1/ on the screen within $2 s"
+}
+# Starts `dca play ARGS` in a fresh WIDTHxHEIGHT terminal; the pane stays open after it exits.
+# Each game gets a tmux server of its own: a new session on a server still shutting down can fail.
+starts=0
+start() {
+  local size="$1"
+  shift
+  cleanup
+  starts=$((starts + 1))
+  sock="dca-play-$$-$starts"
+  t new-session -d -s p -x "${size%x*}" -y "${size#*x}" \
+    "env TERM=xterm $dca play $*; echo \"EXIT=\$?\"; exec cat"
+}
+
+start 60x20 01
+wait_for "EXIT=" 120
+screen | grep -qE "the terminal is 60x20, dca play needs 80x24" || fail "no size refusal"
+screen | grep -q "EXIT=2" || fail "a small terminal did not exit 2"
+
+# 01, shared: T1 reads, T2 reads, T1 writes, T2 writes: one increment lost.
+start 80x24 01
+wait_for "Step 1: who runs next\?" 300
+screen | grep -q "counter.load()" || fail "the choices do not show the line each would run"
+t send-keys -t p x
+wait_for "'x' is not a choice" 30
+for step in 1:1 2:2 3:1 4:1; do
+  wait_for "Step ${step%:*}: who runs next\?" 60
+  t send-keys -t p "${step#*:}"
+done
+wait_for "EXIT=" 120
+screen | grep -q "CORRUPTED at step 4:" || fail "no verdict"
+screen | grep -qE "You corrupted it in 4 steps; the explorer's search found it in 4" ||
+  fail "no comparison with the explorer"
+screen | grep -q -- "--variant shared --replay 0.1.0.1" || fail "no replay of the learner's run"
+screen | grep -q "EXIT=3" || fail "a corrupted game did not exit 3"
+
+# 01's solution: whatever is chosen, the count ends right; the explorer's search agrees.
+start 80x24 01 --solution
+wait_for "Step 1: who runs next\?" 300
+screen | grep -q "Mailboxes now" && fail "mailboxes shown before any step ran"
+for step in $(seq 1 40); do
+  wait_for "Step $step: who runs next\?|EXIT=" 60
+  screen | grep -q "EXIT=" && break
+  [ "$step" -eq 2 ] && { screen | grep -q "Mailboxes now" || fail "no mailboxes after a step"; }
+  # the last choice offered ("Press 1-3"): not the explorer's default order where there is a choice
+  t send-keys -t p "$(screen | grep -oE 'Press 1(-[1-9])?' | tail -1 | grep -oE '[1-9]$')"
+done
+wait_for "EXIT=" 120
+screen | grep -q "CLEAN after" || fail "the solution's game did not end clean"
+screen | grep -q "No choice corrupts it: the explorer's search agrees" || fail "no proof"
+screen | grep -q "EXIT=0" || fail "a clean game did not exit 0"
+echo "play: 01 corrupted in 4 steps, 01's solution clean"
