@@ -174,6 +174,12 @@ const char* const load_snapshot_sql =
     "JOIN dca_streams s ON s.id = n.stream WHERE s.type = $1 AND s.key = $2";
 const char* const last_position_sql = "SELECT last FROM dca_positions WHERE id = 1";
 
+const char* const end_stalled_copies_sql =
+    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' "
+    "AND wait_event = 'ClientRead' AND query LIKE 'COPY dca_events%' "
+    "AND now() - state_change > make_interval(secs => $1::double precision / 1000)";
+
 const char* const notify_channel = "dca_journal";
 
 } // namespace dca::es::pg_schema

@@ -56,6 +56,14 @@ extern const char* const read_all_sql;
 extern const char* const load_snapshot_sql;
 extern const char* const last_position_sql;
 
+/// $1 milliseconds. Ends the sessions of this database that have waited longer than that for the
+/// data of a journal COPY: their process stopped (SIGSTOP, a debugger) between the COPY and its
+/// data. The server cancels no statement while it waits for a client's COPY data
+/// (statement_timeout does not fire there, and the session is not idle in a transaction), so
+/// such a session would hold the positions lock and the lease rows' share locks, and stall every
+/// writer and every lease change of the cluster, until its process resumed. One column: how many.
+extern const char* const end_stalled_copies_sql;
+
 /// The channel commits are announced on (payload: the last position).
 extern const char* const notify_channel;
 
