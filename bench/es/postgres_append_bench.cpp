@@ -79,7 +79,7 @@ double raw_copy(const std::string& db, std::size_t entities, double seconds) {
     copy.clear();
     for (std::size_t k = 0; k < 1000; ++k) {
       auto e = k % entities;
-      copy.row(8);
+      copy.row(10);
       copy.int64(static_cast<std::int64_t>(++position));
       copy.int64(static_cast<std::int64_t>(e + 1));
       copy.int64(static_cast<std::int64_t>(++heads[e]));
@@ -88,6 +88,8 @@ double raw_copy(const std::string& db, std::size_t entities, double seconds) {
       copy.text("deposited(100)");
       copy.null();
       copy.int64(0);
+      copy.null(); // shard and epoch: the journal's unfenced appends store NULL too
+      copy.null();
     }
     must(copy.finish(c->get(), pg_schema::copy_events_sql, "copy"));
     auto up = pg::exec(c->get(), "UPDATE dca_positions SET last = $1 WHERE id = 1",

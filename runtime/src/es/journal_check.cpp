@@ -80,7 +80,7 @@ journal_verifier::journal_verifier(std::string where, const decoder_registry& de
     : where_(std::move(where)), decoders_(decoders) {}
 
 void journal_verifier::add_stream(std::int64_t id, entity_id entity) {
-  streams_.emplace(id, stream_seen{std::move(entity), 0});
+  streams_.emplace(id, stream_seen{std::move(entity), 0, std::nullopt});
 }
 
 caf::error journal_verifier::corrupt(const std::string& what) const {
@@ -101,9 +101,34 @@ caf::error journal_verifier::check_event(const stored_event& ev) {
                    std::to_string(ev.position) + ": expected seq " + std::to_string(info.seq + 1) +
                    ", found " + std::to_string(ev.seq));
   info.seq = ev.seq;
+  if (auto err = check_fence(ev, info))
+    return err;
   if (auto err = check_payload(ev, info.id))
     return err;
   ++report_.events;
+  return caf::none;
+}
+
+caf::error journal_verifier::check_fence(const stored_event& ev, stream_seen& info) {
+  if (!ev.fence)
+    return caf::none;
+  auto now = *ev.fence;
+  auto before = info.fence;
+  info.fence = now;
+  if (!before)
+    return caf::none;
+  auto under = [](const shard_fence& f) {
+    return "shard " + std::to_string(f.shard) + " epoch " + std::to_string(f.epoch);
+  };
+  auto where = info.id.to_string() + " seq " + std::to_string(ev.seq) + " (position " +
+               std::to_string(ev.position) + ")";
+  if (now.shard != before->shard)
+    return corrupt(where + " was written under " + under(now) + " after " + under(*before) +
+                   (now.epoch == before->epoch ? ": two owners at one epoch"
+                                               : ": a stream belongs to one shard"));
+  if (now.epoch < before->epoch)
+    return corrupt(where + " was written under " + under(now) + " after " + under(*before) +
+                   ": the epoch went back (an old owner wrote after a newer one)");
   return caf::none;
 }
 
@@ -181,7 +206,8 @@ struct verifier {
                       static_cast<std::uint64_t>(st.int64(2)),
                       st.text(3),
                       st.blob(4),
-                      st.text(5)};
+                      st.text(5),
+                      std::nullopt}; // the SQLite journal is one process's: no fences
       if (auto err = checks.check_event(ev))
         return err;
     }

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <caf/error.hpp>
 
+#include "dca/es/journal.hpp"
 #include "dca/es/journal_check.hpp"
 
 namespace dca::es {
@@ -23,6 +25,7 @@ struct stored_event {
   std::string type;
   std::vector<char> payload;
   std::string text;
+  std::optional<shard_fence> fence; // the owner's (shard, epoch) it was appended under, if stored
 };
 
 class journal_verifier {
@@ -34,7 +37,8 @@ public:
   void add_stream(std::int64_t id, entity_id entity);
 
   /// The next event in position order: positions gap-free from 1, sequences gap-free from 1 per
-  /// stream, a known type decoding to its stored text. errc::journal_corrupt with the first
+  /// stream, a known type decoding to its stored text, and along a stream's fenced events one
+  /// shard and epochs that never go back (check_fence). errc::journal_corrupt with the first
   /// problem.
   caf::error check_event(const stored_event& ev);
 
@@ -52,7 +56,14 @@ private:
   struct stream_seen {
     entity_id id;
     std::uint64_t seq = 0;
+    std::optional<shard_fence> fence; // of the stream's last fenced event
   };
+
+  /// One owner at a time per stream: a shard's epoch rises with every change of owner, so a
+  /// stream's fenced events (in seq order) stay in one shard with epochs that never go back. An
+  /// epoch going back is an old owner writing after a newer one; a second shard at the same epoch
+  /// is a second owner the epochs cannot tell apart.
+  caf::error check_fence(const stored_event& ev, stream_seen& info);
   std::string where_;
   const decoder_registry& decoders_;
   std::unordered_map<std::int64_t, stream_seen> streams_;

@@ -43,9 +43,9 @@ caf::expected<conn_ptr> connect(const std::string& conninfo) {
                                             " (is it running? scripts/services start)");
   // A process that hangs inside a transaction (SIGSTOP, a debugger) would hold its row locks,
   // the positions row's among them, and stall every other node until it resumed: the server ends
-  // such a session after idle_in_transaction_ms between statements, or statement_ms into one (a
-  // COPY whose data never comes); its uncommitted batch is rolled back (none of it was
-  // acknowledged), and the others go on.
+  // such a session after idle_in_transaction_ms between statements, or statement_ms into one (but
+  // not a COPY whose data never comes: the other writers end that one, end_stalled_copies_sql);
+  // its uncommitted batch is rolled back (none of it was acknowledged), and the others go on.
   auto limits =
       "SET idle_in_transaction_session_timeout = " + std::to_string(idle_in_transaction_ms) +
       "; SET statement_timeout = " + std::to_string(statement_ms);

@@ -29,7 +29,8 @@ using result_ptr = std::unique_ptr<PGresult, result_clearer>;
 
 /// How long the server lets one of our sessions sit idle inside a transaction before it ends it.
 constexpr int idle_in_transaction_ms = 3000;
-/// How long one of our statements may run (or wait for a lock, or for a COPY's data).
+/// How long one of our statements may run or wait for a lock. Not a COPY waiting for its data:
+/// the server does not cancel that wait (pg_schema::end_stalled_copies_sql ends such sessions).
 constexpr int statement_ms = 5000;
 
 /// Connects to `conninfo`; errc::journal_io naming the server and libpq's reason when it cannot.

@@ -192,7 +192,7 @@ caf::expected<append_result> postgres_batch::place(const append_request& req,
                     next_position_ + req.events.size() - 1};
   for (std::size_t k = 0; k < req.events.size(); ++k) {
     auto& ev = req.events[k];
-    copy_.row(8);
+    copy_.row(10);
     copy_.int64(static_cast<std::int64_t>(next_position_++));
     copy_.int64(st.id);
     copy_.int64(static_cast<std::int64_t>(++st.head));
@@ -204,8 +204,19 @@ caf::expected<append_result> postgres_batch::place(const append_request& req,
     else
       copy_.null();
     copy_.int64(written_at_ms);
+    write_fence(req.fence);
   }
   return res;
+}
+
+void postgres_batch::write_fence(const std::optional<shard_fence>& fence) {
+  if (!fence) {
+    copy_.null();
+    copy_.null();
+    return;
+  }
+  copy_.int64(static_cast<std::int64_t>(fence->shard));
+  copy_.int64(static_cast<std::int64_t>(fence->epoch));
 }
 
 caf::error postgres_batch::write_snapshots(const std::vector<journal_job>& jobs) {

@@ -21,27 +21,46 @@ const char* const counts_sql =
     "SELECT (SELECT max(version) FROM dca_journal_schema), (SELECT count(*) FROM dca_events), "
     "(SELECT count(*) FROM dca_streams), (SELECT count(*) FROM dca_snapshots), "
     "(SELECT last FROM dca_positions WHERE id = 1)";
-const char* const events_sql = "SELECT position, stream, seq, type, payload, text FROM dca_events "
-                               "WHERE position > $1 ORDER BY position LIMIT $2";
+const char* const events_sql =
+    "SELECT position, stream, seq, type, payload, text, shard, epoch FROM dca_events "
+    "WHERE position > $1 ORDER BY position LIMIT $2";
+/// Version 1 stored no fences: its events read as unfenced.
+const char* const events_v1_sql =
+    "SELECT position, stream, seq, type, payload, text, NULL, NULL FROM dca_events "
+    "WHERE position > $1 ORDER BY position LIMIT $2";
+/// The first event whose epoch no lease ever reached: an owner nobody granted.
+const char* const ungranted_epoch_sql =
+    "SELECT e.position, e.shard, e.epoch, l.epoch FROM dca_events e "
+    "LEFT JOIN dca_shard_leases l ON l.shard = e.shard "
+    "WHERE e.shard IS NOT NULL AND (l.epoch IS NULL OR e.epoch > l.epoch) "
+    "ORDER BY e.position LIMIT 1";
+
+/// A read-only snapshot of a journal and its schema version.
+struct snapshot {
+  pg::conn_ptr conn;
+  std::int64_t version = 0;
+};
 
 /// A read-only connection inside one consistent snapshot, on a journal that exists.
-caf::expected<pg::conn_ptr> open_snapshot(const std::string& conninfo) {
+caf::expected<snapshot> open_snapshot(const std::string& conninfo) {
   auto conn = pg::connect(conninfo);
   if (!conn)
     return conn.error();
-  if (auto err = pg_schema::check_exists(conn->get()))
-    return err;
+  auto version = pg_schema::check_exists(conn->get());
+  if (!version)
+    return version.error();
   if (auto err = pg::exec(conn->get(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                           "beginning a read-only snapshot"))
     return err;
-  return conn;
+  return snapshot{std::move(*conn), *version};
 }
 
 std::uint64_t u64(const PGresult* r, int row, int col) {
   return static_cast<std::uint64_t>(pg::int64(r, row, col));
 }
 
-caf::error load_streams(PGconn* conn, journal_verifier& checks) {
+caf::error load_streams(const snapshot& snap, journal_verifier& checks) {
+  auto* conn = snap.conn.get();
   auto res =
       pg::exec(conn, "SELECT id, type, key FROM dca_streams", pg::params{}, "reading streams");
   if (!res)
@@ -53,18 +72,28 @@ caf::error load_streams(PGconn* conn, journal_verifier& checks) {
   return caf::none;
 }
 
-caf::error check_events(PGconn* conn, journal_verifier& checks) {
+/// The fence columns of `row` (NULL: an unfenced append).
+std::optional<shard_fence> stored_fence(const PGresult* r, int row) {
+  if (pg::is_null(r, row, 6))
+    return std::nullopt;
+  return shard_fence{static_cast<std::uint32_t>(pg::int64(r, row, 6)), u64(r, row, 7)};
+}
+
+caf::error check_events(const snapshot& snap, journal_verifier& checks) {
+  auto* conn = snap.conn.get();
+  auto* sql = snap.version >= 2 ? events_sql : events_v1_sql;
   for (;;) {
     auto after = static_cast<std::int64_t>(checks.report().events);
-    auto res = pg::exec(conn, events_sql, pg::params{}.int64(after).int64(verify_batch_max),
-                        "reading events");
+    auto res =
+        pg::exec(conn, sql, pg::params{}.int64(after).int64(verify_batch_max), "reading events");
     if (!res)
       return res.error();
     auto* r = res->get();
     for (int row = 0; row < PQntuples(r); ++row) {
       stored_event ev{u64(r, row, 0),       pg::int64(r, row, 1),
                       u64(r, row, 2),       std::string{pg::text(r, row, 3)},
-                      pg::bytes(r, row, 4), std::string{pg::text(r, row, 5)}};
+                      pg::bytes(r, row, 4), std::string{pg::text(r, row, 5)},
+                      stored_fence(r, row)};
       if (auto err = checks.check_event(ev))
         return err;
     }
@@ -74,7 +103,8 @@ caf::error check_events(PGconn* conn, journal_verifier& checks) {
 }
 
 /// The positions row is where the writers assign from: it must end exactly where the events do.
-caf::error check_positions_row(PGconn* conn, journal_verifier& checks) {
+caf::error check_positions_row(const snapshot& snap, journal_verifier& checks) {
+  auto* conn = snap.conn.get();
   auto res = pg::exec(conn, pg_schema::last_position_sql, pg::params{}, "reading positions");
   if (!res)
     return res.error();
@@ -85,7 +115,26 @@ caf::error check_positions_row(PGconn* conn, journal_verifier& checks) {
   return caf::none;
 }
 
-caf::error check_snapshots(PGconn* conn, journal_verifier& checks) {
+/// Every stored epoch was granted: a fenced append passed the lease row's epoch in its own
+/// transaction, and a lease's epoch only rises, so no event can carry a higher one.
+caf::error check_epochs_granted(const snapshot& snap, journal_verifier& checks) {
+  if (snap.version < 2)
+    return caf::none;
+  auto res = pg::exec(snap.conn.get(), ungranted_epoch_sql, pg::params{}, "reading epochs");
+  if (!res)
+    return res.error();
+  auto* r = res->get();
+  if (PQntuples(r) == 0)
+    return caf::none;
+  auto lease = pg::is_null(r, 0, 3) ? std::string{"no lease"}
+                                    : "its lease's epoch is " + std::to_string(u64(r, 0, 3));
+  return checks.corrupt("position " + std::to_string(u64(r, 0, 0)) + " was written under shard " +
+                        std::to_string(u64(r, 0, 1)) + " epoch " + std::to_string(u64(r, 0, 2)) +
+                        " but " + lease + ": an epoch no owner was granted");
+}
+
+caf::error check_snapshots(const snapshot& snap, journal_verifier& checks) {
+  auto* conn = snap.conn.get();
   auto res =
       pg::exec(conn, "SELECT stream, seq FROM dca_snapshots", pg::params{}, "reading snapshots");
   if (!res)
@@ -100,18 +149,18 @@ caf::error check_snapshots(PGconn* conn, journal_verifier& checks) {
 
 caf::expected<journal_summary> inspect_postgres_journal(const std::string& conninfo,
                                                         std::size_t heads_max) {
-  auto conn = open_snapshot(conninfo);
-  if (!conn)
-    return conn.error();
-  auto counts = pg::exec(conn->get(), counts_sql, pg::params{}, "counting");
+  auto snap = open_snapshot(conninfo);
+  if (!snap)
+    return snap.error();
+  auto* conn = snap->conn.get();
+  auto counts = pg::exec(conn, counts_sql, pg::params{}, "counting");
   if (!counts)
     return counts.error();
   auto* c = counts->get();
   journal_summary out{pg::int64(c, 0, 0), u64(c, 0, 1), u64(c, 0, 2),
                       u64(c, 0, 3),       u64(c, 0, 4), {}};
-  auto heads =
-      pg::exec(conn->get(), heads_sql, pg::params{}.int64(static_cast<std::int64_t>(heads_max)),
-               "reading stream heads");
+  auto heads = pg::exec(conn, heads_sql, pg::params{}.int64(static_cast<std::int64_t>(heads_max)),
+                        "reading stream heads");
   if (!heads)
     return heads.error();
   auto* h = heads->get();
@@ -124,12 +173,13 @@ caf::expected<journal_summary> inspect_postgres_journal(const std::string& conni
 
 caf::expected<verify_report> verify_postgres_journal(const std::string& conninfo,
                                                      const decoder_registry& decoders) {
-  auto conn = open_snapshot(conninfo);
-  if (!conn)
-    return conn.error();
-  journal_verifier checks{"postgres " + pg::describe(conn->get()), decoders};
-  for (auto step : {load_streams, check_events, check_positions_row, check_snapshots})
-    if (auto err = step(conn->get(), checks))
+  auto snap = open_snapshot(conninfo);
+  if (!snap)
+    return snap.error();
+  journal_verifier checks{"postgres " + pg::describe(snap->conn.get()), decoders};
+  for (auto step :
+       {load_streams, check_events, check_positions_row, check_epochs_granted, check_snapshots})
+    if (auto err = step(*snap, checks))
       return err;
   return checks.report();
 }

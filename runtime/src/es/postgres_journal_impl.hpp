@@ -63,6 +63,8 @@ private:
   // -- the writer ---------------------------------------------------------------------------------
   void run_writer();
   void write_batch(std::vector<job>& batch);
+  /// After a failed batch: ends the sessions stalled in a journal COPY (end_stalled_copies_sql).
+  void end_stalled_copies();
   static void fail_jobs(std::vector<job>& jobs, const caf::error& failure);
 
   // -- the listener -------------------------------------------------------------------------------

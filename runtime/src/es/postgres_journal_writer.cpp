@@ -6,6 +6,7 @@
 #include "dca/assert.hpp"
 #include "dca/es/errors.hpp"
 #include "postgres_journal_impl.hpp"
+#include "postgres_schema.hpp"
 
 namespace dca::es {
 
@@ -47,6 +48,7 @@ void postgres_journal::impl::write_batch(std::vector<job>& batch) {
     fail_jobs(batch, failure);
     if (PQstatus(wconn_.get()) != CONNECTION_OK)
       PQreset(wconn_.get()); // the next batch tries a new connection
+    end_stalled_copies();
     return;
   }
   ++commits;
@@ -58,6 +60,14 @@ void postgres_journal::impl::write_batch(std::vector<job>& batch) {
       batch[k].done(std::move(tx->results()[k]));
   if (raised)
     listeners.notify(position);
+}
+
+void postgres_journal::impl::end_stalled_copies() {
+  // A failed batch is most often one that waited statement_ms for the positions lock: if its
+  // holder is a COPY whose process was stopped, only ending that session frees the lock.
+  auto ended = pg::exec(wconn_.get(), pg_schema::end_stalled_copies_sql,
+                        pg::params{}.int64(pg::idle_in_transaction_ms), "ending stalled copies");
+  (void)ended; // best effort: the next batch's failure tries again
 }
 
 void postgres_journal::impl::fail_jobs(std::vector<job>& jobs, const caf::error& failure) {

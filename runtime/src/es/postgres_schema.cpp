@@ -13,7 +13,7 @@ namespace {
 
 const char* const create_sql = R"sql(
 CREATE TABLE dca_journal_schema(version integer NOT NULL);
-INSERT INTO dca_journal_schema VALUES (1);
+INSERT INTO dca_journal_schema VALUES (2);
 CREATE TABLE dca_streams(
   id bigserial PRIMARY KEY,
   type text NOT NULL,
@@ -28,6 +28,9 @@ CREATE TABLE dca_events(
   text text NOT NULL,
   idempotency_key text,
   written_at_ms bigint NOT NULL,
+  shard bigint,
+  epoch bigint,
+  CHECK ((shard IS NULL) = (epoch IS NULL)),
   UNIQUE(stream, seq));
 CREATE TABLE dca_snapshots(
   stream bigint PRIMARY KEY REFERENCES dca_streams(id),
@@ -42,6 +45,14 @@ CREATE TABLE dca_shard_leases(
   owner text,
   epoch bigint NOT NULL,
   expires_at timestamptz NOT NULL);
+)sql";
+
+/// Version 1 to 2: the (shard, epoch) of the fence each event was appended under. Adding nullable
+/// columns rewrites no row; the events written before stay unfenced (NULL), which verify accepts.
+const char* const migrate_1_to_2_sql = R"sql(
+ALTER TABLE dca_events ADD COLUMN shard bigint, ADD COLUMN epoch bigint,
+  ADD CHECK ((shard IS NULL) = (epoch IS NULL));
+UPDATE dca_journal_schema SET version = 2;
 )sql";
 
 /// Any one of these without dca_journal_schema: someone else's tables, not ours to touch.
@@ -93,6 +104,8 @@ caf::error create_or_check_locked(PGconn* conn) {
   auto version = stored_version(conn);
   if (!version)
     return version.error();
+  if (*version == 1)
+    return pg::exec(conn, migrate_1_to_2_sql, "migrating the journal schema from version 1 to 2");
   if (*version > 0)
     return check_version(conn, *version);
   if (auto err = refuse_foreign_tables(conn))
@@ -113,14 +126,16 @@ caf::error create_or_check(PGconn* conn) {
   return pg::exec(conn, "COMMIT", "committing the schema");
 }
 
-caf::error check_exists(PGconn* conn) {
+caf::expected<std::int64_t> check_exists(PGconn* conn) {
   auto version = stored_version(conn);
   if (!version)
     return version.error();
   if (*version == 0)
     return make_error(errc::journal_not_dca,
                       "postgres " + pg::describe(conn) + ": no dca journal in this database");
-  return check_version(conn, *version);
+  if (auto err = check_version(conn, *version))
+    return err;
+  return version;
 }
 
 const char* const lock_positions_sql = "SELECT last FROM dca_positions WHERE id = 1 FOR UPDATE";
@@ -139,8 +154,8 @@ const char* const stream_heads_sql =
     "SELECT u.id, COALESCE((SELECT max(seq) FROM dca_events e WHERE e.stream = u.id), 0) "
     "FROM unnest($1::bigint[]) AS u(id)";
 const char* const copy_events_sql =
-    "COPY dca_events(position, stream, seq, type, payload, text, idempotency_key, written_at_ms) "
-    "FROM STDIN (FORMAT binary)";
+    "COPY dca_events(position, stream, seq, type, payload, text, idempotency_key, written_at_ms, "
+    "shard, epoch) FROM STDIN (FORMAT binary)";
 const char* const upsert_snapshot_sql =
     "INSERT INTO dca_snapshots(stream, seq, position, payload, text) VALUES ($1, $2, $3, $4, $5) "
     "ON CONFLICT (stream) DO UPDATE SET seq = EXCLUDED.seq, position = EXCLUDED.position, "
@@ -158,6 +173,12 @@ const char* const load_snapshot_sql =
     "SELECT n.seq, n.position, n.payload, n.text FROM dca_snapshots n "
     "JOIN dca_streams s ON s.id = n.stream WHERE s.type = $1 AND s.key = $2";
 const char* const last_position_sql = "SELECT last FROM dca_positions WHERE id = 1";
+
+const char* const end_stalled_copies_sql =
+    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' "
+    "AND wait_event = 'ClientRead' AND query LIKE 'COPY dca_events%' "
+    "AND now() - state_change > make_interval(secs => $1::double precision / 1000)";
 
 const char* const notify_channel = "dca_journal";
 

@@ -9,20 +9,23 @@
 #include <string>
 
 #include <caf/error.hpp>
+#include <caf/expected.hpp>
 
 namespace dca::es::pg_schema {
 
 /// The schema version this build writes (dca_journal_schema.version); newer ones are refused.
-constexpr std::int64_t version_current = 1;
+/// Version 2 added dca_events.shard and .epoch (the append's fence; NULL for an unfenced one).
+constexpr std::int64_t version_current = 2;
 
 /// Creates the schema when the database has none, checks it when it has one: errc::
 /// journal_newer_schema for a newer one, errc::journal_not_dca for a database that has tables of
-/// the journal's names but no version. Safe when several processes open at once (an advisory lock
-/// serialises them).
+/// the journal's names but no version; migrates an older version (1: adds the fence columns). Safe
+/// when several processes open at once (an advisory lock serialises them).
 caf::error create_or_check(PGconn* conn);
 
-/// Checks without creating (a reader): errc::journal_not_dca when there is no journal.
-caf::error check_exists(PGconn* conn);
+/// Checks without creating or migrating (a reader): the stored version, errc::journal_not_dca
+/// when there is no journal.
+caf::expected<std::int64_t> check_exists(PGconn* conn);
 
 // -- the writer's statements ----------------------------------------------------------------------
 
@@ -52,6 +55,14 @@ extern const char* const read_all_sql;
 /// $1 type, $2 key.
 extern const char* const load_snapshot_sql;
 extern const char* const last_position_sql;
+
+/// $1 milliseconds. Ends the sessions of this database that have waited longer than that for the
+/// data of a journal COPY: their process stopped (SIGSTOP, a debugger) between the COPY and its
+/// data. The server cancels no statement while it waits for a client's COPY data
+/// (statement_timeout does not fire there, and the session is not idle in a transaction), so
+/// such a session would hold the positions lock and the lease rows' share locks, and stall every
+/// writer and every lease change of the cluster, until its process resumed. One column: how many.
+extern const char* const end_stalled_copies_sql;
 
 /// The channel commits are announced on (payload: the last position).
 extern const char* const notify_channel;

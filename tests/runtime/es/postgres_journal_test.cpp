@@ -12,6 +12,7 @@
 #include "entity_contract.hpp"
 #include "journal_contract.hpp"
 #include "postgres_batch.hpp"
+#include "postgres_schema.hpp"
 #include "postgres_test_support.hpp"
 #include "replay_contract.hpp"
 
@@ -190,4 +191,31 @@ TEST_CASE("a postgres database with a newer journal schema or foreign dca tables
   REQUIRE(!foreign);
   CHECK(is(foreign.error(), errc::journal_not_dca));
   exec_at(db, "SELECT count(*) FROM dca_events"); // left as it was
+}
+
+TEST_CASE("a writer stopped inside its COPY stalls the others once: its session is ended") {
+  // A process stopped (SIGSTOP) after starting its batch's COPY and before sending the data: the
+  // server waits for that data without any timeout, holding the positions lock. Here the same
+  // state is made on a connection that starts the COPY and sends nothing.
+  auto db = empty_journal_database();
+  auto j = open_journal(db);
+  auto stalled = pg::connect(db);
+  REQUIRE(stalled);
+  pg_stream_ids ids;
+  postgres_batch batch{stalled->get(), ids};
+  REQUIRE(!batch.begin());
+  pg::result_ptr copy{PQexec(stalled->get(), pg_schema::copy_events_sql)};
+  REQUIRE(PQresultStatus(copy.get()) == PGRES_COPY_IN);
+  // The first batch waits statement_ms for the lock and fails; the writer then ends the session
+  // that has waited longer than idle_in_transaction_ms for its COPY's data.
+  auto first = append_sync(*j, req("a", 0, {"a1"}));
+  REQUIRE(!first);
+  CHECK(is(first.error(), errc::journal_io));
+  auto second = append_sync(*j, req("a", 0, {"a1"}));
+  REQUIRE_MESSAGE(second, render(second.error()));
+  CHECK(second->first_position == 1);
+  // The stopped writer resumes: its COPY, empty as it is, fails, because its session is gone.
+  PQputCopyEnd(stalled->get(), nullptr);
+  pg::result_ptr resumed{PQgetResult(stalled->get())};
+  CHECK(PQresultStatus(resumed.get()) != PGRES_COMMAND_OK);
 }

@@ -17,7 +17,9 @@ caf::expected<journal_summary> inspect_postgres_journal(const std::string& conni
                                                         std::size_t heads_max = 20);
 
 /// Gap-free positions from 1 up to the positions row, gap-free sequences per stream,
-/// decodability (types in `decoders`), snapshots not ahead of their stream. The first problem as
+/// decodability (types in `decoders`), snapshots not ahead of their stream, and the owners: along
+/// a stream its fenced events (schema version 2 stores each one's shard and epoch) stay in one
+/// shard with epochs that never go back, none beyond its shard's lease. The first problem as
 /// errc::journal_corrupt naming the server and database.
 caf::expected<verify_report> verify_postgres_journal(const std::string& conninfo,
                                                      const decoder_registry& decoders);
