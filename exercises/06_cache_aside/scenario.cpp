@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "dca/es/entity_host.hpp"
-#include "dca/es/memory_journal.hpp"
 #include "dca/es/projection.hpp"
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/entity_world.hpp"
 #include "dca/harness/start_gate.hpp"
 
 namespace cache_aside {
@@ -157,43 +157,17 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
 
 // -- the message-passing track, on real actors ----------------------------------------------------
 
-/// Appends price_set(price_before_cents) for each sku straight to the journal: the prices exist
-/// before the run, as the products table does in the shared-state track.
-void preload(dca::es::journal& journal, const std::vector<std::string>& skus) {
-  for (const auto& sku : skus) {
-    dca::es::append_request req;
-    req.entity = {price::type_name, sku};
-    req.events.push_back(*dca::es::to_event_data(price::event{price_set{price_before_cents}}));
-    journal.append(std::move(req), [](caf::expected<dca::es::append_result> r) {
-      DCA_ASSERT_MSG(r, "the memory journal takes a new stream's first event");
-    });
-  }
-}
-
-/// The entity's prices and the projection, over a journal that already holds every sku.
+/// The entity's prices and the cache projection, over a journal in which every sku already has
+/// its price_before_cents, as the products table does in the shared-state track.
 struct price_world {
-  std::shared_ptr<dca::es::memory_journal> journal = std::make_shared<dca::es::memory_journal>();
-  caf::actor prices;
+  dca::harness::entity_world<price> entities;
+  caf::actor prices = entities.host();
   caf::actor projection;
-  int subscription = 0;
 
   price_world(caf::actor_system& system, const run_space_ptr& space,
-              const std::vector<std::string>& skus) {
-    preload(*journal, skus);
-    dca::es::entity_options opts;
-    opts.idle_timeout = std::chrono::milliseconds{0}; // no passivation timers in a short run
-    opts.hibernate_after = std::chrono::milliseconds{0};
-    prices = dca::es::spawn_entity_host<price>(system, journal, opts);
-    projection = spawn_cache_projection(system, journal, space);
-    subscription = journal->subscribe([p = projection](std::uint64_t position) {
-      caf::anon_send(p, dca::es::committed_atom::value, position);
-    });
-  }
-  ~price_world() {
-    journal->unsubscribe(subscription);
-    caf::anon_send_exit(prices, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(projection, caf::exit_reason::user_shutdown);
-  }
+              const std::vector<std::string>& skus)
+      : entities(system, skus, price_set{price_before_cents}),
+        projection(entities.follow(spawn_cache_projection(system, entities.journal(), space))) {}
 };
 
 /// A writer: sets the price of `sku` through its entity, then quits.

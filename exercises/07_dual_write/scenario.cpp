@@ -10,10 +10,9 @@
 #include <thread>
 
 #include "dca/es/entity_host.hpp"
-#include "dca/es/memory_journal.hpp"
-#include "dca/es/projection.hpp"
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/entity_world.hpp"
 
 namespace dual_write {
 
@@ -203,35 +202,21 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
 
 /// The order entities, shipping and the relay, over a fresh in-memory journal.
 struct order_world {
-  std::shared_ptr<dca::es::memory_journal> journal = std::make_shared<dca::es::memory_journal>();
-  caf::actor orders;
+  dca::harness::entity_world<order> entities;
+  caf::actor orders = entities.host();
   caf::actor shipping;
   caf::actor relay;
-  int subscription = 0;
 
-  order_world(caf::actor_system& system, const run_space_ptr& space, const relay_keys& keys) {
-    dca::es::entity_options opts;
-    opts.idle_timeout = std::chrono::milliseconds{0}; // no passivation timers in a short run
-    opts.hibernate_after = std::chrono::milliseconds{0};
-    orders = dca::es::spawn_entity_host<order>(system, journal, opts);
-    shipping = spawn_shipping(system, space, keys);
-    relay = spawn_relay(system, journal, space, keys, shipping);
-    subscription = journal->subscribe([r = relay](std::uint64_t position) {
-      caf::anon_send(r, dca::es::committed_atom::value, position);
-    });
-  }
-  ~order_world() {
-    journal->unsubscribe(subscription);
-    for (const auto& a : {orders, shipping, relay})
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  }
+  order_world(caf::actor_system& system, const run_space_ptr& space, const relay_keys& keys)
+      : entities(system), shipping(entities.stop_with_world(spawn_shipping(system, space, keys))),
+        relay(entities.follow(spawn_relay(system, entities.journal(), space, keys, shipping))) {}
 
   /// The ids of every order the journal holds: the truth.
   std::vector<std::string> placed() const {
     std::vector<std::string> ids;
     std::vector<dca::es::event_record> batch;
     for (std::uint64_t after = 0;; after = batch.back().position) {
-      if (auto err = journal->read_all(after, 1000, batch))
+      if (auto err = entities.journal()->read_all(after, 1000, batch))
         throw std::runtime_error("cannot read the journal: " + dca::es::render(err));
       if (batch.empty())
         return ids;

@@ -17,10 +17,10 @@
 
 #include "dca/es/entity_host.hpp"
 #include "dca/es/idempotency_keys.hpp"
-#include "dca/es/memory_journal.hpp"
 #include "dca/es/projection.hpp"
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/entity_world.hpp"
 #include "dca/services/endpoints.hpp"
 
 namespace replica_lag {
@@ -57,12 +57,17 @@ std::string profile_rows(std::int64_t count) {
          "', 1 FROM generate_series(1, " + std::to_string(count) + ") AS id";
 }
 
+/// A fresh run space holding profiles 1..count.
+run_space_ptr run_space_with_profiles(std::int64_t count) {
+  auto space = std::make_shared<run_space>("ex08");
+  space->reset(schema_sql, profile_rows(count));
+  return space;
+}
+
 } // namespace
 
 run_space_ptr make_run_space() {
-  auto space = std::make_shared<run_space>("ex08");
-  space->reset(schema_sql, profile_rows(1));
-  return space;
+  return run_space_with_profiles(1);
 }
 
 namespace {
@@ -226,8 +231,7 @@ run_result judge(const std::vector<std::vector<observation>>& sessions, const ch
 
 run_result run_shared(const arguments& in, const progress_fn& progress) {
   auto sessions = in.get("sessions"), rounds = in.get("rounds");
-  auto space = std::make_shared<run_space>("ex08");
-  space->reset(schema_sql, profile_rows(sessions));
+  auto space = run_space_with_profiles(sessions);
   replica_replay replay{false};
   replay.catch_up(); // the replica has the profiles (and runs, should a crashed run have paused it)
   std::vector<std::vector<observation>> seen(static_cast<std::size_t>(sessions));
@@ -259,20 +263,6 @@ run_result run_shared(const arguments& in, const progress_fn& progress) {
 
 // -- the message-passing track, on real actors ----------------------------------------------------
 
-/// Appends profile_renamed(name_before) for each key straight to the journal: the profiles exist
-/// at version 1 before the run, as the rows of the shared-state track do.
-void preload(dca::es::journal& journal, const std::vector<std::string>& keys) {
-  for (const auto& key : keys) {
-    dca::es::append_request req;
-    req.entity = {profile_entity::type_name, key};
-    req.events.push_back(
-        *dca::es::to_event_data(profile_entity::event{profile_renamed{name_before}}));
-    journal.append(std::move(req), [](caf::expected<dca::es::append_result> r) {
-      DCA_ASSERT_MSG(r, "the memory journal takes a new stream's first event");
-    });
-  }
-}
-
 /// A replica's stream of the log: forwards each commit to its view, `lag` later. It is an actor of
 /// its own so that, under the explorer, a view hears of a commit whenever the schedule says, not
 /// always before the session that made it hears back.
@@ -288,38 +278,22 @@ caf::behavior log_stream(caf::event_based_actor* self, caf::actor view,
   };
 }
 
-/// The profile entities and two views over a journal that already holds every profile; view i
-/// hears of each commit through its own log stream, `lags[i]` later.
+/// The profile entities and two views over a journal in which every profile was already named
+/// name_before (version 1), as the rows of the shared-state track are; view i hears of each commit
+/// through its own log stream, `lags[i]` later.
 struct profile_world {
-  std::shared_ptr<dca::es::memory_journal> journal = std::make_shared<dca::es::memory_journal>();
-  caf::actor profiles;
+  dca::harness::entity_world<profile_entity> entities;
+  caf::actor profiles = entities.host();
   std::vector<caf::actor> views;
   std::vector<caf::actor> streams;
-  int subscription = 0;
 
   profile_world(caf::actor_system& system, const std::vector<std::string>& keys,
-                const std::vector<std::chrono::milliseconds>& lags) {
-    preload(*journal, keys);
-    dca::es::entity_options opts;
-    opts.idle_timeout = std::chrono::milliseconds{0}; // no passivation timers in a short run
-    opts.hibernate_after = std::chrono::milliseconds{0};
-    profiles = dca::es::spawn_entity_host<profile_entity>(system, journal, opts);
+                const std::vector<std::chrono::milliseconds>& lags)
+      : entities(system, keys, profile_renamed{name_before}) {
     for (auto lag : lags) {
-      views.push_back(spawn_profile_view(system, journal));
-      streams.push_back(system.spawn(log_stream, views.back(), lag));
+      views.push_back(entities.stop_with_world(spawn_profile_view(system, entities.journal())));
+      streams.push_back(entities.follow(system.spawn(log_stream, views.back(), lag)));
     }
-    subscription = journal->subscribe([streams = streams](std::uint64_t position) {
-      for (const auto& s : streams)
-        caf::anon_send(s, dca::es::committed_atom::value, position);
-    });
-  }
-  ~profile_world() {
-    journal->unsubscribe(subscription);
-    caf::anon_send_exit(profiles, caf::exit_reason::user_shutdown);
-    for (const auto& a : views)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    for (const auto& a : streams)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
 };
 
@@ -494,8 +468,7 @@ void wait_for_replay(pg_connection& replica, const std::string& lsn) {
 
 /// The three ways of reading from the database, each after its own rename, `rounds` times.
 std::vector<read_path> compare_database(std::int64_t rounds) {
-  auto space = std::make_shared<run_space>("ex08");
-  space->reset(schema_sql, profile_rows(1));
+  auto space = run_space_with_profiles(1);
   replica_replay replay{false};
   replay.catch_up();
   auto primary = space->connect("writes"), replica = space->connect_replica("reads");

@@ -243,6 +243,9 @@ struct checker {
                !e.skeleton_fails_with.empty(),
            "the manifest gives it a pattern, a title, a namespace, the skeleton's failure and "
            "hints");
+    // The schedule page (`dca explore NN --html`, the grader's failing-run page) shows it.
+    report(!e.invariant.empty(), "the manifest states its invariant",
+           "no `invariant =` line in its [" + e.id + "] block");
   }
 
   void documents(const exercise_entry& e) {

@@ -1,6 +1,6 @@
 # `dca dev check --layout` on a temporary copy of the exercise tree (never the real one): the copy
-# as it is passes; a stray file, a missing file or an unlisted exercise folder each make it fail
-# with one clear line naming what is wrong.
+# as it is passes; a stray file, a missing file, an exercise whose manifest block states no invariant
+# or an unlisted exercise folder each make it fail with one clear line naming what is wrong.
 # cmake -DDCA=... -DSOURCE=... -DBUILD=... -DWORK=... -P dev_check_test.cmake
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}/tests")
@@ -34,6 +34,14 @@ file(WRITE "${WORK}/solutions/02_check_then_act/NOTES.md" "notes\n")
 file(REMOVE "${WORK}/exercises/03_torn_invariant/scenario.hpp")
 dev_check(1 "\n  FAIL  exercises/03_torn_invariant/scenario.hpp exists\n" "a missing scenario.hpp")
 file(WRITE "${WORK}/exercises/03_torn_invariant/scenario.hpp" "\n")
+
+file(READ "${WORK}/exercises/manifest.ini" manifest)
+string(REGEX REPLACE "\n\\[04_deadlock\\]\ninvariant = [^\n]*" "\n[04_deadlock]" no_invariant
+       "${manifest}")
+file(WRITE "${WORK}/exercises/manifest.ini" "${no_invariant}")
+dev_check(1 "\n  FAIL  the manifest states its invariant: no `invariant =` line in its \\[04_deadlock\\] block\n"
+  "an exercise without its invariant")
+file(WRITE "${WORK}/exercises/manifest.ini" "${manifest}")
 
 file(MAKE_DIRECTORY "${WORK}/exercises/05_unlisted")
 dev_check(1 "\n  FAIL  every exercise folder is listed in exercises/manifest.ini: not listed: 05_unlisted"

@@ -1,6 +1,7 @@
 # Grades the sample submissions (tests/cli/submissions, one per kind of learner) with the dca
-# binary and checks each verdict, the recorded seed, the hygiene comment and the ignored edits,
-# then that every report format was written and the table fits 100 columns.
+# binary and checks each verdict, the recorded seed, the hygiene comment and the ignored edits, the
+# failing run's page of a submission whose spec failed on an explored schedule (and none for a
+# pass), then that every report format was written and the table fits 100 columns.
 # cmake -DDCA=... -DSUBMISSIONS=... -DWORK=... -P grade_test.cmake
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
@@ -45,12 +46,40 @@ function(expect name verdict message_regex)
 endfunction()
 
 expect(correct pass "every check passes under 2 seeds")
+string(JSON page_type TYPE "${exercise_json}" schedule_page)
+file(GLOB_RECURSE pages "${WORK}/scratch/correct/*.html")
+if(NOT page_type STREQUAL "NULL" OR pages)
+  set(failures "${failures}\n  correct: a passing submission got a failing-run page: ${pages}")
+endif()
 expect(incomplete fail "lost|count is 0|explor")
 string(JSON seed GET "${exercise_json}" failing_seed)
 if(NOT seed EQUAL 1)
   set(failures "${failures}\n  incomplete: the failing seed should be 1, is ${seed}")
 endif()
 expect(wrong fail "lost [0-9,]+ of [0-9,]+ increments")
+# Its spec failed on an explored delivery order: the report points to that run as a page (one
+# self-contained file, opened from disk) that steps to where the count breaks.
+string(JSON page GET "${exercise_json}" schedule_page)
+string(JSON schedule GET "${exercise_json}" failing_schedule)
+file(READ "${WORK}/grades.txt" text_report)
+string(FIND "${text_report}" "step through it: ${page}\n" page_in_text)
+if(NOT page MATCHES "/wrong/01_lost_update/failing-run.html$" OR NOT EXISTS "${page}")
+  set(failures "${failures}\n  wrong: no failing-run page beside its build: '${page}'")
+elseif(page_in_text EQUAL -1)
+  set(failures "${failures}\n  wrong: the text report does not name its page ${page}")
+else()
+  file(READ "${page}" html)
+  if(html MATCHES "https?://")
+    string(REGEX MATCH "[^\n]*https?://[^\n]*" line "${html}")
+    set(failures "${failures}\n  wrong: its page refers to the network: ${line}")
+  endif()
+  if(NOT schedule MATCHES "^[0-9]+(\\.[0-9]+)+$" OR
+     NOT html MATCHES "--replay ${schedule}" OR
+     NOT html MATCHES "<table id=\"steps\" data-breaking-step=\"[1-9]" OR
+     NOT html MATCHES "<tr class=\"breaks\">")
+    set(failures "${failures}\n  wrong: its page does not step through schedule '${schedule}'")
+  endif()
+endif()
 expect(cheating flagged "shared-atomic at line 10")
 string(JSON points GET "${exercise_json}" points)
 string(JSON type GET "${exercise_json}" hygiene 0 type)
@@ -80,7 +109,11 @@ foreach(line IN LISTS table)
   # Count characters, not bytes: the table may hold an em dash.
   string(REPLACE "—" "-" chars "${line}")
   string(LENGTH "${chars}" width)
-  if(width GREATER 100)
+  # A failing run's page is named whole, to be opened (report_formats.cpp): only its path may run
+  # past the table's width, not the words before it.
+  string(REGEX REPLACE "^( +step through it: )/[^ ]+$" "\\1" chars "${chars}")
+  string(LENGTH "${chars}" width_without_page)
+  if(width_without_page GREATER 100)
     set(failures "${failures}\n  a table line is ${width} columns wide: ${line}")
   endif()
 endforeach()

@@ -545,19 +545,27 @@ std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const buil
     }
   if (ran.ok() && !plan.explores)
     return std::nullopt;
+  auto program = a.judged ? plan.judge_program.string() : a.program;
+  auto explore_env = judged({{"DCA_SEED", seed_text}, {"DCA_INVOKED_AS", "dca %s " + a.g.number}});
   if (ran.ok()) {
-    auto program = a.judged ? plan.judge_program.string() : a.program;
     auto explored =
         in_box({program, "explore", "--variant", "actors", "--strategy", "random", "--seed",
                 seed_text, "--schedules", std::to_string(opts_.schedules), "--format", "json"},
-               judged({{"DCA_SEED", seed_text}, {"DCA_INVOKED_AS", "dca %s " + a.g.number}}));
+               explore_env);
     if (explored.ok())
       return std::nullopt;
     if (explored.exit_code == 3 && explored.limit_hit.empty())
       return explored_failure(a, explored, seed, round);
     ran = explored;
   }
-  return round_failure(a, ran, seed, round);
+  auto failed = round_failure(a, ran, seed, round);
+  // A spec that failed on an explored schedule: that schedule, replayed, is its failing run's page.
+  if (plan.explores && !failed.failing_schedule.empty())
+    failed.schedule_page =
+        replayed_run_page(a, in_box({program, "explore", "--variant", "actors", "--replay",
+                                     failed.failing_schedule, "--format", "json"},
+                                    explore_env));
+  return failed;
 }
 
 exercise_grade grader::round_failure(attempt& a, const sandbox_result& ran, std::uint64_t seed,
@@ -629,6 +637,14 @@ std::string failing_run_page(const context& ctx, const grader::attempt& a,
 }
 
 } // namespace
+
+/// The page of a failing spec's schedule replayed by the exercise program; empty unless the replay
+/// broke the invariant again (a schedule the spec logged for another variant replays clean).
+std::string grader::replayed_run_page(const attempt& a, const sandbox_result& replayed) const {
+  if (replayed.exit_code != 3 || !replayed.limit_hit.empty())
+    return {};
+  return failing_run_page(ctx_, a, replayed.output);
+}
 
 /// A delivery order of the actors that breaks the exercise's invariant: record the schedule, show
 /// the interleaving and its page, and say how to replay it.

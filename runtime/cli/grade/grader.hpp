@@ -81,6 +81,7 @@ private:
                                int round) const;
   exercise_grade explored_failure(attempt& a, const sandbox_result& explored, std::uint64_t seed,
                                   int round) const;
+  std::string replayed_run_page(const attempt& a, const sandbox_result& replayed) const;
   exercise_grade score(attempt& a) const;
   void note_ignored(attempt& a, const build_plan& plan) const;
   std::vector<std::string> compile_argv(const build_plan& plan, const attempt& a,
