@@ -1,8 +1,9 @@
 # Grades the hostile submissions (tests/cli/hostile: a fork bomb, a disk filler, and the sandbox_*
 # ones: /tmp and cwd filled, /tmp filled silently then a hang (a full disk, not a timeout), forked
 # children over the slot's memory, a compile over the (calibrated)
-# compile limit, an #include of /etc/passwd; two judge_* ones graded with --judge, that forge the
-# evidence from the subject process and read the judge through /proc; plus four made here: a
+# compile limit, an #include of /etc/passwd; three judge_* ones graded with --judge, that forge the
+# evidence from the subject process and read the judge through /proc (01), and forge it in
+# process then act wrong in the subject (02, 03, 04); plus four made here: a
 # message_passing.cpp that is a symlink to a root-only file, one in a symlinked folder, a root-only
 # message_passing.cpp and one in a root-only folder: the learner's files are read by the slot's
 # unprivileged user, so all four are rejected and none of their text is quoted) and
@@ -57,10 +58,14 @@ math(EXPR seconds "${finished} - ${started}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "dca grade exited ${rc}:\n${out}${err}")
 endif()
-# The judge's own hostile submissions, graded with --judge (the learner's actors in a subject).
+# The judge's own hostile submissions, graded with --judge (the learner's actors in a subject):
+# two of 01, and one of 02, 03 and 04 that forges the evidence in process and is judged on what
+# its actors do.
 execute_process(
   COMMAND "${DCA}" grade "${SUBMISSIONS}/judge_forged_evidence" "${SUBMISSIONS}/judge_reads_the_judge"
-          --exercise 01 --judge --jobs 2 --rounds 1 --time-limit 30 --scratch "${WORK}/scratch-judged"
+          "${SUBMISSIONS}/judge_forges_evidence_02_to_04"
+          --exercise 01 --exercise 02 --exercise 03 --exercise 04 --judge --jobs 2 --rounds 1
+          --time-limit 30 --scratch "${WORK}/scratch-judged"
           --format json --out "${WORK}/grades-judged.json"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
@@ -77,8 +82,12 @@ set(expect_sandbox_slow_compile "timeout;^compile timeout")
 set(expect_sandbox_include_passwd "compile_error;does not compile")
 # The judge (exercise 01 is judged: tests/judge) holds no learner code: forged evidence has
 # nowhere to go, and the judge's own checks fail the skeleton's counter underneath.
-set(expect_judge_forged_evidence "fail;^the submission's actors exited with status 0")
-set(expect_judge_reads_the_judge "fail;(the count is 0|increments)")
+set(expect_judge_forged_evidence_01 "fail;^the submission's actors exited with status 0")
+set(expect_judge_reads_the_judge_01 "fail;(the count is 0|increments)")
+# 02-04, judged: no nonce and no channel in the subject, so each is failed on its actors' words.
+set(expect_judge_forges_evidence_02_to_04_02 "fail;^paid 0 of the [0-9]+ requested")
+set(expect_judge_forges_evidence_02_to_04_03 "fail;A is 100 and B is 100, expected 70 and 130")
+set(expect_judge_forges_evidence_02_to_04_04 "fail;it replied before it took the money off")
 set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
 set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
 set(expect_sandbox_root_only_file
@@ -89,19 +98,30 @@ set(failures "")
 file(READ "${WORK}/grades-judged.json" json)
 string(JSON judged LENGTH "${json}" submissions)
 math(EXPR last "${judged} - 1")
+set(judged_exercises 0)
 foreach(i RANGE ${last})
   string(JSON name GET "${json}" submissions ${i} submission)
-  string(JSON verdict GET "${json}" submissions ${i} exercises 0 verdict)
-  string(JSON message GET "${json}" submissions ${i} exercises 0 message)
-  message(STATUS "${name} (judged): ${verdict}: ${message}")
-  list(GET expect_${name} 0 want)
-  list(GET expect_${name} 1 words)
-  if(NOT (verdict STREQUAL want AND message MATCHES "${words}"))
-    set(failures "${failures}\n  ${name}: expected ${want} (${words}), got ${verdict}: ${message}")
-  endif()
+  string(JSON exercises LENGTH "${json}" submissions ${i} exercises)
+  math(EXPR last_exercise "${exercises} - 1")
+  foreach(j RANGE ${last_exercise})
+    string(JSON id GET "${json}" submissions ${i} exercises ${j} id)
+    string(JSON verdict GET "${json}" submissions ${i} exercises ${j} verdict)
+    string(JSON message GET "${json}" submissions ${i} exercises ${j} message)
+    string(SUBSTRING "${id}" 0 2 nn)
+    if(verdict STREQUAL "missing") # a submission of some exercises only
+      continue()
+    endif()
+    math(EXPR judged_exercises "${judged_exercises} + 1")
+    message(STATUS "${name} ${id} (judged): ${verdict}: ${message}")
+    list(GET expect_${name}_${nn} 0 want)
+    list(GET expect_${name}_${nn} 1 words)
+    if(NOT (verdict STREQUAL want AND message MATCHES "${words}"))
+      set(failures "${failures}\n  ${name} ${id}: expected ${want} (${words}), got ${verdict}: ${message}")
+    endif()
+  endforeach()
 endforeach()
-if(NOT judged EQUAL 2)
-  set(failures "${failures}\n  ${judged} judged submissions graded, not 2")
+if(NOT judged_exercises EQUAL 5)
+  set(failures "${failures}\n  ${judged_exercises} judged exercises graded, not 5")
 endif()
 file(READ "${WORK}/grades.json" json)
 string(JSON count LENGTH "${json}" submissions)

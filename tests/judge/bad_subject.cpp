@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
     answer(sys, fd,
            caf::make_message(ran_atom::value,
                              std::vector<outbound>{{999, caf::make_message(std::int64_t{1})}},
-                             std::vector<caf::message>{}, false));
+                             std::vector<reply>{}, false));
   if (mode == "answers_in_the_wrong_shape")
     answer(sys, fd, caf::make_message(ran_atom::value, std::string{"all tests passed"}));
   // Whatever it sent, it waits: the judge must end it.

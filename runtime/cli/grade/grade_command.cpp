@@ -86,7 +86,7 @@ po::options_description grade_options(grade_words& w) {
       "keep every build (default: only the failing ones, to replay)");
   add("judge", po::bool_switch(&w.judge),
       "run the learner's actors in a subject process and judge them from a spec that holds no "
-      "learner code (exercises with tests/judge/NN_name: 01); without it the learner's file is "
+      "learner code (exercises with tests/judge/NN_name: 01-04); without it the learner's file is "
       "linked into the spec, where its code can forge the evidence (see grade/README.md)");
   add("submission", po::value(&w.submissions), "a submission folder");
   return desc;

@@ -4,8 +4,13 @@
 // scheduler (the spec's, or the explorer's) chooses when each of those messages is handled.
 #include "dca/bridge/stand_in.hpp"
 
+#include <chrono>
+#include <functional>
+
 #include "caf/actor_cast.hpp"
 #include "caf/delegated.hpp"
+#include "caf/detail/behavior_impl.hpp"
+#include "caf/duration.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/mailbox_element.hpp"
 #include "caf/result.hpp"
@@ -19,37 +24,88 @@ namespace {
 /// Only the stand-in itself could send this: its behaviour must not be empty, or it would quit.
 using stand_in_atom = caf::atom_constant<caf::atom("standin")>;
 
-/// Sends, as `self`, what the learner's handler sent (to stand-ins that still exist).
-void send_on(caf::scheduled_actor* self, handler_run& run) {
-  for (auto& [to, content] : run.sent)
-    if (to)
-      to->enqueue(
-          caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(content)),
-          self->context());
+/// A response handler that takes whatever comes (a reply of any type, or an error such as the
+/// request's timeout) and passes it on: the stand-in does not know the learner's reply types.
+class any_response : public caf::detail::behavior_impl {
+public:
+  explicit any_response(std::function<void(caf::message)> pass_on) : pass_on_(std::move(pass_on)) {}
+
+  caf::match_case::result invoke(caf::detail::invoke_result_visitor& visit,
+                                 caf::type_erased_tuple& xs) override {
+    pass_on_(caf::message::copy(xs));
+    visit();
+    return caf::match_case::match;
+  }
+
+private:
+  std::function<void(caf::message)> pass_on_;
+};
+
+void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run);
+
+/// Makes, as `self`, the request the learner's actor made: same timeout, awaited or multiplexed
+/// alike, so the judge's scheduler sees the same waiting; the response goes back to the subject.
+void request_on(caf::event_based_actor* self, std::uint64_t number, sent_message& m) {
+  auto timeout = m.timeout_ms < 0 ? caf::duration{caf::infinite}
+                                  : caf::duration{std::chrono::milliseconds(m.timeout_ms)};
+  auto id = self->request(m.to, timeout, std::move(m.content)).id();
+  caf::behavior::impl_ptr pass_on =
+      caf::make_counted<any_response>([self, number, request = m.request](caf::message content) {
+        auto run = subject_link::instance().respond(number, request, content);
+        settle(self, number, run);
+      });
+  caf::behavior on_response(std::move(pass_on));
+  if (m.awaited)
+    self->add_awaited_response_handler(id, std::move(on_response));
+  else
+    self->add_multiplexed_response_handler(id, std::move(on_response));
 }
 
-caf::result<caf::message> forward(std::uint64_t id, caf::scheduled_actor* self,
-                                  caf::message_view& view) {
-  bool request = self->current_message_id().is_request();
-  auto run = subject_link::instance().deliver(id, view.move_content_to_message(), request);
-  send_on(self, run);
+/// Does on the judge's side what the learner's handler did: sends what it sent (to stand-ins
+/// that still exist), makes its requests, answers the judge's requests it answered, quits if it
+/// quit.
+void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run) {
+  for (auto& m : run.sent) {
+    if (m.request != 0)
+      request_on(self, number, m);
+    else if (m.to)
+      m.to->enqueue(
+          caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(m.content)),
+          self->context());
+  }
+  for (auto& [request, content] : run.replies) {
+    auto promise = subject_link::instance().take_promise(request);
+    if (!promise)
+      subject_link::instance().subject_failed("fail", "the submission's actors answered request " +
+                                                          std::to_string(request) + " twice");
+    promise->deliver(std::move(content));
+  }
   if (run.quit)
     self->quit();
-  if (request && !run.reply.empty())
-    return std::move(run.reply.front());
-  // No reply (yet): the requester waits, as it would for a learner's actor that does not answer.
+}
+
+caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* self,
+                                  caf::message_view& view) {
+  auto& link = subject_link::instance();
+  std::uint64_t request = 0;
+  // A request is answered through a promise: the learner's actor may answer it in this handler
+  // or a later one (its own response promise).
+  if (self->current_message_id().is_request())
+    request = link.keep_promise(number, self->make_response_promise());
+  auto run = link.deliver(number, view.move_content_to_message(), request);
+  settle(self, number, run);
   return caf::delegated<caf::message>{};
 }
 
-/// The stand-in numbered `number`, once its learner's actor ran its start-up (`run`): sends what
-/// that sent, then forwards every message it is given.
+/// The stand-in numbered `number`, once its learner's actor ran its start-up (`run`): does what
+/// that did, then forwards every message it is given.
 caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t number,
                                 handler_run run) {
-  send_on(self, run);
+  settle(self, number, run);
   if (run.quit)
     return {};
-  self->set_default_handler([number](caf::scheduled_actor* s, caf::message_view& view) {
-    return forward(number, s, view);
+  self->set_default_handler([self, number](caf::scheduled_actor*, caf::message_view& view) {
+    return forward(number, self, view);
   });
   return {[](stand_in_atom) {}};
 }
