@@ -5,7 +5,10 @@
 #include "dca/bridge/stand_in.hpp"
 
 #include <chrono>
+#include <deque>
 #include <functional>
+#include <memory>
+#include <vector>
 
 #include "caf/actor_cast.hpp"
 #include "caf/delegated.hpp"
@@ -14,6 +17,7 @@
 #include "caf/event_based_actor.hpp"
 #include "caf/mailbox_element.hpp"
 #include "caf/result.hpp"
+#include "caf/system_messages.hpp"
 
 #include "subject_link.hpp"
 
@@ -84,16 +88,62 @@ void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run
     self->quit();
 }
 
+/// Messages a stand-in hands the subject in one frame at the most: its first and those waiting
+/// behind it (a round trip per message is the bridge's cost).
+constexpr std::size_t batch_messages_max = 64;
+
+/// Handler runs the subject did ahead, for messages still in the stand-in's mailbox: each is
+/// settled when the judge's scheduler gives the stand-in that message, not before.
+using runs_ahead = std::deque<std::pair<const caf::mailbox_element*, handler_run>>;
+
+/// Whether CAF gives `e` to the stand-in's default handler in its turn: a plain message of normal
+/// priority that no system handler (exit, down, error, timeout) takes first.
+bool plain(const caf::mailbox_element& e) {
+  if (e.mid.is_request() || e.mid.is_response() || e.mid.is_urgent_message())
+    return false;
+  const auto& xs = e.content();
+  return !(xs.match_elements<caf::exit_msg>() || xs.match_elements<caf::down_msg>() ||
+           xs.match_elements<caf::error>() || xs.match_elements<caf::timeout_msg>());
+}
+
+/// The plain messages waiting behind the current one, in the order CAF will hand them over.
+std::vector<const caf::mailbox_element*> waiting_behind(caf::event_based_actor* self) {
+  std::vector<const caf::mailbox_element*> out;
+  bool stop = false;
+  self->get_normal_queue().peek_all([&](const caf::mailbox_element& e) {
+    stop = stop || !plain(e) || out.size() + 1 >= batch_messages_max;
+    if (!stop)
+      out.push_back(&e);
+  });
+  return out;
+}
+
 caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* self,
-                                  caf::message_view& view) {
+                                  caf::message_view& view, runs_ahead& ahead) {
   auto& link = subject_link::instance();
+  const auto* current = self->current_mailbox_element();
+  if (!ahead.empty()) {
+    if (ahead.front().first != current)
+      link.subject_failed("fail", "the judge's stand-in got a message out of the order its "
+                                  "learner's actor ran them in (a high-priority message?)");
+    auto run = std::move(ahead.front().second);
+    ahead.pop_front();
+    settle(self, number, run);
+    return caf::delegated<caf::message>{};
+  }
   std::uint64_t request = 0;
   // A request is answered through a promise: the learner's actor may answer it in this handler
   // or a later one (its own response promise).
   if (self->current_message_id().is_request())
     request = link.keep_promise(number, self->make_response_promise());
-  auto run = link.deliver(number, view.move_content_to_message(), request);
-  settle(self, number, run);
+  std::vector<caf::message> contents{view.move_content_to_message()};
+  auto behind = waiting_behind(self);
+  for (const auto* e : behind)
+    contents.push_back(e->copy_content_to_message());
+  auto runs = link.deliver(number, std::move(contents), request);
+  for (std::size_t k = 1; k < runs.size(); ++k)
+    ahead.emplace_back(behind[k - 1], std::move(runs[k]));
+  settle(self, number, runs.front());
   return caf::delegated<caf::message>{};
 }
 
@@ -104,8 +154,9 @@ caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t numb
   settle(self, number, run);
   if (run.quit)
     return {};
-  self->set_default_handler([self, number](caf::scheduled_actor*, caf::message_view& view) {
-    return forward(number, self, view);
+  auto ahead = std::make_shared<runs_ahead>();
+  self->set_default_handler([self, number, ahead](caf::scheduled_actor*, caf::message_view& view) {
+    return forward(number, self, view, *ahead);
   });
   return {[](stand_in_atom) {}};
 }

@@ -62,8 +62,10 @@ public:
                      request.get_as<caf::message>(3), request.get_as<bool>(4));
       if (request.match_elements<start_atom, std::uint64_t>())
         return start(request.get_as<std::uint64_t>(1));
-      if (request.match_elements<deliver_atom, std::uint64_t, caf::message, std::uint64_t>())
-        return deliver(request.get_as<std::uint64_t>(1), request.get_as<caf::message>(2),
+      if (request.match_elements<deliver_atom, std::uint64_t, std::vector<caf::message>,
+                                 std::uint64_t>())
+        return deliver(request.get_as<std::uint64_t>(1),
+                       request.get_as<std::vector<caf::message>>(2),
                        request.get_as<std::uint64_t>(3));
       if (request.match_elements<respond_atom, std::uint64_t, std::uint64_t, caf::message>())
         return respond(request.get_as<std::uint64_t>(1), request.get_as<std::uint64_t>(2),
@@ -89,7 +91,7 @@ private:
       throw refusal{"the arguments of \"" + kind + "\" do not fit its spawn function"};
     hosted_.emplace(id, actor);
     unstarted_.insert(id);
-    return start_now ? start(id) : ran(id);
+    return start_now ? start(id) : answer_of(ran(id));
   }
 
   caf::message start(std::uint64_t id) {
@@ -97,17 +99,41 @@ private:
     if (found == hosted_.end() || unstarted_.erase(id) == 0)
       throw refusal{"no actor " + std::to_string(id) + " waiting to start"};
     run_one(found->second);
-    return ran(id);
+    return answer_of(ran(id));
   }
 
-  caf::message deliver(std::uint64_t id, const caf::message& content, std::uint64_t request) {
+  caf::message deliver(std::uint64_t id, const std::vector<caf::message>& contents,
+                       std::uint64_t request) {
     auto& actor = hosted(id);
-    // The judge numbers its requests; the learner's reply comes back to the catcher with it.
-    auto mid = request != 0 ? caf::make_message_id(request) : caf::make_message_id();
-    actor->enqueue(caf::make_mailbox_element((*catcher_)->ctrl(), mid, {}, to_local(content)),
-                   nullptr);
-    run_one(actor);
-    return ran(id);
+    std::vector<handler_result> results;
+    std::size_t answer_bytes = 0;
+    for (const auto& content : contents) {
+      // The judge numbers its requests; the learner's reply comes back to the catcher with it.
+      auto mid =
+          request != 0 && results.empty() ? caf::make_message_id(request) : caf::make_message_id();
+      actor->enqueue(caf::make_mailbox_element((*catcher_)->ctrl(), mid, {}, to_local(content)),
+                     nullptr);
+      run_one(actor);
+      results.push_back(ran(id));
+      // Stop where the next message would not come next (a quit, an awaited reply), and well
+      // under the frame's limit, so a batch never fails where one message at a time would not.
+      answer_bytes += bytes_of(results.back());
+      auto* self = scheduled(actor);
+      if (results.back().quit || self == nullptr || !dca::explore::detail::awaited(*self).empty() ||
+          answer_bytes > frame_bytes_max / 4)
+        break;
+    }
+    return caf::make_message(ran_atom::value, std::move(results));
+  }
+
+  std::size_t bytes_of(const handler_result& result) {
+    std::vector<char> bytes;
+    to_bytes(sys_, caf::make_message(result), bytes);
+    return bytes.size();
+  }
+
+  static caf::message answer_of(handler_result result) {
+    return caf::make_message(ran_atom::value, std::vector<handler_result>{std::move(result)});
   }
 
   caf::message respond(std::uint64_t id, std::uint64_t request, const caf::message& content) {
@@ -120,7 +146,7 @@ private:
     actor->enqueue(caf::make_mailbox_element((*catcher_)->ctrl(), mid, {}, to_local(content)),
                    nullptr);
     run_one(actor);
-    return ran(id);
+    return answer_of(ran(id));
   }
 
   caf::message forget(const std::vector<std::uint64_t>& ids) {
@@ -133,7 +159,7 @@ private:
       relays_.erase(id);
     }
     sched_.run();
-    return caf::make_message(ran_atom::value, std::vector<outbound>{}, std::vector<reply>{}, true);
+    return answer_of({{}, {}, true});
   }
 
   caf::actor& hosted(std::uint64_t id) {
@@ -149,9 +175,9 @@ private:
       sched_.run_once();
   }
 
-  /// The answer after one handler of actor `id`: what it sent, the judge's requests answered
-  /// (this one's, or earlier ones through a response promise), whether it quit.
-  caf::message ran(std::uint64_t id) {
+  /// What one handler of actor `id` did: what it sent, the judge's requests it answered (this
+  /// one's, or earlier ones through a response promise), whether it quit.
+  handler_result ran(std::uint64_t id) {
     // Anything left to run was not delivered by the judge: a message the actor sent itself, or an
     // actor the submission spawned on its own. The judge cannot schedule either.
     if (!only_start_ups_pending())
@@ -168,7 +194,7 @@ private:
             {e->mid.request_id().integer_value(), to_wire(e->move_content_to_message())});
     auto* self = scheduled(hosted_.at(id));
     bool quit = self == nullptr || self->getf(caf::abstract_actor::is_terminated_flag);
-    return caf::make_message(ran_atom::value, std::move(sent), std::move(replies), quit);
+    return {std::move(sent), std::move(replies), quit};
   }
 
   /// The message `e` a learner's actor sent to the actor the judge calls `to`. A request is

@@ -60,8 +60,11 @@ public:
                     bool start_now);
   /// Runs the start-up of `id`, spawned without it.
   handler_run start(std::uint64_t id);
-  /// Runs the handler of `id` for `content`, a request the judge numbered `request` (0: none).
-  handler_run deliver(std::uint64_t id, const caf::message& content, std::uint64_t request);
+  /// Runs the handlers of `id` for `contents`, in order (the first a request the judge numbered
+  /// `request`, 0: none; the others plain messages). What each ran did: at least the first; the
+  /// subject may stop early (see deliver_atom).
+  std::vector<handler_run> deliver(std::uint64_t id, std::vector<caf::message> contents,
+                                   std::uint64_t request);
   /// Runs the response handler of `id` for its request the subject numbered `request`.
   handler_run respond(std::uint64_t id, std::uint64_t request, const caf::message& content);
 
@@ -82,7 +85,9 @@ private:
   caf::message ask(const caf::message& request);
   caf::message exchange(const caf::message& request);
   [[noreturn]] void subject_gone(const char* during);
-  handler_run to_judge(const caf::message& answer);
+  std::vector<handler_run> to_judge(const caf::message& answer, std::size_t runs_max);
+  handler_run to_judge_one(const caf::message& answer) { return to_judge(answer, 1).front(); }
+  handler_run to_run(const handler_result& result);
   caf::message to_wire(const caf::message& msg);
   caf::message to_stand_ins(const caf::message& msg);
   caf::actor stand_in_of(std::uint64_t id);

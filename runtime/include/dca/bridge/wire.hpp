@@ -60,6 +60,20 @@ typename Inspector::result_type inspect(Inspector& f, reply& x) {
   return f(caf::meta::type_name("dca_reply"), x.request, x.content);
 }
 
+/// What one handler (or start-up) of a learner's actor did: the messages it sent, the judge's
+/// requests it answered (this one's, or earlier ones through a response promise), and whether the
+/// actor quit.
+struct handler_result {
+  std::vector<outbound> sent;
+  std::vector<reply> replies;
+  bool quit = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, handler_result& x) {
+  return f(caf::meta::type_name("dca_handler_result"), x.sent, x.replies, x.quit);
+}
+
 // -- the requests (judge -> subject) and answers (subject -> judge) --------------------------
 
 /// (spawn, ID, KIND, ARGS, START): spawn the learner's actor KIND with ARGS (actor_refs for
@@ -69,17 +83,19 @@ typename Inspector::result_type inspect(Inspector& f, reply& x) {
 using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
 /// (start, ID): run the start-up of the actor ID, spawned without it.
 using start_atom = caf::atom_constant<caf::atom("start")>;
-/// (deliver, ID, CONTENT, REQUEST): the actor ID handles exactly this one message, a request
-/// numbered REQUEST by the judge (0: a plain message).
+/// (deliver, ID, CONTENTS, REQUEST): the actor ID handles these messages (a std::vector), one
+/// handler each, in order; the first is a request numbered REQUEST by the judge (0: a plain
+/// message), the others plain messages already waiting in its stand-in's mailbox, which CAF
+/// hands it in this order. The subject stops early after a handler that quits or awaits a reply
+/// (the next message would not come next), or when the answer grows large.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 /// (respond, ID, REQUEST, CONTENT): the actor ID handles the response to the request it sent
 /// that the subject numbered REQUEST (an outbound's `request`): a reply or an error.
 using respond_atom = caf::atom_constant<caf::atom("respond")>;
 /// (forget, IDS): the judge's actors IDS (a std::vector) are gone; the subject drops theirs.
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
-/// (ran, SENT, REPLIES, QUIT): what the one handler did: the messages it sent (std::vector of
-/// outbound), the judge's requests it answered (std::vector of reply: this one's, or earlier
-/// ones through a response promise) and whether the actor quit.
+/// (ran, RESULTS): what each handler run did (std::vector of handler_result): one for spawn,
+/// start, respond and forget, one per message run for deliver.
 using ran_atom = caf::atom_constant<caf::atom("ran")>;
 /// (refused, WHY): the subject could not do what was asked (an unknown kind, unsupported use).
 using refused_atom = caf::atom_constant<caf::atom("refused")>;
