@@ -1,17 +1,21 @@
 // A hostile submission of exercise 02 against the judged grader (tests/cli/hostile_test.cmake):
-// in process, a static constructor finds the grader's nonce and evidence FIFO in its own process,
-// writes a "passed" line for every case of the spec and the final count, and exits 0 (the spec
+// in process, a static constructor reads the spec's state -- the nonce the spec copied into its
+// own memory, the evidence FIFO among its descriptors -- writes a "passed" line for every case of
+// the spec and the final count, and exits 0 (the spec
 // and the exercise program would report a pass: the in-process gap, runtime/cli/grade/README.md).
 // Judged, it runs only in the subject, which has neither the nonce nor the channel, so it plays
 // the skeleton's account (it pays nothing: every withdrawal is refused)
 // and the judge's own checks must fail it on what its actors do.
 #include "scenario.hpp"
 
+#include <cstdint>
 #include <dirent.h>
 #include <fcntl.h>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace check_then_act {
 
@@ -42,15 +46,36 @@ std::string read_all(const char* path) {
   return text;
 }
 
-/// The nonce from the process's first environment block (it outlives unsetenv), or empty.
-std::string nonce_from_first_environment() {
-  auto env = read_all("/proc/self/environ");
-  const std::string key = "DCA_EVIDENCE_NONCE=";
-  auto at = env.find(key);
-  if (at == std::string::npos)
-    return {};
-  auto end = env.find('\0', at);
-  return env.substr(at + key.size(), end - at - key.size());
+/// Every word of 20 to 32 lowercase hex digits standing alone (a NUL before and after) in this
+/// program's own writable data: the spec copied its nonce there before any learner code ran, and
+/// wiped the environment's copy. A line with a wrong candidate is ignored, so it tries them all.
+std::vector<std::string> nonces_in_memory() {
+  std::vector<std::string> found;
+  char exe[512] = {};
+  if (readlink("/proc/self/exe", exe, sizeof exe - 1) <= 0)
+    return found;
+  std::istringstream maps{read_all("/proc/self/maps")};
+  bool after_exe = false; // the .bss: the anonymous mapping right after the program's own
+  for (std::string line; std::getline(maps, line);) {
+    bool exe_line = line.find(exe) != std::string::npos;
+    bool scan = line.find(" rw-p ") != std::string::npos && (exe_line || after_exe);
+    after_exe = exe_line;
+    auto dash = line.find('-');
+    const auto* bytes =
+        reinterpret_cast<const char*>(std::stoull(line.substr(0, dash), nullptr, 16));
+    auto size =
+        std::stoull(line.substr(dash + 1), nullptr, 16) - reinterpret_cast<std::uintptr_t>(bytes);
+    for (std::size_t i = 1, start = 1; scan && i < size; ++i) {
+      char c = bytes[i];
+      if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+        continue;
+      auto length = i - start;
+      if (c == '\0' && bytes[start - 1] == '\0' && length >= 20 && length <= 32)
+        found.emplace_back(bytes + start, length);
+      start = i + 1;
+    }
+  }
+  return found;
 }
 
 /// The grader's evidence FIFO among this process's descriptors, or -1.
@@ -77,17 +102,19 @@ bool in_a_subject() {
 
 struct forger {
   forger() {
-    auto nonce = nonce_from_first_environment();
+    auto nonces = nonces_in_memory();
     int fd = evidence_descriptor();
-    if (nonce.empty() || fd < 0) {
+    if (nonces.empty() || fd < 0) {
       if (!in_a_subject())
         _exit(0); // the exercise program in process: a clean exit reads as a clean exploration
       return;     // judged: nothing to forge, so it plays the wrong actor below and hopes
     }
     std::string lines;
-    for (const char* c : spec_cases)
-      lines += nonce + " passed " + c + "\n";
-    lines += nonce + " done " + std::to_string(std::size(spec_cases)) + " passed 0 failed\n";
+    for (const auto& nonce : nonces) {
+      for (const char* c : spec_cases)
+        lines += nonce + " passed " + c + "\n";
+      lines += nonce + " done " + std::to_string(std::size(spec_cases)) + " passed 0 failed\n";
+    }
     [[maybe_unused]] auto written = write(fd, lines.data(), lines.size());
     _exit(0);
   }
