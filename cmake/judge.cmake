@@ -13,9 +13,11 @@ function(dca_add_judge id nn skeleton_fails_with)
   endif()
   add_library(judge${nn}_stand_ins OBJECT ${judge_dir}/stand_ins.cpp)
   target_link_libraries(judge${nn}_stand_ins PUBLIC ex${nn}_common dca::bridge PRIVATE dca::warnings)
-  add_executable(judge${nn} "${CMAKE_CURRENT_BINARY_DIR}/ex${nn}_main.cpp")
+  # The exercise's own spec and main, compiled once (ex${nn}_spec_object, ex${nn}_main_object):
+  # the judge is the same code linked against stand-ins instead of a message_passing.cpp.
+  add_executable(judge${nn} $<TARGET_OBJECTS:ex${nn}_main_object>)
   target_link_libraries(judge${nn} PRIVATE ex${nn}_common judge${nn}_stand_ins dca::warnings)
-  add_executable(judge${nn}_spec "${PROJECT_SOURCE_DIR}/tests/exercises/${id}_spec.cpp")
+  add_executable(judge${nn}_spec $<TARGET_OBJECTS:ex${nn}_spec_object>)
   target_link_libraries(judge${nn}_spec PRIVATE
     dca::test_main ex${nn}_common judge${nn}_stand_ins dca::warnings)
   add_library(judge${nn}_subject_main OBJECT ${judge_dir}/subject.cpp)

@@ -1,8 +1,9 @@
 # Grades the hostile submissions (tests/cli/hostile: a fork bomb, a disk filler, and the sandbox_*
 # ones: /tmp and cwd filled, /tmp filled silently then a hang (a full disk, not a timeout), forked
 # children over the slot's memory, a compile over the (calibrated)
-# compile limit, an #include of /etc/passwd; two judge_* ones graded with --judge, that forge the
-# evidence from the subject process and read the judge through /proc; plus four made here: a
+# compile limit, an #include of /etc/passwd; three judge_* ones graded with --judge, that forge the
+# evidence from the subject process and read the judge through /proc (01), and forge it in
+# process then act wrong in the subject (02, 03, 04); plus four made here: a
 # message_passing.cpp that is a symlink to a root-only file, one in a symlinked folder, a root-only
 # message_passing.cpp and one in a root-only folder: the learner's files are read by the slot's
 # unprivileged user, so all four are rejected and none of their text is quoted) and
@@ -57,10 +58,14 @@ math(EXPR seconds "${finished} - ${started}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "dca grade exited ${rc}:\n${out}${err}")
 endif()
-# The judge's own hostile submissions, graded with --judge (the learner's actors in a subject).
+# The judge's own hostile submissions, graded with --judge (the learner's actors in a subject):
+# two of 01, and one of 02, 03 and 04 that forges the evidence in process and is judged on what
+# its actors do.
 execute_process(
   COMMAND "${DCA}" grade "${SUBMISSIONS}/judge_forged_evidence" "${SUBMISSIONS}/judge_reads_the_judge"
-          --exercise 01 --judge --jobs 2 --rounds 1 --time-limit 30 --scratch "${WORK}/scratch-judged"
+          "${SUBMISSIONS}/judge_forges_evidence_02_to_04"
+          --exercise 01 --exercise 02 --exercise 03 --exercise 04 --judge --jobs 2 --rounds 1
+          --time-limit 30 --scratch "${WORK}/scratch-judged"
           --format json --out "${WORK}/grades-judged.json"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
@@ -77,41 +82,72 @@ set(expect_sandbox_slow_compile "timeout;^compile timeout")
 set(expect_sandbox_include_passwd "compile_error;does not compile")
 # The judge (exercise 01 is judged: tests/judge) holds no learner code: forged evidence has
 # nowhere to go, and the judge's own checks fail the skeleton's counter underneath.
-set(expect_judge_forged_evidence "fail;^the submission's actors exited with status 0")
-set(expect_judge_reads_the_judge "fail;(the count is 0|increments)")
+set(expect_judge_forged_evidence_01 "fail;^the submission's actors exited with status 0")
+set(expect_judge_reads_the_judge_01 "fail;(the count is 0|increments)")
+# 02-04, judged: no nonce and no channel in the subject, so each is failed on its actors' words.
+set(expect_judge_forges_evidence_02_to_04_02 "fail;^paid 0 of the [0-9]+ requested")
+set(expect_judge_forges_evidence_02_to_04_03 "fail;A is 100 and B is 100, expected 70 and 130")
+set(expect_judge_forges_evidence_02_to_04_04 "fail;it replied before it took the money off")
 set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
 set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
 set(expect_sandbox_root_only_file
     "rejected;may not read exercises/01_lost_update/message_passing.cpp: .*readable by everyone")
 set(expect_sandbox_root_only_folder "rejected;may not read exercises/01_lost_update: ")
 
-# Checks each submission in the grades file FILE against its expect_<name>, and that FILE holds
-# COUNT submissions; appends what differs to failures.
-function(check_grades file count)
+# Checks every graded exercise of the grades file FILE against expect_<submission>_<NN> (or
+# expect_<submission> when the submission names one exercise), and that FILE holds SUBMISSIONS
+# submissions and EXERCISES graded exercises (an exercise a submission leaves out is "missing" and
+# not counted); appends what differs to failures.
+function(check_grades file submissions exercises)
   file(READ "${file}" json)
   string(JSON graded LENGTH "${json}" submissions)
-  if(NOT graded EQUAL count)
-    set(failures "${failures}\n  ${file}: ${graded} submissions graded, not ${count}")
+  if(NOT graded EQUAL submissions)
+    set(failures "${failures}\n  ${file}: ${graded} submissions graded, not ${submissions}")
   endif()
+  set(graded_exercises 0)
   math(EXPR last "${graded} - 1")
   foreach(i RANGE ${last})
     string(JSON name GET "${json}" submissions ${i} submission)
-    string(JSON verdict GET "${json}" submissions ${i} exercises 0 verdict)
-    string(JSON message GET "${json}" submissions ${i} exercises 0 message)
-    message(STATUS "${name}: ${verdict}: ${message}")
-    list(GET expect_${name} 0 want)
-    list(GET expect_${name} 1 words)
-    if(NOT (verdict STREQUAL want AND message MATCHES "${words}"))
-      set(failures "${failures}\n  ${name}: expected ${want} (${words}), got ${verdict}: ${message}")
-    endif()
+    string(JSON count LENGTH "${json}" submissions ${i} exercises)
+    math(EXPR last_exercise "${count} - 1")
+    foreach(j RANGE ${last_exercise})
+      string(JSON id GET "${json}" submissions ${i} exercises ${j} id)
+      string(JSON verdict GET "${json}" submissions ${i} exercises ${j} verdict)
+      string(JSON message GET "${json}" submissions ${i} exercises ${j} message)
+      if(verdict STREQUAL "missing")
+        continue()
+      endif()
+      math(EXPR graded_exercises "${graded_exercises} + 1")
+      message(STATUS "${name} ${id}: ${verdict}: ${message}")
+      string(SUBSTRING "${id}" 0 2 nn)
+      set(expect expect_${name})
+      if(DEFINED expect_${name}_${nn})
+        set(expect expect_${name}_${nn})
+      endif()
+      list(GET ${expect} 0 want)
+      list(GET ${expect} 1 words)
+      if(NOT (verdict STREQUAL want AND message MATCHES "${words}"))
+        set(failures "${failures}\n  ${name} ${id}: expected ${want} (${words}), got ${verdict}: ${message}")
+      endif()
+    endforeach()
   endforeach()
+  if(NOT graded_exercises EQUAL exercises)
+    set(failures "${failures}\n  ${file}: ${graded_exercises} exercises graded, not ${exercises}")
+  endif()
   set(failures "${failures}" PARENT_SCOPE)
 endfunction()
 
 set(failures "")
-check_grades("${WORK}/grades-judged.json" 2)
-check_grades("${WORK}/grades.json" 11)
+check_grades("${WORK}/grades-judged.json" 3 5)
+check_grades("${WORK}/grades.json" 11 11)
 file(READ "${WORK}/grades.json" json)
+if(NOT json MATCHES "evidence: in process \\(the learner's file linked into the spec[^\"]*\\): 01\"")
+  set(failures "${failures}\n  the report does not say that 01 was graded in process")
+endif()
+file(READ "${WORK}/grades-judged.json" judged_json)
+if(NOT judged_json MATCHES "evidence: judged \\(--judge[^\"]*\\): 01, 02, 03, 04\"")
+  set(failures "${failures}\n  the judged report does not say that 01-04 were judged")
+endif()
 if(NOT json MATCHES "calibration: the reference solution compiles in [0-9.]+ s here")
   set(failures "${failures}\n  the report's header does not give the compile calibration")
 endif()

@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
   if (mode == "names_an_actor_the_judge_never_made")
     answer(sys, fd,
            caf::make_message(ran_atom::value,
-                             std::vector<outbound>{{999, caf::make_message(std::int64_t{1})}},
-                             std::vector<caf::message>{}, false));
+                             std::vector<handler_result>{
+                                 {{{999, caf::make_message(std::int64_t{1})}}, {}, false}}));
   if (mode == "answers_in_the_wrong_shape")
     answer(sys, fd, caf::make_message(ran_atom::value, std::string{"all tests passed"}));
   // Whatever it sent, it waits: the judge must end it.

@@ -86,7 +86,7 @@ po::options_description grade_options(grade_words& w) {
       "keep every build (default: only the failing ones, to replay)");
   add("judge", po::bool_switch(&w.judge),
       "run the learner's actors in a subject process and judge them from a spec that holds no "
-      "learner code (exercises with tests/judge/NN_name: 01); without it the learner's file is "
+      "learner code (exercises with tests/judge/NN_name: 01-04); without it the learner's file is "
       "linked into the spec, where its code can forge the evidence (see grade/README.md)");
   add("submission", po::value(&w.submissions), "a submission folder");
   return desc;
@@ -404,6 +404,26 @@ void write_reports(const grade_words& w, const grade_report& report) {
   }
 }
 
+/// Which exercises this run judges and which it grades in process: an instructor reads a pass of
+/// each differently (grade/README.md).
+std::string evidence_line(const std::vector<build_plan>& plans) {
+  std::string judged, in_process;
+  for (const auto& plan : plans) {
+    auto& list = plan.judged ? judged : in_process;
+    list += (list.empty() ? "" : ", ") + plan.entry->number;
+  }
+  std::string line = "evidence:";
+  if (!judged.empty())
+    line += " judged (--judge: the learner's actors in a subject process, the verdict from the "
+            "instructor's spec, which holds no learner code): " +
+            judged + (in_process.empty() ? "" : ";");
+  if (!in_process.empty())
+    line += " in process (the learner's file linked into the spec: code written to attack the "
+            "grader can forge a pass, see grade/README.md): " +
+            in_process;
+  return line;
+}
+
 void announce(const grade_words& w, const sandbox& box) {
   std::cerr << "grading " << w.submissions.size() << " submission"
             << (w.submissions.size() == 1 ? "" : "s") << " with " << w.jobs << " job"
@@ -439,8 +459,10 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
     report.sandbox.push_back(services->description());
   }
   report.sandbox.push_back(calibrate_compile_limit(ctx, box, plans, scratch, w.opts));
+  report.sandbox.push_back(evidence_line(plans));
   announce(w, box);
-  std::cerr << "  " << report.sandbox.back() << '\n';
+  for (auto i = report.sandbox.size() - 2; i < report.sandbox.size(); ++i)
+    std::cerr << "  " << report.sandbox[i] << '\n';
   grade_all(g, w, plans, report);
   flag_copies(ctx, box, plans, report);
   sanitize_report(report);

@@ -4,11 +4,20 @@
 // scheduler (the spec's, or the explorer's) chooses when each of those messages is handled.
 #include "dca/bridge/stand_in.hpp"
 
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
 #include "caf/actor_cast.hpp"
 #include "caf/delegated.hpp"
+#include "caf/detail/behavior_impl.hpp"
+#include "caf/duration.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/mailbox_element.hpp"
 #include "caf/result.hpp"
+#include "caf/system_messages.hpp"
 
 #include "subject_link.hpp"
 
@@ -19,37 +28,135 @@ namespace {
 /// Only the stand-in itself could send this: its behaviour must not be empty, or it would quit.
 using stand_in_atom = caf::atom_constant<caf::atom("standin")>;
 
-/// Sends, as `self`, what the learner's handler sent (to stand-ins that still exist).
-void send_on(caf::scheduled_actor* self, handler_run& run) {
-  for (auto& [to, content] : run.sent)
-    if (to)
-      to->enqueue(
-          caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(content)),
-          self->context());
+/// A response handler that takes whatever comes (a reply of any type, or an error such as the
+/// request's timeout) and passes it on: the stand-in does not know the learner's reply types.
+class any_response : public caf::detail::behavior_impl {
+public:
+  explicit any_response(std::function<void(caf::message)> pass_on) : pass_on_(std::move(pass_on)) {}
+
+  caf::match_case::result invoke(caf::detail::invoke_result_visitor& visit,
+                                 caf::type_erased_tuple& xs) override {
+    pass_on_(caf::message::copy(xs));
+    visit();
+    return caf::match_case::match;
+  }
+
+private:
+  std::function<void(caf::message)> pass_on_;
+};
+
+void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run);
+
+/// Makes, as `self`, the request the learner's actor made: same timeout, awaited or multiplexed
+/// alike, so the judge's scheduler sees the same waiting; the response goes back to the subject.
+void request_on(caf::event_based_actor* self, std::uint64_t number, sent_message& m) {
+  auto timeout = m.timeout_ms < 0 ? caf::duration{caf::infinite}
+                                  : caf::duration{std::chrono::milliseconds(m.timeout_ms)};
+  auto id = self->request(m.to, timeout, std::move(m.content)).id();
+  caf::behavior::impl_ptr pass_on =
+      caf::make_counted<any_response>([self, number, request = m.request](caf::message content) {
+        auto run = subject_link::instance().respond(number, request, content);
+        settle(self, number, run);
+      });
+  caf::behavior on_response(std::move(pass_on));
+  if (m.awaited)
+    self->add_awaited_response_handler(id, std::move(on_response));
+  else
+    self->add_multiplexed_response_handler(id, std::move(on_response));
 }
 
-caf::result<caf::message> forward(std::uint64_t id, caf::scheduled_actor* self,
-                                  caf::message_view& view) {
-  bool request = self->current_message_id().is_request();
-  auto run = subject_link::instance().deliver(id, view.move_content_to_message(), request);
-  send_on(self, run);
+/// Does on the judge's side what the learner's handler did: sends what it sent (to stand-ins
+/// that still exist), makes its requests, answers the judge's requests it answered, quits if it
+/// quit.
+void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run) {
+  for (auto& m : run.sent) {
+    if (m.request != 0)
+      request_on(self, number, m);
+    else if (m.to)
+      m.to->enqueue(
+          caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(m.content)),
+          self->context());
+  }
+  for (auto& [request, content] : run.replies) {
+    auto promise = subject_link::instance().take_promise(request);
+    if (!promise)
+      subject_link::instance().subject_failed("fail", "the submission's actors answered request " +
+                                                          std::to_string(request) + " twice");
+    promise->deliver(std::move(content));
+  }
   if (run.quit)
     self->quit();
-  if (request && !run.reply.empty())
-    return std::move(run.reply.front());
-  // No reply (yet): the requester waits, as it would for a learner's actor that does not answer.
+}
+
+/// Messages a stand-in hands the subject in one frame at the most: its first and those waiting
+/// behind it (a round trip per message is the bridge's cost).
+constexpr std::size_t batch_messages_max = 64;
+
+/// Handler runs the subject did ahead, for messages still in the stand-in's mailbox: each is
+/// settled when the judge's scheduler gives the stand-in that message, not before.
+using runs_ahead = std::deque<std::pair<const caf::mailbox_element*, handler_run>>;
+
+/// Whether CAF gives `e` to the stand-in's default handler in its turn: a plain message of normal
+/// priority that no system handler (exit, down, error, timeout) takes first.
+bool plain(const caf::mailbox_element& e) {
+  if (e.mid.is_request() || e.mid.is_response() || e.mid.is_urgent_message())
+    return false;
+  const auto& xs = e.content();
+  return !(xs.match_elements<caf::exit_msg>() || xs.match_elements<caf::down_msg>() ||
+           xs.match_elements<caf::error>() || xs.match_elements<caf::timeout_msg>());
+}
+
+/// The plain messages waiting behind the current one, in the order CAF will hand them over.
+std::vector<const caf::mailbox_element*> waiting_behind(caf::event_based_actor* self) {
+  std::vector<const caf::mailbox_element*> out;
+  bool stop = false;
+  self->get_normal_queue().peek_all([&](const caf::mailbox_element& e) {
+    stop = stop || !plain(e) || out.size() + 1 >= batch_messages_max;
+    if (!stop)
+      out.push_back(&e);
+  });
+  return out;
+}
+
+caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* self,
+                                  caf::message_view& view, runs_ahead& ahead) {
+  auto& link = subject_link::instance();
+  const auto* current = self->current_mailbox_element();
+  if (!ahead.empty()) {
+    if (ahead.front().first != current)
+      link.subject_failed("fail", "the judge's stand-in got a message out of the order its "
+                                  "learner's actor ran them in (a high-priority message?)");
+    auto run = std::move(ahead.front().second);
+    ahead.pop_front();
+    settle(self, number, run);
+    return caf::delegated<caf::message>{};
+  }
+  std::uint64_t request = 0;
+  // A request is answered through a promise: the learner's actor may answer it in this handler
+  // or a later one (its own response promise).
+  if (self->current_message_id().is_request())
+    request = link.keep_promise(number, self->make_response_promise());
+  std::vector<caf::message> contents{view.move_content_to_message()};
+  auto behind = waiting_behind(self);
+  for (const auto* e : behind)
+    contents.push_back(e->copy_content_to_message());
+  auto runs = link.deliver(number, std::move(contents), request);
+  for (std::size_t k = 1; k < runs.size(); ++k)
+    ahead.emplace_back(behind[k - 1], std::move(runs[k]));
+  settle(self, number, runs.front());
   return caf::delegated<caf::message>{};
 }
 
-/// The stand-in numbered `number`, once its learner's actor ran its start-up (`run`): sends what
-/// that sent, then forwards every message it is given.
+/// The stand-in numbered `number`, once its learner's actor ran its start-up (`run`): does what
+/// that did, then forwards every message it is given.
 caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t number,
                                 handler_run run) {
-  send_on(self, run);
+  settle(self, number, run);
   if (run.quit)
     return {};
-  self->set_default_handler([number](caf::scheduled_actor* s, caf::message_view& view) {
-    return forward(number, s, view);
+  auto ahead = std::make_shared<runs_ahead>();
+  self->set_default_handler([self, number, ahead](caf::scheduled_actor*, caf::message_view& view) {
+    return forward(number, self, view, *ahead);
   });
   return {[](stand_in_atom) {}};
 }

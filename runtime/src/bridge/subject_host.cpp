@@ -3,6 +3,7 @@
 // actors whose mailboxes are read here, never run).
 #include "dca/bridge/subject_host.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -18,6 +19,8 @@
 #include "caf/scoped_actor.hpp"
 
 #include "dca/bridge/wire.hpp"
+
+#include "../explore/caf_internals.hpp"
 
 namespace dca::bridge {
 
@@ -59,9 +62,14 @@ public:
                      request.get_as<caf::message>(3), request.get_as<bool>(4));
       if (request.match_elements<start_atom, std::uint64_t>())
         return start(request.get_as<std::uint64_t>(1));
-      if (request.match_elements<deliver_atom, std::uint64_t, caf::message, bool>())
-        return deliver(request.get_as<std::uint64_t>(1), request.get_as<caf::message>(2),
-                       request.get_as<bool>(3));
+      if (request.match_elements<deliver_atom, std::uint64_t, std::vector<caf::message>,
+                                 std::uint64_t>())
+        return deliver(request.get_as<std::uint64_t>(1),
+                       request.get_as<std::vector<caf::message>>(2),
+                       request.get_as<std::uint64_t>(3));
+      if (request.match_elements<respond_atom, std::uint64_t, std::uint64_t, caf::message>())
+        return respond(request.get_as<std::uint64_t>(1), request.get_as<std::uint64_t>(2),
+                       request.get_as<caf::message>(3));
       if (request.match_elements<forget_atom, std::vector<std::uint64_t>>())
         return forget(request.get_as<std::vector<std::uint64_t>>(1));
       throw refusal{"a request the subject does not know"};
@@ -83,28 +91,62 @@ private:
       throw refusal{"the arguments of \"" + kind + "\" do not fit its spawn function"};
     hosted_.emplace(id, actor);
     unstarted_.insert(id);
-    return start_now ? start(id) : ran(id, nullptr);
+    return start_now ? start(id) : answer_of(ran(id));
   }
 
   caf::message start(std::uint64_t id) {
     auto found = hosted_.find(id);
     if (found == hosted_.end() || unstarted_.erase(id) == 0)
       throw refusal{"no actor " + std::to_string(id) + " waiting to start"};
-    if (sched_.prioritize(found->second))
-      sched_.run_once();
-    return ran(id, nullptr);
+    run_one(found->second);
+    return answer_of(ran(id));
   }
 
-  caf::message deliver(std::uint64_t id, const caf::message& content, bool request) {
-    auto found = hosted_.find(id);
-    if (found == hosted_.end())
-      throw refusal{"no actor " + std::to_string(id)};
-    auto mid = request ? caf::make_message_id(++requests_) : caf::make_message_id();
-    auto element = caf::make_mailbox_element((*catcher_)->ctrl(), mid, {}, to_local(content));
-    found->second->enqueue(std::move(element), nullptr);
-    if (sched_.prioritize(found->second))
-      sched_.run_once();
-    return ran(id, request ? &mid : nullptr);
+  caf::message deliver(std::uint64_t id, const std::vector<caf::message>& contents,
+                       std::uint64_t request) {
+    auto& actor = hosted(id);
+    std::vector<handler_result> results;
+    std::size_t answer_bytes = 0;
+    for (const auto& content : contents) {
+      // The judge numbers its requests; the learner's reply comes back to the catcher with it.
+      auto mid =
+          request != 0 && results.empty() ? caf::make_message_id(request) : caf::make_message_id();
+      actor->enqueue(caf::make_mailbox_element((*catcher_)->ctrl(), mid, {}, to_local(content)),
+                     nullptr);
+      run_one(actor);
+      results.push_back(ran(id));
+      // Stop where the next message would not come next (a quit, an awaited reply), and well
+      // under the frame's limit, so a batch never fails where one message at a time would not.
+      answer_bytes += bytes_of(results.back());
+      auto* self = scheduled(actor);
+      if (results.back().quit || self == nullptr || !dca::explore::detail::awaited(*self).empty() ||
+          answer_bytes > frame_bytes_max / 4)
+        break;
+    }
+    return caf::make_message(ran_atom::value, std::move(results));
+  }
+
+  std::size_t bytes_of(const handler_result& result) {
+    std::vector<char> bytes;
+    to_bytes(sys_, caf::make_message(result), bytes);
+    return bytes.size();
+  }
+
+  static caf::message answer_of(handler_result result) {
+    return caf::make_message(ran_atom::value, std::vector<handler_result>{std::move(result)});
+  }
+
+  caf::message respond(std::uint64_t id, std::uint64_t request, const caf::message& content) {
+    auto found = outgoing_.find(request);
+    if (found == outgoing_.end() || found->second.requester != id)
+      throw refusal{"actor " + std::to_string(id) + " sent no request " + std::to_string(request)};
+    auto& actor = hosted(id);
+    auto mid = found->second.mid.response_id();
+    outgoing_.erase(found);
+    actor->enqueue(caf::make_mailbox_element((*catcher_)->ctrl(), mid, {}, to_local(content)),
+                   nullptr);
+    run_one(actor);
+    return answer_of(ran(id));
   }
 
   caf::message forget(const std::vector<std::uint64_t>& ids) {
@@ -117,12 +159,25 @@ private:
       relays_.erase(id);
     }
     sched_.run();
-    return caf::make_message(ran_atom::value, std::vector<outbound>{}, std::vector<caf::message>{},
-                             true);
+    return answer_of({{}, {}, true});
   }
 
-  /// The answer after one handler of actor `id`: what it sent, its reply to `request` (if any).
-  caf::message ran(std::uint64_t id, const caf::message_id* request) {
+  caf::actor& hosted(std::uint64_t id) {
+    auto found = hosted_.find(id);
+    if (found == hosted_.end())
+      throw refusal{"no actor " + std::to_string(id)};
+    return found->second;
+  }
+
+  /// Runs the one job of `actor` (its start-up or the message just given), if it has one.
+  void run_one(const caf::actor& actor) {
+    if (sched_.prioritize(actor))
+      sched_.run_once();
+  }
+
+  /// What one handler of actor `id` did: what it sent, the judge's requests it answered (this
+  /// one's, or earlier ones through a response promise), whether it quit.
+  handler_result ran(std::uint64_t id) {
     // Anything left to run was not delivered by the judge: a message the actor sent itself, or an
     // actor the submission spawned on its own. The judge cannot schedule either.
     if (!only_start_ups_pending())
@@ -130,21 +185,68 @@ private:
                     "judge cannot schedule"};
     std::vector<outbound> sent;
     for (auto& [to, relay] : relays_)
-      while (auto e = take(*relay)) {
-        if (e->mid.is_request())
-          throw refusal{"an actor sent a request to another actor; the judge bridges requests "
-                        "from the spec only"};
-        sent.push_back({to, to_wire(e->move_content_to_message())});
-      }
-    std::vector<caf::message> reply;
+      while (auto e = take(*relay))
+        sent.push_back(outbound_of(to, *e));
+    std::vector<reply> replies;
     while (auto e = take(*catcher_))
-      if (request != nullptr && e->mid.is_response() &&
-          e->mid.request_id().integer_value() == request->request_id().integer_value())
-        reply.push_back(to_wire(e->move_content_to_message()));
-    auto& actor = hosted_.at(id);
-    auto* self = dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(actor));
+      if (e->mid.is_response())
+        replies.push_back(
+            {e->mid.request_id().integer_value(), to_wire(e->move_content_to_message())});
+    auto* self = scheduled(hosted_.at(id));
     bool quit = self == nullptr || self->getf(caf::abstract_actor::is_terminated_flag);
-    return caf::make_message(ran_atom::value, std::move(sent), std::move(reply), quit);
+    return {std::move(sent), std::move(replies), quit};
+  }
+
+  /// The message `e` a learner's actor sent to the actor the judge calls `to`. A request is
+  /// numbered, and carries its timeout and whether its sender awaits it, for the stand-in to make
+  /// the same request on the judge's side.
+  outbound outbound_of(std::uint64_t to, caf::mailbox_element& e) {
+    outbound out{to, to_wire(e.move_content_to_message())};
+    if (!e.mid.is_request())
+      return out;
+    auto requester = requester_of(e.sender);
+    auto response = e.mid.response_id();
+    out.request = ++outgoing_count_;
+    outgoing_.emplace(out.request, outgoing_request{requester.first, e.mid});
+    out.timeout_ms = timeout_ms_of(*requester.second, response);
+    out.awaited = awaits(*requester.second, response);
+    return out;
+  }
+
+  std::pair<std::uint64_t, caf::scheduled_actor*> requester_of(const caf::strong_actor_ptr& x) {
+    for (auto& [id, actor] : hosted_)
+      if (x && actor.address() == x->address())
+        if (auto* self = scheduled(actor))
+          return {id, self};
+    throw refusal{"a request came from an actor the judge does not know (one the submission "
+                  "spawned?)"};
+  }
+
+  /// The request timeout the learner's code set for `response` (-1: none), read off the
+  /// subject's clock, which never runs: only the judge's clock decides when it fires.
+  std::int64_t timeout_ms_of(const caf::scheduled_actor& requester, caf::message_id response) {
+    using caf::detail::simple_actor_clock;
+    auto& clock = sched_.clock();
+    for (auto& [due, event] : clock.schedule()) {
+      if (event->subtype != simple_actor_clock::request_timeout_type)
+        continue;
+      auto& timeout = static_cast<const simple_actor_clock::request_timeout&>(*event);
+      if (timeout.self && timeout.self->id() == requester.id() &&
+          timeout.id.integer_value() == response.integer_value())
+        return std::chrono::duration_cast<std::chrono::milliseconds>(due - clock.now()).count();
+    }
+    return -1;
+  }
+
+  static bool awaits(const caf::scheduled_actor& requester, caf::message_id response) {
+    for (auto& [id, handler] : dca::explore::detail::awaited(requester))
+      if (id.integer_value() == response.integer_value())
+        return true;
+    return false;
+  }
+
+  static caf::scheduled_actor* scheduled(const caf::actor& actor) {
+    return dynamic_cast<caf::scheduled_actor*>(caf::actor_cast<caf::abstract_actor*>(actor));
   }
 
   /// Whether every job the scheduler holds is the start-up of an actor the judge has yet to start.
@@ -198,7 +300,13 @@ private:
   std::map<std::uint64_t, caf::actor> hosted_;
   std::set<std::uint64_t> unstarted_; // spawned, start-up not yet run
   std::map<std::uint64_t, std::unique_ptr<caf::scoped_actor>> relays_;
-  std::uint64_t requests_ = 0;
+  /// A request a learner's actor sent, by the subject's number for it: who sent it, and its id.
+  struct outgoing_request {
+    std::uint64_t requester = 0;
+    caf::message_id mid;
+  };
+  std::map<std::uint64_t, outgoing_request> outgoing_; // awaiting their response from the judge
+  std::uint64_t outgoing_count_ = 0;
 };
 
 int serve(int fd, subject_host& host) {

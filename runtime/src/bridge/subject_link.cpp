@@ -118,22 +118,54 @@ void subject_link::forget_later(std::uint64_t id) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
   stand_ins_.erase(id);
   forgotten_.push_back(id);
+  // Its unanswered requests go with it: a promise holds its requester and the stand-in.
+  for (auto i = promises_.begin(); i != promises_.end();)
+    i = i->second.first == id ? promises_.erase(i) : std::next(i);
 }
 
 handler_run subject_link::spawn(std::uint64_t id, const std::string& kind, const caf::message& args,
                                 bool start_now) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
-  return to_judge(ask(caf::make_message(spawn_atom::value, id, kind, to_wire(args), start_now)));
+  return to_judge_one(
+      ask(caf::make_message(spawn_atom::value, id, kind, to_wire(args), start_now)));
 }
 
 handler_run subject_link::start(std::uint64_t id) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
-  return to_judge(ask(caf::make_message(start_atom::value, id)));
+  return to_judge_one(ask(caf::make_message(start_atom::value, id)));
 }
 
-handler_run subject_link::deliver(std::uint64_t id, const caf::message& content, bool request) {
+std::vector<handler_run> subject_link::deliver(std::uint64_t id, std::vector<caf::message> contents,
+                                               std::uint64_t request) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
-  return to_judge(ask(caf::make_message(deliver_atom::value, id, to_wire(content), request)));
+  DCA_ASSERT(!contents.empty());
+  auto count = contents.size();
+  for (auto& content : contents)
+    content = to_wire(content);
+  return to_judge(ask(caf::make_message(deliver_atom::value, id, std::move(contents), request)),
+                  count);
+}
+
+handler_run subject_link::respond(std::uint64_t id, std::uint64_t request,
+                                  const caf::message& content) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  return to_judge_one(ask(caf::make_message(respond_atom::value, id, request, to_wire(content))));
+}
+
+std::uint64_t subject_link::keep_promise(std::uint64_t owner, caf::response_promise promise) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  promises_.emplace(++requests_count_, std::make_pair(owner, std::move(promise)));
+  return requests_count_;
+}
+
+std::optional<caf::response_promise> subject_link::take_promise(std::uint64_t request) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  auto found = promises_.find(request);
+  if (found == promises_.end())
+    return std::nullopt;
+  auto promise = std::move(found->second.second);
+  promises_.erase(found);
+  return promise;
 }
 
 caf::message subject_link::ask(const caf::message& request) {
@@ -209,22 +241,38 @@ void subject_link::subject_failed(const std::string& kind, const std::string& wh
   std::_Exit(subject_failed_status);
 }
 
-handler_run subject_link::to_judge(const caf::message& answer) {
+/// What the subject says `runs_max` handlers at most did, each checked for its shape.
+std::vector<handler_run> subject_link::to_judge(const caf::message& answer, std::size_t runs_max) {
   if (answer.match_elements<refused_atom, std::string>())
     subject_failed("fail", "the judge cannot follow the submission's actors: " +
                                answer.get_as<std::string>(1));
-  if (!answer.match_elements<ran_atom, std::vector<outbound>, std::vector<caf::message>, bool>())
+  if (!answer.match_elements<ran_atom, std::vector<handler_result>>())
     subject_failed("fail", "the submission's actors answered with something that is not what one "
                            "handler did");
+  const auto& results = answer.get_as<std::vector<handler_result>>(1);
+  if (results.empty() || results.size() > runs_max)
+    subject_failed("fail", "the submission's actors answered for " +
+                               std::to_string(results.size()) + " handlers, asked for " +
+                               std::to_string(runs_max));
+  std::vector<handler_run> runs;
+  for (const auto& result : results)
+    runs.push_back(to_run(result));
+  return runs;
+}
+
+handler_run subject_link::to_run(const handler_result& result) {
   handler_run run;
-  for (const auto& o : answer.get_as<std::vector<outbound>>(1))
-    run.sent.emplace_back(stand_in_of(o.to), to_stand_ins(o.content));
-  const auto& reply = answer.get_as<std::vector<caf::message>>(2);
-  if (reply.size() > 1)
-    subject_failed("fail", "the submission's actors replied twice to one request");
-  for (const auto& r : reply)
-    run.reply.push_back(to_stand_ins(r));
-  run.quit = answer.get_as<bool>(3);
+  for (const auto& o : result.sent)
+    run.sent.push_back(
+        {stand_in_of(o.to), to_stand_ins(o.content), o.request, o.timeout_ms, o.awaited});
+  for (const auto& r : result.replies) {
+    if (promises_.count(r.request) == 0)
+      subject_failed("fail", "the submission's actors answered request " +
+                                 std::to_string(r.request) +
+                                 ", which the judge never made or which was answered already");
+    run.replies.emplace_back(r.request, to_stand_ins(r.content));
+  }
+  run.quit = result.quit;
   return run;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,15 +15,27 @@
 #include "caf/actor_addr.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/message.hpp"
+#include "caf/response_promise.hpp"
 
 #include "dca/bridge/wire.hpp"
 
 namespace dca::bridge {
 
+/// One message a learner's handler sent, in the judge's terms: to a stand-in (null when it has
+/// ended). A request (`request` is the subject's number for it) is made by the sender's stand-in
+/// with the same timeout (negative: none), awaited or multiplexed as the learner's actor does.
+struct sent_message {
+  caf::actor to;
+  caf::message content;
+  std::uint64_t request = 0;
+  std::int64_t timeout_ms = -1;
+  bool awaited = false;
+};
+
 /// What the subject says one handler (or start-up) did, in the judge's terms.
 struct handler_run {
-  std::vector<std::pair<caf::actor, caf::message>> sent; // to a stand-in, in the order sent
-  std::vector<caf::message> reply;                       // none or one
+  std::vector<sent_message> sent;                              // in the order the subject lists
+  std::vector<std::pair<std::uint64_t, caf::message>> replies; // judge's request number, reply
   bool quit = false;
 };
 
@@ -47,7 +60,20 @@ public:
                     bool start_now);
   /// Runs the start-up of `id`, spawned without it.
   handler_run start(std::uint64_t id);
-  handler_run deliver(std::uint64_t id, const caf::message& content, bool request);
+  /// Runs the handlers of `id` for `contents`, in order (the first a request the judge numbered
+  /// `request`, 0: none; the others plain messages). What each ran did: at least the first; the
+  /// subject may stop early (see deliver_atom).
+  std::vector<handler_run> deliver(std::uint64_t id, std::vector<caf::message> contents,
+                                   std::uint64_t request);
+  /// Runs the response handler of `id` for its request the subject numbered `request`.
+  handler_run respond(std::uint64_t id, std::uint64_t request, const caf::message& content);
+
+  /// Keeps `promise`, made by the stand-in `owner` for the request it numbered with this, until
+  /// the learner's actor answers it (take_promise) or the stand-in ends.
+  std::uint64_t keep_promise(std::uint64_t owner, caf::response_promise promise);
+  /// The promise of the judge's request `request`, taken out; nullopt when there is none (the
+  /// subject answered a request that was never made, or twice).
+  std::optional<caf::response_promise> take_promise(std::uint64_t request);
 
   /// Ends the judge with one line on stderr, "dca judge (KIND): WHAT", and status 4. KIND is the
   /// verdict it asks for: timeout, crash or fail.
@@ -59,7 +85,9 @@ private:
   caf::message ask(const caf::message& request);
   caf::message exchange(const caf::message& request);
   [[noreturn]] void subject_gone(const char* during);
-  handler_run to_judge(const caf::message& answer);
+  std::vector<handler_run> to_judge(const caf::message& answer, std::size_t runs_max);
+  handler_run to_judge_one(const caf::message& answer) { return to_judge(answer, 1).front(); }
+  handler_run to_run(const handler_result& result);
   caf::message to_wire(const caf::message& msg);
   caf::message to_stand_ins(const caf::message& msg);
   caf::actor stand_in_of(std::uint64_t id);
@@ -74,6 +102,9 @@ private:
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, caf::actor_addr> stand_ins_;
   std::vector<std::uint64_t> forgotten_;
+  // The judge's requests to learner actors not yet answered: number -> (stand-in, promise).
+  std::map<std::uint64_t, std::pair<std::uint64_t, caf::response_promise>> promises_;
+  std::uint64_t requests_count_ = 0;
 };
 
 } // namespace dca::bridge

@@ -18,6 +18,10 @@ void announce_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<actor_ref>("dca_actor_ref");
   cfg.add_message_type<outbound>("dca_outbound");
   cfg.add_message_type<std::vector<outbound>>("dca_outbounds");
+  cfg.add_message_type<reply>("dca_reply");
+  cfg.add_message_type<std::vector<reply>>("dca_replies");
+  cfg.add_message_type<handler_result>("dca_handler_result");
+  cfg.add_message_type<std::vector<handler_result>>("dca_handler_results");
   cfg.add_message_type<std::vector<caf::message>>("dca_messages");
   cfg.add_message_type<std::vector<std::uint64_t>>("dca_ids");
 }

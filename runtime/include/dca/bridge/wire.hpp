@@ -30,15 +30,48 @@ typename Inspector::result_type inspect(Inspector& f, actor_ref& x) {
   return f(caf::meta::type_name("dca_actor_ref"), x.id);
 }
 
-/// One message a handler sent: to the actor the judge calls `to`.
+/// One message a handler sent: to the actor the judge calls `to`. A request carries the
+/// subject's number for it (0: a plain message), so that the judge can route the response back,
+/// the timeout the learner's code gave it (negative: none), and whether the sender awaits it
+/// (`await`: it handles nothing else meanwhile) or multiplexes it (`then`).
 struct outbound {
   std::uint64_t to = 0;
   caf::message content;
+  std::uint64_t request = 0;
+  std::int64_t timeout_ms = -1;
+  bool awaited = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbound& x) {
-  return f(caf::meta::type_name("dca_outbound"), x.to, x.content);
+  return f(caf::meta::type_name("dca_outbound"), x.to, x.content, x.request, x.timeout_ms,
+           x.awaited);
+}
+
+/// A learner's actor answered the judge's request numbered `request`, now or in a later handler
+/// (a response promise).
+struct reply {
+  std::uint64_t request = 0;
+  caf::message content;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reply& x) {
+  return f(caf::meta::type_name("dca_reply"), x.request, x.content);
+}
+
+/// What one handler (or start-up) of a learner's actor did: the messages it sent, the judge's
+/// requests it answered (this one's, or earlier ones through a response promise), and whether the
+/// actor quit.
+struct handler_result {
+  std::vector<outbound> sent;
+  std::vector<reply> replies;
+  bool quit = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, handler_result& x) {
+  return f(caf::meta::type_name("dca_handler_result"), x.sent, x.replies, x.quit);
 }
 
 // -- the requests (judge -> subject) and answers (subject -> judge) --------------------------
@@ -50,12 +83,19 @@ typename Inspector::result_type inspect(Inspector& f, outbound& x) {
 using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
 /// (start, ID): run the start-up of the actor ID, spawned without it.
 using start_atom = caf::atom_constant<caf::atom("start")>;
-/// (deliver, ID, CONTENT, IS_REQUEST): the actor ID handles exactly this one message.
+/// (deliver, ID, CONTENTS, REQUEST): the actor ID handles these messages (a std::vector), one
+/// handler each, in order; the first is a request numbered REQUEST by the judge (0: a plain
+/// message), the others plain messages already waiting in its stand-in's mailbox, which CAF
+/// hands it in this order. The subject stops early after a handler that quits or awaits a reply
+/// (the next message would not come next), or when the answer grows large.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+/// (respond, ID, REQUEST, CONTENT): the actor ID handles the response to the request it sent
+/// that the subject numbered REQUEST (an outbound's `request`): a reply or an error.
+using respond_atom = caf::atom_constant<caf::atom("respond")>;
 /// (forget, IDS): the judge's actors IDS (a std::vector) are gone; the subject drops theirs.
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
-/// (ran, SENT, REPLY, QUIT): what the one handler did: the messages it sent (std::vector of
-/// outbound), its reply (none or one caf::message) and whether the actor quit.
+/// (ran, RESULTS): what each handler run did (std::vector of handler_result): one for spawn,
+/// start, respond and forget, one per message run for deliver.
 using ran_atom = caf::atom_constant<caf::atom("ran")>;
 /// (refused, WHY): the subject could not do what was asked (an unknown kind, unsupported use).
 using refused_atom = caf::atom_constant<caf::atom("refused")>;
