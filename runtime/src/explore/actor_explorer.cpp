@@ -561,7 +561,10 @@ private:
     auto* trace = r.traced ? &r.trace : nullptr;
     auto before = w.mailboxes();
     auto enabled = w.enabled();
-    auto faults = w.fault_choices(enabled);
+    // DPOR's reduction takes a choice that is enabled to stay so until it is taken, which a fault
+    // (gone once its message is handled) breaks: faults are choices of the other searches.
+    auto faults = opts_.search != strategy::dpor || opts_.replay ? w.fault_choices(enabled)
+                                                                 : std::vector<int>{};
     enabled.insert(enabled.end(), faults.begin(), faults.end());
     auto who = take(choose, std::move(enabled), r);
     if (kind_of_choice(who) != choice_kind::step) {

@@ -56,7 +56,8 @@ public:
   /// a choice of the schedule like handling another message first (it costs one preemption), so
   /// the failing schedule names the message lost ("d2": actor 2's next message is lost, "t2": it
   /// comes twice) and replays it. A lost request's sender hears nothing, and its request times
-  /// out in virtual time.
+  /// out in virtual time. The systematic, delay and random searches (and a replay) choose faults;
+  /// DPOR does not (its reduction takes a choice to stay enabled until it is taken).
   void lossy(const caf::actor& whom, link_faults faults);
 
   /// From `check` only: sends `xs...` to `whom` as a request, lets the actors handle messages until
