@@ -62,6 +62,8 @@ struct actor_world::impl {
   std::unordered_map<caf::actor_id, int> index_of;
   // Who received each request: (requester, response id) -> receiver, for the wait-for graph.
   std::map<std::pair<caf::actor_id, std::uint64_t>, int> receiver_of;
+  // The faults still allowed on the link into each lossy actor (actor_world::lossy).
+  std::unordered_map<caf::actor_id, link_faults> lossy_links;
 
   explicit impl(std::uint64_t steps_max)
       : sys(configure(cfg)),
@@ -212,6 +214,52 @@ struct actor_world::impl {
     if (trace != nullptr)
       trace->push_back({who, "handle", handled_text(*msg, who), "", {}, {}});
     sched.run_once(); // CAF resumes with a throughput of 1: one handled message
+  }
+
+  // -- faults on lossy links ----------------------------------------------------------------------
+
+  /// The message `who` handles next when a fault on its link may hit it (it came from another
+  /// actor, and the link's budget is not spent), with the budget; nulls otherwise.
+  std::pair<const caf::mailbox_element*, link_faults*> faultable(int who) {
+    auto& x = actor(who);
+    auto link = lossy_links.find(x.id());
+    if (link == lossy_links.end() || !started(x))
+      return {nullptr, nullptr};
+    auto* msg = next_message(x);
+    if (msg == nullptr || !msg->sender || msg->sender->id() == x.id())
+      return {nullptr, nullptr};
+    return {msg, &link->second};
+  }
+
+  /// The faults the explorer may choose now, after the steps of `enabled`: for each actor on a
+  /// lossy link, losing its next message, then delivering it twice.
+  std::vector<int> fault_choices(const std::vector<int>& enabled) {
+    std::vector<int> result;
+    for (int who : enabled) {
+      auto [msg, budget] = faultable(who);
+      if (msg != nullptr && budget->drops_max > 0)
+        result.push_back(drop_choice(who));
+      if (msg != nullptr && budget->duplicates_max > 0)
+        result.push_back(duplicate_choice(who));
+    }
+    return result;
+  }
+
+  /// Carries out the fault `choice` on the next message of its actor.
+  void fault(int choice, std::vector<explore::step>* trace) {
+    auto who = target_of_choice(choice);
+    auto [msg, budget] = faultable(who);
+    DCA_ASSERT_MSG(msg != nullptr, "a fault is chosen only where one may happen");
+    bool drop = kind_of_choice(choice) == choice_kind::drop;
+    if (trace != nullptr)
+      trace->push_back({who, drop ? "lose" : "duplicate", handled_text(*msg, who), "", {}, {}});
+    if (drop) {
+      --budget->drops_max;
+      detail::lose(*msg);
+    } else {
+      --budget->duplicates_max;
+      detail::deliver_twice(actor(who), *msg);
+    }
   }
 
   /// Runs only the function `x` was spawned with, so that its first message is a step of its own.
@@ -400,6 +448,13 @@ void actor_world::name(const caf::actor& whom, std::string name) {
   impl_->actors[static_cast<std::size_t>(impl_->index(*x))].name = std::move(name);
 }
 
+void actor_world::lossy(const caf::actor& whom, link_faults faults) {
+  if (!whom)
+    throw std::invalid_argument("actor_world::lossy: no actor");
+  DCA_ASSERT(faults.drops_max >= 0 && faults.duplicates_max >= 0);
+  impl_->lossy_links[whom->id()] = faults;
+}
+
 void actor_world::ask_impl(const caf::actor& whom, caf::message question, caf::behavior on_reply) {
   auto& w = *impl_;
   if (w.now != impl::phase::checking)
@@ -462,12 +517,7 @@ private:
     if (w.sched.has_job()) {
       if (out_of_steps(r))
         return false;
-      auto before = w.mailboxes();
-      auto who = take(choose, w.enabled(), r);
-      w.step(who, trace);
-      r.decisions.back().touched = footprint_of(w, who, before);
-      if (trace != nullptr)
-        trace->back().mailboxes = w.mailbox_texts(); // footprint_of indexed new actors
+      step_or_fault(w, choose, r);
       return true;
     }
     auto waits = w.waits();
@@ -503,6 +553,31 @@ private:
     }
     check(world, exec, r);
     return false;
+  }
+
+  /// Lets `choose` pick among the actors with work and the faults open now (actor_world::lossy),
+  /// and runs what it picked.
+  void step_or_fault(impl& w, const chooser& choose, run_result& r) {
+    auto* trace = r.traced ? &r.trace : nullptr;
+    auto before = w.mailboxes();
+    auto enabled = w.enabled();
+    // DPOR's reduction takes a choice that is enabled to stay so until it is taken, which a fault
+    // (gone once its message is handled) breaks: faults are choices of the other searches.
+    auto faults = opts_.search != strategy::dpor || opts_.replay ? w.fault_choices(enabled)
+                                                                 : std::vector<int>{};
+    enabled.insert(enabled.end(), faults.begin(), faults.end());
+    auto who = take(choose, std::move(enabled), r);
+    if (kind_of_choice(who) != choice_kind::step) {
+      w.fault(who, trace);
+      // A fault changes only what its actor finds in its mailbox.
+      r.decisions.back().touched = {{mailbox_of(target_of_choice(who)), access_kind::write},
+                                    {&lifecycle_, access_kind::read}};
+    } else {
+      w.step(who, trace);
+      r.decisions.back().touched = footprint_of(w, who, before);
+    }
+    if (trace != nullptr)
+      trace->back().mailboxes = w.mailbox_texts(); // footprint_of indexed new actors
   }
 
   /// What the step of `who` touched, for partial-order reduction, given the mailboxes before it.

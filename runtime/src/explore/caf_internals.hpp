@@ -51,6 +51,42 @@ inline bool same(caf::message_id x, caf::message_id y) {
   return x.integer_value() == y.integer_value();
 }
 
+// -- faults on a lossy link
+// ------------------------------------------------------------------------
+
+/// The id a lost message gets: a response to a request no actor ever made (every request id bit
+/// set), so its receiver drops it unhandled, as CAF drops a late reply. CAF 0.17's mailbox queues
+/// cannot erase an element, but a message's id is a plain field of it.
+inline caf::message_id lost_id(caf::message_id was) {
+  return caf::message_id{caf::message_id::response_flag_mask |
+                         (was.integer_value() & caf::message_id::category_flag_mask) |
+                         caf::message_id::request_id_mask};
+}
+
+inline bool lost(const caf::mailbox_element& m) {
+  return same(m.mid, lost_id(m.mid));
+}
+
+/// `xs` without the lost messages: a lost message is no longer there for anyone who looks.
+inline std::vector<const caf::mailbox_element*>
+without_lost(std::vector<const caf::mailbox_element*> xs) {
+  xs.erase(std::remove_if(xs.begin(), xs.end(), [](const auto* m) { return lost(*m); }), xs.end());
+  return xs;
+}
+
+/// Loses `m`, a message waiting in a mailbox: its receiver will drop it without handling it.
+inline void lose(const caf::mailbox_element& m) {
+  const_cast<caf::mailbox_element&>(m).mid = lost_id(m.mid);
+}
+
+/// Delivers a copy of `m`, a message waiting in the mailbox of `x`, to `x` again: it arrives
+/// behind whatever is there now, from the same sender with the same id (a request's copy is
+/// answered too, and its second reply is a late one).
+inline void deliver_twice(caf::scheduled_actor& x, const caf::mailbox_element& m) {
+  x.enqueue(caf::make_mailbox_element(m.sender, m.mid, m.stages, m.copy_content_to_message()),
+            nullptr);
+}
+
 inline bool started(const caf::scheduled_actor& x) {
   return x.getf(caf::abstract_actor::is_initialized_flag);
 }
@@ -80,7 +116,7 @@ inline std::vector<const caf::mailbox_element*> fetched_messages(caf::scheduled_
     x.get_urgent_queue().cache().peek_all(add);
     x.get_normal_queue().cache().peek_all(add);
   }
-  return result;
+  return without_lost(std::move(result));
 }
 
 /// The message the next resume of `x` handles: the awaited response if `x` awaits one, otherwise
@@ -121,8 +157,10 @@ inline mailbox_census census_of(caf::scheduled_actor& x) {
   std::vector<const caf::mailbox_element*> seen;
   auto add = [&seen](const caf::mailbox_element& m) { seen.push_back(&m); };
   x.get_urgent_queue().peek_all(add);
+  seen = without_lost(std::move(seen)); // counted as fetched_messages counts them
   result.urgent = seen.size();
   x.get_normal_queue().peek_all(add);
+  seen = without_lost(std::move(seen));
   result.normal = seen.size() - result.urgent;
   result.skipped = fetched_messages(x, true).size() - seen.size();
   for (auto* m : fetched_messages(x, true))

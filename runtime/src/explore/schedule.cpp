@@ -7,13 +7,33 @@ namespace dca::explore {
 
 namespace {
 
-/// One dot-separated part of a schedule as a thread number, or nullopt when it is not one.
+/// One dot-separated part of a schedule as a choice: a thread number, or "d" (lost) or "t"
+/// (delivered twice) before an actor number; nullopt when it is none of these.
 std::optional<int> thread_number(std::string_view part) {
+  int (*encode)(int) noexcept = nullptr;
+  if (!part.empty() && (part.front() == 'd' || part.front() == 't')) {
+    encode = part.front() == 'd' ? drop_choice : duplicate_choice;
+    part.remove_prefix(1);
+  }
   int value = -1;
   auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-  if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || value < 0)
+  if (part.empty() || ec != std::errc{} || end != part.data() + part.size() || value < 0 ||
+      value >= fault_choice_base)
     return std::nullopt;
-  return value;
+  return encode != nullptr ? encode(value) : value;
+}
+
+std::string choice_text(int choice) {
+  auto who = std::to_string(target_of_choice(choice));
+  switch (kind_of_choice(choice)) {
+  case choice_kind::drop:
+    return "d" + who;
+  case choice_kind::duplicate:
+    return "t" + who;
+  case choice_kind::step:
+    break;
+  }
+  return who;
 }
 
 } // namespace
@@ -47,7 +67,7 @@ std::string schedule::to_string() const {
   for (std::size_t i = 0; i < choices_.size(); ++i) {
     if (i > 0)
       out += '.';
-    out += std::to_string(choices_[i]);
+    out += choice_text(choices_[i]);
   }
   return out;
 }

@@ -1,10 +1,13 @@
-// The fault link between simulated nodes: every fault, partitions in one and both directions, and
-// one seed replaying a run exactly.
+// The fault link between simulated nodes: every fault, partitions in one and both directions, one
+// seed replaying a run exactly, and an activity (dca/es/activity.hpp) whose lost command is sent
+// again after the sender's next one.
 #include "cluster_test_support.hpp"
 
 #include <algorithm>
 
 #include "dca/cluster/fault_link.hpp"
+#include "dca/es/entity_host.hpp"
+#include "dca/es/memory_journal.hpp"
 
 using namespace dca::cluster;
 using namespace std::chrono_literals;
@@ -169,4 +172,45 @@ TEST_CASE("a two-way partition loses both directions until it heals") {
   t.cut(t.link12, false, false);
   t.cut(t.link21, false, false);
   CHECK(t.exchange() == std::make_pair(std::string{"reply 2"}, std::string{"reply 4"}));
+}
+
+TEST_CASE("an activity across a fault link: a lost command sent again after the sender's next one "
+          "runs first, the next one waits for it, and a repeat gets the recorded reply") {
+  using dca::es::sender_stamp;
+  sim_network net{2};
+  auto journal = std::make_shared<dca::es::memory_journal>();
+  dca::es::entity_options opts;
+  opts.idle_timeout = 0ms;
+  opts.hibernate_after = 0ms;
+  auto host = dca::es::spawn_entity_host<counter>(net.node(1).sys, journal, opts);
+  auto link = spawn_fault_link(net.node(0).sys, net.connect(net.node(1), net.node(0), host, 4003),
+                               fault_plan{});
+  net.stop_at_end(link);
+  auto send = [&](std::uint64_t seq, std::int64_t amount) {
+    return ask_on<dca::es::ack>(net.node(0), link, 1s, dca::es::command_atom::value,
+                                std::string{"c"}, counter::command{add{amount}},
+                                sender_stamp{"n1", seq});
+  };
+  caf::anon_send(link, link_cut_atom::value, true, false);
+  net.drain();
+  auto lost = send(1, 1); // cut: it never arrives
+  net.drain();
+  caf::anon_send(link, link_cut_atom::value, false, false);
+  net.drain();
+  auto second = send(2, 10); // arrives first: held until 1 is there
+  net.drain();
+  CHECK(second->empty());
+  auto again = send(1, 1); // the sender's retry of 1
+  net.drain();
+  auto repeat = send(2, 10); // a late copy of 2
+  net.advance(1100ms);
+  CHECK(lost->find("request_timeout") != std::string::npos);
+  CHECK(*again == "reply ack(1, 1, false)");
+  CHECK(*second == "reply ack(2, 2, false)");
+  CHECK(*repeat == "reply ack(2, 2, true)");
+  std::vector<dca::es::event_record> events;
+  REQUIRE_FALSE(journal->read_stream({"counter", "c"}, 1, 100, events));
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].text == "added(1)");
+  CHECK(events[1].text == "added(10)");
 }

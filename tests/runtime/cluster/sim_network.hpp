@@ -18,6 +18,7 @@
 
 #include "counter_entity.hpp"
 #include "dca/cluster/node_core.hpp"
+#include "dca/es/activity.hpp"
 #include "dca/es/idempotency_keys.hpp"
 
 /// Every simulated node's configuration: the middleman and the messages nodes exchange.
@@ -26,6 +27,7 @@ struct sim_node_config : caf::actor_system_config {
     load<caf::io::middleman>();
     add_message_type<counter::command>("counter_command");
     add_message_type<dca::es::ack>("ack");
+    add_message_type<dca::es::sender_stamp>("sender_stamp");
     add_message_type<dca::cluster::node_status>("node_status");
   }
 };

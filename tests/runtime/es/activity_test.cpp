@@ -2,7 +2,7 @@
 // stamped commands run in each sender's order whatever order they arrive in, duplicates get the
 // recorded reply, gaps are held or refused by policy and bounded by the window, and recovery
 // (from the events, and from a snapshot whose keys were forgotten) keeps each partner's number.
-// The same under a fault link between nodes is tests/runtime/cluster/activity_test.cpp.
+// Across a fault link between simulated nodes: tests/runtime/cluster/fault_link_test.cpp.
 #include "caf_doctest.hpp"
 
 #include "dca/es/entity_host.hpp"

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -201,6 +202,69 @@ actor_execution unanswered(caf::duration timeout) {
       return "client did not answer: " + world.system().render(gave_up.error());
     if (*gave_up)
       return "client gave up: its request timed out";
+    return std::nullopt;
+  };
+  return ex;
+}
+
+// -- a lossy link: a retrying client and a charging server ----------------------------------------
+
+using charge_atom = caf::atom_constant<caf::atom("charge")>;
+
+struct till_state {
+  std::map<int, int> charges; // by order
+};
+
+/// Charges every request; `idempotent`: an order charged already is answered, not charged again.
+caf::behavior till(caf::stateful_actor<till_state>* self, bool idempotent) {
+  return {[=](charge_atom, int order) {
+            if (!idempotent || self->state.charges[order] == 0)
+              ++self->state.charges[order];
+            return order;
+          },
+          [=](read_atom) { return self->state.charges[17]; }};
+}
+
+struct buyer_state {
+  int attempts = 0;
+  bool answered = false;
+};
+
+/// Asks the till to charge order 17 and asks again when no answer comes in time (3 tries).
+void charge_order(caf::stateful_actor<buyer_state>* self, caf::actor till) {
+  ++self->state.attempts;
+  self->request(till, std::chrono::seconds(1), charge_atom::value, 17)
+      .then([=](int) { self->state.answered = true; },
+            [=](caf::error&) {
+              if (self->state.attempts < 3)
+                charge_order(self, till);
+            });
+}
+
+caf::behavior buyer(caf::stateful_actor<buyer_state>* self, caf::actor till) {
+  charge_order(self, till);
+  return {[=](read_atom) { return self->state.answered; }};
+}
+
+/// A buyer and a till; `lossy_buyer` / `lossy_till`: the faults allowed on the link into each.
+actor_execution charging(bool idempotent, link_faults lossy_buyer, link_faults lossy_till) {
+  auto till_handle = std::make_shared<caf::actor>();
+  auto buyer_handle = std::make_shared<caf::actor>();
+  actor_execution ex;
+  ex.start = [=](actor_world& world) {
+    *till_handle = world.system().spawn(till, idempotent);
+    world.name(*till_handle, "till");
+    *buyer_handle = world.system().spawn(buyer, *till_handle);
+    world.name(*buyer_handle, "buyer");
+    world.lossy(*buyer_handle, lossy_buyer);
+    world.lossy(*till_handle, lossy_till);
+  };
+  ex.check = [=](actor_world& world) -> std::optional<std::string> {
+    auto charges = world.ask<int>(*till_handle, read_atom::value).value();
+    if (charges != 1)
+      return "order 17 charged " + std::to_string(charges) + " times";
+    if (!world.ask<bool>(*buyer_handle, read_atom::value).value())
+      return "the buyer never heard back";
     return std::nullopt;
   };
   return ex;
@@ -615,4 +679,45 @@ TEST_CASE("a random schedule of the actor explorer replays alone from its printe
   CHECK(replayed.verdict == found.verdict);
   CHECK(replayed.failing_schedule == found.failing_schedule);
   CHECK(lines(replayed.trace) == lines(found.trace));
+}
+
+TEST_CASE("a lost reply is a choice of the schedule: the retry charges twice, and the failing "
+          "schedule names the lost reply and replays it") {
+  auto make = [] { return charging(false, link_faults{1, 0}, link_faults{0, 0}); };
+  auto r = explore_actors(make, systematic(2));
+  INFO(text(r));
+  REQUIRE(r.result == outcome::invariant_broken);
+  CHECK(r.verdict == "order 17 charged 2 times");
+  CHECK(r.failing_schedule.to_string().find("d1") != std::string::npos);
+  auto ops = lines(r.trace);
+  CHECK(std::count(ops.begin(), ops.end(), "1 lose reply 17 from till ") == 1);
+  CHECK(std::count(ops.begin(), ops.end(), "1 timeout no reply from till ") == 1);
+  auto again = systematic(2);
+  again.replay = round_trip(r.failing_schedule);
+  CHECK(lines(explore_actors(make, again).trace) == lines(r.trace));
+  // PCT reaches it too: a fault is one more choice for every strategy of the search.
+  CHECK(explore_actors(make, random_search()).verdict == r.verdict);
+}
+
+TEST_CASE("a request delivered twice charges twice, and a link with no faults allowed never "
+          "loses anything") {
+  auto twice = explore_actors([] { return charging(false, {0, 0}, {0, 1}); }, systematic(2));
+  INFO(text(twice));
+  REQUIRE(twice.result == outcome::invariant_broken);
+  CHECK(twice.failing_schedule.to_string().find("t0") != std::string::npos);
+  auto reliable = explore_actors([] { return charging(false, {0, 0}, {0, 0}); }, systematic(-1));
+  CHECK(reliable.result == outcome::clean);
+  CHECK(reliable.search_exhausted);
+}
+
+TEST_CASE("an idempotent till is clean on every schedule with a lost and a duplicated message on "
+          "each link") {
+  auto make = [] { return charging(true, {1, 1}, {1, 1}); };
+  auto r = explore_actors(make, systematic(-1));
+  INFO(text(r));
+  CHECK(r.result == outcome::clean);
+  CHECK(r.search_exhausted);
+  MESSAGE("every schedule with up to four faults: " << r.schedules_explored);
+  auto faultless = explore_actors([] { return charging(true, {0, 0}, {0, 0}); }, systematic(-1));
+  CHECK(r.schedules_explored > faultless.schedules_explored);
 }

@@ -36,3 +36,19 @@ TEST_CASE("parsing bad input returns a value that carries its error") {
   REQUIRE(good.has_value());
   CHECK(good->choices() == std::vector<int>{3});
 }
+
+TEST_CASE("a fault on a lossy link prints as d (lost) or t (twice) before its actor and parses "
+          "back") {
+  using namespace dca::explore;
+  schedule s{{0, drop_choice(1), 1, duplicate_choice(12)}};
+  CHECK(s.to_string() == "0.d1.1.t12");
+  auto parsed = schedule::parse("0.d1.1.t12");
+  REQUIRE(parsed);
+  CHECK(*parsed == s);
+  CHECK(kind_of_choice(parsed->choices()[1]) == choice_kind::drop);
+  CHECK(target_of_choice(parsed->choices()[3]) == 12);
+  for (const char* text : {"d", "t", "dd1", "d-1", "x1", "1d"}) {
+    INFO("text: '" << text << "'");
+    CHECK_FALSE(schedule::parse(text));
+  }
+}

@@ -27,6 +27,13 @@ namespace detail {
 class actor_runner;
 } // namespace detail
 
+/// How often the explorer may break the link into one actor in one execution (actor_world::lossy):
+/// each fault is a choice of the schedule, made where the actor would handle a message.
+struct link_faults {
+  int drops_max = 1;      // messages lost on the way
+  int duplicates_max = 0; // messages delivered twice
+};
+
 /// The actors of one execution: a fresh actor system on a deterministic scheduler. `start` spawns
 /// into it and sends the first messages; `check` asks the actors questions once they are quiet.
 class actor_world {
@@ -42,6 +49,16 @@ public:
 
   /// Names `whom` in traces ("counter"). Unnamed actors are "actor#N", N counting spawns from 0.
   void name(const caf::actor& whom, std::string name);
+
+  /// Makes the link into `whom` lossy: wherever `whom` would handle a message another actor sent
+  /// it (a request, a reply, a plain message; never its own timeouts), the explorer may instead
+  /// lose that message or deliver it twice, at most `faults` times in this execution. A fault is
+  /// a choice of the schedule like handling another message first (it costs one preemption), so
+  /// the failing schedule names the message lost ("d2": actor 2's next message is lost, "t2": it
+  /// comes twice) and replays it. A lost request's sender hears nothing, and its request times
+  /// out in virtual time. The systematic, delay and random searches (and a replay) choose faults;
+  /// DPOR does not (its reduction takes a choice to stay enabled until it is taken).
+  void lossy(const caf::actor& whom, link_faults faults);
 
   /// From `check` only: sends `xs...` to `whom` as a request, lets the actors handle messages until
   /// they are quiet again, and returns the reply. Errors: the actor's own error,

@@ -1,5 +1,8 @@
 // A schedule is the list of which thread (or actor) ran at each step. Printed as a string such as
-// "0.0.1.1.0" it replays a failing run exactly: `dca explore 01 --replay 0.0.1.1.0`.
+// "0.0.1.1.0" it replays a failing run exactly: `dca explore 01 --replay 0.0.1.1.0`. A step may
+// also be a fault the actor explorer chose on a lossy link (actor_world::lossy): "d2" loses the
+// message actor 2 would handle next, "t2" delivers it twice. Faults are choices like any other,
+// so a schedule that loses a reply names it and replays it.
 #pragma once
 
 #include <optional>
@@ -13,6 +16,31 @@
 namespace dca::explore {
 
 class schedule_parsed;
+
+/// What one choice of a schedule is: a step of thread (actor) n, or a fault on the link into
+/// actor n. The search sees every choice as an int; faults are encoded above every actor index.
+enum class choice_kind { step, drop, duplicate };
+
+constexpr int fault_choice_base = 1 << 20;
+
+constexpr int drop_choice(int who) noexcept {
+  return fault_choice_base + who;
+}
+
+constexpr int duplicate_choice(int who) noexcept {
+  return 2 * fault_choice_base + who;
+}
+
+constexpr choice_kind kind_of_choice(int choice) noexcept {
+  return choice >= 2 * fault_choice_base ? choice_kind::duplicate
+         : choice >= fault_choice_base   ? choice_kind::drop
+                                         : choice_kind::step;
+}
+
+/// The thread (actor) a choice runs, or whose next message it loses or duplicates.
+constexpr int target_of_choice(int choice) noexcept {
+  return choice % fault_choice_base;
+}
 
 class schedule {
 public:
