@@ -294,6 +294,7 @@ dca::explore::report explore_shared(const dca::explore::options& opts) {
     order_line order{prefix + "o1", order_cents};
     auto life = std::make_shared<process_life>();
     dca::explore::thread_execution exec;
+    // [slide:kill]
     exec.threads.push_back({"service", [=] {
                               try {
                                 place_order(service->first, service->second, *life, order);
@@ -302,6 +303,7 @@ dca::explore::report explore_shared(const dca::explore::options& opts) {
                               }
                             }});
     exec.threads.push_back({"kill -9", [life] { life->kill(); }});
+    // [/slide:kill]
     exec.check = [space, prefix, reconciler](
                      const std::vector<dca::explore::step>&) -> std::optional<std::string> {
       auto t = reconcile(orders_in_table(reconciler->db, prefix),

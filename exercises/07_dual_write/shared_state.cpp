@@ -7,6 +7,7 @@
 
 namespace dual_write {
 
+// [slide:writes]
 void order_table::insert(const order_line& order) {
   db_.exec("INSERT INTO orders (order_id, cents) VALUES ($1, $2)", order.order_id, order.cents);
 }
@@ -15,6 +16,7 @@ void order_stream::publish(const order_line& order) {
   redis_.command(
       {"XADD", stream_key_, "*", "order_id", order.order_id, "cents", std::to_string(order.cents)});
 }
+// [/slide:writes]
 
 // [slide:dual_write]
 void place_order(order_table& db, order_stream& stream, const process_life& life,

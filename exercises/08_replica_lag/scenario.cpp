@@ -144,10 +144,12 @@ public:
 
   /// The replication thread's one step under the explorer: asks the primary its position (the
   /// scheduling point), then replays up to it before any other thread moves.
+  // [slide:replication_step]
   void step() {
     auto lsn = checked_lsn(primary_.exec(position_sql).at(0, 0));
     outside_the_explorer([&] { replay_to(lsn); });
   }
+  // [/slide:replication_step]
 
 private:
   static constexpr const char* position_sql = "SELECT pg_current_wal_flush_lsn() AS replay_to";

@@ -7,6 +7,7 @@
 
 namespace replica_lag {
 
+// [slide:rename]
 std::int64_t profile_writes::rename(std::int64_t id, const std::string& name) {
   auto rows = primary_.exec(
       "UPDATE profiles SET name = $2, version = version + 1 WHERE id = $1 RETURNING version", id,
@@ -15,7 +16,9 @@ std::int64_t profile_writes::rename(std::int64_t id, const std::string& name) {
     throw std::runtime_error("no profile " + std::to_string(id) + " in PostgreSQL");
   return rows.int_at(0, 0);
 }
+// [/slide:rename]
 
+// [slide:show]
 profile profile_reads::show(std::int64_t id) {
   auto& server = servers_[next_];
   next_ = (next_ + 1) % servers_.size(); // round robin, as the load balancer does
@@ -27,6 +30,7 @@ profile profile_reads::show(std::int64_t id) {
   return {rows.int_at(0, 0),
           rows.at(0, 1) == std::optional<std::string>{"t"} ? "replica" : "primary"};
 }
+// [/slide:show]
 
 // [slide:session_round]
 void session_round(profile_writes& writes, profile_reads& reads, std::int64_t id,

@@ -220,11 +220,17 @@ function checkWheres(wheres, shownCode) {
 }
 
 const count = (n) => Number(n).toLocaleString('en-US');
+/// The red mark on runs that came from a fixture, not from a run on this machine.
+const runsBanner = (data) => (data.fixture ? '<span class="fixture-banner">FIXTURE runs, not a real run</span> · ' : '');
 
-/// One paragraph: what `exNN run` lost on real threads, run by run, on the machine that built the
-/// deck, and what a loss of 0 means.
+/// What `exNN run` measured on real threads, on the machine that built the deck. With
+/// `fields="KEY:label,..."`: a table, one row per field of the run's report, one column per run (for
+/// reports that count more than one kind of corruption); with `summary`: each run's own summary.
+/// Otherwise: one paragraph of lost updates (exercise 01), and what a loss of 0 means.
 export function renderRuns(data, where, options = {}) {
   if (!Array.isArray(data.runs) || !data.runs.length) fail(`${where}: no 'runs' list`);
+  if (options.fields) return renderRunFields(data, where, options);
+  if (options.summary) return renderRunSummaries(data, where, options);
   const lost = data.runs.map((r, k) => {
     const n = Number(r.lost_updates);
     if (!Number.isFinite(n)) fail(`${where}: run ${k + 1} has no lost_updates`);
@@ -236,8 +242,40 @@ export function renderRuns(data, where, options = {}) {
   const meaning = zero === lost.length
     ? ' Not one update was lost: the two workers did not overlap there (a busy or single core lets one finish before the other starts). No loss in a run is not a correct program: the explorer\'s schedule above loses one every time.'
     : zero ? ` ${zero} of the runs lost nothing: the workers did not overlap in those, and the bug was there all the same.` : '';
-  const banner = data.fixture ? '<span class="fixture-banner">FIXTURE runs, not a real run</span> · ' : '';
+  const banner = runsBanner(data);
   return `<p class="dca-runs">${banner}${what}: lost <b>${lost.map(count).join(' · ')}</b> of ${of} increments.${meaning}</p>`;
+}
+
+/// The `summary` form of renderRuns: each run in the program's own words (its report's summary).
+function renderRunSummaries(data, where, options) {
+  const said = data.runs.map((r, k) => {
+    if (typeof r.summary !== 'string' || !r.summary) fail(`${where}: run ${k + 1} has no summary`);
+    return esc(r.summary);
+  });
+  const banner = runsBanner(data);
+  return `<p class="dca-runs">${banner}<code>${esc(options.command ?? data.command)}</code> on the machine that built this deck: ${said.join('; ')}</p>`;
+}
+
+/// The `fields=` form of renderRuns: every named field must be in every run, as a whole number.
+function renderRunFields(data, where, options) {
+  const fields = String(options.fields).split(',').map((f) => {
+    const colon = f.indexOf(':');
+    return colon > 0 ? { key: f.slice(0, colon), label: f.slice(colon + 1) } : { key: f, label: f.replace(/_/g, ' ') };
+  });
+  const rows = fields.map(({ key, label }) => {
+    const cells = data.runs.map((r, k) => {
+      const n = Number(r[key]);
+      if (r[key] === undefined || !Number.isFinite(n)) fail(`${where}: run ${k + 1} has no ${key}`);
+      return `<td>${count(n)}</td>`;
+    });
+    return `<tr><td>${esc(label)}</td>${cells.join('')}</tr>`;
+  });
+  const head = `<tr><th></th>${data.runs.map((_, k) => `<th>run ${k + 1}</th>`).join('')}</tr>`;
+  const banner = runsBanner(data);
+  return [
+    `<table class="dca-runs"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`,
+    `<p class="dca-runs">${banner}<code>${esc(options.command ?? data.command)}</code>, ${data.runs.length} run${data.runs.length === 1 ? '' : 's'} on the machine that built this deck</p>`,
+  ].join('\n');
 }
 
 /// The dca::es figures measured at build time (tools/es-figures.mjs), each next to its baseline.

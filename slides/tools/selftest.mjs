@@ -211,6 +211,22 @@ test('free runs render with what a loss of 0 means', () => {
   assert.throws(() => renderRuns({ runs: [{}] }, 'r.json'), /run 1 has no lost_updates/);
 });
 
+test('free runs with fields= render one row per field, one column per run; a missing field fails', () => {
+  const data = { command: 'ex07 run', runs: [{ orders_without_events: '31', crashes: '1047' }, { orders_without_events: '0', crashes: '2' }] };
+  const html = renderRuns(data, 'r.json', { fields: 'orders_without_events:orders without events,crashes' });
+  assert.match(html, /<th>run 1<\/th><th>run 2<\/th>/);
+  assert.match(html, /<tr><td>orders without events<\/td><td>31<\/td><td>0<\/td><\/tr>/);
+  assert.match(html, /<tr><td>crashes<\/td><td>1,047<\/td><td>2<\/td><\/tr>/);
+  assert.match(html, /<code>ex07 run<\/code>, 2 runs on the machine that built this deck/);
+  assert.throws(() => renderRuns(data, 'r.json', { fields: 'events_without_orders' }), /r.json: run 1 has no events_without_orders/);
+});
+
+test('free runs with summary render each run in the program\'s words; a run without one fails', () => {
+  const data = { command: 'sol07 run', runs: [{ summary: 'every order shipped exactly once' }] };
+  assert.match(renderRuns(data, 'r.json', { summary: true }), /<code>sol07 run<\/code> on the machine that built this deck: every order shipped exactly once/);
+  assert.throws(() => renderRuns({ runs: [{}] }, 'r.json', { summary: true }), /run 1 has no summary/);
+});
+
 test('the runtime\'s figures render next to their baselines; a missing figure fails', () => {
   const f = JSON.parse(fs.readFileSync(path.join(slides, 'test-fixtures/es-figures.json'), 'utf8'));
   const html = renderFigures(f, 'es.json');

@@ -3,6 +3,7 @@
 // with a row-lock wait seen as blocked and a server-detected deadlock shown as 40P01.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <memory>
 
 #include "dca/explore/explorer.hpp"
@@ -156,7 +157,11 @@ TEST_CASE("select for update at read committed sells the stock once under every 
     };
     return exec;
   };
-  auto r = dca::explore::explore_threads(make);
+  // The verdict is the whole search's: a loaded machine or TSan (each schedule connects twice and
+  // resets the database) must make it slower, not cut it short at the default 20 s.
+  dca::explore::options opts;
+  opts.time_limit = std::chrono::minutes{5};
+  auto r = dca::explore::explore_threads(make, opts);
   CHECK(r.result == dca::explore::outcome::clean);
   CHECK(r.search_exhausted);
   CHECK(r.schedules_explored > 1);
