@@ -129,9 +129,22 @@ macro(dca_add_manifest_entry)
       list(APPEND entry_args TSAN_SOLUTION_ARGS ${solution})
     endif()
     dca_add_exercise(${entry_id} ${entry_args})
+    # The variants `dca explore` steps through, for the schedule-page tests.
+    if(NOT entry_explored)
+      set(entry_explored "shared actors")
+    endif()
+    separate_arguments(explored UNIX_COMMAND "${entry_explored}")
+    foreach(variant IN LISTS explored)
+      # STREQUAL, not MATCHES: a macro's match would overwrite the caller's CMAKE_MATCH_1.
+      if(NOT variant STREQUAL "shared" AND NOT variant STREQUAL "actors")
+        message(FATAL_ERROR "exercises/manifest.ini [${entry_id}]: explored = '${entry_explored}': "
+                            "name shared and/or actors")
+      endif()
+    endforeach()
+    set_property(GLOBAL PROPERTY DCA_EXPLORED_${entry_id} ${explored})
   endif()
   foreach(key id namespace pattern title skeleton_fails_with tsan_race_args tsan_solution_args
-      needs)
+      needs explored)
     set(entry_${key} "")
   endforeach()
 endmacro()

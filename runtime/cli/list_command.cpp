@@ -1,6 +1,7 @@
 // `dca list`: where the learner stands: done, next, todo, and a progress bar.
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -59,13 +60,18 @@ int list_command(const context& ctx, const std::vector<std::string>& args) {
     return list_as_json(ctx, done, current);
   if (format != "table")
     throw usage_error("unknown format '" + format + "': use table or json");
+  // The id column fits the longest id and one space, so no id runs into its pattern.
+  std::size_t id_width = 0;
+  for (const auto& e : ctx.curriculum.exercises())
+    id_width = std::max(id_width, e.id.size() + 1);
   std::size_t passed = 0;
   for (const auto& e : ctx.curriculum.exercises()) {
     bool ok = done.passed(e.id);
     passed += ok ? 1 : 0;
     const char* status = ok ? "done" : e.id == current ? "next" : "todo";
-    std::cout << "  " << std::left << std::setw(6) << status << std::setw(22) << e.id
-              << std::setw(5) << e.pattern << e.title << '\n';
+    std::cout << "  " << std::left << std::setw(6) << status
+              << std::setw(static_cast<int>(id_width)) << e.id << std::setw(5) << e.pattern
+              << e.title << '\n';
   }
   auto total = ctx.curriculum.exercises().size();
   constexpr std::size_t width = 30;

@@ -30,6 +30,7 @@ bool set_value(exercise_entry& e, const std::string& key, const std::string& val
                        : key == "tsan_solution_args"  ? &e.tsan_solution_args
                        : key == "needs"               ? &e.needs
                        : key == "invariant"           ? &e.invariant
+                       : key == "explored"            ? &e.explored
                                                       : nullptr;
   if (field != nullptr)
     *field = value;

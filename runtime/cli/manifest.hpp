@@ -19,6 +19,7 @@ struct exercise_entry {
   std::string tsan_race_args;      // for CMake's TSan tests; dca only checks they are known keys
   std::string tsan_solution_args;
   std::string invariant; // what every schedule must keep, in words (the schedule page shows it)
+  std::string explored;  // the variants `dca explore` steps through; empty: shared and actors
   std::string needs; // "services": built and run only with PostgreSQL and Redis (DCA_WITH_SERVICES)
   std::vector<std::string> hints;
 };
