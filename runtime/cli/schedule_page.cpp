@@ -3,6 +3,7 @@
 // under the cursor, each mailbox after it) from the JSON embedded in the page.
 #include "schedule_page.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "dca/json.hpp"
@@ -53,7 +54,8 @@ svg text { font: 13px "Liberation Mono", "DejaVu Sans Mono", monospace; fill: va
 svg text.head { font: 600 15px system-ui, sans-serif; } svg text.n { fill: var(--muted); }
 svg .arrow line { stroke: #1d3557; stroke-width: 2; }
 svg .arrow.lost line { stroke: var(--bad-ink); stroke-dasharray: 7 4; }
-svg .arrow.lost text, svg .arrow.lost path { fill: var(--bad-ink); stroke: var(--bad-ink); }
+svg .arrow text { paint-order: stroke; stroke: #fff; stroke-width: 4px; }
+svg .arrow.lost text { fill: var(--bad-ink); } svg .arrow.lost path { stroke: var(--bad-ink); }
 svg .arrow.repeated line { stroke: #9a6700; } svg .arrow.repeated text { fill: #9a6700; }
 svg .arrow.unhandled line { stroke: var(--muted); stroke-dasharray: 2 4; }
 svg .arrow.now line { stroke-width: 4; } svg .arrow.now text { font-weight: 700; }
@@ -210,12 +212,12 @@ void write_table(std::ostream& out, const schedule_page& page) {
 
 /// Where the diagram draws: one lifeline per actor, one band per step, top to bottom.
 struct diagram_layout {
-  static constexpr int left = 56;    // the step numbers
-  static constexpr int column = 250; // between lifelines
-  static constexpr int row = 30;     // per step
-  static constexpr int top = 40;     // the actors' names
+  static constexpr int left = 56; // the step numbers
+  static constexpr int row = 36;  // per step
+  static constexpr int top = 40;  // the actors' names
   std::size_t actors = 0;
   std::size_t steps = 0;
+  int column = 250; // between lifelines: wide enough for the longest label (diagram_of)
 
   int x(int actor) const { return left + 110 + actor * column; }
   int y(std::size_t step) const { return top + static_cast<int>(step) * row; }
@@ -262,8 +264,11 @@ void write_arrow(std::ostream& out, const diagram_layout& at, const page_message
   if (kind == "lost")
     out << "<path d=\"M" << x2 - 7 << ',' << y2 - 7
         << " l14,14 m0,-14 l-14,14\" stroke-width=\"3\"/>";
-  out << "<text text-anchor=\"middle\" x=\"" << (x1 + x2) / 2 << "\" y=\"" << (y1 + y2) / 2 - 6
-      << "\">" << markup_escaped(label) << "</text></g>\n";
+  // Labels of messages sent at one step would sit on each other at their arrows' middles: every
+  // other message puts its label 4/10 of the way along, the others 6/10.
+  int tenths = i % 2 == 0 ? 4 : 6;
+  out << "<text text-anchor=\"middle\" x=\"" << x1 + (x2 - x1) * tenths / 10 << "\" y=\""
+      << y1 + (y2 - y1) * tenths / 10 - 6 << "\">" << markup_escaped(label) << "</text></g>\n";
 }
 
 /// "handled at step 3", "lost at step 4 (d1)", "repeated at step 4 (t0), handled at 5 and 7".
@@ -303,6 +308,13 @@ void write_messages(std::ostream& out, const schedule_page& page) {
   diagram_layout at;
   at.actors = page.actors.size();
   at.steps = page.steps.size();
+  // A label sits over the middle of its arrow: a column of 8 px per character (13 px monospace)
+  // keeps the longest one, with its fault's words, between the two lifelines it joins.
+  constexpr int column_max = 520;
+  std::size_t longest = 0;
+  for (const auto& m : page.messages)
+    longest = std::max(longest, m.message.size() + 12);
+  at.column = std::min(column_max, std::max(at.column, static_cast<int>(longest) * 8));
   out << "<section id=\"messages\">\n<h2>Messages between the actors</h2>\n"
       << "<p class=\"keys\">One arrow per copy of a message, from the step that sent it to the "
          "step "
