@@ -550,6 +550,7 @@ dca::explore::report explore_shared(const dca::explore::options& opts) {
     auto before = audit->money();
     auto life = std::make_shared<process_life>();
     dca::explore::thread_execution exec;
+    // [slide:kill]
     exec.threads.push_back({"service", [=] {
                               try {
                                 transfer_naive(service->first, service->second, *life, order);
@@ -558,6 +559,7 @@ dca::explore::report explore_shared(const dca::explore::options& opts) {
                               }
                             }});
     exec.threads.push_back({"kill -9", [life] { life->kill(); }});
+    // [/slide:kill]
     exec.check = [audit,
                   before](const std::vector<dca::explore::step>&) -> std::optional<std::string> {
       auto after = audit->money();

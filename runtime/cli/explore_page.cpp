@@ -2,8 +2,10 @@
 // of every step read at generation time (the page opens from disk and reads nothing).
 #include "explore_page.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <iostream>
@@ -146,6 +148,30 @@ std::string invoked_as(std::string pattern, const std::string& command) {
   return pattern;
 }
 
+/// The report's "messages" (a run in which a link lost or repeated one), for the diagram.
+std::vector<page_message> messages_of(const json_value* rows, std::size_t actors) {
+  std::vector<page_message> out;
+  if (rows == nullptr)
+    return out;
+  for (const auto& row : rows->items) {
+    page_message m;
+    m.from = static_cast<int>(row.integer_at("from", -1));
+    m.to = static_cast<int>(row.integer_at("to", -1));
+    if (m.from < 0 || m.to < 0 || static_cast<std::size_t>(std::max(m.from, m.to)) >= actors)
+      continue; // names no actor of the run: nothing to draw it between
+    m.message = row.string_at("message");
+    m.sent_at = static_cast<std::size_t>(row.integer_at("sent_at"));
+    if (const auto* at = row.find("handled_at"))
+      for (const auto& step : at->items)
+        m.handled_at.push_back(std::strtoull(step.text.c_str(), nullptr, 10));
+    m.fate = row.string_at("fate");
+    m.fault_at = static_cast<std::size_t>(row.integer_at("fault_at"));
+    m.fault = row.string_at("fault");
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 } // namespace
 
 steps_with_code steps_of(const explore_page_request& req, const json_value* steps) {
@@ -175,6 +201,7 @@ schedule_page page_of_report(const explore_page_request& req, const json_value& 
   auto steps = steps_of(req, run.find("trace"));
   page.steps = std::move(steps.steps);
   page.codes = std::move(steps.codes);
+  page.messages = messages_of(run.find("messages"), page.actors.size());
   if (!page.clean()) {
     page.breaking_step = static_cast<std::size_t>(report.integer_at("breaking_step"));
     page.replay = invoked_as(req.invoked, "explore") + " --variant " + variant + " --replay " +

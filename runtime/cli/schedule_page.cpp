@@ -3,6 +3,7 @@
 // under the cursor, each mailbox after it) from the JSON embedded in the page.
 #include "schedule_page.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "dca/json.hpp"
@@ -45,6 +46,20 @@ pre span.here { background: var(--cursor); font-weight: 700; }
 .keys { color: var(--muted); font-size: 13px; }
 h2 { font-size: 16px; margin: 10px 0 4px; }
 ol.mailbox { margin: 0; padding-left: 22px; } .empty { color: var(--muted); }
+#messages { padding: 0 20px 16px; } #messages svg { max-width: 100%; height: auto; }
+#messages table { width: auto; margin: 6px 0 10px; }
+svg .lifeline { stroke: var(--line); stroke-width: 2; stroke-dasharray: 6 5; }
+svg .band { fill: transparent; } svg .band.now { fill: var(--cursor); }
+svg text { font: 13px "Liberation Mono", "DejaVu Sans Mono", monospace; fill: var(--ink); }
+svg text.head { font: 600 15px system-ui, sans-serif; } svg text.n { fill: var(--muted); }
+svg .arrow line { stroke: #1d3557; stroke-width: 2; }
+svg .arrow.lost line { stroke: var(--bad-ink); stroke-dasharray: 7 4; }
+svg .arrow text { paint-order: stroke; stroke: #fff; stroke-width: 4px; }
+svg .arrow.lost text { fill: var(--bad-ink); } svg .arrow.lost path { stroke: var(--bad-ink); }
+svg .arrow.repeated line { stroke: #9a6700; } svg .arrow.repeated text { fill: #9a6700; }
+svg .arrow.unhandled line { stroke: var(--muted); stroke-dasharray: 2 4; }
+svg .arrow.now line { stroke-width: 4; } svg .arrow.now text { font-weight: 700; }
+td.lost { color: var(--bad-ink); font-weight: 600; } td.duplicated { color: #9a6700; font-weight: 600; }
 )css";
 
 const char* const page_script = R"js(
@@ -88,6 +103,10 @@ const char* const page_script = R"js(
       data.actors[step.actor] + ' ' + step.text + (step.where ? ' (' + step.where + ')' : '') +
       (breaks ? ' \u2014 after this step the invariant is broken.' : '');
     showCode(step); showMailboxes(step);
+    const at = String(cursor + 1);
+    document.querySelectorAll('#messages .band').forEach((b) => b.classList.toggle('now', b.dataset.step === at));
+    document.querySelectorAll('#messages .arrow').forEach((a) =>
+      a.classList.toggle('now', a.dataset.sent === at || a.dataset.at === at));
   }
   document.addEventListener('keydown', (e) => {
     const moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
@@ -188,6 +207,133 @@ void write_table(std::ostream& out, const schedule_page& page) {
   out << "</section>\n";
 }
 
+// -- the message sequence diagram
+// ------------------------------------------------------------------
+
+/// Where the diagram draws: one lifeline per actor, one band per step, top to bottom.
+struct diagram_layout {
+  static constexpr int left = 56; // the step numbers
+  static constexpr int row = 36;  // per step
+  static constexpr int top = 40;  // the actors' names
+  std::size_t actors = 0;
+  std::size_t steps = 0;
+  int column = 250; // between lifelines: wide enough for the longest label (diagram_of)
+
+  int x(int actor) const { return left + 110 + actor * column; }
+  int y(std::size_t step) const { return top + static_cast<int>(step) * row; }
+  int width() const { return x(static_cast<int>(actors) - 1) + 140; }
+  int height() const { return y(steps + 1); }
+};
+
+void write_lifelines(std::ostream& out, const schedule_page& page, const diagram_layout& at) {
+  for (std::size_t s = 1; s <= at.steps; ++s)
+    out << "<rect class=\"band\" data-step=\"" << s << "\" x=\"0\" y=\"" << at.y(s) - at.row / 2
+        << "\" width=\"" << at.width() << "\" height=\"" << at.row
+        << "\"/><text class=\"n\" x=\"8\" y=\"" << at.y(s) + 4 << "\">" << s << "</text>\n";
+  for (std::size_t a = 0; a < page.actors.size(); ++a) {
+    auto x = at.x(static_cast<int>(a));
+    out << "<text class=\"head\" text-anchor=\"middle\" x=\"" << x << "\" y=\"20\">"
+        << markup_escaped(page.actors[a]) << "</text><line class=\"lifeline\" x1=\"" << x
+        << "\" y1=\"28\" x2=\"" << x << "\" y2=\"" << at.height() << "\"/>\n";
+  }
+}
+
+/// One copy of message `m` (index `i`) as an arrow: to the step that handled it, to the point where
+/// the explorer lost it (a cross), or on to the end of the run when nothing handled it.
+void write_arrow(std::ostream& out, const diagram_layout& at, const page_message& m, std::size_t i,
+                 std::size_t copy) {
+  int x1 = at.x(m.from), y1 = at.y(m.sent_at), x2 = at.x(m.to), y2 = at.height() - at.row / 2;
+  std::string kind = "unhandled", label = m.message;
+  std::size_t end = 0;
+  if (copy < m.handled_at.size()) {
+    end = m.handled_at[copy];
+    y2 = at.y(end);
+    kind = copy == 1 ? "repeated" : "delivered";
+    label += copy == 1 ? " (again: " + m.fault + ")" : "";
+  } else if (m.fate == "lost") {
+    end = m.fault_at;
+    x2 = x1 + (x2 - x1) * 3 / 5;
+    y2 = at.y(end);
+    kind = "lost";
+    label += " (lost: " + m.fault + ")";
+  }
+  out << "<g class=\"arrow " << kind << "\" data-message=\"" << i + 1 << "\" data-from=\"" << m.from
+      << "\" data-to=\"" << m.to << "\" data-sent=\"" << m.sent_at << "\" data-at=\"" << end
+      << "\"><line x1=\"" << x1 << "\" y1=\"" << y1 << "\" x2=\"" << x2 << "\" y2=\"" << y2 << "\""
+      << (kind == "lost" ? "" : " marker-end=\"url(#head)\"") << "/>";
+  if (kind == "lost")
+    out << "<path d=\"M" << x2 - 7 << ',' << y2 - 7
+        << " l14,14 m0,-14 l-14,14\" stroke-width=\"3\"/>";
+  // Labels of messages sent at one step would sit on each other at their arrows' middles: every
+  // other message puts its label 4/10 of the way along, the others 6/10.
+  int tenths = i % 2 == 0 ? 4 : 6;
+  out << "<text text-anchor=\"middle\" x=\"" << x1 + (x2 - x1) * tenths / 10 << "\" y=\""
+      << y1 + (y2 - y1) * tenths / 10 - 6 << "\">" << markup_escaped(label) << "</text></g>\n";
+}
+
+/// "handled at step 3", "lost at step 4 (d1)", "repeated at step 4 (t0), handled at 5 and 7".
+std::string fate_words(const page_message& m) {
+  std::string handled;
+  for (std::size_t k = 0; k < m.handled_at.size(); ++k)
+    handled += (k == 0 ? "" : " and ") + std::to_string(m.handled_at[k]);
+  if (m.fate == "lost")
+    return "lost at step " + std::to_string(m.fault_at) + " (" + m.fault + " in the schedule)";
+  if (m.fate == "duplicated")
+    return "repeated at step " + std::to_string(m.fault_at) + " (" + m.fault +
+           " in the schedule), handled at " + (handled.empty() ? "no step" : "steps " + handled);
+  return handled.empty() ? "never handled" : "handled at step " + handled;
+}
+
+void write_message_table(std::ostream& out, const schedule_page& page) {
+  out << "<table id=\"message-table\">\n<thead><tr><th>#</th><th>from</th><th>to</th>"
+      << "<th>message</th><th>sent at step</th><th>what became of it</th></tr></thead>\n<tbody>\n";
+  for (std::size_t i = 0; i < page.messages.size(); ++i) {
+    const auto& m = page.messages[i];
+    out << "<tr><td class=\"n\">" << i + 1 << "</td><td>"
+        << markup_escaped(page.actors[static_cast<std::size_t>(m.from)]) << "</td><td>"
+        << markup_escaped(page.actors[static_cast<std::size_t>(m.to)]) << "</td><td class=\"op\">"
+        << markup_escaped(m.message) << "</td><td>"
+        << (m.sent_at == 0 ? std::string{"before"} : std::to_string(m.sent_at))
+        << "</td><td class=\"" << markup_escaped(m.fate) << "\">" << markup_escaped(fate_words(m))
+        << "</td></tr>\n";
+  }
+  out << "</tbody>\n</table>\n";
+}
+
+/// The messages of a run in which a link lost or repeated one: a table, then the sequence diagram
+/// (inline SVG) drawn from the same rows, one arrow per copy.
+void write_messages(std::ostream& out, const schedule_page& page) {
+  if (page.messages.empty())
+    return;
+  diagram_layout at;
+  at.actors = page.actors.size();
+  at.steps = page.steps.size();
+  // A label sits over the middle of its arrow: a column of 8 px per character (13 px monospace)
+  // keeps the longest one, with its fault's words, between the two lifelines it joins.
+  constexpr int column_max = 520;
+  std::size_t longest = 0;
+  for (const auto& m : page.messages)
+    longest = std::max(longest, m.message.size() + 12);
+  at.column = std::min(column_max, std::max(at.column, static_cast<int>(longest) * 8));
+  out << "<section id=\"messages\">\n<h2>Messages between the actors</h2>\n"
+      << "<p class=\"keys\">One arrow per copy of a message, from the step that sent it to the "
+         "step "
+         "that handled it. Red: lost by the explorer (dN in the schedule: the link into actor N); "
+         "amber: the copy it repeated (tN). The band follows the cursor.</p>\n";
+  write_message_table(out, page);
+  out << "<svg id=\"sequence\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " << at.width()
+      << ' ' << at.height() << "\" width=\"" << at.width() << "\" height=\"" << at.height()
+      << "\" role=\"img\" aria-label=\"message sequence diagram\">\n<defs><marker id=\"head\" "
+         "viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"12\" markerHeight=\"12\" "
+         "markerUnits=\"userSpaceOnUse\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
+         "fill=\"#1d3557\"/></marker></defs>\n";
+  write_lifelines(out, page, at);
+  for (std::size_t i = 0; i < page.messages.size(); ++i)
+    for (std::size_t copy = 0; copy < page.messages[i].copies(); ++copy)
+      write_arrow(out, at, page.messages[i], i, copy);
+  out << "</svg>\n</section>\n";
+}
+
 bool has_mailboxes(const schedule_page& page) {
   for (const auto& s : page.steps)
     if (!s.mailboxes.empty())
@@ -210,7 +356,9 @@ std::string render_schedule_page(const schedule_page& page) {
       << "<div id=\"code\"></div>\n";
   if (has_mailboxes(page))
     out << "<h2>Mailboxes after this step, in delivery order</h2>\n<div id=\"mailboxes\"></div>\n";
-  out << "</aside>\n</main>\n<script type=\"application/json\" id=\"dca-run\">" << page_data(page)
+  out << "</aside>\n</main>\n";
+  write_messages(out, page);
+  out << "<script type=\"application/json\" id=\"dca-run\">" << page_data(page)
       << "</script>\n<script>" << page_script << "</script>\n</body>\n</html>\n";
   return out.str();
 }

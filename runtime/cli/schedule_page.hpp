@@ -28,6 +28,22 @@ struct page_step {
   std::vector<std::vector<std::string>> mailboxes; // actors: each mailbox after the step
 };
 
+/// One message between two actors of the run (dca/explore/message_table.hpp), as the message
+/// sequence diagram draws it: an arrow per copy, from its sending step to its handling step.
+struct page_message {
+  int from = 0;
+  int to = 0;
+  std::string message;                 // "reply 1"
+  std::size_t sent_at = 0;             // step; 0: before the run
+  std::vector<std::size_t> handled_at; // steps
+  std::string fate;                    // "delivered", "lost", "duplicated", "unhandled"
+  std::size_t fault_at = 0;            // the fault's step; 0: none
+  std::string fault;                   // the fault's choice in the schedule: "d1", "t0"
+
+  /// The copies the link carried: two when the explorer repeated it, else one. One arrow each.
+  std::size_t copies() const { return fate == "duplicated" ? 2 : 1; }
+};
+
 /// Everything the page says.
 struct schedule_page {
   std::string heading;   // "01_lost_update (P1, shared): Lost update on a shared counter"
@@ -40,6 +56,9 @@ struct schedule_page {
   std::vector<page_step> steps;
   std::size_t breaking_step = 0; // counting from 1; 0 for a clean run
   std::vector<page_code> codes;
+  /// The run's messages, for a run in which a link lost or repeated one (the report's "messages");
+  /// empty: no diagram.
+  std::vector<page_message> messages;
 
   bool clean() const { return outcome == "clean"; }
 };

@@ -124,6 +124,9 @@ function verdictText(report) {
   return verdict.toLowerCase().startsWith(prefix) ? verdict.slice(prefix.length).trim() : verdict;
 }
 
+/// The explorer's fault choices on a lossy link (actor_world::lossy): a lost or repeated message.
+const faultSteps = new Set(['lose', 'duplicate']);
+
 /// The rows of a trace table: the steps not hidden, numbered 1, 2, 3... as shown; a decision row
 /// after each check (decide=LINE:CODELINE:AMOUNT: a value loaded at LINE is compared with AMOUNT at
 /// CODELINE); steps inside a library header moved to the learner's line that called it
@@ -144,7 +147,7 @@ function traceRows(report, where, options) {
       if (k >= lines.length) fail(`${where}: caller= names ${lines.length} lines for ${caller[1]}, but ${report.actors[s.actor]} has more steps there`);
       [file, line] = [caller[2], Number(lines[k])];
     }
-    rows.push({ actor: s.actor, html: describeStep(s), file, line });
+    rows.push({ actor: s.actor, html: describeStep(s), file, line, fault: faultSteps.has(s.operation) });
     if (decideAmount && String(s.line) === decideAt && s.value !== undefined && s.value !== '') {
       const [seen, amount] = [Number(s.value), Number(decideAmount)];
       const verdict = seen >= amount ? `saw ${esc(seen)} ≥ ${esc(amount)}: <b>pays</b>` : `saw ${esc(seen)} &lt; ${esc(amount)}: <b>refuses</b>`;
@@ -172,7 +175,7 @@ export function renderTrace(report, where, options = {}, refs = []) {
   const rows = steps.map((r, i) => {
     const cells = actors.map((_, a) => `<td${r.decision && a === r.actor ? ' class="decision"' : ''}>${a === r.actor ? r.html : ''}</td>`).join('');
     if (r.file) refs.push({ file: r.file, line: Number(r.line), step: i + 1 });
-    return `<tr><td class="step">${i + 1}</td>${cells}<td class="src">${r.file ? `${esc(r.file)}:${esc(r.line ?? '?')}` : ''}</td></tr>`;
+    return `<tr${r.fault ? ' class="fault"' : ''}><td class="step">${i + 1}</td>${cells}<td class="src">${r.file ? `${esc(r.file)}:${esc(r.line ?? '?')}` : ''}</td></tr>`;
   });
   if (all.length > steps.length) {
     rows.push(`<tr><td class="step">…</td><td colspan="${actors.length + 1}">${all.length - steps.length} more steps</td></tr>`);

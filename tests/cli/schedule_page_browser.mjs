@@ -4,8 +4,9 @@
 // request that is not a local file, the page under 500 KB, a table
 // row per step of the explorer's own JSON report, the row marked as breaking the invariant being
 // the step that JSON names, and the arrow keys moving the cursor onto it. Saves a screenshot of
-// each page with the cursor on that step. Writes NAME.result (`ok` or the problems, one a line)
-// beside each page, for the per-exercise tests to read. How long each page took to load is printed
+// each page with the cursor on that step. A run whose links lost or repeated a message (09, 10) must
+// draw the JSON's messages as a sequence diagram, arrow for arrow. Writes NAME.result (`ok` or the
+// problems, one a line) beside each page, for the per-exercise tests to read. How long each page took to load is printed
 // next to a plain one-paragraph page loaded by the same browser in the same run (a figure, not a
 // check: on a loaded machine both take seconds).
 //
@@ -52,6 +53,46 @@ async function press(page, key, times) {
   for (let k = 0; k < times; ++k) await page.keyboard.press(key);
 }
 
+/// The arrows of the message sequence diagram, read in the page.
+function drawnArrows() {
+  return [...document.querySelectorAll('#sequence .arrow')].map((a) => ({
+    message: Number(a.dataset.message), from: Number(a.dataset.from), to: Number(a.dataset.to),
+    kind: a.classList.contains('lost') ? 'lost' : a.classList.contains('repeated') ? 'repeated'
+      : a.classList.contains('unhandled') ? 'unhandled' : 'delivered',
+    at: Number(a.dataset.at), now: a.classList.contains('now'),
+  }));
+}
+
+/// A run whose links lost or repeated a message: its diagram has one arrow per copy of each of the
+/// JSON's messages, between the same actors, ending where the JSON says (handled, or lost at the
+/// fault's step), and the arrow of the step under the cursor is marked. Any other run: no diagram.
+async function checkMessages(page, report) {
+  const problems = [];
+  const arrows = await page.evaluate(drawnArrows);
+  const rows = await page.evaluate(() => document.querySelectorAll('#message-table tbody tr').length);
+  const messages = report.messages ?? [];
+  if (!messages.length) {
+    if (arrows.length || rows) problems.push(`a run without lost or repeated messages has a diagram (${arrows.length} arrows)`);
+    return problems;
+  }
+  if (rows !== messages.length) problems.push(`the message table has ${rows} rows, the JSON ${messages.length} messages`);
+  const expected = messages.reduce((n, m) => n + (m.fate === 'duplicated' ? 2 : 1), 0);
+  if (arrows.length !== expected) problems.push(`the diagram has ${arrows.length} arrows, the JSON's ${messages.length} messages carried ${expected} copies`);
+  messages.forEach((m, i) => {
+    const mine = arrows.filter((a) => a.message === i + 1);
+    if (mine.some((a) => a.from !== m.from || a.to !== m.to)) problems.push(`message ${i + 1}: an arrow between other actors than ${m.from} -> ${m.to}`);
+    const ends = mine.filter((a) => a.kind === 'delivered' || a.kind === 'repeated').map((a) => a.at);
+    if (JSON.stringify(ends) !== JSON.stringify(m.handled_at)) problems.push(`message ${i + 1}: arrows end at steps [${ends}], the JSON handled it at [${m.handled_at}]`);
+    const lost = mine.filter((a) => a.kind === 'lost');
+    if ((m.fate === 'lost') !== (lost.length === 1) || (lost.length && lost[0].at !== m.fault_at)) problems.push(`message ${i + 1} (${m.fate}): ${lost.length} lost arrows${lost.length ? ` ending at step ${lost[0].at}` : ''}, the JSON's fault is at step ${m.fault_at}`);
+  });
+  const cursor = await page.evaluate(() => Number(document.body.dataset.cursor));
+  const now = (await page.evaluate(drawnArrows)).filter((a) => a.now);
+  const touching = messages.some((m) => m.sent_at === cursor || m.handled_at.includes(cursor) || m.fault_at === cursor);
+  if (touching && !now.length) problems.push(`the cursor is on step ${cursor}, which sends, handles or loses a message, but no arrow is marked`);
+  return problems;
+}
+
 /// The checks of one page; returns its problems.
 async function checkPage(browser, dir, name, timings) {
   const problems = [];
@@ -87,6 +128,7 @@ async function checkPage(browser, dir, name, timings) {
   const step = report.trace[target - 1] ?? {};
   if (step.line > 0 && !step.path?.startsWith('/usr/') && !facts.code.trimStart().startsWith(`${step.line} `)) problems.push(`the code under the cursor marks '${facts.code}', not line ${step.line}`);
   if (step.mailboxes && facts.mailboxes === null) problems.push('an actor run without its mailboxes');
+  problems.push(...(await checkMessages(page, report)));
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
   await press(page, 'ArrowLeft', 1);
   facts = await page.evaluate(pageFacts);

@@ -114,6 +114,35 @@ TEST_CASE("an actor's handled message points at the handler that takes its atom"
   CHECK(render_schedule_page(page).find("id=\"mailboxes\"") != std::string::npos);
 }
 
+TEST_CASE("a run with a lost and a repeated message draws one arrow per copy, and a message "
+          "naming no actor of the run is left out") {
+  auto entry = lost_update();
+  auto req = request(entry, "shared", fs::path{DCA_TEST_SCRATCH}, {});
+  auto report = parsed(
+      R"({"outcome":"invariant_broken","actors":["payments","checkout"],"breaking_step":4,)"
+      R"("schedule":"0.1.d1.0","trace":[{"actor":0,"text":"handle charge 1"},)"
+      R"({"actor":1,"text":"lose reply 1"},{"actor":0,"text":"duplicate charge 1"},)"
+      R"({"actor":0,"text":"handle charge 1"}],"messages":[)"
+      R"({"from":1,"to":0,"message":"charge <1>","sent_at":0,"handled_at":[1],"fate":"delivered",)"
+      R"("fault_at":0,"fault":""},{"from":0,"to":1,"message":"reply 1","sent_at":1,)"
+      R"("handled_at":[],"fate":"lost","fault_at":2,"fault":"d1"},{"from":1,"to":0,)"
+      R"("message":"charge 1","sent_at":1,"handled_at":[4,4],"fate":"duplicated","fault_at":3,)"
+      R"("fault":"t0"},{"from":7,"to":0,"message":"from nowhere","sent_at":1,"handled_at":[],)"
+      R"("fate":"unhandled","fault_at":0,"fault":""}]})");
+  auto page = page_of_report(req, report, nullptr);
+  REQUIRE(page.messages.size() == 3);
+  CHECK(page.messages[2].handled_at == std::vector<std::size_t>{4, 4});
+  auto html = render_schedule_page(page);
+  CHECK(count(html, "<g class=\"arrow ") == 4); // 1 + 1 lost + 2 copies of the repeated one
+  CHECK(count(html, "<g class=\"arrow lost\"") == 1);
+  CHECK(count(html, "<g class=\"arrow repeated\"") == 1);
+  CHECK(html.find("lost at step 2 (d1 in the schedule)") != std::string::npos);
+  CHECK(html.find("charge &lt;1&gt;") != std::string::npos);
+  CHECK(html.find("from nowhere") == std::string::npos);
+  page.messages.clear();
+  CHECK(render_schedule_page(page).find("id=\"sequence\"") == std::string::npos);
+}
+
 TEST_CASE("no text of the run can close the page's script or inject markup") {
   schedule_page page;
   page.heading = "<b>x</b>";

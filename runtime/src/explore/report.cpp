@@ -1,6 +1,7 @@
 // Rendering an exploration report: a per-thread table for people, JSON for tools.
 #include "dca/explore/report.hpp"
 
+#include "dca/explore/message_table.hpp"
 #include "dca/json.hpp"
 
 #include <algorithm>
@@ -159,6 +160,8 @@ void print_table(std::ostream& out, const report& r, const std::string& replay_h
       print_columns(out, r);
     else
       print_rows(out, r);
+    if (has_link_faults(r))
+      print_message_table(out, r, message_rows(r));
   }
   switch (r.result) {
   case outcome::clean:
@@ -263,6 +266,29 @@ void print_steps(std::ostream& out, const std::vector<step>& steps) {
   }
 }
 
+/// ,"messages":[...]: the message table's rows (message_table.hpp), for runs in which a link lost
+/// or repeated a message.
+void print_messages(std::ostream& out, const report& r) {
+  if (!has_link_faults(r))
+    return;
+  auto rows = message_rows(r);
+  out << ",\"messages\":[";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& m = rows[i];
+    out << (i > 0 ? "," : "") << "{\"from\":" << m.from << ",\"to\":" << m.to << ",\"message\":";
+    json_string(out, m.message);
+    out << ",\"sent_at\":" << m.sent_at << ",\"handled_at\":[";
+    for (std::size_t k = 0; k < m.handled_at.size(); ++k)
+      out << (k > 0 ? "," : "") << m.handled_at[k];
+    out << "],\"fate\":";
+    json_string(out, to_string(m.fate));
+    out << ",\"fault_at\":" << m.fault_at << ",\"fault\":";
+    json_string(out, m.fault_choice());
+    out << '}';
+  }
+  out << ']';
+}
+
 } // namespace
 
 void print_json(std::ostream& out, const report& r) {
@@ -279,7 +305,9 @@ void print_json(std::ostream& out, const report& r) {
   print_steps(out, r.trace);
   out << "],\"choices\":[";
   print_steps(out, r.choices);
-  out << "],\"cycle\":[";
+  out << ']';
+  print_messages(out, r);
+  out << ",\"cycle\":[";
   for (std::size_t i = 0; i < r.cycle.size(); ++i) {
     out << (i > 0 ? "," : "");
     json_string(out, r.cycle[i]);

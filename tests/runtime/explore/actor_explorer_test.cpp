@@ -2,6 +2,7 @@
 // read-modify-write spans two messages, pass the correct counter on every schedule, report actors
 // that wait for each other, and stay bounded and deterministic while doing so.
 #include "dca/explore/actor_explorer.hpp"
+#include "dca/explore/message_table.hpp"
 
 #include <doctest/doctest.h>
 
@@ -720,4 +721,76 @@ TEST_CASE("an idempotent till is clean on every schedule with a lost and a dupli
   MESSAGE("every schedule with up to four faults: " << r.schedules_explored);
   auto faultless = explore_actors([] { return charging(true, {0, 0}, {0, 0}); }, systematic(-1));
   CHECK(r.schedules_explored > faultless.schedules_explored);
+}
+
+// -- the messages of a run, read off its trace (message_table.hpp) --------------------------------
+
+namespace {
+
+/// The step `n` (counting from 1) of `r`'s trace as `lines` writes it.
+std::string step_line(const report& r, std::size_t n) {
+  REQUIRE(n >= 1);
+  REQUIRE(n <= r.trace.size());
+  return lines({r.trace[n - 1]}).front();
+}
+
+} // namespace
+
+TEST_CASE("a run with a lost reply lists its messages: the charge handled, the reply lost at the "
+          "step that names the fault, the charge sent again and its reply handled") {
+  auto r = explore_actors(
+      [] {
+        return charging(false, link_faults{1, 0}, link_faults{0, 0});
+      },
+      systematic(2));
+  INFO(text(r));
+  REQUIRE(r.result == outcome::invariant_broken);
+  REQUIRE(has_link_faults(r));
+  auto rows = message_rows(r);
+  REQUIRE(rows.size() == 4);
+  const int till = 0, buyer = 1; // in the order they were spawned
+  for (std::size_t i : {0, 2}) {
+    CHECK(rows[i].message == "charge 17");
+    CHECK((rows[i].from == buyer && rows[i].to == till));
+    CHECK(rows[i].fate == message_fate::delivered);
+    REQUIRE(rows[i].handled_at.size() == 1);
+    CHECK(step_line(r, rows[i].handled_at[0]) == "0 handle charge 17 from buyer ");
+    CHECK(rows[i].sent_at < rows[i].handled_at[0]);
+  }
+  CHECK(rows[1].message == "reply 17");
+  CHECK((rows[1].from == till && rows[1].to == buyer));
+  CHECK(rows[1].fate == message_fate::lost);
+  CHECK(rows[1].handled_at.empty());
+  CHECK(step_line(r, rows[1].fault_at) == "1 lose reply 17 from till ");
+  CHECK(rows[1].fault_choice() == "d1");
+  CHECK(r.failing_schedule.to_string().find("d1") != std::string::npos);
+  CHECK(rows[3].fate == message_fate::delivered);
+  // The table for people says the same, next to the steps and the replay.
+  auto table = text(r);
+  CHECK(table.find("LOST at step " + std::to_string(rows[1].fault_at) + " (d1 in the schedule)") !=
+        std::string::npos);
+  CHECK(table.find("per actor: till sent 2, handled 2; buyer sent 2, handled 1, 1 lost on the way "
+                   "in") != std::string::npos);
+}
+
+TEST_CASE("a request delivered twice is one message handled twice, and a run whose links lost and "
+          "repeated nothing has no message table") {
+  auto twice = explore_actors([] { return charging(false, {0, 0}, {0, 1}); }, systematic(2));
+  INFO(text(twice));
+  REQUIRE(twice.result == outcome::invariant_broken);
+  auto rows = message_rows(twice);
+  auto repeated = std::find_if(rows.begin(), rows.end(), [](const message_row& m) {
+    return m.fate == message_fate::duplicated;
+  });
+  REQUIRE(repeated != rows.end());
+  CHECK(repeated->message == "charge 17");
+  CHECK(repeated->fault_choice() == "t0");
+  REQUIRE(repeated->handled_at.size() == 2);
+  CHECK(repeated->fault_at < repeated->handled_at[0]);
+  CHECK(text(twice).find("REPEATED at step " + std::to_string(repeated->fault_at)) !=
+        std::string::npos);
+  auto split = explore_actors([] { return counting(2, true); }, systematic(2));
+  REQUIRE(split.result == outcome::invariant_broken);
+  CHECK_FALSE(has_link_faults(split));
+  CHECK(text(split).find("messages between the actors") == std::string::npos);
 }
