@@ -10,6 +10,7 @@
 #include "dca/cluster/etcd_lease_table.hpp"
 #include "dca/es/postgres_journal.hpp"
 #include "dca/services/endpoints.hpp"
+#include "etcd_private_cluster.hpp"
 #include "journal_contract.hpp"
 #include "postgres_test_support.hpp"
 
@@ -20,6 +21,42 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::uint32_t shard = 42;
+
+/// Polls `acquire` until it succeeds or `bound` passes: a lease's lapse and an election are etcd's
+/// own timers, which a test can only wait for.
+template <class Acquire>
+caf::expected<shard_lease> acquired_within(std::chrono::seconds bound, Acquire acquire) {
+  auto taken = acquire();
+  for (auto deadline = std::chrono::steady_clock::now() + bound;
+       !taken && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(100ms);
+    taken = acquire();
+  }
+  return taken;
+}
+
+/// The append was refused because its epoch is no longer the shard's.
+template <class Appended>
+bool refused_as_stale(const Appended& appended) {
+  return !appended && dca::es::is(appended.error(), dca::es::errc::stale_epoch);
+}
+
+/// The journal account-42's owners append to, each append fenced by its owner's epoch.
+struct account_journal {
+  std::shared_ptr<dca::es::postgres_journal> journal;
+
+  explicit account_journal(const std::string& db) {
+    auto opened = dca::es::postgres_journal::open(db);
+    REQUIRE(opened);
+    journal = std::move(*opened);
+  }
+
+  auto append(std::uint64_t expected, std::uint64_t epoch) {
+    auto r = req("account-42", expected, {"withdrawn " + std::to_string(expected + 1)});
+    r.fence = dca::es::shard_fence{shard, epoch};
+    return append_sync(*journal, r);
+  }
+};
 
 /// This process's own keys in the shared etcd, removed at the end.
 struct etcd_tables {
@@ -53,26 +90,16 @@ TEST_CASE("a node paused past its etcd lease is fenced out by the revision its s
   REQUIRE_FALSE(refused);
   CHECK(dca::es::is(refused.error(), dca::es::errc::lease_held));
 
-  auto journal = dca::es::postgres_journal::open(tables.db);
-  REQUIRE(journal);
+  account_journal journal{tables.db};
   auto write = [&](std::uint64_t expected, std::uint64_t epoch) {
-    auto r = req("account-42", expected, {"withdrawn " + std::to_string(expected + 1)});
-    r.fence = dca::es::shard_fence{shard, epoch};
-    return append_sync(**journal, r);
+    return journal.append(expected, epoch);
   };
   REQUIRE(write(0, first->epoch));
   // node-a pauses (no renewal); etcd's own timer ends its lease, then node-b's swap wins.
-  auto taken = b->acquire(shard, "node-b", now, 1s);
-  auto deadline = std::chrono::steady_clock::now() + 10s; // the lapse is etcd's timer: polled
-  while (!taken && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(100ms);
-    taken = b->acquire(shard, "node-b", now, 1s);
-  }
+  auto taken = acquired_within(10s, [&] { return b->acquire(shard, "node-b", now, 1s); });
   REQUIRE_MESSAGE(taken, dca::es::render(taken.error()));
-  CHECK(taken->epoch > first->epoch);  // etcd's revision only grows
-  auto stale = write(1, first->epoch); // the zombie still believes it owns account-42
-  REQUIRE_FALSE(stale);
-  CHECK(dca::es::is(stale.error(), dca::es::errc::stale_epoch));
+  CHECK(taken->epoch > first->epoch);              // etcd's revision only grows
+  CHECK(refused_as_stale(write(1, first->epoch))); // the zombie still believes it owns it
   CHECK(write(1, taken->epoch));
   // node-a wakes: its lease lapsed, so it tries to take the shard again and learns who holds it.
   auto back = a->acquire(shard, "node-a", now, 1s);
@@ -83,4 +110,42 @@ TEST_CASE("a node paused past its etcd lease is fenced out by the revision its s
   REQUIRE(listed->size() == 1);
   CHECK(listed->front().owner == "node-b");
   CHECK(listed->front().epoch == taken->epoch);
+}
+
+TEST_CASE("with one etcd member of three killed ownership still moves, with two it stops") {
+  dca::services::testing::private_cluster cluster;
+  auto db = empty_journal_database();
+  auto open = [&] {
+    auto t = etcd_lease_table::open(cluster.members, db, "shards/");
+    REQUIRE_MESSAGE(t, dca::es::render(t.error()));
+    return *t;
+  };
+  auto a = open(), b = open(), c = open();
+  auto now = lease_clock::clock_type::now();
+  auto first = a->acquire(shard, "node-a", now, 1s);
+  REQUIRE_MESSAGE(first, dca::es::render(first.error()));
+  account_journal journal{db};
+  auto write = [&](std::uint64_t expected, std::uint64_t epoch) {
+    return journal.append(expected, epoch);
+  };
+  REQUIRE(write(0, first->epoch));
+
+  cluster.kill_member(cluster.leader()); // and node-a pauses: the two members left elect
+  auto moved = acquired_within(15s, [&] { return b->acquire(shard, "node-b", now, 1s); });
+  REQUIRE_MESSAGE(moved, dca::es::render(moved.error()));
+  CHECK(moved->epoch > first->epoch);
+  CHECK(refused_as_stale(write(1, first->epoch)));
+  REQUIRE(write(1, moved->epoch));
+
+  cluster.kill_member(cluster.leader()); // one member left: no quorum, no new owner
+  auto started = std::chrono::steady_clock::now();
+  auto refused = c->acquire(shard, "node-c", now, 1s);
+  CHECK(std::chrono::steady_clock::now() - started < 5s); // a bound, not etcd's own 7 s or a hang
+  REQUIRE_FALSE(refused);
+  INFO(dca::es::render(refused.error()));
+  CHECK((dca::services::is(refused.error(), dca::services::etcd_errc::no_quorum) ||
+         dca::services::is(refused.error(), dca::services::etcd_errc::timed_out)));
+  // The journal still knows one owner, the last one etcd agreed on: nobody else's append passes.
+  CHECK(refused_as_stale(write(2, first->epoch)));
+  CHECK(write(2, moved->epoch));
 }
