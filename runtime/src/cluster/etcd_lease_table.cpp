@@ -18,6 +18,15 @@ caf::error etcd_failed(const caf::error& err, const std::string& doing) {
   return dca::es::prefixed(err, doing + ": ");
 }
 
+caf::error held_by(std::uint32_t shard, const std::string& node,
+                   const caf::expected<dca::services::etcd_range>& holder) {
+  auto who = holder && holder->kv
+                 ? holder->kv->value + " at epoch " + std::to_string(holder->kv->mod_revision)
+                 : std::string{"another node"};
+  return dca::es::make_error(dca::es::errc::lease_held, "shard " + std::to_string(shard) +
+                                                            " is held by " + who + ", not " + node);
+}
+
 } // namespace
 
 caf::expected<std::shared_ptr<etcd_lease_table>>
@@ -63,19 +72,20 @@ caf::expected<shard_lease> etcd_lease_table::take(std::uint32_t shard, const std
   if (!lease)
     return etcd_failed(lease.error(), doing);
   auto took = etcd_.put_if_mod_revision(key, node, lease->id, 0); // only if no one holds it
-  if (!took || !took->succeeded) {
+  if (!took) {
     etcd_.revoke(lease->id);
-    if (!took)
-      return etcd_failed(took.error(), doing);
-    auto holder = etcd_.range(key);
-    auto who = holder && holder->kv
-                   ? holder->kv->value + " at epoch " + std::to_string(holder->kv->mod_revision)
-                   : std::string{"another node"};
-    return dca::es::make_error(dca::es::errc::lease_held, "shard " + std::to_string(shard) +
-                                                              " is held by " + who + ", not " +
-                                                              node);
+    return etcd_failed(took.error(), doing);
   }
   auto epoch = static_cast<std::uint64_t>(took->revision);
+  if (!took->succeeded) {
+    auto holder = etcd_.range(key);
+    bool ours = holder && holder->kv && holder->kv->lease == lease->id; // a repeated swap of ours
+    if (!ours) {
+      etcd_.revoke(lease->id);
+      return held_by(shard, node, holder);
+    }
+    epoch = static_cast<std::uint64_t>(holder->kv->mod_revision);
+  }
   auto fenced = fences_->adopt(shard, node, epoch); // before any append of this tenure
   if (!fenced) {
     etcd_.revoke(lease->id);

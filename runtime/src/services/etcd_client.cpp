@@ -201,7 +201,15 @@ struct etcd_client::impl {
     return make_etcd_error(code, "etcd at " + host_of(endpoint) + " answered: " + message);
   }
 
-  /// POSTs `body` to the member that answered last, or to the next that accepts a connection.
+  /// The member is not there: it refused the connection, or a member being killed reset one its
+  /// kernel had still accepted, before any answer. Every request of this client may be repeated
+  /// at the next member (a swap recognises its own lease: etcd_lease_table), so it is.
+  static bool member_gone(CURLcode code) {
+    return code == CURLE_COULDNT_CONNECT || code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR ||
+           code == CURLE_GOT_NOTHING;
+  }
+
+  /// POSTs `body` to the member that answered last, or to the next while a member is gone.
   caf::expected<json_value> post(const std::string& path, const std::string& body) {
     std::string answer;
     for (std::size_t tried = 0; tried < endpoints.size(); ++tried) {
@@ -216,7 +224,7 @@ struct etcd_client::impl {
                                         " ms" +
                                         (why == etcd_errc::no_quorum ? " (it has no leader)" : ""));
       }
-      if (code != CURLE_COULDNT_CONNECT)
+      if (!member_gone(code))
         return make_etcd_error(etcd_errc::unreachable,
                                "etcd at " + host_of(endpoint) + ": " + curl_easy_strerror(code));
       current = (current + 1) % endpoints.size();

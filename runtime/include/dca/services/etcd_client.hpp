@@ -71,7 +71,9 @@ struct etcd_txn {
 class etcd_client {
 public:
   /// `endpoints`: "http://127.0.0.1:port" of each member; requests go to the member that last
-  /// answered, and to the next only when a member refuses the connection (nothing was sent).
+  /// answered, and to the next only when a member is gone: it refused the connection, or reset it
+  /// before any answer (a member being killed). Such a request may have been applied by a member
+  /// that died answering it: a caller that repeats a swap must recognise its own write (its lease).
   explicit etcd_client(std::vector<std::string> endpoints,
                        std::chrono::milliseconds request_timeout = std::chrono::seconds{2});
   ~etcd_client();
