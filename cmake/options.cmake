@@ -6,7 +6,7 @@ set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
 
 option(DCA_BUILD_BENCHMARKS "Build the benchmarks in bench/" ON)
 option(DCA_BUILD_SLIDES "Build the deck in slides/ (needs Node.js and npm)" OFF)
-option(DCA_WITH_SERVICES "Test scripts/services: PostgreSQL 15, a replica and Redis 7 (scripts/bootstrap --services)" OFF)
+option(DCA_WITH_SERVICES "Test scripts/services: PostgreSQL 15, a replica, Redis 7 and etcd 3.4 (scripts/bootstrap --services)" OFF)
 option(DCA_TSAN "Build with ThreadSanitizer against a CAF core built with it (scripts/build-caf-tsan)" OFF)
 
 # ccache (scripts/bootstrap installs it): paths taken relative to the checkout and the working

@@ -1,7 +1,7 @@
-// `dca services start|stop|status|destroy`: the servers module B runs against (PostgreSQL 15, its
-// streaming replica, Redis 7), through the checkout's scripts/services, and one table saying what
-// runs where. Commands that need the servers start them on their own; this is for looking and for
-// stopping them.
+// `dca services start|stop|status|destroy`: the servers modules B and D run against (PostgreSQL
+// 15, its streaming replica, Redis 7, a 3-member etcd), through the checkout's scripts/services,
+// and one table saying what runs where (each etcd member's role) and what is in doubt. Commands
+// that need the servers start them on their own; this is for looking and for stopping them.
 #include <algorithm>
 #include <iostream>
 #include <optional>
@@ -80,10 +80,11 @@ bool print_status(const context& ctx, std::vector<std::string> argv) {
 
 int services_command(const context& ctx, const std::vector<std::string>& args) {
   const std::string usage = "usage: dca services start|stop|status|destroy [--only "
-                            "postgres|replica|redis]";
+                            "SERVER[,SERVER...]] (postgres replica redis etcd etcd1 etcd2 etcd3)";
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     std::cout << usage
-              << "\nThe servers of exercises 05-08, on Unix sockets under .dca/services: "
+              << "\nThe servers of exercises 05-08 and 14, under .dca/services (etcd on "
+                 "loopback ports of this checkout's own): "
                  "start (commands that need them start them too), stop, status (what "
                  "runs where), destroy (stop, and remove their data)\n";
     return exit_ok;

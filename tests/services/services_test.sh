@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/services end to end, in throwaway checkouts that hold nothing but a copy of scripts/: the
-# primary replicates to the replica (and, with an apply delay, visibly late), Redis answers, a
-# kill -9ed primary comes back on `start`, `stop` leaves no process, two checkouts (one too deep for
-# a Unix socket) get two servers. Prints the timings the issue asks for.
+# primary replicates to the replica (and, with an apply delay, visibly late), Redis answers, etcd's
+# three members elect one leader, a kill -9ed primary comes back on `start`, `stop` leaves no
+# process, two checkouts (one too deep for a Unix socket) get two servers. Prints the timings the
+# issue asks for.
 #   tests/services/services_test.sh <the kit's scripts folder>
 set -euo pipefail
 
@@ -64,7 +65,7 @@ server_pids_under() {
   local p comm
   for p in /proc/[0-9]*; do
     { read -r comm <"$p/comm"; } 2>/dev/null || continue
-    case "$comm" in postgres | redis-server) ;; *) continue ;; esac
+    case "$comm" in postgres | redis-server | etcd) ;; *) continue ;; esac
     case "$(readlink "$p/cwd" 2>/dev/null)" in "$1"/*) echo "${p#/proc/} $comm" ;; esac
   done
 }
@@ -72,7 +73,9 @@ server_pids_under() {
 # status_says REGEX [--only SERVER]: grep -q on a pipe would stop status early (SIGPIPE, pipefail).
 status_says() { services status "${@:2}" >"$work/status" || true; grep -q "$1" "$work/status"; }
 
-all_running() { services status >"$work/status" && [ "$(grep -c ' running ' "$work/status")" = 3 ]; }
+all_running() { services status >"$work/status" && [ "$(grep -c ' running ' "$work/status")" = 6 ]; }
+
+one_etcd_leader() { [ "$(grep -cE '^etcd[123] +running .* leader ' "$work/status")" = 1 ]; }
 
 value_is() { [ "$(q "$1" "$2")" = "$3" ]; } # primary|replica SQL VALUE
 
@@ -86,7 +89,8 @@ t=${EPOCHREALTIME/./}
 services start
 cold_ms=$(ms_since "$t")
 eval "$(services env)"
-expect "status shows the primary, the replica and redis running" all_running
+expect "status shows the primary, the replica, redis and three etcd members running" all_running
+expect "status names exactly one etcd member as the leader" one_etcd_leader
 cat "$work/status"
 
 t=${EPOCHREALTIME/./}
@@ -125,7 +129,7 @@ kill -9 "$old_pid"
 t=${EPOCHREALTIME/./}
 services start
 recover_ms=$(ms_since "$t")
-expect "start after kill -9 of the primary's postmaster has all three running" all_running
+expect "start after kill -9 of the primary's postmaster has all six running" all_running
 expect "the restarted primary is a new process" test "$(primary_pid)" != "$old_pid"
 expect "the restarted primary kept its rows" value_is primary "SELECT sum(units) FROM stock" 150
 q primary "UPDATE stock SET units = 99 WHERE sku = 1"
@@ -160,9 +164,9 @@ checkout=${checkouts[0]}
 all_stopped() {
   local rc=0
   services status >"$work/status" || rc=$?
-  [ "$rc" -eq 3 ] && [ "$(grep -c ' stopped ' "$work/status")" = 3 ]
+  [ "$rc" -eq 3 ] && [ "$(grep -c ' stopped ' "$work/status")" = 6 ]
 }
-expect "status after stop shows all three stopped and exits 3" all_stopped
+expect "status after stop shows all six stopped and exits 3" all_stopped
 
 # -- bad input: one line, exit 2 ----------------------------------------------------------------
 
@@ -171,8 +175,10 @@ expect "an unknown command is a one-line usage error" usage_error frobnicate
 expect "an unknown service is a one-line usage error" usage_error start --only mysql
 expect "a delay that is not a number is a one-line error" \
   eval 'DCA_REPLICA_DELAY_MS=soon usage_error start'
+expect "an etcd port base that is not a port is a one-line error" \
+  eval 'DCA_ETCD_PORT_BASE=99999 usage_error start --only etcd'
 
-echo "timing: start of all three from cold: $cold_ms ms"
+echo "timing: start of all six (three etcd members) from cold: $cold_ms ms"
 echo "timing: start when already up: $warm_ms ms"
 echo "timing: start after kill -9 of the primary: $recover_ms ms"
 echo "timing: wait for replay with a 1500 ms apply delay: $delay_seen_ms ms"

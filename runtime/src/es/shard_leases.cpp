@@ -27,6 +27,15 @@ const std::string renew_sql =
                 "WHERE shard = $1 AND owner = $2 AND epoch = $3"} +
     lease_columns;
 
+// An epoch a consensus store issued (etcd's revision): installed only when it is newer than the
+// row's, so a zombie that installs its old one changes nothing, and expiry stays the store's.
+const std::string adopt_sql =
+    std::string{"INSERT INTO dca_shard_leases AS l(shard, owner, epoch, expires_at) "
+                "VALUES ($1, $2, $3, now() + interval '100 years') "
+                "ON CONFLICT (shard) DO UPDATE SET owner = EXCLUDED.owner, epoch = EXCLUDED.epoch, "
+                "expires_at = EXCLUDED.expires_at WHERE l.epoch < EXCLUDED.epoch"} +
+    lease_columns;
+
 const std::string release_sql =
     std::string{"UPDATE dca_shard_leases SET owner = NULL, expires_at = now() "
                 "WHERE shard = $1 AND owner = $2 AND epoch = $3"} +
@@ -118,6 +127,17 @@ caf::expected<shard_lease> shard_leases::renew(std::uint32_t shard, const std::s
   if (res || res.error())
     return res;
   return impl_->lost(shard, node, epoch);
+}
+
+caf::expected<shard_lease> shard_leases::adopt(std::uint32_t shard, const std::string& node,
+                                               std::uint64_t epoch) {
+  auto args = pg::params{}.int64(shard).text(node).int64(static_cast<std::int64_t>(epoch));
+  auto res = impl_->change(adopt_sql, args, "adopting a shard epoch", caf::error{});
+  if (res || res.error())
+    return res;
+  return make_error(errc::stale_epoch, "shard " + std::to_string(shard) + " is already " +
+                                           impl_->holder(shard) + ": " + node + "'s epoch " +
+                                           std::to_string(epoch) + " is not newer");
 }
 
 caf::error shard_leases::release(std::uint32_t shard, const std::string& node,

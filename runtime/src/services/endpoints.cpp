@@ -2,6 +2,7 @@
 // scripts/services (start, then env), whose one-line failures pass through unchanged.
 #include "dca/services/endpoints.hpp"
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <cstdio>
@@ -109,16 +110,49 @@ std::optional<endpoints> already_running(const std::string& checkout) {
   return endpoints{conninfo(primary), conninfo(replica), redis};
 }
 
-endpoints start_from_checkout() {
+std::string this_checkout() {
   auto checkout = env_or_empty("DCA_CHECKOUT");
 #ifdef DCA_SERVICES_CHECKOUT
   if (checkout.empty())
     checkout = DCA_SERVICES_CHECKOUT;
 #endif
+  return checkout;
+}
+
+/// The comma-separated `list` as its items.
+std::vector<std::string> split_commas(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t begin = 0;
+  while (begin <= list.size()) {
+    auto end = std::min(list.find(',', begin), list.size());
+    if (end > begin)
+      out.push_back(list.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> start_etcd_from_checkout() {
+  auto checkout = this_checkout();
+  auto script = shell_quoted(checkout + "/scripts/services");
+  auto [started, ok] = run_shell(script + " start --only etcd");
+  if (!ok)
+    throw unavailable{last_line(started)};
+  auto [env, env_ok] = run_shell(script + " env");
+  auto members = split_commas(exported(env, "DCA_ETCD_ENDPOINTS"));
+  if (!env_ok || members.empty())
+    throw unavailable{"services: scripts/services env in " + checkout +
+                      " named no etcd member: run scripts/services status --only etcd"};
+  return members;
+}
+
+endpoints start_from_checkout() {
+  auto checkout = this_checkout();
   if (auto running = already_running(checkout))
     return *running;
   auto script = shell_quoted(checkout + "/scripts/services");
-  auto [started, ok] = run_shell(script + " start");
+  // Module B's servers only: etcd is asked for by what needs it (etcd_endpoints).
+  auto [started, ok] = run_shell(script + " start --only postgres,replica,redis");
   if (!ok)
     throw unavailable{last_line(started)};
   auto [env, env_ok] = run_shell(script + " env");
@@ -142,6 +176,18 @@ const endpoints& require() {
                   env_or_empty("DCA_REDIS_SOCKET")};
   bool all_given = !given.primary.empty() && !given.replica.empty() && !given.redis_socket.empty();
   found = std::make_unique<endpoints>(all_given ? given : start_from_checkout());
+  return *found;
+}
+
+const std::vector<std::string>& etcd_endpoints() {
+  static std::mutex lock;
+  static std::unique_ptr<std::vector<std::string>> found;
+  std::lock_guard<std::mutex> guard{lock};
+  if (!found) {
+    auto given = split_commas(env_or_empty("DCA_ETCD_ENDPOINTS"));
+    found = std::make_unique<std::vector<std::string>>(given.empty() ? start_etcd_from_checkout()
+                                                                     : given);
+  }
   return *found;
 }
 

@@ -66,6 +66,14 @@ public:
   caf::expected<shard_lease> renew(std::uint32_t shard, const std::string& node,
                                    std::uint64_t epoch, std::chrono::milliseconds ttl);
 
+  /// Installs `epoch`, issued by a consensus store that owns the leases instead of this table
+  /// (etcd: the revision of the write that made `node` the owner), as `shard`'s current one, when
+  /// it is newer than the row's: from then on the journal refuses appends fenced by any other
+  /// epoch. The row never expires here (the store's lease decides who may own the shard).
+  /// errc::stale_epoch when the row already has this epoch or a newer one (a later owner won).
+  caf::expected<shard_lease> adopt(std::uint32_t shard, const std::string& node,
+                                   std::uint64_t epoch);
+
   /// Gives `shard` up (owner cleared, the epoch kept: the next acquire increments it), so another
   /// node need not wait for the expiry. errc::stale_epoch when it is no longer `node`'s at `epoch`.
   caf::error release(std::uint32_t shard, const std::string& node, std::uint64_t epoch);

@@ -1,11 +1,12 @@
-// Where this checkout's module-B servers are: the PostgreSQL primary, its streaming replica and
-// Redis, all on Unix sockets under the checkout's .dca/services (scripts/services). Every exercise
-// and test reaches the servers through here, so they are started on demand in one place, and a
-// failure is one line naming the service and what to run.
+// Where this checkout's servers are: the PostgreSQL primary, its streaming replica and Redis, all
+// on Unix sockets under the checkout's .dca/services (scripts/services), and its etcd cluster.
+// Every exercise and test reaches the servers through here, so they are started on demand in one
+// place, and a failure is one line naming the service and what to run.
 #pragma once
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace dca::services {
 
@@ -28,6 +29,12 @@ struct unavailable : std::runtime_error {
 /// Otherwise the checkout's scripts/services starts them: the checkout is DCA_CHECKOUT, else the
 /// one this program was built from. Throws `unavailable`.
 const endpoints& require();
+
+/// The client URLs of this checkout's 3-member etcd cluster ("http://127.0.0.1:port"), started if
+/// it is not running (once per process): DCA_ETCD_ENDPOINTS (comma-separated) when set, else the
+/// checkout's `scripts/services start --only etcd`. Throws `unavailable` (etcd not installed, a
+/// port taken, no leader within the start's bound).
+const std::vector<std::string>& etcd_endpoints();
 
 /// The libpq connection string `conninfo` with its dbname replaced by `dbname`.
 std::string with_dbname(const std::string& conninfo, const std::string& dbname);
