@@ -1,6 +1,6 @@
 #!/bin/sh
-# Grading time per submission, in process (the baseline: the learner's file linked into the spec)
-# and judged (--judge: the learner's actors in a subject process), for exercises 01-04, in one
+# Grading time per submission, in process (the baseline, --in-process: the learner's file linked
+# into the spec) and judged (the default: the learner's actors in a subject process), for exercises 01-04, in one
 # run: the reference solutions as one submission, graded both ways with the same seed. Prints,
 # per exercise and mode, the verdict, the seconds of the whole grading (compile, spec, program)
 # and of the compile alone, from dca grade's JSON report.
@@ -16,7 +16,7 @@ for id in 01_lost_update 02_check_then_act 03_torn_invariant 04_deadlock; do
   cp "$here/solutions/$id/message_passing.cpp" "$work/reference/exercises/$id/"
 done
 for mode in in-process judged; do
-  flag=""
+  flag=--in-process
   [ "$mode" = judged ] && flag=--judge
   "$build/runtime/cli/dca" grade "$work/reference" --exercise 01 --exercise 02 --exercise 03 \
     --exercise 04 --jobs 2 --rounds "$rounds" --time-limit 60 $flag --scratch "$work/scratch-$mode" \

@@ -5,7 +5,7 @@ file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 execute_process(
   COMMAND "${DCA}" grade "${SUBMISSIONS}/correct" "${SUBMISSIONS}" --exercise 01 --rounds 1
-          --time-limit 8 --scratch "${WORK}/scratch" --format json --out "${WORK}/grades.json"
+          --scratch "${WORK}/scratch" --format json --out "${WORK}/grades.json"
           --also "table=${WORK}/grades.txt" --also "csv=${WORK}/grades.csv"
           --also "junit=${WORK}/grades.xml"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

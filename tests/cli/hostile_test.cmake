@@ -1,9 +1,11 @@
-# Grades the hostile submissions (tests/cli/hostile: a fork bomb, a disk filler, and the sandbox_*
-# ones: /tmp and cwd filled, /tmp filled silently then a hang (a full disk, not a timeout), forked
+# Grades the hostile submissions (tests/cli/hostile) on the default path (01-04 judged), with a
+# fixed --time-limit (the override of the calibrated run limits): a fork bomb, a disk filler, the
+# sandbox_* ones: /tmp and cwd filled, /tmp filled silently then a hang (a full disk, not a timeout), forked
 # children over the slot's memory, a compile over the (calibrated)
 # compile limit, an #include of /etc/passwd; three judge_* ones graded with --judge, that forge the
 # evidence from the subject process and read the judge through /proc (01), and forge it in
-# process then act wrong in the subject (02, 03, 04); plus four made here: a
+# process then act wrong in the subject (02, 03, 04), the last one's 02 graded --in-process too,
+# where its forged evidence still passes (the old hole, open only when asked for); plus four made here: a
 # message_passing.cpp that is a symlink to a root-only file, one in a symlinked folder, a root-only
 # message_passing.cpp and one in a root-only folder: the learner's files are read by the slot's
 # unprivileged user, so all four are rejected and none of their text is quoted) and
@@ -41,6 +43,11 @@ file(CHMOD "${WORK}/sandbox_root_only_folder/exercises/01_lost_update"
      PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 
 file(GLOB leftovers_before "/tmp/dca-hostile-fill-*" "/tmp/dca-hostile-hang-*")
+# 400 s: judged, a spawn function or handler has a quarter of the run's limit (100 s) before the
+# judge gives up on it, and sandbox_fork_memory's children must fill the slot's 2 GiB within that
+# time. Here, at load 16-19, one process took 22 s to touch 1 GiB (a plain mmap and memset), the
+# three children reached the limit after about 70 s, and at 30, 80 and 160 s (handlers of 7, 20
+# and 40 s) the verdict was timeout, not resource_limit. (sandbox_tmp_fill_then_hang waits 100 s.)
 string(TIMESTAMP started "%s")
 execute_process(
   COMMAND "${DCA}" grade "${SUBMISSIONS}/fork_bomb" "${SUBMISSIONS}/disk_fill"
@@ -49,7 +56,7 @@ execute_process(
           "${SUBMISSIONS}/sandbox_slow_compile" "${SUBMISSIONS}/sandbox_include_passwd"
           "${WORK}/sandbox_symlink_file" "${WORK}/sandbox_symlink_dir"
           "${WORK}/sandbox_root_only_file" "${WORK}/sandbox_root_only_folder"
-          --exercise 01 --jobs 2 --rounds 1 --time-limit 30 --compile-limit 5 --scratch "${WORK}/scratch"
+          --exercise 01 --jobs 2 --rounds 1 --time-limit 400 --compile-limit 5 --scratch "${WORK}/scratch"
           --format json --out "${WORK}/grades.json" --also "junit=${WORK}/grades.xml"
           --also "table=${WORK}/grades.txt"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -71,6 +78,15 @@ execute_process(
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "dca grade --judge exited ${rc}:\n${out}${err}")
 endif()
+# The old hole, reachable only with --in-process: the same submission's 02 forges every case.
+execute_process(
+  COMMAND "${DCA}" grade "${SUBMISSIONS}/judge_forges_evidence_02_to_04" --exercise 02 --in-process
+          --rounds 1 --time-limit 30 --scratch "${WORK}/scratch-in-process"
+          --format json --out "${WORK}/grades-in-process.json"
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "dca grade --in-process exited ${rc}:\n${out}${err}")
+endif()
 
 # The expected verdict and a regex over its message, by submission.
 set(expect_fork_bomb "resource_limit;processes")
@@ -88,6 +104,8 @@ set(expect_judge_reads_the_judge_01 "fail;(the count is 0|increments)")
 set(expect_judge_forges_evidence_02_to_04_02 "fail;^paid 0 of the [0-9]+ requested")
 set(expect_judge_forges_evidence_02_to_04_03 "fail;A is 100 and B is 100, expected 70 and 130")
 set(expect_judge_forges_evidence_02_to_04_04 "fail;it replied before it took the money off")
+# Graded --in-process, the same 02 forges every case and passes (flagged only for its global).
+set(expect_judge_forges_evidence_02_to_04_02_in_process "flagged;^passes, but shares state")
 set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
 set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
 set(expect_sandbox_root_only_file
@@ -97,8 +115,10 @@ set(expect_sandbox_root_only_folder "rejected;may not read exercises/01_lost_upd
 # Checks every graded exercise of the grades file FILE against expect_<submission>_<NN> (or
 # expect_<submission> when the submission names one exercise), and that FILE holds SUBMISSIONS
 # submissions and EXERCISES graded exercises (an exercise a submission leaves out is "missing" and
-# not counted); appends what differs to failures.
+# not counted); appends what differs to failures. An optional fourth argument is a suffix of the
+# expect_ names that this file's verdicts are checked against first (_in_process).
 function(check_grades file submissions exercises)
+  set(suffix "${ARGN}")
   file(READ "${file}" json)
   string(JSON graded LENGTH "${json}" submissions)
   if(NOT graded EQUAL submissions)
@@ -121,7 +141,9 @@ function(check_grades file submissions exercises)
       message(STATUS "${name} ${id}: ${verdict}: ${message}")
       string(SUBSTRING "${id}" 0 2 nn)
       set(expect expect_${name})
-      if(DEFINED expect_${name}_${nn})
+      if(DEFINED expect_${name}_${nn}${suffix})
+        set(expect expect_${name}_${nn}${suffix})
+      elseif(DEFINED expect_${name}_${nn})
         set(expect expect_${name}_${nn})
       endif()
       list(GET ${expect} 0 want)
@@ -141,11 +163,21 @@ set(failures "")
 check_grades("${WORK}/grades-judged.json" 3 5)
 check_grades("${WORK}/grades.json" 11 11)
 file(READ "${WORK}/grades.json" json)
-if(NOT json MATCHES "evidence: in process \\(the learner's file linked into the spec[^\"]*\\): 01\"")
-  set(failures "${failures}\n  the report does not say that 01 was graded in process")
+if(NOT json MATCHES "evidence: judged \\([^\"]*\\): 01\"")
+  set(failures "${failures}\n  the report does not say that 01 was judged (the default)")
+endif()
+if(NOT json MATCHES "run limit: 400 s per spec run and exploration \\(--time-limit: fixed")
+  set(failures "${failures}\n  the report does not say that --time-limit fixed the run limit")
+endif()
+check_grades("${WORK}/grades-in-process.json" 1 1 _in_process)
+file(READ "${WORK}/grades-in-process.json" in_process_json)
+string(JSON in_process_points GET "${in_process_json}" submissions 0 exercises 0 points)
+if(NOT in_process_json MATCHES "evidence: in process by --in-process \\([^\"]*\\): 02\""
+   OR NOT in_process_points EQUAL 10)
+  set(failures "${failures}\n  --in-process: the header does not name 02 or the forged 10/10 is gone (${in_process_points})")
 endif()
 file(READ "${WORK}/grades-judged.json" judged_json)
-if(NOT judged_json MATCHES "evidence: judged \\(--judge[^\"]*\\): 01, 02, 03, 04\"")
+if(NOT judged_json MATCHES "evidence: judged \\([^\"]*\\): 01, 02, 03, 04\"")
   set(failures "${failures}\n  the judged report does not say that 01-04 were judged")
 endif()
 if(NOT json MATCHES "calibration: the reference solution compiles in [0-9.]+ s here")
@@ -171,7 +203,7 @@ foreach(report grades.json grades.xml grades.txt)
     set(failures "${failures}\n  ${report} quotes /etc/passwd from a compile error")
   endif()
 endforeach()
-if(seconds GREATER 420)
+if(seconds GREATER 600)
   set(failures "${failures}\n  grading took ${seconds} s")
 endif()
 if(failures)

@@ -1,4 +1,5 @@
-# Grades the hostile submissions that try to fake a verdict (tests/cli/hostile/verdict_*) and checks
+# Grades the hostile submissions that try to fake a verdict (tests/cli/hostile/verdict_*) on the
+# default path (judged, run limits calibrated) and checks
 # each gets the verdict in its expected.txt (line 1: a verdict regex, line 2: a message regex, an
 # optional line 3: a regex of its copies flags), and
 # that every report format stays valid whatever bytes the submissions printed.
@@ -7,7 +8,7 @@ file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 file(GLOB submissions LIST_DIRECTORIES true "${SUBMISSIONS}/verdict_*")
 execute_process(
-  COMMAND "${DCA}" grade ${submissions} --exercise 01 --jobs 2 --rounds 1 --time-limit 8
+  COMMAND "${DCA}" grade ${submissions} --exercise 01 --jobs 2 --rounds 1
           --scratch "${WORK}/scratch" --format json --out "${WORK}/grades.json"
           --also "table=${WORK}/grades.txt" --also "csv=${WORK}/grades.csv"
           --also "junit=${WORK}/grades.xml"

@@ -40,9 +40,10 @@ struct grade_words {
   std::string format = "table", out_file, scratch;
   grading_options opts;
   int jobs = static_cast<int>(std::max(1u, std::min(4u, std::thread::hardware_concurrency())));
-  long time_limit_s = 90;
+  long time_limit_s = 0; // 0: each exercise's limit calibrated from its reference solution
   long compile_limit_s = 300;
-  bool judge = false; // --judge: judged where the exercise has a judge
+  bool judge = false;      // --judge: the default, kept for the command lines that say it
+  bool in_process = false; // --in-process: 01-04 linked into the spec, as before the judge
   std::vector<std::pair<std::string, std::string>> extra_outputs; // --also FORMAT=FILE
   std::vector<const exercise_entry*> chosen;
 };
@@ -73,8 +74,9 @@ po::options_description grade_options(grade_words& w) {
       "the first seed (then +1, +2...)");
   add("schedules", po::value(&w.opts.schedules)->default_value(w.opts.schedules),
       "random delivery orders of the actors explored per seed (where the exercise explores)");
-  add("time-limit", po::value(&w.time_limit_s)->default_value(w.time_limit_s),
-      "seconds one spec run may take");
+  add("time-limit", po::value(&w.time_limit_s),
+      "fixed seconds one spec run or exploration may take (default: calibrated per exercise, "
+      "10 s + 5 x its reference solution's run on this machine)");
   add("compile-limit", po::value(&w.compile_limit_s)->default_value(w.compile_limit_s),
       "the least seconds one compile may take (more when the reference solution compiles slowly)");
   add("points", po::value(&w.points), "NN=P: exercise NN is worth P points (default 10)");
@@ -85,9 +87,11 @@ po::options_description grade_options(grade_words& w) {
   add("keep-scratch", po::bool_switch(&w.opts.keep_scratch),
       "keep every build (default: only the failing ones, to replay)");
   add("judge", po::bool_switch(&w.judge),
-      "run the learner's actors in a subject process and judge them from a spec that holds no "
-      "learner code (exercises with tests/judge/NN_name: 01-04); without it the learner's file is "
-      "linked into the spec, where its code can forge the evidence (see grade/README.md)");
+      "the default: run the learner's actors in a subject process and judge them from a spec "
+      "that holds no learner code (exercises with tests/judge/NN_name: 01-04)");
+  add("in-process", po::bool_switch(&w.in_process),
+      "grade 01-04 the old way too: the learner's file linked into the spec, where code written "
+      "to attack the grader can forge a pass (see grade/README.md)");
   add("submission", po::value(&w.submissions), "a submission folder");
   return desc;
 }
@@ -106,8 +110,10 @@ void check_numbers(const grade_words& w) {
     throw usage_error("--jobs must be between 1 and 64");
   if (w.opts.rounds < 1 || w.opts.rounds > 1000)
     throw usage_error("--rounds must be between 1 and 1000");
-  if (w.time_limit_s < 1 || w.time_limit_s > 3600)
+  if (w.opts.time_limit_fixed && (w.time_limit_s < 1 || w.time_limit_s > 3600))
     throw usage_error("--time-limit must be between 1 and 3600 seconds");
+  if (w.judge && w.in_process)
+    throw usage_error("--judge and --in-process: choose one (judged is the default)");
   if (w.compile_limit_s < 1 || w.compile_limit_s > 3600)
     throw usage_error("--compile-limit must be between 1 and 3600 seconds");
 }
@@ -165,7 +171,8 @@ void read_also(grade_words& w) {
 /// Bad input: one line, non-zero, before anything is built.
 void check_words(const context& ctx, grade_words& w) {
   check_numbers(w);
-  w.opts.time_limit = std::chrono::seconds(w.time_limit_s);
+  if (w.opts.time_limit_fixed)
+    w.opts.time_limit = std::chrono::seconds(w.time_limit_s);
   w.opts.compile_limit = std::chrono::seconds(w.compile_limit_s);
   for (const auto& name : w.exercise_filter)
     w.chosen.push_back(&ctx.exercise(name));
@@ -183,7 +190,7 @@ std::vector<build_plan> plan_builds(const context& ctx, const grade_words& w) {
   for (const auto* e : w.chosen) {
     targets.push_back("sol" + e->number + "_spec");
     targets.push_back("sol" + e->number);
-    if (w.judge && has_judge(ctx, *e))
+    if (!w.in_process && has_judge(ctx, *e))
       for (const auto& t :
            {"judge" + e->number + "_spec", "judge" + e->number, "subject" + e->number})
         targets.push_back(t);
@@ -197,7 +204,7 @@ std::vector<build_plan> plan_builds(const context& ctx, const grade_words& w) {
   auto commands = read_compile_commands(ctx);
   std::vector<build_plan> plans;
   for (const auto* e : w.chosen)
-    plans.push_back(plan_build(ctx, *e, commands, w.judge && has_judge(ctx, *e)));
+    plans.push_back(plan_build(ctx, *e, commands, !w.in_process && has_judge(ctx, *e)));
   return plans;
 }
 
@@ -404,23 +411,28 @@ void write_reports(const grade_words& w, const grade_report& report) {
   }
 }
 
-/// Which exercises this run judges and which it grades in process: an instructor reads a pass of
-/// each differently (grade/README.md).
-std::string evidence_line(const std::vector<build_plan>& plans) {
-  std::string judged, in_process;
+/// Which exercises this run judges and which it grades in process (asked for by --in-process, or
+/// with no judge yet): an instructor reads a pass of each differently (grade/README.md).
+std::string evidence_line(const context& ctx, const std::vector<build_plan>& plans) {
+  std::string judged, asked, no_judge;
   for (const auto& plan : plans) {
-    auto& list = plan.judged ? judged : in_process;
+    auto& list = plan.judged ? judged : has_judge(ctx, *plan.entry) ? asked : no_judge;
     list += (list.empty() ? "" : ", ") + plan.entry->number;
   }
-  std::string line = "evidence:";
+  std::vector<std::string> parts;
   if (!judged.empty())
-    line += " judged (--judge: the learner's actors in a subject process, the verdict from the "
-            "instructor's spec, which holds no learner code): " +
-            judged + (in_process.empty() ? "" : ";");
-  if (!in_process.empty())
-    line += " in process (the learner's file linked into the spec: code written to attack the "
-            "grader can forge a pass, see grade/README.md): " +
-            in_process;
+    parts.push_back("judged (the learner's actors in a subject process, the verdict from the "
+                    "instructor's spec, which holds no learner code): " +
+                    judged);
+  auto in_process = " (the learner's file linked into the spec: code written to attack the grader "
+                    "can forge a pass, see grade/README.md): ";
+  if (!asked.empty())
+    parts.push_back(std::string{"in process by --in-process"} + in_process + asked);
+  if (!no_judge.empty())
+    parts.push_back(std::string{"in process, no judge yet"} + in_process + no_judge);
+  std::string line = "evidence:";
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    line += (i == 0 ? " " : "; ") + parts[i];
   return line;
 }
 
@@ -445,6 +457,7 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
       std::cout << "  " << r << '\n';
     return exit_ok;
   }
+  w.opts.time_limit_fixed = vm.count("time-limit") > 0;
   check_words(ctx, w);
   auto plans = plan_builds(ctx, w);
   auto scratch = make_scratch(ctx, w);
@@ -458,10 +471,13 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
     g.use_services(services.get());
     report.sandbox.push_back(services->description());
   }
+  auto isolation = report.sandbox.size(); // the lines after it say how this run grades
   report.sandbox.push_back(calibrate_compile_limit(ctx, box, plans, scratch, w.opts));
-  report.sandbox.push_back(evidence_line(plans));
+  for (auto& line : calibrate_run_limits(ctx, box, plans, scratch, services.get(), w.opts))
+    report.sandbox.push_back(std::move(line));
+  report.sandbox.push_back(evidence_line(ctx, plans));
   announce(w, box);
-  for (auto i = report.sandbox.size() - 2; i < report.sandbox.size(); ++i)
+  for (auto i = isolation; i < report.sandbox.size(); ++i)
     std::cerr << "  " << report.sandbox[i] << '\n';
   grade_all(g, w, plans, report);
   flag_copies(ctx, box, plans, report);

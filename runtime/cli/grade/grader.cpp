@@ -185,6 +185,38 @@ long subject_timeout_ms(std::chrono::seconds run_limit) {
   return std::max(1000L, static_cast<long>(run_limit.count()) * 250L);
 }
 
+/// The argv of one spec run under `seed`: doctest's cases in the seed's random order.
+std::vector<std::string> spec_argv(const std::string& spec, const std::string& seed) {
+  return {spec, "--no-colors", "--order-by=rand", "--rand-seed=" + seed};
+}
+
+/// The argv of one exploration: `schedules` random delivery orders of the actors from `seed`.
+std::vector<std::string> explore_argv(const std::string& program, const std::string& seed,
+                                      std::uint64_t schedules) {
+  return {program,    "explore", "--variant", "actors",      "--strategy",
+          "random",   "--seed",  seed,        "--schedules", std::to_string(schedules),
+          "--format", "json"};
+}
+
+/// `env` and what a judge needs: the subject it starts, and how long one handler may take there.
+std::map<std::string, std::string> with_subject(std::map<std::string, std::string> env,
+                                                const std::string& subject,
+                                                std::chrono::seconds run_limit) {
+  env["DCA_SUBJECT"] = subject;
+  env["DCA_SUBJECT_TIMEOUT_MS"] = std::to_string(subject_timeout_ms(run_limit));
+  return env;
+}
+
+/// An exercise that needs services reaches the slot's own role and Redis, and only those.
+void add_services(sandbox_request& r, const build_plan& plan, const slot_services* services,
+                  int slot) {
+  if (plan.entry->needs != "services" || services == nullptr)
+    return;
+  r.env.insert(services->env(slot).begin(), services->env(slot).end());
+  const auto& sockets = services->folders(slot);
+  r.read_only.insert(r.read_only.end(), sockets.begin(), sockets.end());
+}
+
 /// The explored schedule replayed on the learner's own file, built like the grader built it.
 std::string replay_explore(const fs::path& submission, const std::string& number,
                            const std::string& schedule) {
@@ -264,6 +296,13 @@ std::vector<spec_failure> evidence_failures(const std::string& evidence, const s
 double grading_options::points_of(const std::string& id) const {
   auto found = points.find(id);
   return found != points.end() ? found->second : points_default;
+}
+
+std::chrono::seconds grading_options::run_limit_of(const std::string& id) const {
+  if (time_limit_fixed)
+    return time_limit;
+  auto found = run_limits.find(id);
+  return found != run_limits.end() ? found->second : time_limit;
 }
 
 fs::path exercises_dir_of(const fs::path& submission) {
@@ -351,6 +390,24 @@ sandbox_limits compile_limits(std::chrono::seconds limit, bool sanitized) {
   return limits;
 }
 
+/// The limits of one spec run or exploration: `wall`, and CPU time for 4 busy threads that long.
+sandbox_limits run_limits_of(std::chrono::seconds wall, bool sanitized) {
+  sandbox_limits limits;
+  limits.wall = wall;
+  limits.cpu_seconds = static_cast<std::uint64_t>(wall.count()) * 4;
+  if (sanitized)
+    limits.address_space_bytes = 0;
+  return limits;
+}
+
+/// Where a run's limit came from, for a timeout's words.
+std::string run_limit_origin(const grading_options& opts) {
+  if (opts.time_limit_fixed)
+    return "; the limit was fixed by --time-limit";
+  return "; the limit: " + std::to_string(run_limit_floor.count()) + " s + " +
+         std::to_string(run_limit_factor) + " x the reference solution's run here";
+}
+
 std::string in_seconds(std::chrono::milliseconds ms) {
   std::ostringstream s;
   s.precision(1);
@@ -399,17 +456,80 @@ std::string calibrate_compile_limit(const context& ctx, const sandbox& box,
          ") = " + std::to_string(opts.compile_limit.count()) + " s";
 }
 
+std::chrono::seconds calibrated_run_limit(std::chrono::milliseconds reference) {
+  auto scaled = std::chrono::ceil<std::chrono::seconds>(reference * run_limit_factor);
+  return run_limit_floor + scaled;
+}
+
+namespace {
+
+/// How long one round of the reference solution of `plan` takes here (the slower of its spec run
+/// and its exploration), run in slot 0 as a learner's would be; throws when it does not pass.
+std::chrono::milliseconds reference_run_time(const context& ctx, const sandbox& box,
+                                             const build_plan& plan, const fs::path& scratch,
+                                             const slot_services* services,
+                                             const grading_options& opts) {
+  const auto& number = plan.entry->number;
+  auto dir = scratch / ".calibration" / "runs" / plan.entry->id;
+  fs::create_directories(dir);
+  box.hand_over(0, dir);
+  constexpr std::chrono::seconds wall{900}; // generous: this run sets the limit, none applies yet
+  auto seed = std::to_string(opts.seed);
+  std::map<std::string, std::string> env{{"DCA_SEED", seed}};
+  if (plan.judged) // the judge, with the reference in the subject
+    env = with_subject(env, ctx.program("subject" + number).string(), wall);
+  auto spec = plan.judged ? plan.judge_spec : ctx.program("sol" + number + "_spec");
+  auto program = plan.judged ? plan.judge_program : ctx.program("sol" + number);
+  auto timed = [&](std::vector<std::string> argv, const std::string& what) {
+    sandbox_request r{std::move(argv), dir, true,   env, run_limits_of(wall, plan.sanitized),
+                      {ctx.build_dir}, {},  scratch};
+    add_services(r, plan, services, 0);
+    auto ran = box.run(0, r);
+    if (!ran.ok())
+      throw std::runtime_error("cannot calibrate the run limit: the reference solution of " +
+                               plan.entry->id + " does not pass its " + what + " here: " +
+                               (ran.error.empty() ? last_lines(ran.output, 3) : ran.error));
+    return ran.elapsed;
+  };
+  auto took = timed(spec_argv(spec.string(), seed), "spec");
+  if (plan.explores)
+    took =
+        std::max(took, timed(explore_argv(program.string(), seed, opts.schedules), "exploration"));
+  return took;
+}
+
+} // namespace
+
+std::vector<std::string> calibrate_run_limits(const context& ctx, const sandbox& box,
+                                              const std::vector<build_plan>& plans,
+                                              const fs::path& scratch,
+                                              const slot_services* services,
+                                              grading_options& opts) {
+  if (opts.time_limit_fixed)
+    return {"run limit: " + std::to_string(opts.time_limit.count()) +
+            " s per spec run and exploration (--time-limit: fixed, not calibrated)"};
+  std::vector<std::string> lines;
+  for (const auto& plan : plans) {
+    auto took = reference_run_time(ctx, box, plan, scratch, services, opts);
+    auto limit = calibrated_run_limit(took);
+    opts.run_limits[plan.entry->id] = limit;
+    lines.push_back("calibration: " + plan.entry->number + "'s reference solution runs " +
+                    (plan.judged ? "judged" : "in process") + " in " + in_seconds(took) +
+                    " here (spec or exploration, the slower); run limit " +
+                    std::to_string(run_limit_floor.count()) + " s + " +
+                    std::to_string(run_limit_factor) + " x " + in_seconds(took) + " = " +
+                    std::to_string(limit.count()) + " s");
+  }
+  fs::remove_all(scratch / ".calibration");
+  return lines;
+}
+
 sandbox_limits grader::limits_for_build(const build_plan& plan) const {
   return compile_limits(opts_.compile_limit, plan.sanitized);
 }
 
 sandbox_limits grader::limits_for_runs(const build_plan& plan) const {
-  sandbox_limits limits;
-  limits.wall = opts_.time_limit;
-  limits.cpu_seconds = static_cast<std::uint64_t>(opts_.time_limit.count()) * 4;
-  if (plan.sanitized)
-    limits.address_space_bytes = 0;
-  return limits;
+  return run_limits_of(opts_.run_limit_of(plan.entry->id), plan.sanitized);
 }
 
 std::vector<std::string> grader::compile_argv(const build_plan& plan, const attempt& a,
@@ -513,25 +633,16 @@ std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const buil
   auto in_box = [&](std::vector<std::string> argv, std::map<std::string, std::string> env) {
     sandbox_request r{std::move(argv), a.dir / "run",           true, std::move(env),
                       limits,          {ctx_.build_dir, a.dir}, {},   scratch_};
-    if (plan.entry->needs == "services" && services_ != nullptr) { // its own role and Redis
-      r.env.insert(services_->env(slot).begin(), services_->env(slot).end());
-      const auto& sockets = services_->folders(slot);
-      r.read_only.insert(r.read_only.end(), sockets.begin(), sockets.end());
-    }
+    add_services(r, plan, services_, slot);
     return box_.run(slot, r);
   };
   auto judged = [&](std::map<std::string, std::string> env) {
-    if (a.judged) {
-      env["DCA_SUBJECT"] = a.spec;
-      env["DCA_SUBJECT_TIMEOUT_MS"] = std::to_string(subject_timeout_ms(opts_.time_limit));
-    }
-    return env;
+    return a.judged ? with_subject(std::move(env), a.spec, limits.wall) : env;
   };
   auto spec = a.judged ? plan.judge_spec.string() : a.spec;
-  auto ran = in_box({spec, "--no-colors", "--order-by=rand", "--rand-seed=" + seed_text},
-                    judged({{"DCA_SEED", seed_text},
-                            {"DCA_EVIDENCE_PATH", a.evidence.string()},
-                            {"DCA_EVIDENCE_NONCE", nonce}}));
+  auto ran = in_box(spec_argv(spec, seed_text), judged({{"DCA_SEED", seed_text},
+                                                        {"DCA_EVIDENCE_PATH", a.evidence.string()},
+                                                        {"DCA_EVIDENCE_NONCE", nonce}}));
   // An exit status of 0 is not a pass: every case of the instructor's spec must say so itself.
   a.failed_checks = evidence_failures(a.evidence_text = evidence.drain(), nonce);
   if (ran.ok())
@@ -548,10 +659,7 @@ std::optional<exercise_grade> grader::run_round(int slot, attempt& a, const buil
   auto program = a.judged ? plan.judge_program.string() : a.program;
   auto explore_env = judged({{"DCA_SEED", seed_text}, {"DCA_INVOKED_AS", "dca %s " + a.g.number}});
   if (ran.ok()) {
-    auto explored =
-        in_box({program, "explore", "--variant", "actors", "--strategy", "random", "--seed",
-                seed_text, "--schedules", std::to_string(opts_.schedules), "--format", "json"},
-               explore_env);
+    auto explored = in_box(explore_argv(program, seed_text, opts_.schedules), explore_env);
     if (explored.ok())
       return std::nullopt;
     if (explored.exit_code == 3 && explored.limit_hit.empty())
@@ -579,10 +687,13 @@ exercise_grade grader::round_failure(attempt& a, const sandbox_result& ran, std:
   // A limit hit explains a timeout (a fork bomb spins until the clock runs out): say it first.
   if (!ran.limit_hit.empty() || ran.timed_out || ran.signal != 0)
     g.details = last_lines(ran.output, 8);
-  if (!ran.limit_hit.empty())
+  if (!ran.limit_hit.empty() && ran.limit_hit != "cpu")
     return a.finish("resource_limit", limit_words(ran, a.run_limits) + where);
-  if (ran.timed_out)
-    return a.finish("timeout", timed_out_words(opts_.time_limit) + where);
+  // Over the run's limit (its wall clock, or its CPU time) is a timeout, never a fail: the limit
+  // scales with the reference solution's run (calibrate_run_limits) unless --time-limit fixed it.
+  if (ran.timed_out || ran.limit_hit == "cpu")
+    return a.finish("timeout",
+                    timed_out_words(a.run_limits.wall) + run_limit_origin(opts_) + where);
   if (ran.signal != 0)
     return a.finish("crash", "crashed: " + describe_signal(ran.signal) + where);
   if (a.judged && ran.exit_code == dca::bridge::subject_failed_status)

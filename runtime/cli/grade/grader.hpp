@@ -24,7 +24,9 @@ struct grading_options {
   int rounds = 3;
   std::uint64_t schedules = 200; // random delivery orders explored per seed
   std::uint64_t seed = 1;
-  std::chrono::seconds time_limit{60};
+  std::chrono::seconds time_limit{60}; // every run's limit when fixed (--time-limit), else unused
+  bool time_limit_fixed = false;       // else each exercise's from calibrate_run_limits
+  std::map<std::string, std::chrono::seconds> run_limits; // by exercise id, once calibrated
   std::chrono::seconds compile_limit{300};
   std::map<std::string, double> points; // by exercise id
   double points_default = 10;
@@ -32,6 +34,8 @@ struct grading_options {
   bool keep_scratch = false;
 
   double points_of(const std::string& id) const;
+  /// The wall-clock limit of one spec run or exploration of exercise `id`.
+  std::chrono::seconds run_limit_of(const std::string& id) const;
 };
 
 /// The compile limit is max(the floor in opts.compile_limit, this x the reference's compile time).
@@ -43,6 +47,27 @@ constexpr int compile_limit_factor = 3;
 std::string calibrate_compile_limit(const context& ctx, const sandbox& box,
                                     const std::vector<build_plan>& plans,
                                     const std::filesystem::path& scratch, grading_options& opts);
+
+/// A run's limit is run_limit_floor + run_limit_factor x the reference's run, measured here by
+/// calibrate_run_limits: the factor absorbs the load's swings between calibration and grading and
+/// the other slots' runs beside it; the floor, a handler that is slow at start-up.
+constexpr int run_limit_factor = 5;
+constexpr std::chrono::seconds run_limit_floor{10};
+
+/// The run limit for a reference run that took `reference`: floor + factor x it, whole seconds
+/// rounded up.
+std::chrono::seconds calibrated_run_limit(std::chrono::milliseconds reference);
+
+/// Runs each exercise's reference solution once in the sandbox's slot 0, exactly as a learner's
+/// runs go (judged where the exercise is judged: the judge with the reference as its subject):
+/// the spec under opts.seed and, where the exercise explores, its exploration. Sets
+/// opts.run_limits[id] to calibrated_run_limit(the slower of the two). Returns one line per
+/// exercise for the report's header. With opts.time_limit_fixed it runs nothing and says so.
+/// `services`: the servers slot 0 reaches, for the exercises that need them (may be null).
+std::vector<std::string> calibrate_run_limits(const context& ctx, const sandbox& box,
+                                              const std::vector<build_plan>& plans,
+                                              const std::filesystem::path& scratch,
+                                              const slot_services* services, grading_options& opts);
 
 /// Where a submission's exercises are: SUB/exercises, or SUB itself when it is that folder.
 std::filesystem::path exercises_dir_of(const std::filesystem::path& submission);
