@@ -17,7 +17,8 @@ include(judge)
 # check-then-act over locked getters is a race condition that TSan rightly does not report).
 # NEEDS services: the exercise runs against PostgreSQL and Redis (dca::services); it is registered
 # only with -DDCA_WITH_SERVICES=ON, and its tests start the servers on demand. NEEDS cluster: it links
-# dca::es and dca::cluster (entities, the seeded fault link), and is built in every configuration.
+# dca::es, dca::crdt and dca::cluster (entities, CRDTs, the seeded fault link), and is built in
+# every configuration.
 function(dca_add_exercise id)
   cmake_parse_arguments(arg "" "NAMESPACE;PATTERN;TITLE;SKELETON_FAILS_WITH;NEEDS"
     "TSAN_RACE_ARGS;TSAN_SOLUTION_ARGS" ${ARGN})
@@ -39,8 +40,8 @@ function(dca_add_exercise id)
   target_link_libraries(ex${nn}_common PUBLIC dca::harness PRIVATE dca::warnings)
   if(arg_NEEDS STREQUAL "services")
     target_link_libraries(ex${nn}_common PUBLIC dca::services dca::es)
-  elseif(arg_NEEDS STREQUAL "cluster") # messages between nodes: entities and the fault link
-    target_link_libraries(ex${nn}_common PUBLIC dca::cluster dca::es)
+  elseif(arg_NEEDS STREQUAL "cluster") # messages between nodes: entities, CRDTs, the fault link
+    target_link_libraries(ex${nn}_common PUBLIC dca::cluster dca::es dca::crdt)
   endif()
   target_compile_definitions(ex${nn}_common PRIVATE "DCA_EXERCISE_ID=\"${id}\""
     "DCA_EXERCISE_PATTERN=\"${arg_PATTERN}\"" "DCA_EXERCISE_TITLE=\"${arg_TITLE}\"")

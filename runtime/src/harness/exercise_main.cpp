@@ -195,8 +195,8 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
       std::cout << ",\"" << k << "\":\"" << json_escaped(v) << '"';
     std::cout << "}\n";
   } else {
-    std::cout << (r.corrupted ? "CORRUPTED: " : "ok: ") << r.summary << "  (" << with_commas(ms)
-              << " ms)\n";
+    std::cout << r.table << (r.corrupted ? "CORRUPTED: " : "ok: ") << r.summary << "  ("
+              << with_commas(ms) << " ms)\n";
     if (!r.corrupted && variant == "shared")
       std::cout << still_racy(name);
   }

@@ -46,6 +46,7 @@ struct run_result {
   bool corrupted = false;
   std::string summary; // one line: "lost 765,433 of 2,000,000 increments"
   std::vector<std::pair<std::string, std::string>> fields; // for --format json
+  std::string table; // lines printed above the summary in table format (fields carry them in json)
 };
 
 using run_fn = std::function<run_result(const arguments&, const progress_fn&)>;
