@@ -1,4 +1,5 @@
-// The in-memory lease table (memory_lease_table.hpp) and the lease table interface's destructor.
+// The in-memory lease table (memory_lease_table.hpp), and the lease table interface's default
+// pass (one call per shard, inline).
 #include "dca/cluster/memory_lease_table.hpp"
 
 #include "dca/assert.hpp"
@@ -7,6 +8,19 @@
 namespace dca::cluster {
 
 lease_table::~lease_table() = default;
+
+void lease_table::run_pass(lease_pass& pass) {
+  for (auto& [shard, epoch] : pass.releases)
+    release(shard, pass.node, epoch);
+  pass.claimed.clear();
+  for (auto shard : pass.claims)
+    pass.claimed.push_back(acquire(shard, pass.node, pass.now, pass.ttl));
+  pass.rows = leases(pass.now);
+}
+
+void lease_table::run_io(std::function<void()> task) {
+  task();
+}
 
 memory_lease_table::memory_lease_table(std::shared_ptr<dca::es::memory_journal> fenced)
     : fenced_(std::move(fenced)) {

@@ -6,51 +6,78 @@
 
 namespace dca::cluster::detail {
 
-void start_node(caf::stateful_actor<node_core>* self) {
-  auto& core = self->state;
+namespace {
+
+// Starts a lease pass on the lease table's I/O, unless one is running (then it runs again after).
+void rebalance(caf::event_based_actor* self, node_core& core) {
+  if (core.pass) {
+    core.pass_again = true;
+    return;
+  }
+  core.pass = core.plan_pass(self->clock().now());
+  core.leases->run_io(
+      [leases = core.leases, pass = core.pass, node = caf::actor_cast<caf::actor>(self)] {
+        leases->run_pass(*pass);
+        caf::anon_send(node, lease_pass_atom::value);
+      });
+}
+
+void pass_done(caf::event_based_actor* self, node_core& core) {
+  if (!core.pass)
+    return;
+  auto done = std::move(core.pass);
+  core.apply_pass(*done);
+  if (core.pass_again) {
+    core.pass_again = false;
+    rebalance(self, core);
+  }
+}
+
+} // namespace
+
+void start_node(caf::event_based_actor* self, node_core& core) {
   core.detector = spawn_failure_detector(self->system(), core.opts.name, core.opts.heartbeat);
   caf::anon_send(core.detector, subscribe_atom::value, caf::actor_cast<caf::actor>(self));
-  core.rebalance(self->clock().now());
+  rebalance(self, core);
   self->delayed_send(self, core.opts.rebalance_interval, rebalance_atom::value);
-  self->set_exit_handler([self](caf::exit_msg& msg) {
-    self->state.stop_all();
-    caf::anon_send_exit(self->state.detector, caf::exit_reason::user_shutdown);
+  self->set_exit_handler([self, &core](caf::exit_msg& msg) {
+    core.stop_all();
+    caf::anon_send_exit(core.detector, caf::exit_reason::user_shutdown);
     self->quit(std::move(msg.reason));
   });
 }
 
-caf::message_handler node_membership_handlers(caf::stateful_actor<node_core>* self) {
+caf::message_handler node_membership_handlers(caf::event_based_actor* self, node_core& core) {
   return {
-      [self](join_atom, const std::string& node, caf::actor handle) {
-        auto& core = self->state;
+      [&core](join_atom, const std::string& node, caf::actor handle) {
         core.peers[node] = node_core::peer{handle, true};
         // Heartbeats go to the peer's node actor, which passes them to its detector.
         caf::anon_send(core.detector, watch_atom::value, node, handle);
       },
-      [self](leave_atom, const std::string& node) {
-        auto& core = self->state;
+      [self, &core](leave_atom, const std::string& node) {
         caf::anon_send(core.detector, forget_atom::value, node);
         core.peer_down(node);
         core.peers.erase(node);
-        core.rebalance(self->clock().now());
+        rebalance(self, core);
       },
-      [self](heartbeat_atom hb, const std::string& from) {
-        caf::anon_send(self->state.detector, hb, from);
+      [&core](heartbeat_atom hb, const std::string& from) {
+        caf::anon_send(core.detector, hb, from);
       },
-      [self](node_down_atom, const std::string& node) {
-        self->state.peer_down(node);
-        self->state.rebalance(self->clock().now());
+      [self, &core](node_down_atom, const std::string& node) {
+        core.peer_down(node);
+        rebalance(self, core);
       },
-      [self](node_up_atom, const std::string& node) {
-        if (auto it = self->state.peers.find(node); it != self->state.peers.end())
+      [self, &core](node_up_atom, const std::string& node) {
+        if (auto it = core.peers.find(node); it != core.peers.end())
           it->second.alive = true;
-        self->state.rebalance(self->clock().now());
+        rebalance(self, core);
       },
-      [self](rebalance_atom) {
-        self->state.rebalance(self->clock().now());
-        self->delayed_send(self, self->state.opts.rebalance_interval, rebalance_atom::value);
+      [self, &core](rebalance_atom) {
+        rebalance(self, core);
+        self->delayed_send(self, core.opts.rebalance_interval, rebalance_atom::value);
       },
-      [self](status_atom) { return self->state.status(); },
+      [self, &core](lease_pass_atom) { pass_done(self, core); },
+      [&core](status_atom) { return core.status(); },
   };
 }
 

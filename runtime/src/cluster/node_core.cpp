@@ -6,6 +6,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 
+#include "dca/assert.hpp"
 #include "dca/cluster/errors.hpp"
 #include "dca/cluster/fenced_journal.hpp"
 #include "dca/cluster/shard_map.hpp"
@@ -23,12 +24,39 @@ std::vector<std::string> node_core::live_members() const {
 }
 
 node_status node_core::status() const {
-  node_status st{opts.name, live_members(), {}, {}};
+  node_status st{opts.name, live_members(), {}, {}, {}};
   for (auto& [shard, o] : owned) {
     st.shards.push_back(shard);
     st.epochs.push_back(o.epoch);
   }
+  for (std::uint32_t shard = 0; shard < opts.shards; ++shard)
+    st.owners.push_back(owned.count(shard) > 0 ? opts.name : owner_hint(shard));
   return st;
+}
+
+caf::actor node_core::host_of(std::uint32_t shard) const {
+  auto it = owned.find(shard);
+  return it == owned.end() ? caf::actor{} : it->second.host;
+}
+
+std::string node_core::owner_hint(std::uint32_t shard) const {
+  if (owned.count(shard) > 0)
+    return opts.name;
+  if (shard >= owner_of.size() || owner_of[shard] == opts.name)
+    return {}; // released by this node: the next owner is not known yet
+  return owner_of[shard];
+}
+
+void node_core::learn_owner(std::uint32_t shard, const std::string& owner) {
+  if (owner.empty() || owner == opts.name || shard >= opts.shards)
+    return;
+  owner_of.resize(opts.shards);
+  owner_of[shard] = owner;
+}
+
+caf::actor node_core::live_peer(const std::string& node) const {
+  auto it = peers.find(node);
+  return it != peers.end() && it->second.alive ? it->second.handle : caf::actor{};
 }
 
 node_core::route node_core::route_for(const std::string& key, std::uint32_t hops) const {
@@ -77,9 +105,8 @@ void node_core::peer_down(const std::string& node) {
 
 namespace {
 
-// Takes or renews `shard` for the node; (re)starts its host when the epoch is new to it.
-void claim(node_core& core, std::uint32_t shard, caf::actor_clock::time_point now) {
-  auto lease = core.leases->acquire(shard, core.opts.name, now, core.opts.lease_ttl);
+// The outcome of claiming `shard`: (re)starts its host when the epoch is new to the node.
+void claimed(node_core& core, std::uint32_t shard, const caf::expected<shard_lease>& lease) {
   if (!lease) {
     // Held by another node: whatever this node believed, it does not own the shard now. Any
     // other failure (the table is unreachable) leaves the belief as it was: fencing guards it.
@@ -98,23 +125,33 @@ void claim(node_core& core, std::uint32_t shard, caf::actor_clock::time_point no
 
 } // namespace
 
-void node_core::rebalance(caf::actor_clock::time_point now) {
+std::shared_ptr<lease_pass> node_core::plan_pass(caf::actor_clock::time_point now) {
+  auto out = std::make_shared<lease_pass>();
+  out->node = opts.name;
+  out->now = now;
+  out->ttl = opts.lease_ttl;
   auto members = live_members();
   for (std::uint32_t shard = 0; shard < opts.shards; ++shard) {
     if (preferred_owner(shard, members) == opts.name) {
-      claim(*this, shard, now);
+      out->claims.push_back(shard);
     } else if (auto it = owned.find(shard); it != owned.end()) {
       // Handed to its preferred owner, which takes it on its next rebalance.
-      leases->release(shard, opts.name, it->second.epoch);
+      out->releases.emplace_back(shard, it->second.epoch);
       stop_shard(shard);
     }
   }
-  auto rows = leases->leases(now);
-  if (!rows)
+  return out;
+}
+
+void node_core::apply_pass(const lease_pass& done) {
+  DCA_ASSERT(done.claimed.size() == done.claims.size());
+  for (std::size_t i = 0; i < done.claims.size(); ++i)
+    claimed(*this, done.claims[i], done.claimed[i]);
+  if (!done.rows)
     return; // keep the last known owners
   owner_of.assign(opts.shards, std::string{});
-  for (auto& row : *rows)
-    if (row.shard < opts.shards && row.expires_at > now)
+  for (auto& row : *done.rows)
+    if (row.shard < opts.shards && row.expires_at > done.now)
       owner_of[row.shard] = row.owner;
 }
 

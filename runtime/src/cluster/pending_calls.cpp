@@ -32,6 +32,30 @@ std::size_t pending_calls::fail_node(const std::string& node, const caf::error& 
   return failed;
 }
 
+std::uint64_t pending_calls::add_batch(std::vector<std::uint64_t> ids) {
+  auto batch = ++last_batch_;
+  batches_.emplace(batch, std::move(ids));
+  return batch;
+}
+
+std::size_t pending_calls::expire_batch(std::uint64_t batch, std::chrono::milliseconds timeout) {
+  auto it = batches_.find(batch);
+  if (it == batches_.end())
+    return 0;
+  std::size_t failed = 0;
+  for (auto id : it->second) {
+    auto open_call = calls_.find(id);
+    if (open_call == calls_.end())
+      continue; // answered, or failed with its node
+    open_call->second.rp.deliver(
+        call_error(caf::sec::request_timeout, open_call->second.node, timeout));
+    calls_.erase(open_call);
+    ++failed;
+  }
+  batches_.erase(it);
+  return failed;
+}
+
 caf::error call_error(const caf::error& err, const std::string& node,
                       std::chrono::milliseconds timeout) {
   if (err == caf::sec::request_timeout)

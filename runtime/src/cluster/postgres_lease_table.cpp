@@ -1,8 +1,11 @@
 // The nodes' lease table on PostgreSQL (postgres_lease_table.hpp).
 #include "dca/cluster/postgres_lease_table.hpp"
 
+#include <set>
+
 #include "dca/assert.hpp"
 #include "dca/es/errors.hpp"
+#include "io_threads.hpp"
 
 namespace dca::cluster {
 
@@ -27,8 +30,49 @@ postgres_lease_table::open(const std::string& conninfo) {
 }
 
 postgres_lease_table::postgres_lease_table(std::unique_ptr<dca::es::shard_leases> leases)
-    : leases_(std::move(leases)) {
+    : leases_(std::move(leases)), io_(std::make_unique<dca::es::io_threads>(1)) {
   DCA_ASSERT(leases_ != nullptr);
+}
+
+postgres_lease_table::~postgres_lease_table() = default;
+
+void postgres_lease_table::run_io(std::function<void()> task) {
+  io_->submit(std::move(task));
+}
+
+void postgres_lease_table::run_pass(lease_pass& pass) {
+  for (auto& [shard, epoch] : pass.releases)
+    release(shard, pass.node, epoch); // rare: only when members change
+  std::unique_lock<std::mutex> guard{mtx_};
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> held;
+  for (auto shard : pass.claims)
+    if (auto it = tenures_.find({shard, pass.node}); it != tenures_.end())
+      held.emplace_back(shard, it->second);
+  auto renewal = leases_->renew_all(pass.node, held, pass.ttl);
+  pass.claimed.clear();
+  if (!renewal) {
+    // The table cannot be reached: no claim is known, every belief stays (fencing guards it).
+    pass.claimed.assign(pass.claims.size(), renewal.error());
+    pass.rows = renewal.error();
+    return;
+  }
+  std::vector<shard_lease> rows;
+  for (auto& row : renewal->rows)
+    rows.push_back(on_node_clock(row, renewal->clock_ms, pass.now));
+  pass.rows = std::move(rows);
+  std::set<std::uint32_t> renewed{renewal->renewed.begin(), renewal->renewed.end()};
+  for (auto shard : pass.claims) {
+    auto it = tenures_.find({shard, pass.node});
+    if (it != tenures_.end() && renewed.count(shard) > 0) {
+      pass.claimed.push_back(shard_lease{shard, pass.node, it->second, pass.now + pass.ttl});
+      continue;
+    }
+    if (it != tenures_.end())
+      tenures_.erase(it); // lost to another node: take it again only if it is free
+    guard.unlock();
+    pass.claimed.push_back(acquire(shard, pass.node, pass.now, pass.ttl));
+    guard.lock();
+  }
 }
 
 caf::expected<shard_lease> postgres_lease_table::acquire(std::uint32_t shard,

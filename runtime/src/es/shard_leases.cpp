@@ -45,6 +45,19 @@ const char* const holder_sql =
     "SELECT owner, epoch, GREATEST(0, (extract(epoch FROM expires_at - now()) * 1000)::bigint) "
     "FROM dca_shard_leases WHERE shard = $1";
 
+// The renewals and the read of a node's pass in one round trip. The outer SELECT sees the table
+// as it was before the UPDATE, so a renewed row's expiry comes from the UPDATE's RETURNING.
+const char* const renew_all_sql =
+    "WITH renewed AS (UPDATE dca_shard_leases l "
+    "SET expires_at = now() + $3 * interval '1 millisecond' "
+    "FROM unnest($1::integer[], $2::bigint[]) AS t(shard, epoch) "
+    "WHERE l.shard = t.shard AND l.epoch = t.epoch AND l.owner = $4 "
+    "RETURNING l.shard, (extract(epoch FROM l.expires_at) * 1000)::bigint AS expires_ms) "
+    "SELECT l.shard, COALESCE(l.owner, ''), l.epoch, "
+    "COALESCE(r.expires_ms, (extract(epoch FROM l.expires_at) * 1000)::bigint), "
+    "(r.shard IS NOT NULL)::integer, (extract(epoch FROM now()) * 1000)::bigint "
+    "FROM dca_shard_leases l LEFT JOIN renewed r ON r.shard = l.shard ORDER BY l.shard";
+
 const char* const list_sql = "SELECT shard, COALESCE(owner, ''), epoch, "
                              "(extract(epoch FROM expires_at) * 1000)::bigint "
                              "FROM dca_shard_leases ORDER BY shard";
@@ -147,6 +160,41 @@ caf::error shard_leases::release(std::uint32_t shard, const std::string& node,
   if (res)
     return caf::none;
   return res.error() ? res.error() : impl_->lost(shard, node, epoch);
+}
+
+caf::expected<shard_leases::renewal>
+shard_leases::renew_all(const std::string& node,
+                        const std::vector<std::pair<std::uint32_t, std::uint64_t>>& tenures,
+                        std::chrono::milliseconds ttl) {
+  std::vector<std::int64_t> shards;
+  std::vector<std::int64_t> epochs;
+  for (auto& [shard, epoch] : tenures) {
+    shards.push_back(shard);
+    epochs.push_back(static_cast<std::int64_t>(epoch));
+  }
+  auto args = pg::params{}
+                  .text(pg::int64_array(shards))
+                  .text(pg::int64_array(epochs))
+                  .int64(ttl.count())
+                  .text(node);
+  auto res = pg::exec(impl_->conn.get(), renew_all_sql, args, "renewing shard leases");
+  if (!res)
+    return res.error();
+  renewal out;
+  if (PQntuples(res->get()) == 0) { // no lease yet, so none renewed: only the clock to read
+    auto now = clock_ms();
+    if (!now)
+      return now.error();
+    out.clock_ms = *now;
+    return out;
+  }
+  out.clock_ms = pg::int64(res->get(), 0, 5);
+  for (int r = 0; r < PQntuples(res->get()); ++r) {
+    out.rows.push_back(lease_at(res->get(), r));
+    if (pg::int64(res->get(), r, 4) != 0)
+      out.renewed.push_back(out.rows.back().shard);
+  }
+  return out;
 }
 
 caf::expected<std::vector<shard_lease>> shard_leases::list() {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "counter_entity.hpp"
-#include "dca/cluster/node_core.hpp"
+#include "dca/cluster/node.hpp"
 #include "dca/es/activity.hpp"
 #include "dca/es/idempotency_keys.hpp"
 
@@ -25,10 +25,8 @@
 struct sim_node_config : caf::actor_system_config {
   sim_node_config() {
     load<caf::io::middleman>();
-    add_message_type<counter::command>("counter_command");
-    add_message_type<dca::es::ack>("ack");
+    dca::cluster::add_node_messages<counter>(*this, "counter_command");
     add_message_type<dca::es::sender_stamp>("sender_stamp");
-    add_message_type<dca::cluster::node_status>("node_status");
   }
 };
 

@@ -138,3 +138,23 @@ TEST_CASE("a takeover that races a batch waits for it: the fence is checked wher
   CHECK(is(next.results()[0].error(), errc::stale_epoch));
   REQUIRE(!next.commit());
 }
+
+TEST_CASE("one statement renews a node's tenures still its own and reads every lease") {
+  auto db = empty_journal_database();
+  auto leases = open_leases(db);
+  REQUIRE(leases->acquire(1, "node-1", 10s));
+  REQUIRE(leases->acquire(2, "node-1", 10s));
+  REQUIRE(leases->acquire(3, "node-2", 10s));
+  auto none = leases->renew_all("node-1", {}, 10s);
+  REQUIRE_MESSAGE(none, render(none.error()));
+  CHECK(none->renewed.empty());
+  CHECK(none->rows.size() == 3);
+  // Shard 2 at a stale epoch and shard 3 (node-2's) are not node-1's to renew.
+  auto r = leases->renew_all("node-1", {{1, 1}, {2, 7}, {3, 1}}, 60s);
+  REQUIRE_MESSAGE(r, render(r.error()));
+  CHECK(r->renewed == std::vector<std::uint32_t>{1});
+  REQUIRE(r->rows.size() == 3);
+  CHECK(r->rows[0].expires_at_ms - r->clock_ms > 50'000); // renewed for 60 s
+  CHECK(r->rows[1].expires_at_ms - r->clock_ms < 11'000); // as acquired
+  CHECK(r->rows[2].owner == "node-2");
+}

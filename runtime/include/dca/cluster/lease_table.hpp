@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/actor_clock.hpp>
@@ -25,9 +27,29 @@ struct shard_lease {
   lease_clock::time_point expires_at{};
 };
 
+/// One pass of a node over its leases (node_core::rebalance): the shards it should hold, the
+/// tenures it gives up, and, once run, what came of each and every shard's row.
+struct lease_pass {
+  std::string node;
+  lease_clock::time_point now{};
+  std::chrono::milliseconds ttl{};
+  std::vector<std::uint32_t> claims;                             // take or renew
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> releases; // (shard, epoch)
+  std::vector<caf::expected<shard_lease>> claimed;               // one per claim, in order
+  caf::expected<std::vector<shard_lease>> rows = std::vector<shard_lease>{};
+};
+
 class lease_table {
 public:
   virtual ~lease_table();
+
+  /// Runs `pass`: releases, then claims (acquire), then reads every row. This one calls the
+  /// statements one by one; a table that can do it in fewer round trips overrides it.
+  virtual void run_pass(lease_pass& pass);
+
+  /// Runs `task` (a pass) where it may block on the table: inline by default (a table in memory);
+  /// a table on a server runs it on a thread of its own, so a node's actor never waits for SQL.
+  virtual void run_io(std::function<void()> task);
 
   /// Takes or renews `shard` for `node` until `now + ttl`. A free, released or expired lease
   /// changes owner and gets the next epoch; the owner's own lease keeps its epoch.

@@ -33,8 +33,10 @@
 
 namespace dca::cluster {
 
-/// (route_atom, hops, key, command, idempotency_key) -> ack: a command a peer passes on.
-using route_atom = caf::atom_constant<caf::atom("route")>;
+/// (flush_atom): the node sends what queued up for its peers (command_batch.hpp).
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+/// (batch_expired_atom, batch): a batch's request_timeout ran out.
+using batch_expired_atom = caf::atom_constant<caf::atom("batchexp")>;
 /// (join_atom, node, handle): a peer joins (again); its handle may be a fault link.
 using join_atom = caf::atom_constant<caf::atom("join")>;
 /// (leave_atom, node): a peer leaves on purpose; its shards move without waiting for timeouts.
@@ -42,6 +44,8 @@ using leave_atom = caf::atom_constant<caf::atom("leave")>;
 /// (status_atom) -> node_status.
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using rebalance_atom = caf::atom_constant<caf::atom("rebalance")>;
+/// (lease_pass_atom): the lease table finished the node's pass in flight.
+using lease_pass_atom = caf::atom_constant<caf::atom("leasepass")>;
 
 struct node_options {
   std::string name;
@@ -56,6 +60,8 @@ struct node_options {
   std::chrono::milliseconds request_timeout{2000};
   /// Times a command may be passed on before it is refused (shard tables disagree meanwhile).
   std::uint32_t hops_max = 2;
+  /// The most commands (or answers) one batch to a peer carries; more are sent in another.
+  std::size_t batch_commands_max = 256;
   heartbeat_options heartbeat;
   dca::es::entity_options entity;
 };
@@ -66,11 +72,13 @@ struct node_status {
   std::vector<std::string> live_members; // itself included, sorted
   std::vector<std::uint32_t> shards;     // owned now
   std::vector<std::uint64_t> epochs;     // each owned shard's epoch
+  std::vector<std::string> owners;       // per shard, where the node sends its commands ("": none)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
-  return f(caf::meta::type_name("node_status"), x.node, x.live_members, x.shards, x.epochs);
+  return f(caf::meta::type_name("node_status"), x.node, x.live_members, x.shards, x.epochs,
+           x.owners);
 }
 
 struct node_core {
@@ -98,12 +106,28 @@ struct node_core {
   std::map<std::uint32_t, owned_shard> owned;
   std::vector<std::string> owner_of; // per shard, as the lease table said at the last rebalance
   pending_calls calls;
+  /// The pass the lease table is running for this node (null: none). Written by the table's I/O
+  /// until it sends lease_pass_atom; read by the node only after that message.
+  std::shared_ptr<lease_pass> pass;
+  bool pass_again = false; // a rebalance was asked for while the pass ran
 
   std::vector<std::string> live_members() const;
   node_status status() const;
   route route_for(const std::string& key, std::uint32_t hops) const;
-  /// Takes, renews and releases leases as the live members say; starts and stops shard hosts.
-  void rebalance(caf::actor_clock::time_point now);
+  /// The host of `shard` when this node owns it, else null.
+  caf::actor host_of(std::uint32_t shard) const;
+  /// Who this node believes owns `shard` ("": nobody it knows).
+  std::string owner_hint(std::uint32_t shard) const;
+  /// A peer said `owner` holds `shard` (it was sent a command it does not own).
+  void learn_owner(std::uint32_t shard, const std::string& owner);
+  /// The handle to reach peer `node`, if it is a live member.
+  caf::actor live_peer(const std::string& node) const;
+  /// The leases to take, renew and release as the live members say; stops the hosts of the
+  /// shards it gives up at once (the lease table hears of it when the pass runs).
+  std::shared_ptr<lease_pass> plan_pass(caf::actor_clock::time_point now);
+  /// What the pass found: starts the hosts of shards gained (or at a new epoch), stops those
+  /// another node holds, and notes every shard's owner.
+  void apply_pass(const lease_pass& done);
   void peer_down(const std::string& node);
   void stop_shard(std::uint32_t shard);
   void stop_all();

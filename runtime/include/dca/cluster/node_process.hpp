@@ -36,15 +36,6 @@ struct node_process_options {
   std::chrono::milliseconds member_live_max{1500};
 };
 
-/// The messages nodes exchange, announced on every node and client: E's commands as
-/// `command_type_name`, acks, node status.
-template <class E>
-void add_node_messages(caf::actor_system_config& cfg, const std::string& command_type_name) {
-  cfg.add_message_type<typename E::command>(command_type_name);
-  cfg.add_message_type<dca::es::ack>("ack");
-  cfg.add_message_type<node_status>("node_status");
-}
-
 /// What a node process holds while it runs.
 struct node_process_storage {
   std::shared_ptr<dca::es::postgres_journal> journal;

@@ -1,15 +1,18 @@
-// Requests a node has sent to other nodes and not yet seen answered, by the node each went to.
-// Every call has a timeout (the bound when nothing else is known), and when the failure detector
-// declares a node dead, every call to it fails at once with errc::node_unreachable instead of
-// waiting for its timeout. Whichever comes first answers; the later one finds the call closed.
+// Commands a node has passed to other nodes and not yet seen answered, by the node each went to
+// and the batch it went in (command_batch.hpp). Every batch has a timeout (the bound when nothing
+// else is known): when it fires, the batch's calls still open fail with errc::request_timeout. When
+// the failure detector declares a node dead, every call to it fails at once with
+// errc::node_unreachable instead. Whichever comes first answers; the later one finds the call
+// closed.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/error.hpp>
@@ -31,6 +34,13 @@ public:
   /// Fails every call to `node` with `err`; returns how many there were.
   std::size_t fail_node(const std::string& node, const caf::error& err);
 
+  /// Notes that the calls `ids` went out together; returns the batch's number.
+  std::uint64_t add_batch(std::vector<std::uint64_t> ids);
+
+  /// The batch's bound ran out: fails its calls still open with errc::request_timeout (naming
+  /// their node and `timeout`); returns how many there were.
+  std::size_t expire_batch(std::uint64_t batch, std::chrono::milliseconds timeout);
+
   std::size_t size() const noexcept { return calls_.size(); }
 
 private:
@@ -38,8 +48,10 @@ private:
     std::string node;
     caf::response_promise rp;
   };
-  std::map<std::uint64_t, call> calls_;
+  std::unordered_map<std::uint64_t, call> calls_;
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> batches_;
   std::uint64_t last_id_ = 0;
+  std::uint64_t last_batch_ = 0;
 };
 
 /// CAF's request timeout, said in the cluster's words (which node, which bound); other errors as

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/expected.hpp>
@@ -77,6 +78,18 @@ public:
   /// Gives `shard` up (owner cleared, the epoch kept: the next acquire increments it), so another
   /// node need not wait for the expiry. errc::stale_epoch when it is no longer `node`'s at `epoch`.
   caf::error release(std::uint32_t shard, const std::string& node, std::uint64_t epoch);
+
+  /// One node's renewals and every row, in one statement: extends each of `node`'s `tenures`
+  /// (shard, epoch) still its own to now + `ttl` (keeping the epoch), and reads the table.
+  struct renewal {
+    std::vector<std::uint32_t> renewed; // the tenures that were still node's, by shard
+    std::vector<shard_lease> rows;      // every lease ever taken, by shard, renewals included
+    std::int64_t clock_ms = 0;          // the database's clock when it ran
+  };
+  caf::expected<renewal>
+  renew_all(const std::string& node,
+            const std::vector<std::pair<std::uint32_t, std::uint64_t>>& tenures,
+            std::chrono::milliseconds ttl);
 
   /// Every lease ever taken, by shard.
   caf::expected<std::vector<shard_lease>> list();
