@@ -62,12 +62,14 @@ caf::behavior invocation_actor(caf::event_based_actor* self, caf::actor events, 
                                caf::actor reply_to) {
   auto finish = [=](answer a) { self->send(reply_to, std::move(a)); };
   auto failed = [=](caf::error& e) { finish({0, dca::es::render(e)}); };
+  // [slide:reserve_command]
   auto key = entity_key(call.event);
   // TODO: a key that names the reservation, not the invocation: the same on every retry of this
   // request, different for two requests. Empty means "no key": every retry takes another seat.
   std::string idempotency_key;
   self->request(events, reply_timeout, dca::es::command_atom::value, key,
                 event_seats::command{reserve{call.request_id, call.user}}, idempotency_key)
+      // [/slide:reserve_command]
       .then(
           [=](const dca::es::ack&) {
             self->request(events, reply_timeout, dca::es::get_atom::value, key)

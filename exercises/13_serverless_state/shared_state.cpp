@@ -8,7 +8,6 @@
 namespace serverless_state {
 
 using dca::services::pg_connection;
-
 const char* const schema_sql =
     "CREATE TABLE seat_maps (event_id text PRIMARY KEY, seats text NOT NULL, "
     "version bigint NOT NULL); "
@@ -19,6 +18,7 @@ const char* const schema_sql =
 answer reserve_seat(pg_connection& db, const invocation& call, bool killed) {
   if (auto bad = request_id_problem(call.request_id))
     return {0, *bad};
+  // [slide:read_modify_write]
   auto map = db.exec("SELECT seats FROM seat_maps WHERE event_id = $1", call.event);
   if (map.rows() == 0)
     return {0, unknown_event_words(call.event)};
@@ -33,6 +33,7 @@ answer reserve_seat(pg_connection& db, const invocation& call, bool killed) {
   db.exec("INSERT INTO reservations (req_id, event_id, seat, user_id) VALUES ($1, $2, $3, $4)",
           call.request_id, call.event, free + 1, call.user);
   return {static_cast<int>(free) + 1, ""};
+  // [/slide:read_modify_write]
 }
 // [/slide:reserve_seat]
 
@@ -49,6 +50,7 @@ answer reserve_seat_cas(pg_connection& db, const invocation& call, bool killed) 
     if (free == std::string::npos)
       return {0, "sold out"};
     seats[free] = '1';
+    // [slide:compare_and_set]
     auto swapped = db.exec("UPDATE seat_maps SET seats = $2, version = version + 1 "
                            "WHERE event_id = $1 AND version = $3",
                            call.event, seats, map.int_at(0, 1))
@@ -61,6 +63,7 @@ answer reserve_seat_cas(pg_connection& db, const invocation& call, bool killed) 
     db.exec("INSERT INTO reservations (req_id, event_id, seat, user_id) VALUES ($1, $2, $3, $4)",
             call.request_id, call.event, free + 1, call.user);
     return {static_cast<int>(free) + 1, ""};
+    // [/slide:compare_and_set]
   }
 }
 // [/slide:reserve_seat_cas]

@@ -62,12 +62,14 @@ caf::behavior invocation_actor(caf::event_based_actor* self, caf::actor events, 
                                caf::actor reply_to) {
   auto finish = [=](answer a) { self->send(reply_to, std::move(a)); };
   auto failed = [=](caf::error& e) { finish({0, dca::es::render(e)}); };
+  // [slide:reserve_command]
   auto key = entity_key(call.event);
   // The request id names the reservation: every retry of the request carries the same key, and
   // the entity answers a key it has recorded with the recorded ack instead of deciding again.
   auto idempotency_key = call.request_id;
   self->request(events, reply_timeout, dca::es::command_atom::value, key,
                 event_seats::command{reserve{call.request_id, call.user}}, idempotency_key)
+      // [/slide:reserve_command]
       .then(
           [=](const dca::es::ack&) {
             self->request(events, reply_timeout, dca::es::get_atom::value, key)
