@@ -208,7 +208,8 @@ int hand_over(const context& ctx, std::vector<std::string> args, const std::stri
                                   "prints it step by step\n")
               << "`dca " << mode << " 01 --help` lists an exercise's options."
               << (mode == "explore" ? " --html FILE writes the schedule as a web page to step "
-                                      "through (one file, opens from disk).\n"
+                                      "through (one file, opens from disk). --levels shows 01's "
+                                      "or 02's failure as threads, actors and nodes side by side.\n"
                                     : "\n");
     return args.empty() ? exit_usage : exit_ok;
   }
