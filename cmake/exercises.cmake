@@ -143,9 +143,11 @@ macro(dca_add_manifest_entry)
       endif()
     endforeach()
     set_property(GLOBAL PROPERTY DCA_EXPLORED_${entry_id} ${explored})
+    # `dca explore NN --levels` (one failure at every level): its page is tested too.
+    set_property(GLOBAL PROPERTY DCA_LEVELS_${entry_id} "${entry_levels}")
   endif()
   foreach(key id namespace pattern title skeleton_fails_with tsan_race_args tsan_solution_args
-      needs explored)
+      needs explored levels)
     set(entry_${key} "")
   endforeach()
 endmacro()

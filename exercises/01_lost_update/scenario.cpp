@@ -10,6 +10,7 @@
 
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/levels.hpp"
 #include "dca/harness/seeded_yields.hpp"
 #include "dca/harness/start_gate.hpp"
 
@@ -192,6 +193,64 @@ dca::explore::report explore_actors(const dca::explore::options& opts) {
   return dca::explore::explore_actors(make, opts);
 }
 
+// -- one failure at every level (dca explore 01 --levels) -----------------------------------------
+
+/// The count's owner at the actor and node levels: the harness's own, answering get, set and inc as
+/// the solution's counter does, so the levels show the same thing whatever message_passing.cpp
+/// holds. Every request is answered with the count, so a link can carry any of them back.
+struct level_count {
+  std::int64_t count = 0;
+};
+
+caf::behavior level_counter(caf::stateful_actor<level_count>* self) {
+  return {
+      [=](get_atom) -> std::int64_t { return self->state.count; },
+      [=](set_atom, std::int64_t value) -> std::int64_t { return self->state.count = value; },
+      [=](inc_atom) -> std::int64_t { return self->state.count += 1; }, // the fix: one message
+  };
+}
+
+/// A client that reads the count with one message and writes its successor with another: between
+/// the two, the other client's get can be answered with the same count.
+caf::behavior split_client(caf::event_based_actor* self, caf::actor target) {
+  self->request(target, caf::infinite, get_atom::value).then([=](std::int64_t seen) {
+    self->request(target, caf::infinite, set_atom::value, seen + 1).then([](std::int64_t) {});
+  });
+  return {};
+}
+
+/// The fix: one message, and the counter does the read and the write in one handler.
+caf::behavior inc_client(caf::event_based_actor* self, caf::actor target) {
+  self->request(target, caf::infinite, inc_atom::value).then([](std::int64_t) {});
+  return {};
+}
+
+dca::harness::level_cast counter_cast(bool fixed) {
+  dca::harness::level_cast cast;
+  cast.owner_name = "counter";
+  cast.spawn_owner = [](caf::actor_system& sys) { return sys.spawn(level_counter); };
+  cast.spawn_client = [fixed](caf::actor_system& sys, const caf::actor& target, int) {
+    return fixed ? sys.spawn(inc_client, target) : sys.spawn(split_client, target);
+  };
+  cast.link = [](caf::event_based_actor* self, const caf::actor& to) -> caf::behavior {
+    using dca::harness::link_hop;
+    return {link_hop<get_atom>(self, to), link_hop<set_atom, std::int64_t>(self, to),
+            link_hop<inc_atom>(self, to)};
+  };
+  cast.check = [clients = cast.clients](dca::explore::actor_world& world,
+                                        const caf::actor& counter) -> std::optional<std::string> {
+    auto count = world.ask<std::int64_t>(counter, get_atom::value);
+    if (!count)
+      return "the counter did not answer get: " + world.system().render(count.error());
+    if (*count == clients)
+      return std::nullopt;
+    return "the count is " + std::to_string(*count) + ", expected " + std::to_string(clients) +
+           ": " + std::to_string(clients - *count) + " increment lost (both clients read " +
+           std::to_string(*count - 1) + " and wrote " + std::to_string(*count) + ")";
+  };
+  return cast;
+}
+
 } // namespace
 
 dca::harness::exercise describe() {
@@ -206,6 +265,7 @@ dca::harness::exercise describe() {
   ex.run_actors = run_actors;
   ex.explore_shared = explore_shared;
   ex.explore_actors = explore_actors;
+  ex.levels = dca::harness::every_level(explore_shared, counter_cast);
   return ex;
 }
 

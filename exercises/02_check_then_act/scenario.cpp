@@ -13,6 +13,7 @@
 
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/levels.hpp"
 #include "dca/harness/seeded_yields.hpp"
 #include "dca/harness/start_gate.hpp"
 
@@ -222,6 +223,20 @@ dca::explore::report explore_shared(const dca::explore::options& opts) {
   return dca::explore::explore_threads(make, opts);
 }
 
+/// What two customers were paid and what is left, judged as a round is.
+std::optional<std::string> paid_verdict(const std::vector<std::int64_t>& paid,
+                                        std::int64_t balance) {
+  for (std::size_t i = 0; i < paid.size(); ++i)
+    if (paid[i] < 0)
+      return "customer " + std::to_string(i + 1) + " got no answer to its withdrawal";
+  round_outcome r{paid[0] + paid[1], balance};
+  auto broken = round_verdict(r, static_cast<std::int64_t>(paid.size()));
+  if (broken && overdrawn(r) && paid[0] > 0 && paid[1] > 0)
+    return "customer 1 and customer 2 were both paid " + with_commas(withdrawal_amount) + ": " +
+           *broken;
+  return broken;
+}
+
 /// An explored customer writes what it was paid into `paid` (the explorer runs one actor at a
 /// time, on one thread, so the shared vector is safe here).
 caf::behavior explored_customer(caf::event_based_actor* self, caf::actor acc,
@@ -248,19 +263,90 @@ dca::explore::report explore_actors(const dca::explore::options& opts) {
       auto balance = world.ask<std::int64_t>(*acc, balance_atom::value);
       if (!balance)
         return "the account did not answer balance: " + world.system().render(balance.error());
-      for (std::size_t i = 0; i < paid->size(); ++i)
-        if ((*paid)[i] < 0)
-          return "customer " + std::to_string(i + 1) + " got no answer to its withdrawal";
-      round_outcome r{(*paid)[0] + (*paid)[1], *balance};
-      auto broken = round_verdict(r, static_cast<std::int64_t>(paid->size()));
-      if (broken && overdrawn(r) && (*paid)[0] > 0 && (*paid)[1] > 0)
-        return "customer 1 and customer 2 were both paid " + with_commas(withdrawal_amount) + ": " +
-               *broken;
-      return broken;
+      return paid_verdict(*paid, *balance);
     };
     return ex;
   };
   return dca::explore::explore_actors(make, opts);
+}
+
+// -- one failure at every level (dca explore 02 --levels) -----------------------------------------
+
+/// "Take this amount off the balance", unchecked: the act without its check, as account::debit is
+/// in the shared-state track. Only the levels' own account handles it.
+using debit_atom = caf::atom_constant<caf::atom("debit")>;
+
+/// The account at the actor and node levels: the harness's own, so the levels show the same thing
+/// whatever message_passing.cpp holds. Every request is answered with a std::int64_t, so a link
+/// can carry any of them back.
+struct level_balance {
+  std::int64_t balance = initial_balance;
+};
+
+caf::behavior level_account(caf::stateful_actor<level_balance>* self) {
+  return {
+      [=](balance_atom) -> std::int64_t { return self->state.balance; },
+      [=](debit_atom, std::int64_t amount) -> std::int64_t {
+        self->state.balance -= amount;
+        return amount;
+      },
+      [=](withdraw_atom, std::int64_t amount) -> std::int64_t { // the fix: check and act in one
+        if (self->state.balance < amount)
+          return 0;
+        self->state.balance -= amount;
+        return amount;
+      },
+  };
+}
+
+using paid_list = std::shared_ptr<std::vector<std::int64_t>>;
+
+/// A customer that checks the balance with one message and debits with another: between the two,
+/// the other customer's check can see the same balance.
+caf::behavior split_customer(caf::event_based_actor* self, caf::actor target, paid_list paid,
+                             std::size_t i) {
+  self->request(target, caf::infinite, balance_atom::value).then([=](std::int64_t seen) {
+    if (seen < withdrawal_amount) {
+      (*paid)[i] = 0;
+      return;
+    }
+    self->request(target, caf::infinite, debit_atom::value, withdrawal_amount)
+        .then([=](std::int64_t amount) { (*paid)[i] = amount; });
+  });
+  return {};
+}
+
+/// The fix: one withdraw message, and the account checks and acts in one handler.
+caf::behavior withdrawing_customer(caf::event_based_actor* self, caf::actor target, paid_list paid,
+                                   std::size_t i) {
+  self->request(target, caf::infinite, withdraw_atom::value, withdrawal_amount)
+      .then([=](std::int64_t amount) { (*paid)[i] = amount; });
+  return {};
+}
+
+dca::harness::level_cast account_cast(bool fixed) {
+  auto paid = std::make_shared<std::vector<std::int64_t>>(2, -1);
+  dca::harness::level_cast cast;
+  cast.owner_name = "account";
+  cast.spawn_owner = [](caf::actor_system& sys) { return sys.spawn(level_account); };
+  cast.spawn_client = [fixed, paid](caf::actor_system& sys, const caf::actor& target, int client) {
+    auto i = static_cast<std::size_t>(client - 1);
+    return fixed ? sys.spawn(withdrawing_customer, target, paid, i)
+                 : sys.spawn(split_customer, target, paid, i);
+  };
+  cast.link = [](caf::event_based_actor* self, const caf::actor& to) -> caf::behavior {
+    using dca::harness::link_hop;
+    return {link_hop<balance_atom>(self, to), link_hop<debit_atom, std::int64_t>(self, to),
+            link_hop<withdraw_atom, std::int64_t>(self, to)};
+  };
+  cast.check = [paid](dca::explore::actor_world& world,
+                      const caf::actor& acc) -> std::optional<std::string> {
+    auto balance = world.ask<std::int64_t>(acc, balance_atom::value);
+    if (!balance)
+      return "the account did not answer balance: " + world.system().render(balance.error());
+    return paid_verdict(*paid, *balance);
+  };
+  return cast;
 }
 
 } // namespace
@@ -277,6 +363,7 @@ dca::harness::exercise describe() {
   ex.run_actors = run_actors;
   ex.explore_shared = explore_shared;
   ex.explore_actors = explore_actors;
+  ex.levels = dca::harness::every_level(explore_shared, account_cast);
   return ex;
 }
 

@@ -260,10 +260,6 @@ std::string write_whole(const fs::path& file, const std::string& text) {
   return cannot_write(file, error);
 }
 
-namespace {
-
-/// Why the page cannot go to `file`, checked before the search (a page that cannot be written must
-/// not cost a whole exploration); empty when it can. Leaves nothing behind, and `file` as it was.
 std::string unwritable(const fs::path& file) {
   if (fs::is_directory(file))
     return "cannot write " + file.string() + ": it is a folder (give --html a file name)";
@@ -276,6 +272,8 @@ std::string unwritable(const fs::path& file) {
   return {};
 }
 
+namespace {
+
 /// `PROGRAM explore OPTIONS EXTRA --format json`, as the learner's command (errors name it).
 process_result explore_json(const explore_page_request& req, std::vector<std::string> extra) {
   std::vector<std::string> argv{req.program.string(), "explore"};
@@ -284,15 +282,6 @@ process_result explore_json(const explore_page_request& req, std::vector<std::st
   argv.insert(argv.end(), {"--format", "json"});
   return run_captured(argv, time_limit_from_env(std::chrono::seconds(60)),
                       {{"DCA_INVOKED_AS", req.invoked}});
-}
-
-/// The last line the program printed (its one-line error).
-std::string last_line(const std::string& output) {
-  auto end = output.find_last_not_of('\n');
-  if (end == std::string::npos)
-    return {};
-  auto start = output.rfind('\n', end);
-  return output.substr(start == std::string::npos ? 0 : start + 1, end - (start + 1) + 1);
 }
 
 } // namespace
@@ -304,7 +293,7 @@ int write_explore_page(const explore_page_request& req) {
   }
   auto ran = explore_json(req, {});
   if (ran.exit_code == exit_usage) {
-    std::cerr << last_line(ran.output) << '\n';
+    std::cerr << last_output_line(ran.output) << '\n';
     return exit_usage;
   }
   auto words = read_explore_report(ran.output);

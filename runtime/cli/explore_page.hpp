@@ -57,6 +57,10 @@ std::optional<schedule_page> page_of_output(const explore_page_request& req,
 /// could not (one line).
 std::string write_whole(const std::filesystem::path& file, const std::string& text);
 
+/// Why a page cannot go to `file`, checked before the search (a page that cannot be written must
+/// not cost a whole exploration); empty when it can. Leaves nothing behind, and `file` as it was.
+std::string unwritable(const std::filesystem::path& file);
+
 /// Runs the explorer and writes the page. Returns the exit status: the explorer's (0 clean, 3 a
 /// failure shown), exit_usage with one line on stderr for bad input (an unwritable path, a
 /// schedule of another exercise), exit_failed when the program reported nothing.

@@ -31,6 +31,7 @@ bool set_value(exercise_entry& e, const std::string& key, const std::string& val
                        : key == "needs"               ? &e.needs
                        : key == "invariant"           ? &e.invariant
                        : key == "explored"            ? &e.explored
+                       : key == "levels"              ? &e.levels
                                                       : nullptr;
   if (field != nullptr)
     *field = value;
@@ -71,7 +72,7 @@ manifest manifest::load(const std::filesystem::path& file) {
     if (!set_value(out.exercises_.back(), key, value))
       fail("unknown key '" + key +
            "' (expected pattern, title, namespace, skeleton_fails_with, tsan_race_args, "
-           "tsan_solution_args, needs, invariant or hint)");
+           "tsan_solution_args, needs, invariant, explored, levels or hint)");
   }
   return out;
 }

@@ -20,6 +20,7 @@ struct exercise_entry {
   std::string tsan_solution_args;
   std::string invariant; // what every schedule must keep, in words (the schedule page shows it)
   std::string explored;  // the variants `dca explore` steps through; empty: shared and actors
+  std::string levels;    // the levels `dca explore NN --levels` shows ("threads actors nodes")
   std::string needs; // "services": built and run only with PostgreSQL and Redis (DCA_WITH_SERVICES)
   std::vector<std::string> hints;
 };

@@ -15,6 +15,7 @@
 #include "explore_page.hpp"
 #include "file_build.hpp"
 #include "grade/grader.hpp"
+#include "levels_view.hpp"
 #include "process.hpp"
 #include "program_report.hpp"
 #include "stack_words.hpp"
@@ -171,6 +172,17 @@ std::filesystem::path take_html(std::vector<std::string>& args, const std::strin
   return out;
 }
 
+/// `--levels` taken out of `args` (explore only): one failure at every level (levels_view.hpp).
+bool take_levels(std::vector<std::string>& args, const std::string& mode) {
+  auto at = std::find(args.begin(), args.end(), "--levels");
+  if (at == args.end())
+    return false;
+  if (mode != "explore")
+    throw usage_error("--levels is an option of dca explore (one failure at every level)");
+  args.erase(at);
+  return true;
+}
+
 /// `dca explore NN --html FILE`: the page instead of the table.
 int write_page(const context& ctx, const launch& l, const std::filesystem::path& out) {
   explore_page_request req;
@@ -196,13 +208,18 @@ int hand_over(const context& ctx, std::vector<std::string> args, const std::stri
                                   "prints it step by step\n")
               << "`dca " << mode << " 01 --help` lists an exercise's options."
               << (mode == "explore" ? " --html FILE writes the schedule as a web page to step "
-                                      "through (one file, opens from disk).\n"
+                                      "through (one file, opens from disk). --levels shows 01's "
+                                      "or 02's failure as threads, actors and nodes side by side.\n"
                                     : "\n");
     return args.empty() ? exit_usage : exit_ok;
   }
   auto html = take_html(args, mode);
+  auto levels = take_levels(args, mode);
   launch l;
   l.entry = &ctx.exercise(args[0]);
+  if (levels && levels_of(*l.entry).empty())
+    throw usage_error(l.entry->id + " has no levels: --levels shows the lost update (01) and "
+                                    "check-then-act (02) as threads, actors and nodes");
   l.mode = mode;
   l.invoked = "dca %s " + l.entry->number;
   if (auto at = std::find(args.begin(), args.end(), "--submission"); at != args.end()) {
@@ -227,6 +244,8 @@ int hand_over(const context& ctx, std::vector<std::string> args, const std::stri
     l.program = ctx.program(target);
   }
   l.options.assign(args.begin() + 1, args.end());
+  if (levels)
+    return explore_levels({l.entry, l.program, l.invoked, l.options, html});
   l.variant = option_value(l.options, "--variant", "shared");
   l.json = option_value(l.options, "--format", "table") == "json";
   if (!html.empty())

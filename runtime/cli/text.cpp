@@ -26,6 +26,14 @@ std::vector<std::string> lines_of(const std::filesystem::path& file) {
   return out;
 }
 
+std::string last_output_line(const std::string& output) {
+  auto end = output.find_last_not_of('\n');
+  if (end == std::string::npos)
+    return {};
+  auto start = output.rfind('\n', end);
+  return output.substr(start == std::string::npos ? 0 : start + 1, end - (start + 1) + 1);
+}
+
 std::string fit_columns(const std::string& s, std::size_t width) {
   DCA_ASSERT_MSG(width > 4, "a column holds at least one character, \"...\" and a space");
   auto room = width - 1;

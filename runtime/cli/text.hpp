@@ -16,6 +16,9 @@ std::string read_text(const std::filesystem::path& file);
 /// The file's lines, without their line ends; empty when it cannot be read.
 std::vector<std::string> lines_of(const std::filesystem::path& file);
 
+/// The last line of a program's output, without its line end: the one-line error it printed.
+std::string last_output_line(const std::string& output);
+
 /// `s` in a column of `width` characters: padded, or cut with "..." so that one space always
 /// follows. Counts UTF-8 characters, so "—" takes one column.
 std::string fit_columns(const std::string& s, std::size_t width);

@@ -11,7 +11,8 @@
 // check: on a loaded machine both take seconds).
 //
 // usage: schedule_page_browser.mjs --node-modules DIR --chromium PATH --dir DIR NAME...
-//   each NAME has DIR/NAME.html (the page) and DIR/NAME.json (`dca explore ... --format json`).
+//   each NAME has DIR/NAME.html (the page) and DIR/NAME.json (`dca explore ... --format json`);
+//   a NAME ending in -levels is a levels page (`dca explore NN --levels`), checked column by column.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -93,6 +94,33 @@ async function checkMessages(page, report) {
   return problems;
 }
 
+/// What a levels page (`dca explore NN --levels --html`) shows, read in the page: each column's
+/// level, steps, the step marked as breaking, and its replay command.
+function levelFacts() {
+  return [...document.querySelectorAll('section.level')].map((s) => ({
+    level: s.dataset.level,
+    steps: [...s.querySelectorAll('ol.steps li')].map((li) => li.textContent),
+    breaksAt: [...s.querySelectorAll('ol.steps li')].findIndex((li) => li.classList.contains('breaks')) + 1,
+    replay: s.querySelector('code.replay')?.textContent ?? '',
+    left: Math.round(s.getBoundingClientRect().left),
+  }));
+}
+
+/// The checks of a levels page against `dca explore NN --levels --format json`: one column per
+/// level, side by side, each column's steps those of the JSON, in order.
+async function checkLevels(page, report, problems) {
+  const columns = await page.evaluate(levelFacts);
+  if (columns.length !== report.levels.length) problems.push(`${columns.length} columns, the JSON has ${report.levels.length} levels`);
+  if (new Set(columns.map((c) => c.left)).size !== columns.length) problems.push('the levels are not side by side');
+  report.levels.forEach((level, i) => {
+    const c = columns[i] ?? { steps: [] };
+    if (c.level !== level.level) problems.push(`column ${i + 1} is '${c.level}', the JSON's level ${i + 1} is '${level.level}'`);
+    if (c.steps.join('\n') !== level.steps.join('\n')) problems.push(`${level.level}: the column's ${c.steps.length} steps are not the JSON's ${level.steps.length}`);
+    if (c.breaksAt !== level.breaking_step) problems.push(`${level.level}: the step marked as breaking is ${c.breaksAt}, the JSON names ${level.breaking_step}`);
+    if (c.replay !== level.replay) problems.push(`${level.level}: replay '${c.replay}', the JSON's is '${level.replay}'`);
+  });
+}
+
 /// The checks of one page; returns its problems.
 async function checkPage(browser, dir, name, timings) {
   const problems = [];
@@ -111,6 +139,12 @@ async function checkPage(browser, dir, name, timings) {
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warn') problems.push(`console ${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  if (name.endsWith('-levels')) {
+    await checkLevels(page, report, problems);
+    await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+    await page.close();
+    return problems;
+  }
   let facts = await page.evaluate(pageFacts);
   timings.push(`${name}: ${(bytes / 1024).toFixed(1)} KB, loaded in ${facts.loadMs.toFixed(0)} ms`);
   const clean = report.outcome === 'clean';

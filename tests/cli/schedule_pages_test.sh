@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The setup of the schedule-page tests: `dca explore NN --variant V --html` for every exercise NAME
-# given as NAME:VARIANT (the variants the manifest's `explored` names), the explorer's JSON of the
+# given as NAME:VARIANT (the variants the manifest's `explored` names; VARIANT `levels`: the page of
+# `dca explore NN --levels`), the explorer's JSON of the
 # same run beside each page, then one Chromium run
 # over all the pages (schedule_page_browser.mjs), which leaves NAME-V.result and NAME-V.png in DIR.
 # A page dca could not write gets its .result here, so its exercise's test fails naming why.
@@ -14,14 +15,16 @@ pages=()
 for explored in "$@"; do
   name=${explored%%:*} variant=${explored#*:}
   page=$name-$variant
-  "$dca" explore "${name:0:2}" --variant "$variant" --html "$dir/$page.html" >"$dir/$page.out" 2>&1
+  picked=(--variant "$variant")
+  [[ $variant == levels ]] && picked=(--levels) # one failure at every level: three columns
+  "$dca" explore "${name:0:2}" "${picked[@]}" --html "$dir/$page.html" >"$dir/$page.out" 2>&1
   rc=$?
   if [[ $rc -ne 0 && $rc -ne 3 ]]; then
-    { echo "dca explore ${name:0:2} --variant $variant --html exited $rc:"; cat "$dir/$page.out"; } \
+    { echo "dca explore ${name:0:2} ${picked[*]} --html exited $rc:"; cat "$dir/$page.out"; } \
       | tee "$dir/$page.result"
     continue
   fi
-  "$dca" explore "${name:0:2}" --variant "$variant" --format json >"$dir/$page.json"
+  "$dca" explore "${name:0:2}" "${picked[@]}" --format json >"$dir/$page.json"
   pages+=("$page")
 done
 [[ ${#pages[@]} -gt 0 ]] || { echo "no page was written"; exit 1; }

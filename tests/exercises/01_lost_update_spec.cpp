@@ -6,6 +6,7 @@
 
 #include "caf_doctest.hpp"
 #include "scenario.hpp"
+#include "spec_levels.hpp"
 #include "spec_search.hpp"
 
 TEST_CASE("the shared-state counter loses an update on every exploration") {
@@ -55,4 +56,12 @@ TEST_CASE("every explored delivery order counts every increment") {
 TEST_CASE("a seeded random search of delivery orders loses no increment") {
   auto r = lost_update::describe().explore_actors(dca::spec::random_search());
   CHECK_MESSAGE(r.result == dca::explore::outcome::clean, dca::spec::replay_words(r, "01"));
+}
+
+TEST_CASE("the lost update corrupts as threads, actors and nodes on each of ten seeds") {
+  dca::spec::check_every_level_corrupts_on_ten_seeds(lost_update::describe());
+}
+
+TEST_CASE("one inc message per client counts both increments as actors and as nodes") {
+  dca::spec::check_fix_is_clean_at_actors_and_nodes(lost_update::describe());
 }

@@ -6,6 +6,7 @@
 
 #include "caf_doctest.hpp"
 #include "scenario.hpp"
+#include "spec_levels.hpp"
 #include "spec_search.hpp"
 
 namespace {
@@ -68,4 +69,12 @@ TEST_CASE("the account actor keeps its invariant on every explored delivery orde
 TEST_CASE("a seeded random search of delivery orders: one is paid, the balance never negative") {
   auto r = check_then_act::describe().explore_actors(dca::spec::random_search());
   CHECK_MESSAGE(r.result == dca::explore::outcome::clean, dca::spec::replay_words(r, "02"));
+}
+
+TEST_CASE("the overdraft happens as threads, actors and nodes on each of ten seeds") {
+  dca::spec::check_every_level_corrupts_on_ten_seeds(check_then_act::describe());
+}
+
+TEST_CASE("one withdraw message per customer never overdraws as actors or as nodes") {
+  dca::spec::check_fix_is_clean_at_actors_and_nodes(check_then_act::describe());
 }

@@ -211,6 +211,8 @@ struct explore_flags {
   std::optional<std::string> replay;
   bool default_schedule = false;   // run only the schedule a search tries first, traced
   std::optional<std::string> turn; // dca play: the schedule chosen so far ("" at the start)
+  std::string level;               // --level: one level of the failure instead of a variant
+  bool fixed = false;              // --fixed: that level's fix
   std::string seed = with_commas(static_cast<std::int64_t>(explore::options{}.seed));
   std::string schedules_max =
       with_commas(static_cast<std::int64_t>(explore::options{}.schedules_max));
@@ -262,10 +264,44 @@ void check_explore_flags(explore_flags& flags) {
   }
 }
 
-void print_explore_table(const exercise& ex, const std::string& name, const std::string& variant,
-                         const explore::report& r) {
-  std::cout << ex.id << " (" << ex.pattern << ", " << variant << "): " << ex.title << "\n\n";
-  auto hint = name + " --variant " + variant + " --replay";
+/// The options that pick what was explored, as a replay repeats them: "--variant shared",
+/// "--level nodes --fixed".
+std::string variant_flags(const explore_flags& flags) {
+  if (flags.level.empty())
+    return "--variant " + flags.variant;
+  return "--level " + flags.level + (flags.fixed ? " --fixed" : "");
+}
+
+/// The level --level names (nullptr without one); sets the variant its search defaults follow.
+const level* level_of(const exercise& ex, explore_flags& flags, bool variant_given) {
+  if (flags.level.empty()) {
+    if (flags.fixed)
+      throw po::error("--fixed goes with --level actors or --level nodes");
+    return nullptr;
+  }
+  if (ex.levels.empty())
+    throw po::error("--level: " + ex.id + " is not explored at every level (01 and 02 are)");
+  if (variant_given)
+    throw po::error("--level and --variant each pick what to explore: give one");
+  std::string names;
+  for (const auto& l : ex.levels) {
+    if (l.name == flags.level) {
+      if (flags.fixed && !l.fixed)
+        throw po::error("--fixed: the " + l.name +
+                        " level has no fix to explore (actors and "
+                        "nodes do)");
+      flags.variant = l.name == "threads" ? "shared" : "actors";
+      return &l;
+    }
+    names += (names.empty() ? "" : ", ") + l.name;
+  }
+  throw po::error("--level must be one of " + names + ", not '" + flags.level + "'");
+}
+
+void print_explore_table(const exercise& ex, const std::string& name, const std::string& shown,
+                         const std::string& picked, const explore::report& r) {
+  std::cout << ex.id << " (" << ex.pattern << ", " << shown << "): " << ex.title << "\n\n";
+  auto hint = name + " " + picked + " --replay";
   explore::print_table(std::cout, r, hint);
 }
 
@@ -322,6 +358,11 @@ int explore_command(const exercise& ex, const std::string& name,
       "run only the schedule a search tries first (each thread or actor keeps going while it "
       "can), with its trace: one clean run to read, as `dca explore --html` shows it");
   add("format", po::value(&flags.format)->default_value("table"), "table or json");
+  add("level", po::value(&flags.level),
+      "one level of the failure instead of a variant (threads, actors, nodes: `dca explore NN "
+      "--levels` shows them side by side)");
+  add("fixed", "with --level actors or nodes: the fix (one message does the whole "
+               "read-modify-write in the owner)");
   add("turn", po::value<std::string>(),
       "dca play's turn: run this schedule (\"\" for none yet), stop where it ends, and report the "
       "step each thread or actor that can run there would take (--format json)");
@@ -337,8 +378,12 @@ int explore_command(const exercise& ex, const std::string& name,
   flags.default_schedule = vm.count("default-schedule") > 0;
   if (vm.count("turn"))
     flags.turn = vm["turn"].as<std::string>();
+  flags.fixed = vm.count("fixed") > 0;
+  const auto* picked = level_of(ex, flags, !vm["variant"].defaulted());
   check_explore_flags(flags);
-  const auto& fn = pick_variant(ex.explore_shared, ex.explore_actors, flags.variant);
+  const auto& fn = picked != nullptr
+                       ? (flags.fixed ? picked->fixed : picked->split)
+                       : pick_variant(ex.explore_shared, ex.explore_actors, flags.variant);
   if (!fn) {
     std::cerr << name << ": exploring the " << flags.variant << " variant of " << ex.id
               << " is not available yet\n";
@@ -346,6 +391,7 @@ int explore_command(const exercise& ex, const std::string& name,
   }
   auto r = fn(opts);
   const char* unit = flags.variant == "shared" ? "thread" : "actor";
+  auto shown = picked != nullptr ? flags.level + (flags.fixed ? ", fixed" : "") : flags.variant;
   if (opts.replay && !flags.default_schedule)
     check_replayed(*opts.replay, r, unit);
   if (opts.turn_after)
@@ -353,7 +399,7 @@ int explore_command(const exercise& ex, const std::string& name,
   if (flags.format == "json")
     explore::print_json(std::cout, r);
   else
-    print_explore_table(ex, name, flags.variant, r);
+    print_explore_table(ex, name, shown, variant_flags(flags), r);
   return r.failed() ? exit_corrupted : exit_clean;
 }
 

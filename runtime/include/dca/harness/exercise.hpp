@@ -52,6 +52,15 @@ struct run_result {
 using run_fn = std::function<run_result(const arguments&, const progress_fn&)>;
 using explore_fn = std::function<explore::report(const explore::options&)>;
 
+/// One level of an exercise's failure (`explore --level NAME`, `dca explore NN --levels`): the
+/// read and the write apart, and, for actors and nodes, the fix (one message does the whole
+/// read-modify-write where the state lives). See levels.hpp.
+struct level {
+  std::string name; // "threads", "actors", "nodes"
+  explore_fn split; // the read and the write apart: corrupts
+  explore_fn fixed; // the exercise's fix; empty for threads (the shared-state track has none)
+};
+
 struct exercise {
   std::string id;      // "01_lost_update"
   std::string pattern; // "P1"
@@ -64,6 +73,8 @@ struct exercise {
   /// `run --compare`: the same load on several fixes side by side, printing its own table (an
   /// exercise whose lesson includes what each fix costs; empty for the others).
   run_fn run_compare;
+  /// The same failure as threads, actors and nodes, in that order (empty for most exercises).
+  std::vector<level> levels;
 };
 
 /// The main() of every exercise program: `run` and `explore` subcommands with --help, one-line
