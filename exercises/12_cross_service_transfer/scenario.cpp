@@ -260,17 +260,6 @@ using dca::harness::run_result;
 using dca::harness::with_commas;
 using clock_type = std::chrono::steady_clock;
 
-/// Whether the roll for (a, b, c) under `seed` is below `percent`: the same for the same seed.
-bool rolls_under(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c,
-                 std::int64_t percent) {
-  auto x = seed * 0x9E3779B97F4A7C15ULL + a * 0xBF58476D1CE4E5B9ULL + b * 0x94D049BB133111EBULL +
-           c * 0xD6E8FEB86659FD93ULL;
-  x ^= x >> 31; // splitmix64's finaliser: neighbouring inputs give unrelated rolls
-  x *= 0xBF58476D1CE4E5B9ULL;
-  x ^= x >> 29;
-  return static_cast<std::int64_t>(x % 100) < percent;
-}
-
 /// The k-th transfer of a run: 100 cents from x<n> to y<n>, n cycling over the accounts.
 transfer_order order_of(const std::string& tag, std::int64_t k) {
   auto n = std::to_string(k % accounts_per_bank + 1);
@@ -304,8 +293,8 @@ std::int64_t run_naive(const banks& b, const arguments& in) {
   std::int64_t crashes = 0;
   for (std::int64_t k = 0; k < in.get("transfers"); ++k) {
     process_life life;
-    if (rolls_under(in.seed().value_or(1), 0, static_cast<std::uint64_t>(k), 0,
-                    in.get("crash-percent")))
+    if (dca::harness::crash_rolled(in.seed().value_or(1), 0, static_cast<std::uint64_t>(k), 0,
+                                   in.get("crash-percent")))
       life.kill();
     try {
       transfer_naive(*x, *y, life, order_of("n", k));
@@ -507,10 +496,10 @@ run_result run_actors(const arguments& in, const progress_fn& progress) {
       t.to = "y9"; // no such account at Y: the credit is refused, the saga compensates
     auto crash = [&, k](int attempt, int step) {
       auto roll = [&](std::uint64_t where) {
-        return attempt < 3 &&
-               rolls_under(in.seed().value_or(1), static_cast<std::uint64_t>(k),
-                           static_cast<std::uint64_t>(step * 2) + where,
-                           static_cast<std::uint64_t>(attempt), in.get("crash-percent"));
+        return attempt < 3 && dca::harness::crash_rolled(
+                                  in.seed().value_or(1), static_cast<std::uint64_t>(k),
+                                  static_cast<std::uint64_t>(step * 2) + where,
+                                  static_cast<std::uint64_t>(attempt), in.get("crash-percent"));
       };
       return step_crash{roll(0), roll(1)};
     };

@@ -18,8 +18,8 @@
 #include "caf/all.hpp"
 
 #include "dca/harness/exercise.hpp"
+#include "dca/harness/process_life.hpp"
 #include "dca/services/scratch.hpp"
-#include "dca/shared.hpp"
 
 namespace cross_service_transfer {
 
@@ -58,25 +58,10 @@ struct transfer_order {
   std::int64_t cents = 0;
 };
 
-/// Thrown at a crash point once the process has been killed: its stack unwinds, as a process that
-/// dies runs nothing more.
-struct process_killed {};
-
-/// Whether a process is still alive; it notices a kill -9 only at its crash points.
-class process_life {
-public:
-  void kill(dca::explore::source_location where = dca::explore::source_location::current()) {
-    killed_.store(true, where);
-  }
-  void crash_point(
-      dca::explore::source_location where = dca::explore::source_location::current()) const {
-    if (killed_.load(where))
-      throw process_killed{};
-  }
-
-private:
-  dca::shared<bool> killed_{"killed"};
-};
+/// kill -9 for the service's process (dca/harness/process_life.hpp): `life.crash_point()` between
+/// two writes throws process_killed when the process was killed by then.
+using dca::harness::process_killed;
+using dca::harness::process_life;
 
 // -- shared-state track (shared_state.cpp) --------------------------------------------------------
 
