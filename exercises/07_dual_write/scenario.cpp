@@ -114,13 +114,8 @@ struct reconciling {
 /// Whether the process of `service` crashes while placing its `k`th order: one in 100 /
 /// `crash_percent`, the same for the same seed.
 bool crashes(std::uint64_t seed, std::int64_t service, std::int64_t k, std::int64_t crash_percent) {
-  auto x = seed * 0x9E3779B97F4A7C15ULL +
-           static_cast<std::uint64_t>(service) * 0xBF58476D1CE4E5B9ULL +
-           static_cast<std::uint64_t>(k) * 0x94D049BB133111EBULL;
-  x ^= x >> 31; // splitmix64's finaliser: neighbouring (service, k) give unrelated rolls
-  x *= 0xBF58476D1CE4E5B9ULL;
-  x ^= x >> 29;
-  return static_cast<std::int64_t>(x % 100) < crash_percent;
+  return dca::harness::crash_rolled(seed, static_cast<std::uint64_t>(service),
+                                    static_cast<std::uint64_t>(k), 0, crash_percent);
 }
 
 /// `clean_words` say what a clean run proved; `handled_twice` names the third count.

@@ -17,8 +17,8 @@
 #include "dca/es/entity.hpp"
 #include "dca/es/journal.hpp"
 #include "dca/harness/exercise.hpp"
+#include "dca/harness/process_life.hpp"
 #include "dca/services/scratch.hpp"
-#include "dca/shared.hpp"
 
 namespace dual_write {
 
@@ -66,27 +66,10 @@ private:
   std::string stream_key_;
 };
 
-/// Thrown at a crash point once the process has been killed: its stack unwinds, as a process that
-/// dies runs nothing more.
-struct process_killed {};
-
-/// Whether the service's process is still alive. `kill` is kill -9 (a deploy, the OOM killer);
-/// the process notices only at its crash points, where it dies if it was killed by then.
-class process_life {
-public:
-  void kill(dca::explore::source_location where = dca::explore::source_location::current()) {
-    killed_.store(true, where);
-  }
-  /// Throws process_killed when the process was killed. The trace shows the caller's line.
-  void crash_point(
-      dca::explore::source_location where = dca::explore::source_location::current()) const {
-    if (killed_.load(where))
-      throw process_killed{};
-  }
-
-private:
-  dca::shared<bool> killed_{"killed"};
-};
+/// kill -9 for the service's process (dca/harness/process_life.hpp): `life.crash_point()` between
+/// two writes throws process_killed when the process was killed by then.
+using dca::harness::process_killed;
+using dca::harness::process_life;
 
 /// The order service as most shops write it: insert the order, then announce it.
 void place_order(order_table& db, order_stream& stream, const process_life& life,

@@ -9,8 +9,8 @@
 #include <optional>
 #include <set>
 
-#include "dca/cluster/fault_link.hpp"
 #include "dca/explore/actor_explorer.hpp"
+#include "dca/harness/lossy_link.hpp"
 
 namespace at_least_once {
 
@@ -107,25 +107,17 @@ run_result judge(const observed& o) {
 /// A real run: `spawn` makes the service, a seeded fault link stands between it and the checkout.
 run_result run_with(caf::actor (*spawn)(caf::actor_system&), const arguments& in,
                     const progress_fn&) {
-  caf::actor_system_config cfg;
-  caf::actor_system system{cfg};
-  caf::scoped_actor self{system};
-  auto payments = spawn(system);
-  auto link = dca::cluster::spawn_fault_link(system, payments, faults_of(in.seed().value_or(1)));
+  dca::harness::lossy_link_run run{spawn, faults_of(in.seed().value_or(1))};
   observed o;
   o.orders = static_cast<int>(in.get("orders"));
-  auto buyer =
-      spawn_checkout(system, link, o.orders, checkout_timeout, caf::actor_cast<caf::actor>(self));
-  // Every order ends (a receipt, or attempts_max timeouts); then the link is cut down so that
-  // nothing it still holds can arrive while the charges are counted.
-  self->receive([&](checkout_report& r) { o.heard = std::move(r); },
-                caf::after(std::chrono::seconds(60)) >> [&] { o.heard.unanswered = o.orders; });
-  self->send_exit(link, caf::exit_reason::kill);
+  run.stop_with_run(
+      spawn_checkout(run.system(), run.link(), o.orders, checkout_timeout, run.boss()));
+  // Every order ends (a receipt, or attempts_max timeouts); then the charges are counted.
+  if (run.collect<checkout_report>(1, [&](checkout_report& r) { o.heard = std::move(r); }) == 0)
+    o.heard.unanswered = o.orders;
   for (int order = 1; order <= o.orders; ++order)
-    self->request(payments, std::chrono::seconds(10), charges_atom::value, order)
-        .receive([&](int n) { o.charges[order] = n; }, [](caf::error&) {});
-  self->send_exit(buyer, caf::exit_reason::user_shutdown);
-  self->send_exit(payments, caf::exit_reason::user_shutdown);
+    if (auto n = run.ask_service<int>(charges_atom::value, order))
+      o.charges[order] = *n;
   return judge(o);
 }
 
@@ -138,14 +130,6 @@ run_result run_actors(const arguments& in, const progress_fn& progress) {
 }
 
 // -- exploring ------------------------------------------------------------------------------------
-
-/// What the checkout did before the first charge repeated: the fault the explorer chose.
-std::string fault_words(const std::vector<dca::explore::step>& trace) {
-  for (const auto& s : trace)
-    if (s.operation == "lose" || s.operation == "duplicate")
-      return s.operation + " " + s.object;
-  return "no fault";
-}
 
 /// One order of 100 cents, a checkout that retries after 1 s (virtual time), and the link into
 /// the checkout lossy (`lossy_requests`: the link into the service too, losing and repeating).
@@ -181,14 +165,9 @@ dca::explore::report explore_with(caf::actor (*spawn)(caf::actor_system&), bool 
     };
     return ex;
   };
-  // Faults are choices of the bounded and random searches, not of DPOR (actor_explorer.hpp):
-  // the default search for actors becomes the systematic one.
-  auto search = opts;
-  if (search.search == dca::explore::strategy::dpor)
-    search.search = dca::explore::strategy::systematic;
-  auto r = dca::explore::explore_actors(make, search);
+  auto r = dca::harness::explore_with_faults(make, opts);
   if (r.result == dca::explore::outcome::invariant_broken)
-    r.verdict += ": the checkout sent it again after " + fault_words(r.trace);
+    r.verdict += ": the checkout sent it again after " + dca::harness::first_fault_words(r.trace);
   return r;
 }
 
@@ -208,14 +187,7 @@ caf::actor spawn_checkout(caf::actor_system& system, caf::actor payments, int or
 }
 
 dca::cluster::fault_plan faults_of(std::uint64_t seed) {
-  dca::cluster::fault_plan plan;
-  plan.seed = seed;
-  plan.drop_per_mille = 100;
-  plan.duplicate_per_mille = 100;
-  plan.delay_per_mille = 100;
-  plan.reorder_per_mille = 100;
-  plan.delay = checkout_timeout + std::chrono::milliseconds{30}; // the retry overtakes it
-  return plan;
+  return dca::harness::retry_overtaking_faults(seed, checkout_timeout);
 }
 
 dca::harness::exercise describe() {

@@ -9,8 +9,8 @@
 #include <memory>
 #include <optional>
 
-#include "dca/cluster/fault_link.hpp"
 #include "dca/explore/actor_explorer.hpp"
+#include "dca/harness/lossy_link.hpp"
 
 namespace reordered_messages {
 
@@ -114,34 +114,23 @@ run_result judge(const observed& o) {
 /// A real run: `spawn` makes the service, a seeded fault link stands between it and the apps.
 run_result run_with(caf::actor (*spawn)(caf::actor_system&), const arguments& in,
                     const progress_fn&) {
-  caf::actor_system_config cfg;
-  caf::actor_system system{cfg};
-  caf::scoped_actor self{system};
-  auto profiles = spawn(system);
-  auto link = dca::cluster::spawn_fault_link(system, profiles, faults_of(in.seed().value_or(1)));
+  dca::harness::lossy_link_run run{spawn, faults_of(in.seed().value_or(1))};
   auto apps = static_cast<int>(in.get("apps"));
-  std::vector<caf::actor> spawned;
   for (int i = 1; i <= apps; ++i)
-    spawned.push_back(spawn_app(system, link, "app" + std::to_string(i),
-                                static_cast<int>(in.get("changes")), app_timeout,
-                                caf::actor_cast<caf::actor>(self)));
+    run.stop_with_run(spawn_app(run.system(), run.link(), "app" + std::to_string(i),
+                                static_cast<int>(in.get("changes")), app_timeout, run.boss()));
   observed o;
-  for (int i = 1; i <= apps; ++i)
-    self->receive(
-        [&](app_report& r) {
-          auto name = r.name;
-          o.apps[name] = std::move(r);
-        },
-        caf::after(std::chrono::seconds(60)) >> [&] { o.apps["lost"].unanswered = 1; });
-  self->send_exit(link, caf::exit_reason::kill); // nothing held in the link lands later
+  auto reported = run.collect<app_report>(apps, [&](app_report& r) {
+    auto name = r.name;
+    o.apps[name] = std::move(r);
+  });
+  if (reported < apps)
+    o.apps["lost"].unanswered = apps - reported;
   for (int i = 1; i <= apps; ++i) {
     auto name = "app" + std::to_string(i);
-    self->request(profiles, std::chrono::seconds(10), address_atom::value, name)
-        .receive([&](std::string& a) { o.addresses[name] = std::move(a); }, [](caf::error&) {});
+    if (auto a = run.ask_service<std::string>(address_atom::value, name))
+      o.addresses[name] = std::move(*a);
   }
-  for (auto& a : spawned)
-    self->send_exit(a, caf::exit_reason::user_shutdown);
-  self->send_exit(profiles, caf::exit_reason::user_shutdown);
   return judge(o);
 }
 
@@ -154,14 +143,6 @@ run_result run_actors(const arguments& in, const progress_fn& progress) {
 }
 
 // -- exploring ------------------------------------------------------------------------------------
-
-/// The fault the explorer chose first, in the trace's words.
-std::string fault_words(const std::vector<dca::explore::step>& trace) {
-  for (const auto& s : trace)
-    if (s.operation == "lose" || s.operation == "duplicate")
-      return s.operation + " " + s.object;
-  return "no fault";
-}
 
 /// One app making two changes, retrying after 1 s (virtual time); the link into the service
 /// lossy (`lossy_replies`: the link into the app too, and repeats on both).
@@ -192,14 +173,9 @@ dca::explore::report explore_with(caf::actor (*spawn)(caf::actor_system&), bool 
     };
     return ex;
   };
-  // Faults are choices of the bounded and random searches, not of DPOR (actor_explorer.hpp):
-  // the default search for actors becomes the systematic one.
-  auto search = opts;
-  if (search.search == dca::explore::strategy::dpor)
-    search.search = dca::explore::strategy::systematic;
-  auto r = dca::explore::explore_actors(make, search);
+  auto r = dca::harness::explore_with_faults(make, opts);
   if (r.result == dca::explore::outcome::invariant_broken)
-    r.verdict += ": the app sent change 1 again after " + fault_words(r.trace) +
+    r.verdict += ": the app sent change 1 again after " + dca::harness::first_fault_words(r.trace) +
                  ", and the retry landed after change 2";
   return r;
 }
@@ -220,14 +196,7 @@ caf::actor spawn_app(caf::actor_system& system, caf::actor profiles, std::string
 }
 
 dca::cluster::fault_plan faults_of(std::uint64_t seed) {
-  dca::cluster::fault_plan plan;
-  plan.seed = seed;
-  plan.drop_per_mille = 100;
-  plan.duplicate_per_mille = 100;
-  plan.delay_per_mille = 100;
-  plan.reorder_per_mille = 100;
-  plan.delay = app_timeout + std::chrono::milliseconds{30}; // the retry overtakes it
-  return plan;
+  return dca::harness::retry_overtaking_faults(seed, app_timeout);
 }
 
 dca::harness::exercise describe() {

@@ -86,87 +86,50 @@ std::string to_string(saga_phase x) {
   return "?";
 }
 
-bool saga_finished(saga_phase phase) {
-  return phase == saga_phase::hold_refused || phase == saga_phase::confirmed ||
-         phase == saga_phase::released;
-}
-
-namespace {
-
-/// Whether a saga in `from` may record `to` next: the saga's whole protocol.
-bool step_allowed(saga_phase from, saga_phase to) {
-  switch (from) {
-  case saga_phase::begun:
-    return to == saga_phase::held || to == saga_phase::hold_refused;
-  case saga_phase::held:
-    return to == saga_phase::credited || to == saga_phase::credit_refused;
-  case saga_phase::credited:
-    return to == saga_phase::confirmed;
-  case saga_phase::credit_refused:
-    return to == saga_phase::released;
-  default:
-    return false;
+saga_phase phase_of(const saga_state& s) {
+  using dca::es::saga_status;
+  static constexpr saga_phase running[] = {saga_phase::begun, saga_phase::held,
+                                           saga_phase::credited};
+  switch (s.status) {
+  case saga_status::none:
+    return saga_phase::none;
+  case saga_status::running:
+    return running[s.steps_done];
+  case saga_status::completed:
+    return saga_phase::confirmed;
+  case saga_status::compensating:
+    return saga_phase::credit_refused; // the only refusal that leaves something to undo
+  case saga_status::compensated:
+    break;
   }
-}
-
-} // namespace
-
-caf::expected<std::vector<transfer_saga::event>> transfer_saga::decide(const state& s,
-                                                                       const command& cmd) {
-  using events = std::vector<event>;
-  if (auto begin = caf::get_if<begin_transfer>(&cmd)) {
-    if (s.phase != saga_phase::none) // begun before: a resumed driver asks again
-      return events{};
-    return events{transfer_begun{begin->from, begin->to, begin->cents}};
-  }
-  auto reached = caf::get<record_phase>(cmd).phase;
-  if (reached == s.phase) // recorded before: idempotent
-    return events{};
-  if (!step_allowed(s.phase, reached))
-    return caf::make_error(caf::sec::invalid_argument, "a transfer saga in phase " +
-                                                           to_string(s.phase) + " cannot go to " +
-                                                           to_string(reached));
-  return events{phase_reached{reached}};
-}
-
-transfer_saga::state transfer_saga::apply(state s, const event& ev) {
-  if (auto begun = caf::get_if<transfer_begun>(&ev)) {
-    s = {saga_phase::begun, begun->from, begun->to, begun->cents};
-    return s;
-  }
-  s.phase = caf::get<phase_reached>(ev).phase;
-  return s;
+  return s.failed_step == 0 ? saga_phase::hold_refused : saga_phase::released;
 }
 
 // -- the saga's driver ----------------------------------------------------------------------------
 
-saga_phase take_step(pg_connection& x, pg_connection& y, const step_crash& crash,
-                     const std::string& tid, const saga_state& state) {
-  transfer_order order{tid, state.from, state.to, state.cents};
+transfer_saga::command take_step(pg_connection& x, pg_connection& y, const step_crash& crash,
+                                 const std::string& tid, const saga_state& state) {
+  transfer_order order{tid, state.payload.from, state.payload.to, state.payload.cents};
   if (crash.before_effect)
     throw process_killed{};
-  auto reached = saga_phase::none;
-  switch (state.phase) {
-  case saga_phase::begun:
-    reached = hold(x, order) ? saga_phase::held : saga_phase::hold_refused;
-    break;
-  case saga_phase::held:
-    reached = credit(y, order) ? saga_phase::credited : saga_phase::credit_refused;
-    break;
-  case saga_phase::credited:
+  using dca::es::record_step;
+  using dca::es::step_answer;
+  auto answer = [](bool took) { return took ? step_answer::done : step_answer::refused; };
+  transfer_saga::command out = dca::es::record_undo{0};
+  if (state.status == dca::es::saga_status::compensating) {
+    DCA_ASSERT_MSG(state.steps_done == 1, "only a hold is ever undone");
+    release(x, tid); // the undo of the hold
+  } else if (state.steps_done == 0) {
+    out = record_step{0, answer(hold(x, order)), "the balance does not cover it"};
+  } else if (state.steps_done == 1) {
+    out = record_step{1, answer(credit(y, order)), "Y has no account " + order.to};
+  } else {
     confirm(x, tid);
-    reached = saga_phase::confirmed;
-    break;
-  case saga_phase::credit_refused:
-    release(x, tid);
-    reached = saga_phase::released;
-    break;
-  default:
-    DCA_ASSERT_MSG(false, "take_step on a saga with no step left");
+    out = record_step{2, step_answer::done, ""};
   }
   if (crash.after_effect) // the effect is committed; the saga does not know it yet
     throw process_killed{};
-  return reached;
+  return out;
 }
 
 // -- the saga runner ------------------------------------------------------------------------------
@@ -221,9 +184,9 @@ struct saga_runner::impl {
     }
     for (int step = 0;; ++step) {
       auto s = get(tid);
-      if (saga_finished(s.phase))
+      if (dca::es::finished(s.status))
         return s;
-      tell(tid, record_phase{take_step(*x, *y, crash(attempt, step), tid, s)});
+      tell(tid, take_step(*x, *y, crash(attempt, step), tid, s));
     }
   }
 };
@@ -235,7 +198,7 @@ saga_runner::~saga_runner() = default;
 saga_runner::outcome saga_runner::run(const transfer_order& t, const crash_plan& crash,
                                       int drivers_max) {
   outcome out;
-  impl_->tell(t.tid, begin_transfer{t.from, t.to, t.cents});
+  impl_->tell(t.tid, dca::es::begin_saga<transfer_params>{{t.from, t.to, t.cents}});
   for (int attempt = 0; attempt < drivers_max; ++attempt) {
     try {
       out.state = impl_->drive(t.tid, attempt, crash);
@@ -259,17 +222,6 @@ using dca::harness::progress_fn;
 using dca::harness::run_result;
 using dca::harness::with_commas;
 using clock_type = std::chrono::steady_clock;
-
-/// Whether the roll for (a, b, c) under `seed` is below `percent`: the same for the same seed.
-bool rolls_under(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c,
-                 std::int64_t percent) {
-  auto x = seed * 0x9E3779B97F4A7C15ULL + a * 0xBF58476D1CE4E5B9ULL + b * 0x94D049BB133111EBULL +
-           c * 0xD6E8FEB86659FD93ULL;
-  x ^= x >> 31; // splitmix64's finaliser: neighbouring inputs give unrelated rolls
-  x *= 0xBF58476D1CE4E5B9ULL;
-  x ^= x >> 29;
-  return static_cast<std::int64_t>(x % 100) < percent;
-}
 
 /// The k-th transfer of a run: 100 cents from x<n> to y<n>, n cycling over the accounts.
 transfer_order order_of(const std::string& tag, std::int64_t k) {
@@ -304,8 +256,8 @@ std::int64_t run_naive(const banks& b, const arguments& in) {
   std::int64_t crashes = 0;
   for (std::int64_t k = 0; k < in.get("transfers"); ++k) {
     process_life life;
-    if (rolls_under(in.seed().value_or(1), 0, static_cast<std::uint64_t>(k), 0,
-                    in.get("crash-percent")))
+    if (dca::harness::crash_rolled(in.seed().value_or(1), 0, static_cast<std::uint64_t>(k), 0,
+                                   in.get("crash-percent")))
       life.kill();
     try {
       transfer_naive(*x, *y, life, order_of("n", k));
@@ -420,9 +372,9 @@ saga_figures measure_saga(const banks_ptr& b, std::int64_t count) {
     auto start = clock_type::now();
     auto done = runner.run(order_of("saga-", k * accounts_per_bank), no_crash);
     f.latencies_ms.push_back(ms_since(start));
-    f.completed += done.state.phase == saga_phase::confirmed ? 1 : 0;
+    f.completed += phase_of(done.state) == saga_phase::confirmed ? 1 : 0;
   }
-  DCA_ASSERT(runner.run(stuck, no_crash).state.phase == saga_phase::confirmed);
+  DCA_ASSERT(phase_of(runner.run(stuck, no_crash).state) == saga_phase::confirmed);
   std::sort(f.latencies_ms.begin(), f.latencies_ms.end());
   return f;
 }
@@ -507,16 +459,16 @@ run_result run_actors(const arguments& in, const progress_fn& progress) {
       t.to = "y9"; // no such account at Y: the credit is refused, the saga compensates
     auto crash = [&, k](int attempt, int step) {
       auto roll = [&](std::uint64_t where) {
-        return attempt < 3 &&
-               rolls_under(in.seed().value_or(1), static_cast<std::uint64_t>(k),
-                           static_cast<std::uint64_t>(step * 2) + where,
-                           static_cast<std::uint64_t>(attempt), in.get("crash-percent"));
+        return attempt < 3 && dca::harness::crash_rolled(
+                                  in.seed().value_or(1), static_cast<std::uint64_t>(k),
+                                  static_cast<std::uint64_t>(step * 2) + where,
+                                  static_cast<std::uint64_t>(attempt), in.get("crash-percent"));
       };
       return step_crash{roll(0), roll(1)};
     };
     auto done = runner.run(t, crash);
     crashes += done.crashes;
-    released += done.state.phase == saga_phase::released ? 1 : 0;
+    released += phase_of(done.state) == saga_phase::released ? 1 : 0;
     progress(static_cast<double>(k + 1) / static_cast<double>(transfers));
   }
   auto money = auditor{*b}.money();

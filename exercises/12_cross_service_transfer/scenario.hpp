@@ -3,7 +3,7 @@
 // and puts it on one at Y. Two local commits are not one: a process killed between the debit and
 // the credit makes money vanish. Two-phase commit makes the pair atomic, and a coordinator that
 // dies after the votes leaves both databases in doubt, holding the rows' locks until it comes back.
-// With message passing the transfer is a saga that is itself an entity (dca::es): hold at X,
+// With message passing the transfer is a saga that is itself an entity (dca::es::saga): hold at X,
 // credit at Y, confirm (or release) at X, each step a short local transaction, idempotent by
 // transfer id, so a saga resumed after a crash repeats a step without repeating its effect.
 #pragma once
@@ -17,9 +17,10 @@
 
 #include "caf/all.hpp"
 
+#include "dca/es/saga.hpp"
 #include "dca/harness/exercise.hpp"
+#include "dca/harness/process_life.hpp"
 #include "dca/services/scratch.hpp"
-#include "dca/shared.hpp"
 
 namespace cross_service_transfer {
 
@@ -58,25 +59,10 @@ struct transfer_order {
   std::int64_t cents = 0;
 };
 
-/// Thrown at a crash point once the process has been killed: its stack unwinds, as a process that
-/// dies runs nothing more.
-struct process_killed {};
-
-/// Whether a process is still alive; it notices a kill -9 only at its crash points.
-class process_life {
-public:
-  void kill(dca::explore::source_location where = dca::explore::source_location::current()) {
-    killed_.store(true, where);
-  }
-  void crash_point(
-      dca::explore::source_location where = dca::explore::source_location::current()) const {
-    if (killed_.load(where))
-      throw process_killed{};
-  }
-
-private:
-  dca::shared<bool> killed_{"killed"};
-};
+/// kill -9 for the service's process (dca/harness/process_life.hpp): `life.crash_point()` between
+/// two writes throws process_killed when the process was killed by then.
+using dca::harness::process_killed;
+using dca::harness::process_life;
 
 // -- shared-state track (shared_state.cpp) --------------------------------------------------------
 
@@ -111,7 +97,35 @@ void confirm(dca::services::pg_connection& x, const std::string& tid);
 /// release: the compensation: the hold at X goes back to its account.
 void release(dca::services::pg_connection& x, const std::string& tid);
 
-/// Where a saga is: each phase is an event of the saga entity.
+/// What a transfer saga moves: its payload.
+struct transfer_params {
+  std::string from;
+  std::string to;
+  std::int64_t cents = 0;
+  friend bool operator==(const transfer_params& x, const transfer_params& y) {
+    return x.from == y.from && x.to == y.to && x.cents == y.cents;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, transfer_params& x) {
+  return f(caf::meta::type_name("transfer_params"), x.from, x.to, x.cents);
+}
+
+/// The transfer saga's type (dca/es/saga.hpp): hold at X (undone by release), credit at Y, confirm
+/// at X. A refused hold ends it with nothing moved; a refused credit releases the hold.
+struct transfer_saga_type {
+  static constexpr const char* type_name = "transfer_saga";
+  using payload = transfer_params;
+  static constexpr const char* steps[] = {"hold", "credit", "confirm"};
+};
+
+/// The transfer saga as an entity (keyed by tid): its journal is where the saga is, so a driver
+/// that dies loses nothing; the next one reads the state and takes the next step.
+using transfer_saga = dca::es::saga<transfer_saga_type>;
+using saga_state = transfer_saga::state;
+
+/// Where a saga is, in the words of the lesson.
 enum class saga_phase : std::uint8_t {
   none,
   begun,          // next: hold
@@ -124,64 +138,8 @@ enum class saga_phase : std::uint8_t {
 };
 std::string to_string(saga_phase x);
 
-/// The saga entity's command and events, and its state.
-struct begin_transfer {
-  std::string from;
-  std::string to;
-  std::int64_t cents = 0;
-};
-struct record_phase {
-  saga_phase phase = saga_phase::none;
-};
-struct transfer_begun {
-  std::string from;
-  std::string to;
-  std::int64_t cents = 0;
-};
-struct phase_reached {
-  saga_phase phase = saga_phase::none;
-};
-struct saga_state {
-  saga_phase phase = saga_phase::none;
-  std::string from;
-  std::string to;
-  std::int64_t cents = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, begin_transfer& x) {
-  return f(caf::meta::type_name("begin_transfer"), x.from, x.to, x.cents);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, record_phase& x) {
-  return f(caf::meta::type_name("record_phase"), x.phase);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, transfer_begun& x) {
-  return f(caf::meta::type_name("transfer_begun"), x.from, x.to, x.cents);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, phase_reached& x) {
-  return f(caf::meta::type_name("phase_reached"), x.phase);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, saga_state& x) {
-  return f(caf::meta::type_name("saga_state"), x.phase, x.from, x.to, x.cents);
-}
-
-/// The transfer saga as an entity (keyed by tid): its journal is where the saga is, so a driver
-/// that dies loses nothing; the next one reads the state and takes the next step.
-struct transfer_saga {
-  static constexpr const char* type_name = "transfer_saga";
-  using state = saga_state;
-  using command = caf::variant<begin_transfer, record_phase>;
-  using event = caf::variant<transfer_begun, phase_reached>;
-  static caf::expected<std::vector<event>> decide(const state& s, const command& cmd);
-  static state apply(state s, const event& ev);
-};
-
-/// Whether a saga in `phase` has a step left to take.
-bool saga_finished(saga_phase phase);
+/// The phase of a saga whose entity is in `s`.
+saga_phase phase_of(const saga_state& s);
 
 /// Where a driver is killed during one step (kill -9 at a seeded point): before the step's
 /// effect, or after it and before the saga recorded it.
@@ -190,11 +148,12 @@ struct step_crash {
   bool after_effect = false;
 };
 
-/// The transfer saga's driver (the process manager): takes the next step of `state`'s saga in its
-/// bank and returns the phase it reached, for the saga to record. Throws process_killed where
-/// `crash` says.
-saga_phase take_step(dca::services::pg_connection& x, dca::services::pg_connection& y,
-                     const step_crash& crash, const std::string& tid, const saga_state& state);
+/// The transfer saga's driver (the process manager): takes the next step (or undo) of `state`'s
+/// saga in its bank and returns what the saga is to record. Throws process_killed where `crash`
+/// says.
+transfer_saga::command take_step(dca::services::pg_connection& x, dca::services::pg_connection& y,
+                                 const step_crash& crash, const std::string& tid,
+                                 const saga_state& state);
 
 // -- the harness (scenario.cpp) -------------------------------------------------------------------
 

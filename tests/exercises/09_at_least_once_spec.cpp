@@ -28,13 +28,7 @@ struct under_faults : deterministic_actors {
     auto payments = spawn(sys);
     auto link = dca::cluster::spawn_fault_link(sys, payments, plan);
     auto buyer = spawn_checkout(sys, link, orders_per_plan, checkout_timeout);
-    // Virtual time: run what can run, then fire the next timeout, until nothing is left.
-    for (int rounds = 0; rounds < 10'000 && (sched.has_job() || sched.has_pending_timeout());
-         ++rounds) {
-      run();
-      if (sched.has_pending_timeout())
-        sched.trigger_timeout();
-    }
+    run_with_timeouts();
     unanswered = ask<checkout_report>(buyer, checkout_report{}, report_atom::value).unanswered;
     for (int order = 1; order <= orders_per_plan; ++order)
       charged_twice += ask<int>(payments, 0, charges_atom::value, order) > 1 ? 1 : 0;

@@ -30,13 +30,7 @@ struct under_faults : deterministic_actors {
     std::vector<caf::actor> apps;
     for (int i = 1; i <= apps_per_plan; ++i)
       apps.push_back(spawn_app(sys, link, "app" + std::to_string(i), changes_per_app, app_timeout));
-    // Virtual time: run what can run, then fire the next timeout, until nothing is left.
-    for (int rounds = 0; rounds < 10'000 && (sched.has_job() || sched.has_pending_timeout());
-         ++rounds) {
-      run();
-      if (sched.has_pending_timeout())
-        sched.trigger_timeout();
-    }
+    run_with_timeouts();
     for (auto& a : apps) {
       auto heard = ask<app_report>(a, app_report{}, report_atom::value);
       unanswered += heard.unanswered;

@@ -48,6 +48,17 @@ struct deterministic_actors : test_coordinator_fixture<> {
   /// Whether `whom` has a message (or its start-up) waiting.
   bool has_job(const caf::actor& whom) { return sched.prioritize(whom); }
 
+  /// Virtual time: runs what can run, then fires the next timeout, until nothing is left (at most
+  /// `rounds_max` rounds, so actors that keep rearming timers cannot hang the test).
+  void run_with_timeouts(int rounds_max = 10'000) {
+    for (int rounds = 0; rounds < rounds_max && (sched.has_job() || sched.has_pending_timeout());
+         ++rounds) {
+      run();
+      if (sched.has_pending_timeout())
+        sched.trigger_timeout();
+    }
+  }
+
   /// Sends `xs...` to `whom` as a request from a fresh actor, runs every actor until nothing is
   /// left, and returns the reply, or `fallback` when none came (its timeout then fires in virtual
   /// time, so an actor that never answers cannot hang the test).

@@ -1,12 +1,10 @@
-// The bank domain: pure decide/apply for accounts and transfers, the transfer saga's driver actor,
-// and the balances read model.
+// The bank domain: pure decide/apply for accounts, the transfer saga's type and steps (the saga and
+// its driver are dca::es's), and the balances read model.
 #include "dca/examples/bank.hpp"
-
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
 
 #include "dca/es/entity.hpp"
 #include "dca/es/errors.hpp"
+#include "dca/es/saga_driver.hpp"
 
 namespace dca::examples::bank {
 
@@ -105,196 +103,43 @@ account::state account::apply(state s, const event& ev) {
 
 // -- transfers ------------------------------------------------------------------------------------
 
-caf::expected<std::vector<transfer::event>> transfer::decide(const state& s, const command& cmd) {
-  using result = caf::expected<std::vector<event>>;
-  using phase = transfer_phase;
-  auto none = std::vector<event>{};
-  return match(
-      cmd,
-      [&](const start_transfer& c) -> result {
-        if (s.phase == phase::none) {
-          if (c.amount_cents <= 0)
-            return make_error(errc::invalid_amount, std::to_string(c.amount_cents) + " cents");
-          if (c.from == c.to)
-            return make_error(errc::invalid_amount, "transfer from an account to itself");
-          return std::vector<event>{transfer_started{c.from, c.to, c.amount_cents}};
-        }
-        if (c.from != s.from || c.to != s.to || c.amount_cents != s.amount_cents)
-          return make_error(errc::conflicting_transfer, "transfer id reused with other parameters");
-        return none; // already started: starting again is a no-op
-      },
-      [&](const record_debit&) -> result {
-        return s.phase == phase::started ? std::vector<event>{transfer_debited{}} : none;
-      },
-      [&](const record_credit&) -> result {
-        return s.phase == phase::debited ? std::vector<event>{transfer_credited{}} : none;
-      },
-      [&](const record_failure& c) -> result {
-        if (s.phase == phase::started || s.phase == phase::debited)
-          return std::vector<event>{transfer_failed{c.reason}};
-        return none;
-      },
-      [&](const record_refund&) -> result {
-        return s.phase == phase::refunding ? std::vector<event>{transfer_refunded{}} : none;
-      });
+caf::error transfer_saga::check(const start_transfer& c) {
+  if (c.amount_cents <= 0)
+    return make_error(errc::invalid_amount, std::to_string(c.amount_cents) + " cents");
+  if (c.from == c.to)
+    return make_error(errc::invalid_amount, "transfer from an account to itself");
+  return caf::none;
 }
 
-transfer::state transfer::apply(state s, const event& ev) {
-  using phase = transfer_phase;
-  match(
-      ev,
-      [&](const transfer_started& e) {
-        s.phase = phase::started;
-        s.from = e.from;
-        s.to = e.to;
-        s.amount_cents = e.amount_cents;
-      },
-      [&](const transfer_debited&) { s.phase = phase::debited; },
-      [&](const transfer_credited&) { s.phase = phase::completed; },
-      [&](const transfer_failed& e) {
-        // Failing before the debit moved nothing; failing after it owes a refund.
-        s.phase = s.phase == phase::started ? phase::failed : phase::refunding;
-        s.failure = e.reason;
-      },
-      [&](const transfer_refunded&) { s.phase = phase::refunded; });
-  return s;
-}
-
-// -- the saga driver ------------------------------------------------------------------------------
-
-namespace {
-
-constexpr auto step_timeout = std::chrono::seconds{10};
-
-struct saga_state {
-  caf::actor accounts;
-  caf::actor transfers;
-  std::string id;
-  start_transfer params;
-  std::optional<transfer_state> outcome;
-  caf::error failure;
-  std::vector<caf::response_promise> waiters;
-  static inline const char* name = "dca.es.bank.transfer_saga";
-};
-
-using saga_actor = caf::stateful_actor<saga_state>;
-
-void advance(saga_actor* self, const transfer_state& s);
-
-void finish(saga_actor* self, std::optional<transfer_state> outcome, caf::error failure) {
-  auto& st = self->state;
-  st.outcome = std::move(outcome);
-  st.failure = std::move(failure);
-  for (auto& rp : st.waiters) {
-    if (st.failure)
-      rp.deliver(st.failure);
-    else
-      rp.deliver(*st.outcome);
-  }
-  if (!st.waiters.empty())
-    self->quit();
-}
-
-/// Re-reads the transfer entity and takes the next step.
-void refresh(saga_actor* self) {
-  auto& st = self->state;
-  self->request(st.transfers, step_timeout, get_atom::value, st.id)
-      .then([self](const transfer_state& s) { advance(self, s); },
-            [self](caf::error& err) { finish(self, std::nullopt, std::move(err)); });
-}
-
-/// Records a step in the transfer entity, then continues.
-void record(saga_actor* self, transfer::command cmd) {
-  auto& st = self->state;
-  self->request(st.transfers, step_timeout, command_atom::value, st.id, std::move(cmd),
-                std::string{})
-      .then([self](const ack&) { refresh(self); },
-            [self](caf::error& err) { finish(self, std::nullopt, std::move(err)); });
-}
-
-/// Sends an account command for step `step`; a domain refusal becomes `on_refusal`.
-void account_step(saga_actor* self, const std::string& account_key, account::command cmd,
-                  const char* step, std::optional<transfer::command> on_success, bool refusable) {
-  auto& st = self->state;
-  auto key = "transfer:" + st.id + ":" + step;
-  self->request(st.accounts, step_timeout, command_atom::value, account_key, std::move(cmd), key)
-      .then(
-          [self, on_success](const ack&) {
-            if (on_success)
-              record(self, *on_success);
-          },
-          [self, refusable](caf::error& err) {
-            if (refusable && err.category() == error_category)
-              record(self, transfer::command{record_failure{render(err)}});
-            else
-              finish(self, std::nullopt, std::move(err)); // infrastructure: resume later
-          });
-}
-
-void advance(saga_actor* self, const transfer_state& s) {
-  using phase = transfer_phase;
-  switch (s.phase) {
-  case phase::none:
-    finish(self, std::nullopt,
-           dca::es::make_error(dca::es::errc::entity_failed, "transfer not started"));
-    break;
-  case phase::started:
-    account_step(self, s.from, account::command{withdraw{s.amount_cents}}, "debit",
-                 transfer::command{record_debit{}}, true);
-    break;
-  case phase::debited:
-    account_step(self, s.to, account::command{deposit{s.amount_cents}}, "credit",
-                 transfer::command{record_credit{}}, true);
-    break;
-  case phase::refunding:
-    account_step(self, s.from, account::command{deposit{s.amount_cents}}, "refund",
-                 transfer::command{record_refund{}}, false);
-    break;
-  case phase::completed:
-  case phase::failed:
-  case phase::refunded:
-    finish(self, s, caf::none);
+transfer_phase phase_of(const transfer_state& s) {
+  switch (s.status) {
+  case saga_status::none:
+    return transfer_phase::none;
+  case saga_status::running:
+    return s.steps_done == 0 ? transfer_phase::started : transfer_phase::debited;
+  case saga_status::completed:
+    return transfer_phase::completed;
+  case saga_status::compensating:
+    return transfer_phase::refunding;
+  case saga_status::compensated:
     break;
   }
+  return s.failed_step == 0 ? transfer_phase::failed : transfer_phase::refunded;
 }
-
-caf::behavior saga(saga_actor* self, caf::actor accounts, caf::actor transfers, std::string id,
-                   start_transfer params) {
-  auto& init = self->state;
-  init.accounts = std::move(accounts);
-  init.transfers = std::move(transfers);
-  init.id = std::move(id);
-  init.params = std::move(params);
-  // Starting is idempotent (the entity ignores a repeated start with the same parameters), so
-  // resuming a transfer after a crash is running it again.
-  self->request(init.transfers, step_timeout, command_atom::value, init.id,
-                transfer::command{init.params}, std::string{})
-      .then([self](const ack&) { refresh(self); },
-            [self](caf::error& err) { finish(self, std::nullopt, std::move(err)); });
-  return {
-      [self](get_atom) {
-        auto& st = self->state;
-        auto rp = self->make_response_promise();
-        if (st.failure) {
-          rp.deliver(st.failure);
-          self->quit();
-        } else if (st.outcome) {
-          rp.deliver(*st.outcome);
-          self->quit();
-        } else {
-          st.waiters.push_back(rp);
-        }
-        return rp;
-      },
-  };
-}
-
-} // namespace
 
 caf::actor run_transfer(caf::actor_system& sys, caf::actor accounts, caf::actor transfers,
                         std::string id, start_transfer params) {
-  return sys.spawn(saga, std::move(accounts), std::move(transfers), std::move(id),
-                   std::move(params));
+  auto from = [](const start_transfer& p) { return p.from; };
+  auto to = [](const start_transfer& p) { return p.to; };
+  auto withdrawal = [](const start_transfer& p) { return withdraw{p.amount_cents}; };
+  auto deposit_of = [](const start_transfer& p) { return deposit{p.amount_cents}; };
+  saga_step<start_transfer> debit;
+  debit.run = entity_command_step<account, start_transfer>(accounts, from, withdrawal);
+  debit.undo = entity_command_step<account, start_transfer>(accounts, from, deposit_of); // refund
+  saga_step<start_transfer> credit;
+  credit.run = entity_command_step<account, start_transfer>(accounts, to, deposit_of);
+  return spawn_saga_driver<transfer>(sys, std::move(transfers), std::move(id), std::move(params),
+                                     {debit, credit});
 }
 
 std::string to_string(transfer_phase x) {

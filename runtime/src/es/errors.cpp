@@ -47,6 +47,10 @@ const char* to_string(errc x) noexcept {
     return "sequence_stale";
   case errc::activity_invalid:
     return "activity_invalid";
+  case errc::saga_invalid:
+    return "saga_invalid";
+  case errc::step_answered_twice:
+    return "step_answered_twice";
   }
   return "unknown";
 }

@@ -522,13 +522,13 @@ TEST_CASE_FIXTURE(bank_fixture, "a transfer moves money between two accounts exa
   REQUIRE(command(accounts, "alice", deposit{1000}));
   auto t = run("t1", start_transfer{"alice", "bob", 300});
   REQUIRE(t);
-  CHECK(t->phase == transfer_phase::completed);
+  CHECK(phase_of(*t) == transfer_phase::completed);
   CHECK(get(accounts, "alice").balance_cents == 700);
   CHECK(get(accounts, "bob").balance_cents == 300);
   // Running the same transfer again changes nothing.
   auto again = run("t1", start_transfer{"alice", "bob", 300});
   REQUIRE(again);
-  CHECK(again->phase == transfer_phase::completed);
+  CHECK(phase_of(*again) == transfer_phase::completed);
   CHECK(get(accounts, "alice").balance_cents == 700);
   CHECK(get(accounts, "bob").balance_cents == 300);
 }
@@ -538,8 +538,8 @@ TEST_CASE_FIXTURE(bank_fixture, "a transfer without funds fails and moves nothin
   REQUIRE(command(accounts, "bob", open_account{"Bob"}));
   auto t = run("t1", start_transfer{"alice", "bob", 300});
   REQUIRE(t);
-  CHECK(t->phase == transfer_phase::failed);
-  CHECK(t->failure.find("insufficient_funds") == 0);
+  CHECK(phase_of(*t) == transfer_phase::failed);
+  CHECK(t->failure.find("debit: insufficient_funds") == 0);
   CHECK(get(accounts, "bob").balance_cents == 0);
 }
 
@@ -548,7 +548,7 @@ TEST_CASE_FIXTURE(bank_fixture, "a transfer to a closed account is refunded") {
   REQUIRE(command(accounts, "alice", deposit{500}));
   auto t = run("t1", start_transfer{"alice", "nobody", 200});
   REQUIRE(t);
-  CHECK(t->phase == transfer_phase::refunded);
+  CHECK(phase_of(*t) == transfer_phase::refunded);
   CHECK(get(accounts, "alice").balance_cents == 500);
 }
 
@@ -559,11 +559,12 @@ TEST_CASE_FIXTURE(bank_fixture,
   REQUIRE(command(accounts, "alice", deposit{1000}));
   // What a crash leaves: the transfer started, the withdrawal done, its record not yet written.
   REQUIRE(ask<ack>(transfers, command_atom::value, std::string{"t1"},
-                   transfer::command{start_transfer{"alice", "bob", 300}}, std::string{}));
-  REQUIRE(command(accounts, "alice", withdraw{300}, "transfer:t1:debit"));
+                   transfer::command{begin_saga<start_transfer>{{"alice", "bob", 300}}},
+                   std::string{}));
+  REQUIRE(command(accounts, "alice", withdraw{300}, step_key("t1", "debit")));
   auto t = run("t1", start_transfer{"alice", "bob", 300});
   REQUIRE(t);
-  CHECK(t->phase == transfer_phase::completed);
+  CHECK(phase_of(*t) == transfer_phase::completed);
   CHECK(get(accounts, "alice").balance_cents == 700);
   CHECK(get(accounts, "bob").balance_cents == 300);
 }

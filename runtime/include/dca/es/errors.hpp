@@ -30,6 +30,8 @@ enum class errc : std::uint8_t {
   sequence_gap,         // a sender's command skips numbers: refused by policy or past the window
   sequence_stale,       // a duplicate whose recorded reply the entity no longer keeps
   activity_invalid,     // a sender stamp without a sender or numbered 0, or a reserved key
+  saga_invalid,         // a saga begun again with another payload, or a step answered too early
+  step_answered_twice,  // a saga step (or its undo) answered after its first answer: it stands
 };
 
 /// The code's name, e.g. "sequence_conflict".

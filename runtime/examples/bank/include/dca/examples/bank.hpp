@@ -1,8 +1,8 @@
 // The example domain the tests, the benchmarks and `dca journal` use, built on dca::es as its own
 // target (dca::example_bank), which the runtime library does not link: bank accounts (open,
-// deposit, withdraw with no overdraft), a transfer between two accounts as a saga (itself an
-// entity, so it survives a crash and resumes), and the balances read model. All amounts are integer
-// cents.
+// deposit, withdraw with no overdraft), a transfer between two accounts as a saga (dca::es::saga:
+// itself an entity, so it survives a crash and resumes), and the balances read model. All amounts
+// are integer cents.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,7 @@
 
 #include "dca/es/decoder_registry.hpp"
 #include "dca/es/projection.hpp"
+#include "dca/es/saga.hpp"
 
 namespace dca::examples::bank {
 
@@ -107,8 +108,38 @@ struct account {
 };
 // [/slide:entity]
 
-// -- transfers (a saga: an entity that records each step it took) ---------------------------------
+// -- transfers (a saga: dca::es::saga, an entity that records each step it took) -----------------
 
+/// What a transfer moves: the saga's payload.
+struct start_transfer {
+  std::string from;
+  std::string to;
+  std::int64_t amount_cents = 0;
+  friend bool operator==(const start_transfer& x, const start_transfer& y) {
+    return x.from == y.from && x.to == y.to && x.amount_cents == y.amount_cents;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_transfer& x) {
+  return f(caf::meta::type_name("start_transfer"), x.from, x.to, x.amount_cents);
+}
+
+/// The transfer saga's type: withdraw from `from` (undo: deposit it back, the refund), then
+/// deposit to `to`.
+struct transfer_saga {
+  static constexpr const char* type_name = "transfer";
+  using payload = start_transfer;
+  static constexpr const char* steps[] = {"debit", "credit"};
+  /// Refuses a transfer of no money, or from an account to itself.
+  static caf::error check(const start_transfer& params);
+};
+
+/// The transfer entity, keyed by transfer id: its state is its events (dca/es/saga.hpp).
+using transfer = es::saga<transfer_saga>;
+using transfer_state = transfer::state;
+
+/// Where a transfer is, in the bank's words.
 enum class transfer_phase : std::uint8_t {
   none,      // never started
   started,   // next: withdraw from `from`
@@ -119,103 +150,18 @@ enum class transfer_phase : std::uint8_t {
   refunded,  // done: money returned
 };
 
-struct start_transfer {
-  std::string from;
-  std::string to;
-  std::int64_t amount_cents = 0;
-};
-struct record_debit {};
-struct record_credit {};
-struct record_failure {
-  std::string reason;
-};
-struct record_refund {};
-
-struct transfer_started {
-  std::string from;
-  std::string to;
-  std::int64_t amount_cents = 0;
-};
-struct transfer_debited {};
-struct transfer_credited {};
-struct transfer_failed {
-  std::string reason;
-};
-struct transfer_refunded {};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, start_transfer& x) {
-  return f(caf::meta::type_name("start_transfer"), x.from, x.to, x.amount_cents);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, record_debit&) {
-  return f(caf::meta::type_name("record_debit"));
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, record_credit&) {
-  return f(caf::meta::type_name("record_credit"));
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, record_failure& x) {
-  return f(caf::meta::type_name("record_failure"), x.reason);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, record_refund&) {
-  return f(caf::meta::type_name("record_refund"));
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, transfer_started& x) {
-  return f(caf::meta::type_name("transfer_started"), x.from, x.to, x.amount_cents);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, transfer_debited&) {
-  return f(caf::meta::type_name("transfer_debited"));
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, transfer_credited&) {
-  return f(caf::meta::type_name("transfer_credited"));
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, transfer_failed& x) {
-  return f(caf::meta::type_name("transfer_failed"), x.reason);
-}
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, transfer_refunded&) {
-  return f(caf::meta::type_name("transfer_refunded"));
-}
-
 std::string to_string(transfer_phase x);
 
-struct transfer_state {
-  transfer_phase phase = transfer_phase::none;
-  std::string from;
-  std::string to;
-  std::int64_t amount_cents = 0;
-  std::string failure;
-};
+/// The phase of a transfer whose saga is in `s`.
+transfer_phase phase_of(const transfer_state& s);
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, transfer_state& x) {
-  return f(caf::meta::type_name("transfer_state"), x.phase, x.from, x.to, x.amount_cents,
-           x.failure);
-}
-
-struct transfer {
-  static constexpr const char* type_name = "transfer";
-  using state = transfer_state;
-  using command =
-      caf::variant<start_transfer, record_debit, record_credit, record_failure, record_refund>;
-  using event = caf::variant<transfer_started, transfer_debited, transfer_credited, transfer_failed,
-                             transfer_refunded>;
-
-  static caf::expected<std::vector<event>> decide(const state& s, const command& cmd);
-  static state apply(state s, const event& ev);
-};
-
-/// Runs (or resumes) transfer `id` to its end and replies with its final state. Every step is
-/// recorded in the transfer entity before the next one, and every account command carries the
-/// idempotency key "transfer:<id>:<step>", so re-running after a crash at any point moves the money
-/// exactly once. `accounts` and `transfers` are the hosts of the two entity types.
+/// Runs (or resumes) transfer `id` to its end and replies with its final state (a
+/// dca::es::saga_driver). Every step is recorded in the transfer entity before the next one, and
+/// every account command carries the step's key "saga:<id>:debit" (dca::es::step_key), so
+/// re-running after a crash at any point moves the money exactly once. A refused credit is
+/// refunded; a step not answered in time is asked again with the same key, and never abandoned
+/// (a refund of a debit that did not happen would make money). `accounts` and `transfers` are the
+/// hosts of the two entity types.
 caf::actor run_transfer(caf::actor_system& sys, caf::actor accounts, caf::actor transfers,
                         std::string id, start_transfer params);
 
