@@ -79,7 +79,9 @@ void serve_withdrawal(node_actor* self, std::int64_t cents, caf::response_promis
 }
 
 void become_owner(node_actor* self, take_over_fn take_over, caf::actor standby) {
+  self->state.taking_over = true;
   take_over(self, [=](ownership own) {
+    self->state.taking_over = false;
     self->state.own = own;
     self->state.active = true;
     if (standby)
@@ -106,8 +108,9 @@ caf::behavior node(node_actor* self, int id, caf::actor journal_of, caf::actor l
   return {
       [=](withdraw_atom, std::int64_t cents) -> caf::result<bool> {
         auto rp = self->make_response_promise<bool>();
-        if (!owner && !self->state.active && !self->state.heard)
-          self->state.waiting.emplace_back(cents, rp); // until the timeout decides
+        auto undecided = !owner && !self->state.heard; // until the timeout decides
+        if (!self->state.active && (self->state.taking_over || undecided))
+          self->state.waiting.emplace_back(cents, rp);
         else
           serve_withdrawal(self, cents, rp, standby);
         return rp;

@@ -80,7 +80,10 @@ struct node_state {
   ownership own;  // valid while `active`
   bool active = false;
   bool heard = false; // a heartbeat came before the standby's timeout
-  std::vector<std::pair<std::int64_t, caf::response_promise>> waiting; // while standing by
+  bool taking_over = false; // asked for ownership, not answered yet
+  // While standing by or taking over: a take-over's replies come as messages, and withdrawals
+  // that arrive before it ends must wait for it, not be refused.
+  std::vector<std::pair<std::int64_t, caf::response_promise>> waiting;
 };
 
 using node_actor = caf::stateful_actor<node_state>;

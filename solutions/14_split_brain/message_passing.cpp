@@ -12,9 +12,9 @@ namespace split_brain {
 void take_over_with_lease(node_actor* self, std::function<void(ownership)> serve) {
   auto journal = self->state.journal;
   self->request(self->state.leases, caf::infinite, take_atom::value, self->state.id)
-      .await([=](std::uint64_t revision) {
+      .then([=](std::uint64_t revision) {
         self->request(journal, caf::infinite, adopt_atom::value, revision)
-            .await([=](const std::vector<entry>& events) {
+            .then([=](const std::vector<entry>& events) {
               ownership own{revision, opening_cents, 0};
               for (const auto& e : events) {
                 own.balance += e.cents;
