@@ -28,6 +28,8 @@ const char* const spec_cases[] = {
     "a withdrawal the balance does not cover is refused and changes nothing",
     "the account actor keeps its invariant on every explored delivery order",
     "a seeded random search of delivery orders: one is paid, the balance never negative",
+    "the overdraft happens as threads, actors and nodes on each of ten seeds",
+    "one withdraw message per customer never overdraws as actors or as nodes",
 };
 
 } // namespace
