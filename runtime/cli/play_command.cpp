@@ -174,7 +174,8 @@ std::string fault_words(const std::string& operation, const page_step& step, con
   auto message = step.text.substr(std::min(step.text.size(), step.text.find(' ') + 1));
   if (operation == "lose")
     return (done ? "dropped " : "drop ") + message + " on its way to " + to;
-  return (done ? "repeated " : "repeat ") + message + " to " + to + " (it arrives twice)";
+  return (done ? "repeated " : "repeat ") + message + " to " + to +
+         (done ? "" : ": it arrives twice");
 }
 
 /// "  3  T2      load counter = 0          std::int64_t seen = counter.load();", cut to 79; a
@@ -192,22 +193,33 @@ std::string step_line(const std::string& label, const turn& t, const steps_with_
   return fitted(fit_columns(label, 5) + fit_columns(who, who_width) + what + code);
 }
 
-/// The shared object a step read or wrote: its own, or the table (key) a statement ran on
-/// ("UPDATE items": items). A statement that waits for a lock read or wrote nothing yet.
-std::string object_of(const json_value& step) {
+/// A shared object's last step as the state line shows it: "counter = 1" for a thread's load or
+/// store; for a statement, which has no value of its own (a row count, a Redis reply), its text on
+/// the table or key it ran on: "UPDATE prices: cents=120". Empty object: none to show.
+struct last_on {
+  std::string object;
+  std::string shown;
+};
+
+last_on last_on_of(const json_value& step) {
+  auto value = step.string_at("value");
+  if (value.empty())
+    return {};
   if (auto object = step.string_at("object"); !object.empty())
-    return object;
+    return {object, object + " = " + value};
   auto operation = step.string_at("operation");
   auto space = operation.find(' ');
   bool statement =
       space != std::string::npos && std::all_of(operation.begin(), operation.begin() + space,
                                                 [](char c) { return c >= 'A' && c <= 'Z'; });
-  if (!statement || step.string_at("value").rfind("waits for ", 0) == 0)
+  // A statement that waits for a lock has read or written nothing yet.
+  if (!statement || value.rfind("waits for ", 0) == 0)
     return {};
-  return operation.substr(space + 1);
+  return {operation.substr(space + 1), step.string_at("text")};
 }
 
-/// What the run holds now: each shared object's last value (threads), or each mailbox (actors).
+/// What the run holds now: each shared object's last value (threads), the last statement on each
+/// table or key (services), or each mailbox (actors).
 std::vector<std::string> state_lines(const turn& t) {
   if (t.done.steps.empty())
     return {"Now: nothing has run yet."};
@@ -223,13 +235,13 @@ std::vector<std::string> state_lines(const turn& t) {
     }
     return out;
   }
-  std::map<std::string, std::string> values; // what each object held at its last step
+  std::map<std::string, std::string> shown; // each object's last step
   for (const auto& raw : t.report.find("trace")->items)
-    if (auto object = object_of(raw); !object.empty() && !raw.string_at("value").empty())
-      values[object] = raw.string_at("value");
+    if (auto seen = last_on_of(raw); !seen.object.empty())
+      shown[seen.object] = seen.shown;
   std::string now;
-  for (const auto& [object, value] : values)
-    now += (now.empty() ? "" : ", ") + object + " = " + value;
+  for (const auto& [object, text] : shown)
+    now += (now.empty() ? "" : ", ") + text;
   auto where = last.where.empty() ? std::string{} : "  (" + last.where + " ran last)";
   out.push_back(fitted("Now: " + (now.empty() ? "-" : now) + where));
   return out;
