@@ -58,26 +58,33 @@ play_solution_to_the_end() {
   screen | grep -q "EXIT=0" || fail "a clean game did not exit 0"
 }
 
+# Answers the steps of the game on screen ("STEP:KEY ..."; at step $3, checks the screen shows /$4/),
+# then checks it ended CORRUPTED after the last step, said so next to the explorer's own finding,
+# and gave the replay $2 (exit 3).
+play_to_corruption() {
+  local keys="$1" replay="$2" check_at="$3" check="$4" step last=0
+  for step in $keys; do
+    wait_for "Step ${step%:*}: who runs next\?" 120
+    [ "${step%:*}" = "$check_at" ] && { screen | grep -qE -- "$check" || fail "no /$check/"; }
+    t send-keys -t p "${step#*:}"
+    last="${step%:*}"
+  done
+  wait_for "EXIT=" 120
+  screen | grep -q "CORRUPTED at step $last:" || fail "no verdict"
+  screen | grep -qE "You corrupted it in $last steps; the explorer's search found it in $last" ||
+    fail "no comparison with the explorer"
+  screen | grep -q -- "--variant shared --replay $replay" || fail "no replay of the learner's run"
+  screen | grep -q "EXIT=3" || fail "a corrupted game did not exit 3"
+}
+
 # 09, shared: payments charges, the link drops its reply (choice 2 at step 4), the checkout times
 # out and sends the charge again, payments charges it again.
 if [ "$game" = 09 ]; then
   start 80x24 09
-  for step in 1:1 2:1 3:1 4:2 5:1 6:1 7:1 8:1; do
-    wait_for "Step ${step%:*}: who runs next\?" 120
-    [ "${step%:*}" -eq 4 ] && {
-      screen | grep -qE "^  2  link +drop reply 1 from payments on its way to checkout" ||
-        fail "the drop is not offered in words"
-    }
-    t send-keys -t p "${step#*:}"
-  done
-  wait_for "EXIT=" 120
-  screen | grep -qE "dropped reply 1 from payments on its way to checkout" || fail "no drop in the run"
-  screen | grep -q "CORRUPTED at step 8:" || fail "no verdict"
+  play_to_corruption "1:1 2:1 3:1 4:2 5:1 6:1 7:1 8:1" 0.1.0.d1.1.1.0.1 4 \
+    "^  2  link +drop reply 1 from payments on its way to checkout"
+  screen | grep -q "dropped reply 1 from payments on its way to checkout" || fail "no drop in the run"
   screen | grep -q "order 1 charged 2 times" || fail "no double charge"
-  screen | grep -qE "You corrupted it in 8 steps; the explorer's search found it in 8" ||
-    fail "no comparison with the explorer"
-  screen | grep -q -- "--variant shared --replay 0.1.0.d1.1.1.0.1" || fail "no replay with the drop"
-  screen | grep -q "EXIT=3" || fail "a corrupted game did not exit 3"
   play_solution_to_the_end 09
   echo "play: 09 corrupted in 8 steps by a dropped reply, 09's solution clean"
   exit 0
@@ -94,16 +101,7 @@ wait_for "Step 1: who runs next\?" 300
 screen | grep -q "counter.load()" || fail "the choices do not show the line each would run"
 t send-keys -t p x
 wait_for "'x' is not a choice" 30
-for step in 1:1 2:2 3:1 4:1; do
-  wait_for "Step ${step%:*}: who runs next\?" 60
-  t send-keys -t p "${step#*:}"
-done
-wait_for "EXIT=" 120
-screen | grep -q "CORRUPTED at step 4:" || fail "no verdict"
-screen | grep -qE "You corrupted it in 4 steps; the explorer's search found it in 4" ||
-  fail "no comparison with the explorer"
-screen | grep -q -- "--variant shared --replay 0.1.0.1" || fail "no replay of the learner's run"
-screen | grep -q "EXIT=3" || fail "a corrupted game did not exit 3"
+play_to_corruption "1:1 2:2 3:1 4:1" 0.1.0.1 4 "T1 +load counter = 0"
 
 # 01's solution: whatever is chosen, the count ends right; the explorer's search agrees.
 play_solution_to_the_end 01
