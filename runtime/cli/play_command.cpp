@@ -40,6 +40,8 @@ constexpr int rows_min = 24;
 constexpr std::size_t line_width = 79;
 /// The "who" column: a node's name ("replica a") and a space.
 constexpr std::size_t who_width = 10;
+/// Choices a turn may offer: one key each (1-9, a-p; q quits).
+constexpr std::size_t choices_max = 25;
 /// The exercise programs exit with 3 when a run corrupted; the game does too.
 constexpr int exit_corrupted = 3;
 
@@ -123,6 +125,12 @@ turn take_turn(const game& g, const std::vector<int>& chosen) {
   turn t;
   t.done = steps_of(g.code, report->find("trace"));
   t.choices = steps_of(g.code, report->find("choices"));
+  if (t.choices.steps.size() > choices_max)
+    throw std::runtime_error(g.program.filename().string() + " offers " +
+                             std::to_string(t.choices.steps.size()) + " choices at step " +
+                             std::to_string(chosen.size() + 1) + ", more than dca play has keys (" +
+                             std::to_string(choices_max) + "): step through it with dca explore " +
+                             g.entry->number + " --html FILE");
   t.done_operations = operations_of(report->find("trace"));
   t.choice_operations = operations_of(report->find("choices"));
   if (const auto* names = report->find("actors"))
@@ -247,19 +255,41 @@ std::vector<std::string> state_lines(const turn& t) {
   return out;
 }
 
-/// The choices, numbered from 1 in the order the program offered them.
+/// The key of choice `i`: 1-9, then a-p (q quits), so every choice is one key.
+char key_of_choice(std::size_t i) {
+  DCA_ASSERT(i < choices_max);
+  return static_cast<char>(i < 9 ? '1' + i : 'a' + (i - 9));
+}
+
+/// The choice `key` names among `n`; nullopt when it names none.
+std::optional<std::size_t> choice_of_key(char key, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (key_of_choice(i) == key)
+      return i;
+  return std::nullopt;
+}
+
+/// The choices, keyed from 1 in the order the program offered them.
 std::vector<std::string> choice_lines(const turn& t) {
   std::vector<std::string> out{"Step " + std::to_string(t.done.steps.size() + 1) +
                                ": who runs next?"};
   for (std::size_t i = 0; i < t.choices.steps.size(); ++i)
-    out.push_back(
-        step_line("  " + std::to_string(i + 1), t, t.choices, i, t.choice_operations[i], false));
+    out.push_back(step_line(std::string{"  "} + key_of_choice(i), t, t.choices, i,
+                            t.choice_operations[i], false));
   return out;
 }
 
+/// "1-3", or "1-9, a-c" when there are more choices than digits.
+std::string keys_range(std::size_t n) {
+  if (n == 1)
+    return "1";
+  if (n <= 9)
+    return "1-" + std::to_string(n);
+  return std::string{"1-9, a"} + (n > 10 ? std::string{"-"} + key_of_choice(n - 1) : "");
+}
+
 std::string keys_prompt(const turn& t) {
-  auto n = t.choices.steps.size();
-  return "Press " + std::string{n == 1 ? "1" : "1-" + std::to_string(n)} + " (q quits): ";
+  return "Press " + keys_range(t.choices.steps.size()) + " (q quits): ";
 }
 
 std::vector<std::string> header_lines(const game& g) {
@@ -369,9 +399,8 @@ answer ask_at_terminal(const game& g, const turn& t, int rows) {
       throw usage_error(closed_stdin(t));
     if (*key == 'q' || *key == 'Q')
       return {true, 0};
-    auto n = static_cast<std::size_t>(*key - '0');
-    if (*key >= '1' && *key <= '9' && n <= t.choices.steps.size())
-      return {false, n - 1};
+    if (auto choice = choice_of_key(*key, t.choices.steps.size()))
+      return {false, *choice};
     auto shown = *key >= ' ' && *key < 127 ? std::string{"'"} + *key + "'" : "that key";
     note = shown + " is not a choice: answer with a number offered, or q";
   }
@@ -387,7 +416,7 @@ answer ask_in_plain_text(const turn& t, std::size_t& steps_shown) {
   for (const auto& line : choice_lines(t))
     std::cout << line << '\n';
   auto n = t.choices.steps.size();
-  std::cout << "Choose 1" << (n > 1 ? "-" + std::to_string(n) : "") << " (q quits): " << std::flush;
+  std::cout << "Choose " << keys_range(n) << " (q quits): " << std::flush;
   std::string line;
   if (!std::getline(std::cin, line))
     throw usage_error(closed_stdin(t));
@@ -395,12 +424,15 @@ answer ask_in_plain_text(const turn& t, std::size_t& steps_shown) {
   line = trimmed(line);
   if (line == "q")
     return {true, 0};
-  if (line.size() == 1 && line[0] >= '1' && line[0] <= '9' &&
-      static_cast<std::size_t>(line[0] - '0') <= n)
-    return {false, static_cast<std::size_t>(line[0] - '1')};
+  if (auto choice = line.size() == 1 ? choice_of_key(line[0], n) : std::nullopt)
+    return {false, *choice};
+  auto range = keys_range(n);
+  // "1-3" as words: "1 to 3"; "1-9, a-c": "1 to 9, a to c".
+  for (auto at = range.find('-'); at != std::string::npos; at = range.find('-', at))
+    range.replace(at, 1, " to ");
   throw usage_error("'" + line + "' is not one of the choices at step " +
-                    std::to_string(t.done.steps.size() + 1) + ": answer 1" +
-                    (n > 1 ? " to " + std::to_string(n) : "") + ", or q to quit");
+                    std::to_string(t.done.steps.size() + 1) + ": answer " + range +
+                    ", or q to quit");
 }
 
 // -- the end --------------------------------------------------------------------------------------
