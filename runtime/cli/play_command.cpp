@@ -235,12 +235,19 @@ std::vector<std::string> state_lines(const turn& t) {
   std::vector<std::string> out;
   if (!last.mailboxes.empty()) {
     out.push_back("Mailboxes now (next message first):");
+    // Only those with mail: six nodes' empty boxes would push the choices off an 80x24 screen.
+    std::string idle;
     for (std::size_t i = 0; i < last.mailboxes.size() && i < t.actors.size(); ++i) {
       std::string box;
       for (const auto& m : last.mailboxes[i])
         box += (box.empty() ? "" : ", ") + m;
-      out.push_back(fitted("  " + t.actors[i] + ": " + (box.empty() ? "-" : box)));
+      if (box.empty())
+        idle += (idle.empty() ? "" : ", ") + t.actors[i];
+      else
+        out.push_back(fitted("  " + t.actors[i] + ": " + box));
     }
+    if (!idle.empty())
+      out.push_back(fitted("  empty: " + idle));
     return out;
   }
   std::map<std::string, std::string> shown; // each object's last step
