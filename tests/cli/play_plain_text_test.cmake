@@ -2,7 +2,7 @@
 # corruption; a closed stdin and a choice that is not offered are one line on stderr, exit 2.
 # With -DGAME=06: exercise 06 on the real PostgreSQL and Redis (the servers running), each step a
 # statement: the reader's cache fill lands after the writer's update and invalidation.
-# cmake -DDCA=... -DWORK=... [-DGAME=06] -P play_plain_text_test.cmake
+# cmake -DDCA=... -DWORK=... [-DGAME=06 -DSOURCE=checkout] -P play_plain_text_test.cmake
 if(NOT GAME)
   set(GAME 01)
 endif()
@@ -37,6 +37,12 @@ endfunction()
 
 file(MAKE_DIRECTORY "${WORK}")
 if(GAME STREQUAL "06")
+  # As a learner does first (dca play does not start them: each turn would wait for it).
+  execute_process(COMMAND "${SOURCE}/scripts/services" start --only postgres,replica,redis
+                  RESULT_VARIABLE started OUTPUT_VARIABLE start_out ERROR_VARIABLE start_out)
+  if(NOT started EQUAL 0)
+    message(FATAL_ERROR "scripts/services start failed:\n${start_out}")
+  endif()
   # The reader misses the cache and reads 100; the writer updates to 120 and deletes the cached
   # price; the reader sets the 100 it read. (Bad answers are 01's: every game reads them alike.)
   play("1\n1\n2\n2\n1\n" 3)
