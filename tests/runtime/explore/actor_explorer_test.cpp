@@ -724,8 +724,7 @@ TEST_CASE("a turn offers a lossy link's fault as a choice beside the delivery, a
   INFO(text(before_timeout));
   REQUIRE(before_timeout.result == outcome::clean); // the runs of one prefix repeat
   CHECK(before_timeout.trace.size() == through_fault.size());
-  CHECK(lines(before_timeout.choices) ==
-        std::vector<std::string>{"1 timeout no reply from till "});
+  CHECK(lines(before_timeout.choices) == std::vector<std::string>{"1 timeout no reply from till "});
 }
 
 TEST_CASE("a request delivered twice charges twice, and a link with no faults allowed never "
