@@ -1,14 +1,17 @@
-// `dca play NN`: be the scheduler. The learner picks which thread or actor runs next, sees each
-// step with the line it ran and what it read or wrote, and plays until the invariant breaks or the
-// run ends clean. Every turn is the explorer's own: the exercise program runs the schedule chosen
-// so far
-// (`explore --turn`) and offers the step each thread or actor would take next, so there is no
-// second scheduler. At a terminal of 80x24 or more one key is a choice; otherwise (a pipe, a
-// script) numbered prompts are read from stdin one line each.
+// `dca play NN`: be the scheduler. The learner picks which thread, actor or node runs next (and,
+// where a link may lose or repeat a message, what happens to the message), sees each step with the
+// line it ran and what it read or wrote, and plays until the invariant breaks or the run ends
+// clean. Every turn is the explorer's own: the exercise program runs the schedule chosen so far
+// (`explore --turn`) and offers the step each thread or actor would take next, and the faults the
+// explorer itself may choose there, so there is no second scheduler. The exercises on PostgreSQL
+// and Redis play the same way: each turn re-runs the schedule so far against the servers, whose
+// state the program resets before every run. At a terminal of 80x24 or more one key is a choice;
+// otherwise (a pipe, a script) numbered prompts are read from stdin one line each.
 #include <boost/program_options.hpp>
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -35,6 +38,10 @@ constexpr int columns_min = 80;
 constexpr int rows_min = 24;
 /// Every line is cut to this, so an 80-column terminal never wraps.
 constexpr std::size_t line_width = 79;
+/// The "who" column: a node's name ("replica a") and a space.
+constexpr std::size_t who_width = 10;
+/// Choices a turn may offer: one key each (1-9, a-p; q quits).
+constexpr std::size_t choices_max = 25;
 /// The exercise programs exit with 3 when a run corrupted; the game does too.
 constexpr int exit_corrupted = 3;
 
@@ -48,11 +55,14 @@ struct game {
   explore_page_request code; // where each step's code is read from
 };
 
-/// One turn, as the program reported it: the steps so far and the choices, each with its code.
+/// One turn, as the program reported it: the steps so far and the choices, each with its code
+/// and its operation ("handle", "load", or a fault of the link: "lose", "duplicate").
 struct turn {
   json_value report;
   steps_with_code done;
   steps_with_code choices;
+  std::vector<std::string> done_operations;
+  std::vector<std::string> choice_operations;
   std::vector<std::string> actors;
 
   bool over() const { return choices.steps.empty(); }
@@ -81,6 +91,28 @@ process_result explore_json(const game& g, const std::vector<std::string>& extra
                       {{"DCA_INVOKED_AS", g.invoked}});
 }
 
+std::vector<std::string> operations_of(const json_value* steps) {
+  std::vector<std::string> out;
+  if (steps != nullptr)
+    for (const auto& s : steps->items)
+      out.push_back(s.string_at("operation"));
+  return out;
+}
+
+bool is_fault(const std::string& operation) {
+  return operation == "lose" || operation == "duplicate";
+}
+
+/// The schedule's entry for choice `i` of turn `t`: the actor that runs, or the explorer's fault
+/// on the message that actor would handle next (d1, t1).
+int choice_code(const turn& t, std::size_t i) {
+  auto who = t.choices.steps[i].actor;
+  const auto& operation = t.choice_operations[i];
+  return operation == "lose"        ? explore::drop_choice(who)
+         : operation == "duplicate" ? explore::duplicate_choice(who)
+                                    : who;
+}
+
 turn take_turn(const game& g, const std::vector<int>& chosen) {
   auto ran = explore_json(g, {"--turn", schedule_text(chosen)});
   if (ran.exit_code == exit_usage)
@@ -93,6 +125,14 @@ turn take_turn(const game& g, const std::vector<int>& chosen) {
   turn t;
   t.done = steps_of(g.code, report->find("trace"));
   t.choices = steps_of(g.code, report->find("choices"));
+  if (t.choices.steps.size() > choices_max)
+    throw std::runtime_error(g.program.filename().string() + " offers " +
+                             std::to_string(t.choices.steps.size()) + " choices at step " +
+                             std::to_string(chosen.size() + 1) + ", more than dca play has keys (" +
+                             std::to_string(choices_max) + "): step through it with dca explore " +
+                             g.entry->number + " --html FILE");
+  t.done_operations = operations_of(report->find("trace"));
+  t.choice_operations = operations_of(report->find("choices"));
   if (const auto* names = report->find("actors"))
     for (const auto& n : names->items)
       t.actors.push_back(n.text);
@@ -129,18 +169,65 @@ std::string code_line(const steps_with_code& s, const page_step& step) {
   return trimmed(line);
 }
 
-/// "  3  T2      load counter = 0          std::int64_t seen = counter.load();", cut to 79.
-std::string step_line(const std::string& label, const turn& t, const steps_with_code& s,
-                      const page_step& step) {
-  auto who = step.actor >= 0 && static_cast<std::size_t>(step.actor) < t.actors.size()
-                 ? t.actors[static_cast<std::size_t>(step.actor)]
-                 : "?";
-  auto line =
-      fit_columns(label, 5) + fit_columns(who, 9) + fit_columns(step.text, 27) + code_line(s, step);
-  return fitted(line);
+std::string actor_name(const turn& t, int actor) {
+  return actor >= 0 && static_cast<std::size_t>(actor) < t.actors.size()
+             ? t.actors[static_cast<std::size_t>(actor)]
+             : "?";
 }
 
-/// What the run holds now: each shared object's last value (threads), or each mailbox (actors).
+/// A fault of the link in words: "drop reply 1 from payments on its way to checkout" as a choice,
+/// "dropped ..." once done. The step's text is "lose MESSAGE" or "duplicate MESSAGE".
+std::string fault_words(const std::string& operation, const page_step& step, const std::string& to,
+                        bool done) {
+  auto message = step.text.substr(std::min(step.text.size(), step.text.find(' ') + 1));
+  if (operation == "lose")
+    return (done ? "dropped " : "drop ") + message + " on its way to " + to;
+  return (done ? "repeated " : "repeat ") + message + " to " + to +
+         (done ? "" : ": it arrives twice");
+}
+
+/// "  3  T2      load counter = 0          std::int64_t seen = counter.load();", cut to 79; a
+/// fault is the link's step: "  4  link     drop reply 1 from payments on its way to checkout".
+std::string step_line(const std::string& label, const turn& t, const steps_with_code& s,
+                      std::size_t i, const std::string& operation, bool done) {
+  const auto& step = s.steps[i];
+  auto who = actor_name(t, step.actor);
+  if (is_fault(operation))
+    return fitted(fit_columns(label, 5) + fit_columns("link", who_width) +
+                  fault_words(operation, step, who, done));
+  auto code = code_line(s, step);
+  // A step no line of ours ran (a node handling a message) has the code's columns for its words.
+  auto what = code.empty() ? step.text : fit_columns(step.text, 27);
+  return fitted(fit_columns(label, 5) + fit_columns(who, who_width) + what + code);
+}
+
+/// A shared object's last step as the state line shows it: "counter = 1" for a thread's load or
+/// store; for a statement, which has no value of its own (a row count, a Redis reply), its text on
+/// the table or key it ran on: "UPDATE prices: cents=120". Empty object: none to show.
+struct last_on {
+  std::string object;
+  std::string shown;
+};
+
+last_on last_on_of(const json_value& step) {
+  auto value = step.string_at("value");
+  if (value.empty())
+    return {};
+  if (auto object = step.string_at("object"); !object.empty())
+    return {object, object + " = " + value};
+  auto operation = step.string_at("operation");
+  auto space = operation.find(' ');
+  bool statement =
+      space != std::string::npos && std::all_of(operation.begin(), operation.begin() + space,
+                                                [](char c) { return c >= 'A' && c <= 'Z'; });
+  // A statement that waits for a lock has read or written nothing yet.
+  if (!statement || value.rfind("waits for ", 0) == 0)
+    return {};
+  return {operation.substr(space + 1), step.string_at("text")};
+}
+
+/// What the run holds now: each shared object's last value (threads), the last statement on each
+/// table or key (services), or each mailbox (actors).
 std::vector<std::string> state_lines(const turn& t) {
   if (t.done.steps.empty())
     return {"Now: nothing has run yet."};
@@ -148,38 +235,68 @@ std::vector<std::string> state_lines(const turn& t) {
   std::vector<std::string> out;
   if (!last.mailboxes.empty()) {
     out.push_back("Mailboxes now (next message first):");
+    // Only those with mail: six nodes' empty boxes would push the choices off an 80x24 screen.
+    std::string idle;
     for (std::size_t i = 0; i < last.mailboxes.size() && i < t.actors.size(); ++i) {
       std::string box;
       for (const auto& m : last.mailboxes[i])
         box += (box.empty() ? "" : ", ") + m;
-      out.push_back(fitted("  " + t.actors[i] + ": " + (box.empty() ? "-" : box)));
+      if (box.empty())
+        idle += (idle.empty() ? "" : ", ") + t.actors[i];
+      else
+        out.push_back(fitted("  " + t.actors[i] + ": " + box));
     }
+    if (!idle.empty())
+      out.push_back(fitted("  empty: " + idle));
     return out;
   }
-  std::map<std::string, std::string> values; // what each object held at its last step
+  std::map<std::string, std::string> shown; // each object's last step
   for (const auto& raw : t.report.find("trace")->items)
-    if (!raw.string_at("object").empty() && !raw.string_at("value").empty())
-      values[raw.string_at("object")] = raw.string_at("value");
+    if (auto seen = last_on_of(raw); !seen.object.empty())
+      shown[seen.object] = seen.shown;
   std::string now;
-  for (const auto& [object, value] : values)
-    now += (now.empty() ? "" : ", ") + object + " = " + value;
+  for (const auto& [object, text] : shown)
+    now += (now.empty() ? "" : ", ") + text;
   auto where = last.where.empty() ? std::string{} : "  (" + last.where + " ran last)";
   out.push_back(fitted("Now: " + (now.empty() ? "-" : now) + where));
   return out;
 }
 
-/// The choices, numbered from 1 in the order the program offered them.
+/// The key of choice `i`: 1-9, then a-p (q quits), so every choice is one key.
+char key_of_choice(std::size_t i) {
+  DCA_ASSERT(i < choices_max);
+  return static_cast<char>(i < 9 ? '1' + i : 'a' + (i - 9));
+}
+
+/// The choice `key` names among `n`; nullopt when it names none.
+std::optional<std::size_t> choice_of_key(char key, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (key_of_choice(i) == key)
+      return i;
+  return std::nullopt;
+}
+
+/// The choices, keyed from 1 in the order the program offered them.
 std::vector<std::string> choice_lines(const turn& t) {
   std::vector<std::string> out{"Step " + std::to_string(t.done.steps.size() + 1) +
                                ": who runs next?"};
   for (std::size_t i = 0; i < t.choices.steps.size(); ++i)
-    out.push_back(step_line("  " + std::to_string(i + 1), t, t.choices, t.choices.steps[i]));
+    out.push_back(step_line(std::string{"  "} + key_of_choice(i), t, t.choices, i,
+                            t.choice_operations[i], false));
   return out;
 }
 
+/// "1-3", or "1-9, a-c" when there are more choices than digits.
+std::string keys_range(std::size_t n) {
+  if (n == 1)
+    return "1";
+  if (n <= 9)
+    return "1-" + std::to_string(n);
+  return std::string{"1-9, a"} + (n > 10 ? std::string{"-"} + key_of_choice(n - 1) : "");
+}
+
 std::string keys_prompt(const turn& t) {
-  auto n = t.choices.steps.size();
-  return "Press " + std::string{n == 1 ? "1" : "1-" + std::to_string(n)} + " (q quits): ";
+  return "Press " + keys_range(t.choices.steps.size()) + " (q quits): ";
 }
 
 std::vector<std::string> header_lines(const game& g) {
@@ -195,7 +312,8 @@ std::vector<std::string> header_lines(const game& g) {
 std::vector<std::string> history_lines(const turn& t, std::size_t from, std::size_t to) {
   std::vector<std::string> out;
   for (std::size_t i = from; i < to && i < t.done.steps.size(); ++i)
-    out.push_back(step_line("  " + std::to_string(i + 1), t, t.done, t.done.steps[i]));
+    out.push_back(
+        step_line("  " + std::to_string(i + 1), t, t.done, i, t.done_operations[i], true));
   return out;
 }
 
@@ -209,7 +327,7 @@ std::vector<std::string> screen(const game& g, const turn& t, int rows, const st
   auto room = static_cast<std::size_t>(std::max<int>(1, rows - static_cast<int>(fixed) - 1));
   auto steps = t.done.steps.size();
   out.push_back("");
-  out.push_back("  #  who      what it did                the line");
+  out.push_back("  #  who       what it did                the line");
   std::size_t from = 0;
   if (steps > room) {
     from = steps - (room - 1);
@@ -288,9 +406,8 @@ answer ask_at_terminal(const game& g, const turn& t, int rows) {
       throw usage_error(closed_stdin(t));
     if (*key == 'q' || *key == 'Q')
       return {true, 0};
-    auto n = static_cast<std::size_t>(*key - '0');
-    if (*key >= '1' && *key <= '9' && n <= t.choices.steps.size())
-      return {false, n - 1};
+    if (auto choice = choice_of_key(*key, t.choices.steps.size()))
+      return {false, *choice};
     auto shown = *key >= ' ' && *key < 127 ? std::string{"'"} + *key + "'" : "that key";
     note = shown + " is not a choice: answer with a number offered, or q";
   }
@@ -306,7 +423,7 @@ answer ask_in_plain_text(const turn& t, std::size_t& steps_shown) {
   for (const auto& line : choice_lines(t))
     std::cout << line << '\n';
   auto n = t.choices.steps.size();
-  std::cout << "Choose 1" << (n > 1 ? "-" + std::to_string(n) : "") << " (q quits): " << std::flush;
+  std::cout << "Choose " << keys_range(n) << " (q quits): " << std::flush;
   std::string line;
   if (!std::getline(std::cin, line))
     throw usage_error(closed_stdin(t));
@@ -314,12 +431,15 @@ answer ask_in_plain_text(const turn& t, std::size_t& steps_shown) {
   line = trimmed(line);
   if (line == "q")
     return {true, 0};
-  if (line.size() == 1 && line[0] >= '1' && line[0] <= '9' &&
-      static_cast<std::size_t>(line[0] - '0') <= n)
-    return {false, static_cast<std::size_t>(line[0] - '1')};
+  if (auto choice = line.size() == 1 ? choice_of_key(line[0], n) : std::nullopt)
+    return {false, *choice};
+  auto range = keys_range(n);
+  // "1-3" as words: "1 to 3"; "1-9, a-c": "1 to 9, a to c".
+  for (auto at = range.find('-'); at != std::string::npos; at = range.find('-', at))
+    range.replace(at, 1, " to ");
   throw usage_error("'" + line + "' is not one of the choices at step " +
-                    std::to_string(t.done.steps.size() + 1) + ": answer 1" +
-                    (n > 1 ? " to " + std::to_string(n) : "") + ", or q to quit");
+                    std::to_string(t.done.steps.size() + 1) + ": answer " + range +
+                    ", or q to quit");
 }
 
 // -- the end --------------------------------------------------------------------------------------
@@ -442,25 +562,69 @@ int play(const game& g) {
                 << '\n';
       return exit_ok;
     }
-    chosen.push_back(t.choices.steps[a.choice].actor);
+    chosen.push_back(choice_code(t, a.choice));
   }
 }
 
-game game_of(const context& ctx, const exercise_entry& e, bool solution, std::string variant) {
-  if (e.needs == "services")
+/// A game on PostgreSQL and Redis re-runs every turn against them: refused at once, before any
+/// build, when they are not running (starting them is the learner's step, not every turn's).
+void require_services_running(const context& ctx, const exercise_entry& e) {
+  if (e.needs != "services")
+    return;
+  // Set together by `eval "$(scripts/services env)"` or a grading slot: servers found elsewhere.
+  auto set = [](const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0';
+  };
+  if (set("DCA_PG_PRIMARY") && set("DCA_PG_REPLICA") && set("DCA_REDIS_SOCKET"))
+    return;
+  auto status = run_captured({(ctx.source_dir / "scripts" / "services").string(), "status",
+                              "--only", "postgres,replica,redis"},
+                             std::chrono::seconds(60));
+  if (status.exit_code != 0)
     throw usage_error(e.id +
-                      " runs on PostgreSQL and Redis: dca play covers 01-04 (threads and "
-                      "actors); step through its schedule with dca explore " +
-                      e.number + " --html FILE");
+                      " runs on PostgreSQL and Redis, and they are not running: start them with "
+                      "`dca services start`, then `dca play " +
+                      e.number + "` again");
+}
+
+/// The variants `dca explore NN` steps through (manifest `explored =`; both when not given).
+std::vector<std::string> explored_variants(const exercise_entry& e) {
+  std::vector<std::string> out;
+  std::istringstream words{e.explored.empty() ? "shared actors" : e.explored};
+  for (std::string w; words >> w;)
+    out.push_back(w);
+  return out;
+}
+
+/// The variant played: the one asked for, if the exercise explores it; else a usage error.
+std::string variant_of(const exercise_entry& e, bool solution, std::string variant) {
+  auto explored = explored_variants(e);
+  auto has = [&](const std::string& v) {
+    return std::find(explored.begin(), explored.end(), v) != explored.end();
+  };
+  if (solution && !has("actors"))
+    throw usage_error(e.id + " explores only its " + explored.front() +
+                      " track, which is the same in the solution: play it without --solution");
+  if (variant.empty())
+    return solution || !has("shared") ? "actors" : "shared";
+  if (variant != "shared" && variant != "actors")
+    throw usage_error("--variant must be 'shared' or 'actors', not '" + variant + "'");
+  if (!has(variant))
+    throw usage_error(e.id + " explores only its " + explored.front() +
+                      " track: play it without --variant");
+  if (solution && variant != "actors")
+    throw usage_error("the solution track is the message-passing code: play it with --variant "
+                      "actors (or without --variant)");
+  return variant;
+}
+
+game game_of(const context& ctx, const exercise_entry& e, bool solution, std::string variant) {
   game g;
   g.entry = &e;
   g.solution = solution;
-  g.variant = variant.empty() ? (solution ? "actors" : "shared") : std::move(variant);
-  if (g.variant != "shared" && g.variant != "actors")
-    throw usage_error("--variant must be 'shared' or 'actors', not '" + g.variant + "'");
-  if (solution && g.variant != "actors")
-    throw usage_error("the solution track is the message-passing code: play it with --variant "
-                      "actors (or without --variant)");
+  g.variant = variant_of(e, solution, std::move(variant));
+  require_services_running(ctx, e);
   auto target = (solution ? "sol" : "ex") + e.number;
   auto built = ctx.build({target});
   if (!built.ok())
@@ -478,9 +642,10 @@ game game_of(const context& ctx, const exercise_entry& e, bool solution, std::st
 } // namespace
 
 int play_command(const context& ctx, const std::vector<std::string>& args) {
-  po::options_description desc{"Usage: dca play NN [--solution] [--variant shared|actors]\nBe the "
-                               "scheduler: choose which thread or actor runs next until the "
-                               "invariant breaks or the run ends clean"};
+  po::options_description desc{
+      "Usage: dca play NN [--solution] [--variant shared|actors]\nBe the scheduler: choose which "
+      "thread, actor or node runs next (and whether a message on a lossy link is delivered, "
+      "dropped or repeated) until the invariant breaks or the run ends clean"};
   std::string variant;
   desc.add_options()("help,h", "show this help")(
       "solution", "play the reference solution (its message-passing code): no choice corrupts it")(

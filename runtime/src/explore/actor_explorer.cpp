@@ -367,9 +367,10 @@ struct actor_world::impl {
     return result;
   }
 
-  /// Fires the earliest pending timeout. Returns the actor it wakes, or nullopt when the timeout
-  /// was stale: then it changes nothing a scenario can see, and is no step.
-  std::optional<int> fire_next_timeout(std::vector<explore::step>* trace) {
+  /// Fires the earliest pending timeout. Returns the actor it wakes, with what timed out in
+  /// `what`, or nullopt when the timeout was stale: then it changes nothing a scenario can see,
+  /// and is no step.
+  std::optional<int> fire_next_timeout(std::string& what) {
     auto info = next_timeout();
     sched.trigger_timeout();
     auto* woken = info.target;
@@ -385,10 +386,8 @@ struct actor_world::impl {
       }
       return std::nullopt;
     }
-    auto who = index(*woken);
-    if (trace != nullptr)
-      trace->push_back({who, "timeout", info.what, "", {}, {}});
-    return who;
+    what = info.what;
+    return index(*woken);
   }
 
   // -- checking and shutting down -----------------------------------------------------------------
@@ -534,10 +533,13 @@ private:
       if (w.next_timeout().live && out_of_steps(r))
         return false;
       // The choice is forced; going through `take` lets a replay check it like any other.
-      if (auto woken = w.fire_next_timeout(trace)) {
+      std::string what;
+      if (auto woken = w.fire_next_timeout(what)) {
+        // Traced once chosen: a turn of dca play that stops here leaves the timeout to choose.
         take(choose, {*woken}, r);
         r.decisions.back().touched = {{&lifecycle_, access_kind::quiescent}};
         if (trace != nullptr) {
+          trace->push_back({*woken, "timeout", what, "", {}, {}});
           w.sync();
           trace->back().mailboxes = w.mailbox_texts();
         }

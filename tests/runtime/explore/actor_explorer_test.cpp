@@ -700,6 +700,33 @@ TEST_CASE("a lost reply is a choice of the schedule: the retry charges twice, an
   CHECK(explore_actors(make, random_search()).verdict == r.verdict);
 }
 
+TEST_CASE("a turn offers a lossy link's fault as a choice beside the delivery, and a turn that "
+          "ends where a timeout fires offers the timeout, not yet run") {
+  auto make = [] { return charging(false, link_faults{1, 0}, link_faults{0, 0}); };
+  auto found = explore_actors(make, systematic(2));
+  REQUIRE(found.result == outcome::invariant_broken);
+  const auto& failing = found.failing_schedule.choices();
+  auto lost = std::find(failing.begin(), failing.end(), drop_choice(1));
+  REQUIRE(lost != failing.end());
+  auto turn_after = [&](std::vector<int> prefix) {
+    auto opts = systematic(2);
+    opts.turn_after = schedule{std::move(prefix)};
+    return explore_actors(make, opts);
+  };
+  auto before_fault = turn_after({failing.begin(), lost});
+  INFO(text(before_fault));
+  REQUIRE(before_fault.result == outcome::clean);
+  REQUIRE(before_fault.choices.size() == 2);
+  CHECK(lines(before_fault.choices) ==
+        std::vector<std::string>{"1 handle reply 17 from till ", "1 lose reply 17 from till "});
+  std::vector<int> through_fault{failing.begin(), lost + 1};
+  auto before_timeout = turn_after(through_fault);
+  INFO(text(before_timeout));
+  REQUIRE(before_timeout.result == outcome::clean); // the runs of one prefix repeat
+  CHECK(before_timeout.trace.size() == through_fault.size());
+  CHECK(lines(before_timeout.choices) == std::vector<std::string>{"1 timeout no reply from till "});
+}
+
 TEST_CASE("a request delivered twice charges twice, and a link with no faults allowed never "
           "loses anything") {
   auto twice = explore_actors([] { return charging(false, {0, 0}, {0, 1}); }, systematic(2));
