@@ -8,7 +8,6 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <thread>
 
@@ -18,6 +17,8 @@
 #include "dca/es/memory_journal.hpp"
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/explored_workers.hpp"
+#include "dca/harness/first_reads.hpp"
 #include "dca/services/scratch.hpp"
 
 namespace shared_database {
@@ -64,38 +65,9 @@ run_result judge(const tally& t, std::int64_t initial, const arguments& in) {
   return out;
 }
 
-/// "T1 and T2 both read stock=1": what each worker's first read saw, from the trace.
-std::string first_reads(const std::vector<dca::explore::step>& trace, const char* label) {
-  std::map<int, std::string> seen;
-  for (const auto& s : trace)
-    if (s.operation == label && !seen.count(s.actor))
-      seen[s.actor] = s.value;
-  return seen.size() == 2 && seen[0] == seen[1] ? "T1 and T2 both read " + seen[0] + ": " : "";
-}
-
-/// What an exploration keeps across its schedules: the run's database and one connection per
-/// worker (connecting costs more than a whole schedule on a loaded machine).
-struct explored_workers {
-  scratch space{"ex05"};
-  std::vector<std::shared_ptr<pg_connection>> workers;
-  pg_connection judge = space.connect("judge");
-
-  explicit explored_workers(std::size_t count) {
-    for (std::size_t t = 1; t <= count; ++t)
-      workers.push_back(std::make_shared<pg_connection>(space.connect("T" + std::to_string(t))));
-  }
-
-  /// A fresh start for the next schedule: the same tables, holding `rows_sql`.
-  void reset(const std::string& rows_sql) {
-    for (auto& w : workers)
-      w->make_idle();
-    space.reset(schema_sql, rows_sql);
-  }
-};
-
 /// Two workers, one unit left: the smallest oversell, against the real database.
 dca::explore::report explore_oversell(const dca::explore::options& opts) {
-  auto shop = std::make_shared<explored_workers>(2);
+  auto shop = std::make_shared<dca::harness::explored_workers>("ex05", schema_sql, 2);
   auto make = [shop] {
     shop->reset(stock_rows(1));
     dca::explore::thread_execution exec;
@@ -109,7 +81,7 @@ dca::explore::report explore_oversell(const dca::explore::options& opts) {
       auto stock = shop->judge.exec("SELECT stock FROM items").int_at(0, 0);
       if (sold <= 1 && stock == 1 - sold)
         return std::nullopt;
-      return first_reads(trace, "SELECT items") + with_commas(sold) +
+      return dca::harness::first_reads(trace, "SELECT items") + with_commas(sold) +
              " orders from a stock of 1 (oversold by " + with_commas(sold - 1) + "), stock left " +
              with_commas(stock);
     };
@@ -446,7 +418,7 @@ run_result run_compare(const arguments& in, const progress_fn& progress) {
 } // namespace
 
 dca::explore::report explore_signup(const dca::explore::options& opts) {
-  auto shop = std::make_shared<explored_workers>(2);
+  auto shop = std::make_shared<dca::harness::explored_workers>("ex05", schema_sql, 2);
   auto make = [shop] {
     shop->reset("");
     dca::explore::thread_execution exec;
@@ -461,8 +433,8 @@ dca::explore::report explore_signup(const dca::explore::options& opts) {
               .int_at(0, 0);
       if (owners <= 1)
         return std::nullopt;
-      return first_reads(trace, "SELECT users") + "'" + contested_name + "' was given to " +
-             with_commas(owners) + " users";
+      return dca::harness::first_reads(trace, "SELECT users") + "'" + contested_name +
+             "' was given to " + with_commas(owners) + " users";
     };
     return exec;
   };

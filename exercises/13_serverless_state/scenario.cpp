@@ -19,6 +19,8 @@
 #include "dca/es/memory_journal.hpp"
 #include "dca/explore/actor_explorer.hpp"
 #include "dca/explore/explorer.hpp"
+#include "dca/harness/explored_workers.hpp"
+#include "dca/harness/first_reads.hpp"
 #include "dca/services/scratch.hpp"
 
 namespace serverless_state {
@@ -152,36 +154,12 @@ using handler_fn = answer (*)(pg_connection&, const invocation&, bool);
 
 // -- exploring ------------------------------------------------------------------------------------
 
-/// "T1 and T2 both read seats=00: ": what each worker's first read of the map saw, from the trace.
-std::string first_reads(const std::vector<dca::explore::step>& trace) {
-  std::map<int, std::string> seen;
-  for (const auto& s : trace)
-    if (s.operation == "SELECT seat_maps" && !seen.count(s.actor))
-      seen[s.actor] = s.value;
-  return seen.size() == 2 && seen[0] == seen[1] ? "T1 and T2 both read " + seen[0] + ": " : "";
-}
-
-/// What an exploration keeps across its schedules: the run's database and one connection per
-/// worker (connecting costs more than a whole schedule on a loaded machine).
-struct explored_workers {
-  scratch space{"ex13"};
-  std::vector<std::shared_ptr<pg_connection>> workers;
-  pg_connection judge = space.connect("judge");
-
-  explored_workers() {
-    for (int t = 1; t <= 2; ++t)
-      workers.push_back(std::make_shared<pg_connection>(space.connect("T" + std::to_string(t))));
-  }
-};
-
 /// Two invocations, r1 and r2, each a stateless worker of its own, for the last two seats: every
 /// order of their statements against the real database.
 dca::explore::report explore_handler(handler_fn handler, const dca::explore::options& opts) {
-  auto shop = std::make_shared<explored_workers>();
+  auto shop = std::make_shared<dca::harness::explored_workers>("ex13", schema_sql, 2);
   auto make = [shop, handler] {
-    for (auto& w : shop->workers)
-      w->make_idle();
-    shop->space.reset(schema_sql, map_rows(2));
+    shop->reset(map_rows(2));
     dca::explore::thread_execution exec;
     for (std::int64_t t = 0; t < 2; ++t) {
       auto db = shop->workers[static_cast<std::size_t>(t)];
@@ -193,7 +171,7 @@ dca::explore::report explore_handler(handler_fn handler, const dca::explore::opt
       auto t = tally_store(shop->judge);
       if (t.clean())
         return std::nullopt;
-      return first_reads(trace) + tally_words(t);
+      return dca::harness::first_reads(trace, "SELECT seat_maps") + tally_words(t);
     };
     return exec;
   };

@@ -3,7 +3,7 @@
 // recorded reply, gaps are held or refused by policy and bounded by the window, and recovery
 // (from the events, and from a snapshot whose keys were forgotten) keeps each partner's number.
 // Across a fault link between simulated nodes: tests/runtime/cluster/fault_link_test.cpp.
-#include "caf_doctest.hpp"
+#include "asking_fixture.hpp"
 
 #include "dca/es/entity_host.hpp"
 #include "dca/es/memory_journal.hpp"
@@ -18,7 +18,7 @@ namespace bank = dca::examples::bank;
 
 namespace {
 
-struct fixture : test_coordinator_fixture<> {
+struct fixture : asking_fixture {
   std::shared_ptr<memory_journal> journal = std::make_shared<memory_journal>();
   caf::actor host;
 
@@ -42,13 +42,7 @@ struct fixture : test_coordinator_fixture<> {
                          sender_stamp{std::move(sender), seq});
   }
 
-  caf::expected<ack> answer(pending h) {
-    consume_messages();
-    caf::expected<ack> result{caf::error{}};
-    REQUIRE_MESSAGE(self->has_next_message(), "no reply");
-    h.receive([&](ack& a) { result = a; }, [&](caf::error& err) { result = err; });
-    return result;
-  }
+  caf::expected<ack> answer(pending h) { return reply<ack>(std::move(h)); }
 
   /// The account's events after its opening, as text: the order they were applied in.
   std::vector<std::string> events() {

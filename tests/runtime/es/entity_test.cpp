@@ -1,6 +1,6 @@
 // The entity host under CAF's deterministic scheduler, over in-memory journals: persist -> apply
 // -> reply, rejections, idempotency, passivation and recovery, bounds, fencing and failure.
-#include "caf_doctest.hpp"
+#include "asking_fixture.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -24,7 +24,7 @@ using dca::es::testing::held_journal;
 
 namespace {
 
-struct fixture : test_coordinator_fixture<> {
+struct fixture : asking_fixture {
   std::shared_ptr<memory_journal> journal = std::make_shared<memory_journal>();
 
   entity_options quiet_options() {
@@ -32,16 +32,6 @@ struct fixture : test_coordinator_fixture<> {
     opts.idle_timeout = std::chrono::milliseconds{0};    // no passivation unless a test asks
     opts.hibernate_after = std::chrono::milliseconds{0}; // nor hibernation
     return opts;
-  }
-
-  template <class T, class... Ts>
-  caf::expected<T> ask(const caf::actor& dest, Ts&&... xs) {
-    auto h = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
-    consume_messages();
-    caf::expected<T> result{caf::error{}};
-    REQUIRE_MESSAGE(self->has_next_message(), "no reply");
-    h.receive([&](T& x) { result = std::move(x); }, [&](caf::error& err) { result = err; });
-    return result;
   }
 
   caf::expected<ack> command(const caf::actor& host, const std::string& key, account::command c,

@@ -2,7 +2,7 @@
 // place in the entity's variant; older layouts are upcast; a type the entity does not read, and a
 // snapshot of another state layout, are never applied as a guess. Four versions of one small
 // "cart" entity share a stream here, as one program would over its life.
-#include "caf_doctest.hpp"
+#include "asking_fixture.hpp"
 
 #include <map>
 
@@ -264,18 +264,8 @@ TEST_CASE("a stored type the entity does not read stops replay, naming stream, s
 
 namespace {
 
-struct host_fixture : test_coordinator_fixture<> {
+struct host_fixture : asking_fixture {
   std::shared_ptr<memory_journal> journal = std::make_shared<memory_journal>();
-
-  template <class T, class... Ts>
-  caf::expected<T> ask(const caf::actor& dest, Ts&&... xs) {
-    auto h = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
-    consume_messages();
-    caf::expected<T> result{caf::error{}};
-    REQUIRE_MESSAGE(self->has_next_message(), "no reply");
-    h.receive([&](T& x) { result = std::move(x); }, [&](caf::error& err) { result = err; });
-    return result;
-  }
 };
 
 } // namespace

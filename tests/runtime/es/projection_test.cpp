@@ -1,7 +1,7 @@
 // Projections under CAF's deterministic scheduler: the balances read model follows the journal
 // with its checkpoint in the same transaction, answers read-your-writes waits, times them out,
 // and resumes from its checkpoint after a restart without applying an event twice.
-#include "caf_doctest.hpp"
+#include "asking_fixture.hpp"
 
 #include "dca/es/entity_host.hpp"
 #include "dca/es/memory_journal.hpp"
@@ -15,7 +15,7 @@ using dca::es::testing::temp_dir;
 
 namespace {
 
-struct fixture : test_coordinator_fixture<> {
+struct fixture : asking_fixture {
   temp_dir dir;
   std::shared_ptr<memory_journal> journal = std::make_shared<memory_journal>();
   caf::actor accounts;
@@ -36,16 +36,6 @@ struct fixture : test_coordinator_fixture<> {
     auto p = spawn_projection(sys, journal, std::make_shared<balances_projection>(), opts);
     REQUIRE_MESSAGE(p, render(p.error()));
     return *p;
-  }
-
-  template <class T, class... Ts>
-  caf::expected<T> ask(const caf::actor& dest, Ts&&... xs) {
-    auto h = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
-    consume_messages();
-    caf::expected<T> result{caf::error{}};
-    REQUIRE_MESSAGE(self->has_next_message(), "no reply");
-    h.receive([&](T& x) { result = std::move(x); }, [&](caf::error& err) { result = err; });
-    return result;
   }
 
   ack command(const std::string& key, account::command c) {

@@ -2,7 +2,7 @@
 // a step answered twice, a step never answered (its timeout fires in virtual time, the saga
 // compensates), and a driver that dies between steps or between a step's effect and its record,
 // replaced after the saga's host recovered the saga from its events.
-#include "caf_doctest.hpp"
+#include "asking_fixture.hpp"
 
 #include <functional>
 
@@ -117,7 +117,7 @@ caf::behavior losing_holds(caf::event_based_actor* self, caf::actor seats) {
   }};
 }
 
-struct fixture : test_coordinator_fixture<> {
+struct fixture : asking_fixture {
   std::shared_ptr<memory_journal> journal = std::make_shared<memory_journal>();
   caf::actor accounts = spawn_entity_host<account>(sys, journal, quiet_options());
   caf::actor seats = spawn_entity_host<seat>(sys, journal, quiet_options());
@@ -141,16 +141,6 @@ struct fixture : test_coordinator_fixture<> {
     opts.idle_timeout = std::chrono::milliseconds{0};
     opts.hibernate_after = std::chrono::milliseconds{0};
     return opts;
-  }
-
-  template <class T, class... Ts>
-  caf::expected<T> ask(const caf::actor& dest, Ts&&... xs) {
-    auto h = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
-    consume_messages();
-    caf::expected<T> result{caf::error{}};
-    REQUIRE_MESSAGE(self->has_next_message(), "no reply");
-    h.receive([&](T& x) { result = std::move(x); }, [&](caf::error& err) { result = err; });
-    return result;
   }
 
   /// The trip's steps: pay (undo: pay back), then hold the seat through `seat_service` (undo:
