@@ -3,7 +3,10 @@
 # reference solution, as a learner's checkout, passes; the hostile judge_forges_evidence_05 (fake
 # "passed" lines on its descriptors, exit(0) from a static constructor in a process with an
 # environment, _Exit(0) in decide) fails on the judge's own line; the report's header says 05 was
-# judged and its run limit was calibrated on a judged run.
+# judged and its run limit was calibrated on a judged run. One job: with two, the two submissions'
+# shared-state explorations (instructor code, the same judged or not) ran against PostgreSQL at
+# once, and once here (load about 15) the reference's "ten explorations in a row" missed the
+# oversell on its 8th.
 # cmake -DDCA=... -DSOURCE=... -DSUBMISSIONS=... -DWORK=... -P judged_05_test.cmake
 cmake_policy(VERSION 3.25)
 file(REMOVE_RECURSE "${WORK}")
@@ -17,7 +20,7 @@ file(COPY "${SOURCE}/solutions/05_shared_database/message_passing.cpp"
      DESTINATION "${WORK}/correct/exercises/05_shared_database")
 string(TIMESTAMP started "%s")
 execute_process(COMMAND "${DCA}" grade "${WORK}/correct" "${SUBMISSIONS}/judge_forges_evidence_05"
-                        --exercise 05 --jobs 2 --rounds 1 --scratch "${WORK}/scratch"
+                        --exercise 05 --jobs 1 --rounds 1 --scratch "${WORK}/scratch"
                         --format json --out "${WORK}/grades.json"
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 string(TIMESTAMP finished "%s")
