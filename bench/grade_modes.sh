@@ -1,26 +1,30 @@
 #!/bin/sh
 # Grading time per submission, in process (the baseline, --in-process: the learner's file linked
-# into the spec) and judged (the default: the learner's actors in a subject process), for exercises 01-04, in one
-# run: the reference solutions as one submission, graded both ways with the same seed. Prints,
+# into the spec) and judged (the default: the learner's code in a subject process), for exercises
+# 01-04, in one run: the reference solutions as one submission, graded both ways with the same seed. Prints,
 # per exercise and mode, the verdict, the seconds of the whole grading (compile, spec, program)
-# and of the compile alone, from dca grade's JSON report.
-# bench/grade_modes.sh BUILD_DIR [WORK] [ROUNDS]
+# and of the compile alone, from dca grade's JSON report. EXERCISES names others (05 is judged
+# too; it needs the services: configure with -DDCA_WITH_SERVICES=ON, run scripts/services start).
+# [EXERCISES="05_shared_database"] bench/grade_modes.sh BUILD_DIR [WORK] [ROUNDS]
 set -eu
 build=$(cd "$1" && pwd)
 work=${2:-/var/tmp/dca-grade-modes}
 rounds=${3:-1}
 here=$(cd "$(dirname "$0")/.." && pwd)
 rm -rf "$work" && mkdir -p "$work/reference/exercises"
-for id in 01_lost_update 02_check_then_act 03_torn_invariant 04_deadlock; do
+exercises=${EXERCISES:-01_lost_update 02_check_then_act 03_torn_invariant 04_deadlock}
+chosen=""
+for id in $exercises; do
   mkdir -p "$work/reference/exercises/$id"
   cp "$here/solutions/$id/message_passing.cpp" "$work/reference/exercises/$id/"
+  chosen="$chosen --exercise $(echo "$id" | cut -c1-2)"
 done
 for mode in in-process judged; do
   flag=--in-process
   [ "$mode" = judged ] && flag=--judge
-  "$build/runtime/cli/dca" grade "$work/reference" --exercise 01 --exercise 02 --exercise 03 \
-    --exercise 04 --jobs 2 --rounds "$rounds" --time-limit 60 $flag --scratch "$work/scratch-$mode" \
-    --format json --out "$work/$mode.json" >/dev/null 2>&1
+  # shellcheck disable=SC2086 # $chosen is a list of words
+  "$build/runtime/cli/dca" grade "$work/reference" $chosen --jobs 2 --rounds "$rounds" \
+    --time-limit 60 $flag --scratch "$work/scratch-$mode" --format json --out "$work/$mode.json" >/dev/null 2>&1
   python3 - "$work/$mode.json" "$mode" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))

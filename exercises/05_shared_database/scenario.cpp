@@ -162,13 +162,8 @@ run_result run_actors(const arguments& in, const progress_fn&) {
                 sku::command{receive_stock{initial_stock}}, std::string{"delivery-1"})
       .receive([](const dca::es::ack&) {},
                [&](caf::error& e) { throw std::runtime_error{dca::es::render(e)}; });
-  for (std::int64_t w = 0; w < workers; ++w) {
-    std::vector<std::int64_t> orders;
-    for (auto id = w + 1; id <= requests; id += workers)
-      orders.push_back(id);
-    sys.spawn(actor_worker, skus.get(), names.get(), orders, w + 1,
-              caf::actor_cast<caf::actor>(self));
-  }
+  spawn_entity_workers(sys, skus.get(), names.get(), workers, requests,
+                       caf::actor_cast<caf::actor>(self));
   tally t;
   for (std::int64_t w = 0; w < workers; ++w)
     self->receive(
@@ -439,6 +434,17 @@ dca::explore::report explore_signup(const dca::explore::options& opts) {
     return exec;
   };
   return dca::explore::explore_threads(make, opts);
+}
+
+void spawn_entity_workers(caf::actor_system& system, const caf::actor& skus,
+                          const caf::actor& names, std::int64_t workers, std::int64_t requests,
+                          const caf::actor& report) {
+  for (std::int64_t w = 0; w < workers; ++w) {
+    std::vector<std::int64_t> orders;
+    for (auto id = w + 1; id <= requests; id += workers)
+      orders.push_back(id);
+    system.spawn(actor_worker, skus, names, orders, w + 1, report);
+  }
 }
 
 caf::error make_error(errc code, std::string detail) {

@@ -130,6 +130,14 @@ struct username {
 /// How `dca run 05` and `dca explore 05` run this exercise.
 dca::harness::exercise describe();
 
+/// The entity track's load, on whatever scheduler `system` has (run_actors' threads, a spec's
+/// deterministic one): `workers` stateless workers share the buys 1..`requests` for sku 42, sent to
+/// `skus`, then each claims the name "alice" at `names`; each reports (sold, got_name), two
+/// std::int64_t, to `report`. The SKU's stock must have been delivered first.
+void spawn_entity_workers(caf::actor_system& system, const caf::actor& skus,
+                          const caf::actor& names, std::int64_t workers, std::int64_t requests,
+                          const caf::actor& report);
+
 /// The signup race under the explorer: two workers sign up "alice" at once.
 dca::explore::report explore_signup(const dca::explore::options& opts);
 

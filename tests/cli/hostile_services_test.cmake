@@ -36,12 +36,16 @@ if(NOT rc EQUAL 0 OR NOT rc2 EQUAL 0 OR NOT set_reply MATCHES "OK")
   message(FATAL_ERROR "cannot make the canaries: ${err}${err2}${set_reply}")
 endif()
 
-# A learner's checkout with the reference 05 and 06, and the hostile submission.
+# A learner's checkout with the reference 05 and 06, and the hostile submission. In process
+# (--in-process): judged, 05's learner code runs in a subject with no environment and no
+# descriptor but the judge's socket, so the attacks would have nothing to start from; in process
+# they run with everything a spec of module B has, which is what this test is about (06-08, 12
+# and 13 are graded that way by default).
 foreach(id 05_shared_database 06_cache_aside)
   file(COPY "${SOURCE}/solutions/${id}/message_passing.cpp" DESTINATION "${WORK}/correct/exercises/${id}")
 endforeach()
 execute_process(COMMAND "${DCA}" grade "${WORK}/correct" "${SUBMISSIONS}/reaches_for_other_data"
-                        --exercise 05 --exercise 06 --jobs 2 --rounds 1 --format json
+                        --exercise 05 --exercise 06 --in-process --jobs 2 --rounds 1 --format json
                         --out "${WORK}/report.json"
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 file(READ "${WORK}/report.json" report)

@@ -87,11 +87,12 @@ po::options_description grade_options(grade_words& w) {
   add("keep-scratch", po::bool_switch(&w.opts.keep_scratch),
       "keep every build (default: only the failing ones, to replay)");
   add("judge", po::bool_switch(&w.judge),
-      "the default: run the learner's actors in a subject process and judge them from a spec "
-      "that holds no learner code (exercises with tests/judge/NN_name: 01-04)");
+      "the default: run the learner's code (its actors, or its entities' decide and apply) in a "
+      "subject process and judge it from a spec that holds no learner code (exercises with "
+      "tests/judge/NN_name: 01-05)");
   add("in-process", po::bool_switch(&w.in_process),
-      "grade 01-04 the old way too: the learner's file linked into the spec, where code written "
-      "to attack the grader can forge a pass (see grade/README.md)");
+      "grade the judged exercises (01-05) the old way too: the learner's file linked into the "
+      "spec, where code written to attack the grader can forge a pass (see grade/README.md)");
   add("submission", po::value(&w.submissions), "a submission folder");
   return desc;
 }
@@ -421,7 +422,7 @@ std::string evidence_line(const context& ctx, const std::vector<build_plan>& pla
   }
   std::vector<std::string> parts;
   if (!judged.empty())
-    parts.push_back("judged (the learner's actors in a subject process, the verdict from the "
+    parts.push_back("judged (the learner's code in a subject process, the verdict from the "
                     "instructor's spec, which holds no learner code): " +
                     judged);
   auto in_process = " (the learner's file linked into the spec: code written to attack the grader "

@@ -46,8 +46,8 @@ caf::mailbox_element_ptr take(caf::scoped_actor& relay) {
 
 class subject_host {
 public:
-  explicit subject_host(const factory_table& factories)
-      : factories_(factories), sys_(cfg_),
+  subject_host(const factory_table& factories, const function_table& functions)
+      : factories_(factories), functions_(functions), sys_(cfg_),
         sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())),
         catcher_(std::make_unique<caf::scoped_actor>(sys_, true)) {
     sys_.await_actors_before_shutdown(false);
@@ -72,6 +72,8 @@ public:
                        request.get_as<caf::message>(3));
       if (request.match_elements<forget_atom, std::vector<std::uint64_t>>())
         return forget(request.get_as<std::vector<std::uint64_t>>(1));
+      if (request.match_elements<call_atom, std::string, std::vector<char>>())
+        return call(request.get_as<std::string>(1), request.get_as<std::vector<char>>(2));
       throw refusal{"a request the subject does not know"};
     } catch (const refusal& r) {
       return caf::make_message(refused_atom::value, r.why);
@@ -92,6 +94,22 @@ private:
     hosted_.emplace(id, actor);
     unstarted_.insert(id);
     return start_now ? start(id) : answer_of(ran(id));
+  }
+
+  /// Runs one of the learner's pure functions: no actor, no scheduler, nothing sent.
+  caf::message call(const std::string& name, const std::vector<char>& args) {
+    auto function = functions_.find(name);
+    if (function == functions_.end())
+      throw refusal{"no function \"" + name + "\""};
+    try {
+      return caf::make_message(returned_atom::value, function->second(args));
+    } catch (const refusal&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw refusal{"the submission's " + name + " threw: " + e.what()};
+    } catch (...) {
+      throw refusal{"the submission's " + name + " threw something that is not an exception"};
+    }
   }
 
   caf::message start(std::uint64_t id) {
@@ -293,6 +311,7 @@ private:
   }
 
   const factory_table& factories_;
+  const function_table& functions_;
   subject_config cfg_;
   caf::actor_system sys_;
   caf::scheduler::test_coordinator& sched_;
@@ -332,7 +351,8 @@ int serve(int fd, subject_host& host) {
 
 } // namespace
 
-int subject_main(int argc, char** argv, const factory_table& factories) {
+int subject_main(int argc, char** argv, const factory_table& factories,
+                 const function_table& functions) {
   if (argc != 3 || std::strcmp(argv[1], "--serve-fd") != 0) {
     std::fprintf(stderr,
                  "usage: %s --serve-fd N (the judge starts this program; do not run it "
@@ -340,7 +360,7 @@ int subject_main(int argc, char** argv, const factory_table& factories) {
                  argv[0]);
     return 64;
   }
-  subject_host host{factories};
+  subject_host host{factories, functions};
   return serve(std::atoi(argv[2]), host);
 }
 

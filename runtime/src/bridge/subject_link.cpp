@@ -152,6 +152,18 @@ handler_run subject_link::respond(std::uint64_t id, std::uint64_t request,
   return to_judge_one(ask(caf::make_message(respond_atom::value, id, request, to_wire(content))));
 }
 
+std::vector<char> subject_link::call(const std::string& function, const std::vector<char>& args) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  auto answer = ask(caf::make_message(call_atom::value, function, args));
+  if (answer.match_elements<refused_atom, std::string>())
+    subject_failed("fail", "the judge cannot use the submission's " + function + ": " +
+                               answer.get_as<std::string>(1));
+  if (!answer.match_elements<returned_atom, std::vector<char>>())
+    subject_failed("fail", "the submission answered a call of " + function +
+                               " with something that is not what a function returns");
+  return answer.get_as<std::vector<char>>(1);
+}
+
 std::uint64_t subject_link::keep_promise(std::uint64_t owner, caf::response_promise promise) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
   promises_.emplace(++requests_count_, std::make_pair(owner, std::move(promise)));

@@ -1,6 +1,6 @@
 // The judge's connection to its subject process: started on first use, one request and one answer
 // at a time, every answer checked for its shape before anything in it is believed. Private to the
-// bridge: stand_in.cpp is its only user.
+// bridge: stand_in.cpp and subject_call.cpp are its users.
 #pragma once
 
 #include <cstdint>
@@ -67,6 +67,9 @@ public:
                                    std::uint64_t request);
   /// Runs the response handler of `id` for its request the subject numbered `request`.
   handler_run respond(std::uint64_t id, std::uint64_t request, const caf::message& content);
+
+  /// Runs the learner's pure function `function` on `args` in the subject; its encoded result.
+  std::vector<char> call(const std::string& function, const std::vector<char>& args);
 
   /// Keeps `promise`, made by the stand-in `owner` for the request it numbered with this, until
   /// the learner's actor answers it (take_promise) or the stand-in ends.

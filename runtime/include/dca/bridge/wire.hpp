@@ -94,6 +94,12 @@ using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 using respond_atom = caf::atom_constant<caf::atom("respond")>;
 /// (forget, IDS): the judge's actors IDS (a std::vector) are gone; the subject drops theirs.
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
+/// (call, FUNCTION, ARGS): run the learner's pure function FUNCTION (e.g. "sku.decide") on ARGS,
+/// a std::vector<char> its caller encoded; no actor runs. Answered (returned, RESULT): the
+/// function's result, encoded likewise. The judge decodes and checks it (subject_call.hpp).
+using call_atom = caf::atom_constant<caf::atom("call")>;
+/// (returned, RESULT): what a call returned, encoded (a std::vector<char>).
+using returned_atom = caf::atom_constant<caf::atom("returned")>;
 /// (ran, RESULTS): what each handler run did (std::vector of handler_result): one for spawn,
 /// start, respond and forget, one per message run for deliver.
 using ran_atom = caf::atom_constant<caf::atom("ran")>;
