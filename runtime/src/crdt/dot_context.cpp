@@ -44,9 +44,13 @@ void dot_context::merge(const dot_context& other) {
     auto& mine = contiguous_[replica];
     mine = std::max(mine, n);
   }
-  for (auto& d : other.cloud_)
-    if (!contains(d))
+  for (auto& d : other.cloud_) {
+    auto vv = contiguous_.find(d.replica);
+    if (vv != contiguous_.end() && d.counter == vv->second + 1)
+      vv->second = d.counter; // the usual delta: the next dot, no cloud node to make and erase
+    else if (!contains(d))
       cloud_.insert(d);
+  }
   for (auto& [replica, n] : other.contiguous_)
     compact_replica(replica);
   for (auto i = other.cloud_.begin(); i != other.cloud_.end();
