@@ -46,8 +46,10 @@ timing measure(int repeat, const std::function<void()>& body) {
 
 /// One line: `what`, `items` per second (median, min-max), and the ratio to `baseline`'s median.
 void report(const std::string& what, double items, const timing& t, const timing* baseline) {
+  // Four decimals below 0.1 M/s: an O(n) merge measures in thousands per second.
+  auto rate = items / t.median / 1e6;
   std::cout << "  " << std::left << std::setw(46) << what << std::right << std::setw(12)
-            << std::fixed << std::setprecision(2) << items / t.median / 1e6 << " M/s  ("
+            << std::fixed << std::setprecision(rate < 0.1 ? 4 : 2) << rate << " M/s  ("
             << items / t.max / 1e6 << "-" << items / t.min / 1e6 << ")";
   if (baseline)
     std::cout << "  " << std::setprecision(3) << baseline->median / t.median << "x of baseline";
@@ -83,26 +85,48 @@ void whole_state_merges(std::uint64_t n, int repeat) {
   report("OR-Set merge", 2.0 * n, crdt, &base);
 }
 
-void delta_merges(std::uint64_t n, int repeat) {
-  or_set<element> origin;
+/// Seconds per run of `body` on a fresh copy of `start` (the copy is not timed), median and
+/// min-max over `repeat` runs.
+template <class State, class Body>
+timing measure_on_copy(int repeat, const State& start, Body body) {
+  std::vector<double> xs;
+  for (int i = 0; i < repeat; ++i) {
+    auto state = start;
+    auto t0 = std::chrono::steady_clock::now();
+    body(state);
+    xs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    sink = state.size();
+  }
+  std::sort(xs.begin(), xs.end());
+  return {xs[xs.size() / 2], xs.front(), xs.back()};
+}
+
+/// `k` single-add deltas (new elements, from another replica) merged into a replica that already
+/// holds `n` elements, next to `k` inserts into a std::set of `n`: the cost per delta must not
+/// grow with `n` faster than the set's does.
+void delta_merges(std::uint64_t n, std::uint64_t k, int repeat) {
+  or_set<element> replica;
+  std::set<element> plain;
+  for (element x = 0; x < n; ++x) {
+    replica.add("a", x);
+    plain.insert(x);
+  }
+  or_set<element> origin = replica;
   std::vector<or_set<element>> deltas;
-  for (element x = 0; x < n; ++x)
-    deltas.push_back(origin.add("a", x));
-  std::cout << "delta merge: " << n << " single-add deltas into a growing replica (per second)\n";
-  auto base = measure(repeat, [&] {
-    std::set<element> s;
-    for (element x = 0; x < n; ++x)
+  for (element x = n; x < n + k; ++x)
+    deltas.push_back(origin.add("b", x));
+  std::cout << "delta merge: " << k << " single-add deltas into a replica of " << n
+            << " elements (per second)\n";
+  auto base = measure_on_copy(repeat, plain, [&](std::set<element>& s) {
+    for (element x = n; x < n + k; ++x)
       s.insert(x);
-    sink = s.size();
   });
-  auto crdt = measure(repeat, [&] {
-    or_set<element> s;
+  auto crdt = measure_on_copy(repeat, replica, [&](or_set<element>& s) {
     for (auto& d : deltas)
       s.merge(d);
-    sink = s.size();
   });
-  report("std::set insert (baseline)", static_cast<double>(n), base, nullptr);
-  report("OR-Set delta merge", static_cast<double>(n), crdt, &base);
+  report("std::set insert (baseline)", static_cast<double>(k), base, nullptr);
+  report("OR-Set delta merge", static_cast<double>(k), crdt, &base);
 }
 
 void counter_merges(std::uint64_t n, int repeat) {
@@ -171,12 +195,13 @@ void state_sizes(std::uint64_t n) {
 
 int main(int argc, char** argv) {
   std::uint64_t elements = 100'000;
-  std::uint64_t deltas = 2'000;
+  std::uint64_t deltas = 20'000;
   int repeat = 5;
   po::options_description desc{"bench_crdt options"};
   desc.add_options()("help", "this text")("elements", po::value(&elements)->default_value(elements),
                                           "elements per set")(
-      "deltas", po::value(&deltas)->default_value(deltas), "single-add deltas merged")(
+      "deltas", po::value(&deltas)->default_value(deltas),
+      "single-add deltas merged into each replica")(
       "repeat", po::value(&repeat)->default_value(repeat), "runs per figure (median reported)");
   po::variables_map vm;
   try {
@@ -190,12 +215,15 @@ int main(int argc, char** argv) {
     std::cout << desc;
     return 0;
   }
-  if (elements < 2 || deltas < 1 || repeat < 1) {
-    std::cerr << "bench_crdt: --elements must be at least 2, --deltas and --repeat at least 1\n";
+  if (elements < 200 || deltas < 1 || repeat < 1) {
+    std::cerr << "bench_crdt: --elements must be at least 200 (the smaller replica is 1/100 of "
+                 "it), --deltas and --repeat at least 1\n";
     return 2;
   }
   whole_state_merges(elements, repeat);
-  delta_merges(deltas, repeat);
+  // Two replica sizes, 100x apart: the per-delta cost stays flat where it was O(n) before.
+  delta_merges(elements / 100, deltas, repeat);
+  delta_merges(elements, deltas, repeat);
   counter_merges(elements, repeat);
   state_sizes(elements);
   return 0;

@@ -16,6 +16,7 @@ namespace last_writer_wins {
 
 namespace {
 
+// [slide:cart]
 // TODO: a cart whose merge keeps every add, whatever the clocks say: dca::crdt::or_set<item>.
 using cart = dca::crdt::lww_register<std::set<item>>;
 
@@ -33,6 +34,7 @@ std::vector<item> items_of(const cart& s) {
   const auto& items = s.value();
   return {items.begin(), items.end()};
 }
+// [/slide:cart]
 
 caf::behavior cart_replica(dca::crdt::replica_actor<cart>* self, replica_node node) {
   auto handlers = dca::crdt::replica_handlers(self, node.name, replica_names, replication(),

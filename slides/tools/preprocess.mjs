@@ -15,7 +15,11 @@
 //   ```                             `// [/slide:REGION]` in PATH (the whole file without #REGION)
 //   ```dca-trace json=NAME.json     an interleaving table from a `dca explore NN --format json` file
 //   ```                             in --data DIR (options: max-rows=N, exercise=NN for the replay line,
-//                                   hide=OP,OP to leave out steps such as lock,unlock)
+//                                   hide=OP,OP to leave out steps such as lock,unlock, hide-text=W,W
+//                                   to leave out steps whose words hold W, hide-actors=NAME,NAME to
+//                                   leave out those actors' steps, bytes to show a long list of
+//                                   numbers in a message as its length, layout=list for one "actor"
+//                                   column instead of one column per actor)
 //   ```dca-verdict json=NAME.json   one line: what exploring the fixed code found (option:
 //   ```                             label="words before the verdict")
 //   <!-- @figure PATH.svg -->       the SVG, inline
@@ -102,12 +106,17 @@ export function dedent(lines) {
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-function describeStep(s) {
+/// A message's encoded bytes ("[1, 0, 0, 54, -18, ...]", a CRDT delta) as "[15 bytes]": what they
+/// are, not a line of numbers no one reads and no slide fits.
+const shortenBytes = (text) => text.replace(/\[-?\d+(?:, -?\d+){7,}\]/g, (list) => `[${list.split(',').length} bytes]`);
+
+function describeStep(s, options = {}) {
   // Newer reports carry the explorer's own words for the step ("load counter = 0"): use them, so the
   // slide says what attendees see in their terminal.
   if (typeof s.text === 'string' && s.text) {
-    const words = esc(s.text);
-    return s.object ? words.replace(esc(s.object), `<b>${esc(s.object)}</b>`) : words;
+    const shorten = options.bytes ? shortenBytes : (t) => t;
+    const [words, object] = [esc(shorten(s.text)), esc(shorten(String(s.object ?? '')))];
+    return object ? words.replace(object, `<b>${object}</b>`) : words;
   }
   const op = String(s.operation ?? '');
   const obj = s.object ? ` <b>${esc(s.object)}</b>` : '';
@@ -133,12 +142,16 @@ const faultSteps = new Set(['lose', 'duplicate']);
 /// (caller=HEADER>FILE:L1,L2: a thread's first step in HEADER is at FILE:L1, its second at L2...).
 function traceRows(report, where, options) {
   const hide = new Set(String(options.hide ?? '').split(',').filter(Boolean));
+  const hideText = String(options['hide-text'] ?? '').split(',').filter(Boolean);
+  const hideActors = String(options['hide-actors'] ?? '').split(',').filter(Boolean);
+  const hidden = (s) => hide.has(s.operation) || hideText.some((w) => String(s.text ?? '').includes(w)) ||
+    hideActors.includes(report.actors[s.actor]);
   const [decideAt, decideCode, decideAmount] = String(options.decide ?? '').split(':');
   const caller = /^(.+)>(.+):([\d,]+)$/.exec(String(options.caller ?? ''));
   const calls = report.actors.map(() => 0);
   const rows = [];
   for (const s of report.trace) {
-    if (hide.has(s.operation)) continue;
+    if (hidden(s)) continue;
     let file = s.file ? path.basename(String(s.file)) : '';
     let line = s.line;
     if (caller && file === caller[1]) {
@@ -147,14 +160,14 @@ function traceRows(report, where, options) {
       if (k >= lines.length) fail(`${where}: caller= names ${lines.length} lines for ${caller[1]}, but ${report.actors[s.actor]} has more steps there`);
       [file, line] = [caller[2], Number(lines[k])];
     }
-    rows.push({ actor: s.actor, html: describeStep(s), file, line, fault: faultSteps.has(s.operation) });
+    rows.push({ actor: s.actor, html: describeStep(s, options), file, line, fault: faultSteps.has(s.operation) });
     if (decideAmount && String(s.line) === decideAt && s.value !== undefined && s.value !== '') {
       const [seen, amount] = [Number(s.value), Number(decideAmount)];
       const verdict = seen >= amount ? `saw ${esc(seen)} ≥ ${esc(amount)}: <b>pays</b>` : `saw ${esc(seen)} &lt; ${esc(amount)}: <b>refuses</b>`;
       rows.push({ actor: s.actor, html: verdict, file, line: Number(decideCode), decision: true });
     }
   }
-  return { rows, hidden: report.trace.filter((s) => hide.has(s.operation)).length, hide };
+  return { rows, hidden: report.trace.filter(hidden).length, hide: [...hide, ...hideText, ...hideActors] };
 }
 
 /// An HTML table with one column per thread (or actor), one row per step, from `dca explore --format json`.
@@ -172,24 +185,31 @@ export function renderTrace(report, where, options = {}, refs = []) {
   });
   const { rows: all, hidden, hide } = traceRows(report, where, options);
   const steps = all.slice(0, maxRows);
+  // layout=list: one column naming the actor instead of one column per actor, for traces of more
+  // actors than a slide has room for side by side.
+  const list = options.layout === 'list';
+  const srcColumn = !list || steps.some((r) => r.file); // a list of message steps has no source lines
   const rows = steps.map((r, i) => {
-    const cells = actors.map((_, a) => `<td${r.decision && a === r.actor ? ' class="decision"' : ''}>${a === r.actor ? r.html : ''}</td>`).join('');
+    const cells = list ? `<td class="who">${esc(actors[r.actor])}</td><td>${r.html}</td>`
+      : actors.map((_, a) => `<td${r.decision && a === r.actor ? ' class="decision"' : ''}>${a === r.actor ? r.html : ''}</td>`).join('');
     if (r.file) refs.push({ file: r.file, line: Number(r.line), step: i + 1 });
-    return `<tr${r.fault ? ' class="fault"' : ''}><td class="step">${i + 1}</td>${cells}<td class="src">${r.file ? `${esc(r.file)}:${esc(r.line ?? '?')}` : ''}</td></tr>`;
+    const src = srcColumn ? `<td class="src">${r.file ? `${esc(r.file)}:${esc(r.line ?? '?')}` : ''}</td>` : '';
+    return `<tr${r.fault ? ' class="fault"' : ''}><td class="step">${i + 1}</td>${cells}${src}</tr>`;
   });
   if (all.length > steps.length) {
-    rows.push(`<tr><td class="step">…</td><td colspan="${actors.length + 1}">${all.length - steps.length} more steps</td></tr>`);
+    rows.push(`<tr><td class="step">…</td><td colspan="${(list ? 2 : actors.length) + (srcColumn ? 1 : 0)}">${all.length - steps.length} more steps</td></tr>`);
   }
-  const head = `<tr><th>#</th>${actors.map((a) => `<th>${esc(a)}</th>`).join('')}<th>where</th></tr>`;
+  const columns = list ? '<th>actor</th><th>step</th>' : actors.map((a) => `<th>${esc(a)}</th>`).join('');
+  const head = `<tr><th>#</th>${columns}${srcColumn ? '<th>where</th>' : ''}</tr>`;
   const facts = [];
   if (report.schedule && options.exercise) facts.push(`replay: <code>dca explore ${esc(options.exercise)} --replay ${esc(report.schedule)}</code>`);
   else if (report.schedule) facts.push(`schedule <code>${esc(report.schedule)}</code>`);
   if (report.schedules_explored !== undefined) facts.push(`${esc(report.schedules_explored)} schedules explored`);
-  if (hidden) facts.push(`${hidden} ${[...hide].join('/')} steps not shown`);
+  if (hidden) facts.push(`${hidden} ${hide.map(esc).join('/')} steps not shown`);
   const cycle = Array.isArray(report.cycle) && report.cycle.length ? `<p class="cycle">${report.cycle.map(esc).join('<br>')}</p>` : '';
   return [
     `<div class="dca-trace" data-outcome="${esc(report.outcome)}">`,
-    `<table>`, `<thead>${head}</thead>`, `<tbody>${rows.join('')}</tbody>`, `</table>`,
+    list ? `<table class="list">` : `<table>`, `<thead>${head}</thead>`, `<tbody>${rows.join('')}</tbody>`, `</table>`,
     cycle,
     report.fixture ? `<p class="fixture-banner">FIXTURE data, not a real run${report.fixture_reason ? `: ${esc(report.fixture_reason)}` : ''}</p>` : '',
     `<p class="verdict"><b>${esc(report.outcome)}</b>${verdictText(report) ? `: ${esc(verdictText(report))}` : ''}</p>`,
@@ -259,21 +279,41 @@ function renderRunSummaries(data, where, options) {
   return `<p class="dca-runs">${banner}<code>${esc(options.command ?? data.command)}</code> on the machine that built this deck: ${said.join('; ')}</p>`;
 }
 
+/// "KEY:label,KEY" as [{key, label}]; a key without a label is its own words.
+const keyLabels = (list) => String(list).split(',').map((f) => {
+  const colon = f.indexOf(':');
+  return colon > 0 ? { key: f.slice(0, colon), label: f.slice(colon + 1) } : { key: f, label: f.replace(/_/g, ' ') };
+});
+
+/// Field `key` of run `k` as a whole number, or the build stops naming it.
+function runField(data, k, key, where) {
+  const r = data.runs[k];
+  const n = Number(r[key]);
+  if (r[key] === undefined || !Number.isFinite(n)) fail(`${where}: run ${k + 1} has no ${key}`);
+  return n;
+}
+
 /// The `fields=` form of renderRuns: every named field must be in every run, as a whole number.
+/// With `rows="R:label,..."` (one run only): one row per R, one column per field, `{row}` in a
+/// field's key standing for R (a report that measured one thing at several settings).
 function renderRunFields(data, where, options) {
-  const fields = String(options.fields).split(',').map((f) => {
-    const colon = f.indexOf(':');
-    return colon > 0 ? { key: f.slice(0, colon), label: f.slice(colon + 1) } : { key: f, label: f.replace(/_/g, ' ') };
-  });
-  const rows = fields.map(({ key, label }) => {
-    const cells = data.runs.map((r, k) => {
-      const n = Number(r[key]);
-      if (r[key] === undefined || !Number.isFinite(n)) fail(`${where}: run ${k + 1} has no ${key}`);
-      return `<td>${count(n)}</td>`;
+  const fields = keyLabels(options.fields);
+  let head;
+  let rows;
+  if (options.rows) {
+    if (data.runs.length !== 1) fail(`${where}: rows= wants one run, the file has ${data.runs.length}`);
+    head = `<tr><th>${esc(options['row-label'] ?? '')}</th>${fields.map((f) => `<th>${esc(f.label)}</th>`).join('')}</tr>`;
+    rows = keyLabels(options.rows).map(({ key: row, label }) => {
+      const cells = fields.map((f) => `<td>${count(runField(data, 0, f.key.replaceAll('{row}', row), where))}</td>`);
+      return `<tr><td>${esc(label)}</td>${cells.join('')}</tr>`;
     });
-    return `<tr><td>${esc(label)}</td>${cells.join('')}</tr>`;
-  });
-  const head = `<tr><th></th>${data.runs.map((_, k) => `<th>run ${k + 1}</th>`).join('')}</tr>`;
+  } else {
+    head = `<tr><th></th>${data.runs.map((_, k) => `<th>run ${k + 1}</th>`).join('')}</tr>`;
+    rows = fields.map(({ key, label }) => {
+      const cells = data.runs.map((_, k) => `<td>${count(runField(data, k, key, where))}</td>`);
+      return `<tr><td>${esc(label)}</td>${cells.join('')}</tr>`;
+    });
+  }
   const banner = runsBanner(data);
   return [
     `<table class="dca-runs"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`,

@@ -221,6 +221,34 @@ test('free runs with fields= render one row per field, one column per run; a mis
   assert.throws(() => renderRuns(data, 'r.json', { fields: 'events_without_orders' }), /r.json: run 1 has no events_without_orders/);
 });
 
+test('free runs with rows= render one row per setting, one column per field; a missing one fails', () => {
+  const data = { command: 'sol11 run', runs: [{ lost_lww_skew_0: '15', lost_or_set_skew_0: '0', lost_lww_skew_100: '67', lost_or_set_skew_100: '0' }] };
+  const options = { rows: '0:0 ms,100:100 ms', 'row-label': 'skew', fields: 'lost_lww_skew_{row}:LWW,lost_or_set_skew_{row}:OR-Set' };
+  const html = renderRuns(data, 'r.json', options);
+  assert.match(html, /<tr><th>skew<\/th><th>LWW<\/th><th>OR-Set<\/th><\/tr>/);
+  assert.match(html, /<tr><td>0 ms<\/td><td>15<\/td><td>0<\/td><\/tr><tr><td>100 ms<\/td><td>67<\/td><td>0<\/td><\/tr>/);
+  assert.throws(() => renderRuns(data, 'r.json', { ...options, rows: '0:0 ms,10:10 ms' }), /r.json: run 1 has no lost_lww_skew_10/);
+  assert.throws(() => renderRuns({ runs: [data.runs[0], data.runs[0]] }, 'r.json', options), /rows= wants one run, the file has 2/);
+});
+
+test('a trace hides steps by their words or actor, shows a message\'s bytes as their count, and lists steps in one column', () => {
+  const bytes = '[1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 54, -18, 28, 1, 99]';
+  const report = { outcome: 'invariant_broken', actors: ['a', 'c'], trace: [
+    { actor: 0, operation: 'handle', object: 'crdtpeer "c"', text: 'handle crdtpeer "c"' },
+    { actor: 0, operation: 'handle', object: `crdtdelta "c" 1 ${bytes} from c`, text: `handle crdtdelta "c" 1 ${bytes} from c` },
+  ] };
+  const html = renderTrace(report, 't.json', { 'hide-text': 'crdtpeer', bytes: true });
+  assert.match(html, /handle <b>crdtdelta &quot;c&quot; 1 \[15 bytes\] from c<\/b>/);
+  assert.doesNotMatch(html, /crdtpeer<\/b>|54, -18/);
+  assert.match(html, /1 crdtpeer steps not shown/);
+  const listed = renderTrace({ ...report, trace: [...report.trace, { actor: 1, operation: 'handle', text: 'handle x' }] }, 't.json',
+    { 'hide-actors': 'c', layout: 'list' });
+  assert.match(listed, /<table class="list">\n<thead><tr><th>#<\/th><th>actor<\/th><th>step<\/th><\/tr>/);
+  assert.match(listed, /<td class="who">a<\/td><td>handle <b>crdtpeer &quot;c&quot;<\/b><\/td>/);
+  assert.doesNotMatch(listed, /handle x/);
+  assert.match(listed, /1 c steps not shown/);
+});
+
 test('free runs with summary render each run in the program\'s words; a run without one fails', () => {
   const data = { command: 'sol07 run', runs: [{ summary: 'every order shipped exactly once' }] };
   assert.match(renderRuns(data, 'r.json', { summary: true }), /<code>sol07 run<\/code> on the machine that built this deck: every order shipped exactly once/);

@@ -14,6 +14,7 @@ namespace last_writer_wins {
 
 namespace {
 
+// [slide:cart]
 // A merge keeps every add it has not seen removed: no acknowledged add is lost, whatever the
 // clocks.
 using cart = dca::crdt::or_set<item>;
@@ -30,6 +31,7 @@ std::vector<item> items_of(const cart& s) {
   auto items = s.elements();
   return {items.begin(), items.end()};
 }
+// [/slide:cart]
 
 caf::behavior cart_replica(dca::crdt::replica_actor<cart>* self, replica_node node) {
   auto handlers = dca::crdt::replica_handlers(self, node.name, replica_names, replication(),

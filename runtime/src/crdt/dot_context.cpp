@@ -34,16 +34,41 @@ void dot_context::insert(const dot& d) {
   if (contains(d))
     return;
   cloud_.insert(d);
-  compact();
+  compact_replica(d.replica);
 }
 
+// Only the replicas `other` names can change, so only their part of the cloud is compacted: a
+// whole-context compaction here made every merge cost as much as this context's cloud.
 void dot_context::merge(const dot_context& other) {
   for (auto& [replica, n] : other.contiguous_) {
     auto& mine = contiguous_[replica];
     mine = std::max(mine, n);
   }
-  cloud_.insert(other.cloud_.begin(), other.cloud_.end());
-  compact();
+  for (auto& d : other.cloud_) {
+    auto vv = contiguous_.find(d.replica);
+    if (vv != contiguous_.end() && d.counter == vv->second + 1)
+      vv->second = d.counter; // the usual delta: the next dot, no cloud node to make and erase
+    else if (!contains(d))
+      cloud_.insert(d);
+  }
+  for (auto& [replica, n] : other.contiguous_)
+    compact_replica(replica);
+  for (auto i = other.cloud_.begin(); i != other.cloud_.end();
+       i = other.cloud_.lower_bound(dot{i->replica + '\0', 0}))
+    compact_replica(i->replica);
+}
+
+void dot_context::compact_replica(const replica_id& replica) {
+  auto vv = contiguous_.find(replica);
+  std::uint64_t n = vv == contiguous_.end() ? 0 : vv->second;
+  // The cloud is ordered by (replica, counter): stop at the first dot beyond a gap.
+  auto i = cloud_.lower_bound(dot{replica, 0});
+  while (i != cloud_.end() && i->replica == replica && i->counter <= n + 1) {
+    n = std::max(n, i->counter);
+    i = cloud_.erase(i);
+  }
+  if (n > 0)
+    contiguous_[replica] = n;
 }
 
 void dot_context::compact() {

@@ -27,8 +27,20 @@ public:
   /// Records `d` as seen.
   void insert(const dot& d);
 
-  /// Set union with `other`.
+  /// Set union with `other`. Costs O(size of `other`), whatever the size of this context: a
+  /// single-dot delta merges in logarithmic time.
   void merge(const dot_context& other);
+
+  /// Calls `visit(replica, first, last)` for every run of consecutive dots seen: one per replica
+  /// of the version vector (1..n), one per cloud dot. Lets a holder of dots find the ones another
+  /// context has seen without enumerating either side dot by dot.
+  template <class F>
+  void for_each_run(F&& visit) const {
+    for (auto& [replica, n] : contiguous_)
+      visit(replica, std::uint64_t{1}, n);
+    for (auto& d : cloud_)
+      visit(d.replica, d.counter, d.counter);
+  }
 
   /// Unknown replica or a zero counter: what a decoded context must not hold.
   caf::error validate(const replica_set& known) const;
@@ -49,6 +61,10 @@ public:
   void compact();
 
 private:
+  /// Moves the cloud dots of `replica` that now continue its version vector into it, and drops
+  /// those it already covers; the rest of the cloud is not visited.
+  void compact_replica(const replica_id& replica);
+
   std::map<replica_id, std::uint64_t> contiguous_; // replica -> n: dots 1..n all seen (n > 0)
   std::set<dot> cloud_;                            // seen, beyond contiguous_
 };

@@ -10,6 +10,7 @@
 // join as merging a whole state.
 #pragma once
 
+#include <cstdint>
 #include <iterator>
 #include <map>
 #include <set>
@@ -18,7 +19,10 @@
 
 #include <caf/deep_to_string.hpp>
 #include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
+
+#include "dca/assert.hpp"
 
 #include "dca/crdt/dot.hpp"
 #include "dca/crdt/dot_context.hpp"
@@ -58,21 +62,22 @@ public:
 
   /// Joins `other` (a state or a delta) into this set, in place: drops the dots `other` has seen
   /// but no longer holds (removed there), then takes the dots of `other` this set has not seen.
+  /// Visits only the dots this set holds that `other` has seen, and `other`'s entries: merging a
+  /// one-add delta costs O(log n) in this set's size n, not a scan of its entries.
   void merge(const or_set& other) {
-    for (auto i = entries_.begin(); i != entries_.end();) {
-      auto theirs = other.entries_.find(i->first);
-      auto& dots = i->second;
-      for (auto d = dots.begin(); d != dots.end();)
-        d = other.context_.contains(*d) &&
-                    (theirs == other.entries_.end() || theirs->second.count(*d) == 0)
-                ? dots.erase(d)
-                : std::next(d);
-      i = dots.empty() ? entries_.erase(i) : std::next(i);
-    }
+    other.context_.for_each_run(
+        [&](const replica_id& replica, std::uint64_t first, std::uint64_t last) {
+          auto i = owners_.lower_bound(dot{replica, first});
+          while (i != owners_.end() && i->first.replica == replica && i->first.counter <= last)
+            i = other.holds(i->second, i->first) ? std::next(i) : drop(i);
+        });
     for (auto& [x, dots] : other.entries_)
       for (auto& d : dots)
-        if (!context_.contains(d))
+        if (!context_.contains(d)) {
           entries_[x].insert(d);
+          auto fresh = owners_.emplace(d, x).second;
+          DCA_ASSERT(fresh); // one dot names one add: validate() refuses a state that reuses one
+        }
     context_.merge(other.context_);
   }
 
@@ -126,12 +131,45 @@ public:
 
   template <class Inspector>
   friend typename Inspector::result_type inspect(Inspector& f, or_set& x) {
-    return f(caf::meta::type_name("or_set"), x.entries_, x.context_);
+    // The owner index is not shipped: a loaded set rebuilds it from its entries.
+    return f(caf::meta::type_name("or_set"), x.entries_, x.context_,
+             caf::meta::load_callback([&x]() -> caf::error {
+               x.index_owners();
+               return caf::none;
+             }));
   }
 
 private:
+  using owner_map = std::map<dot, T>;
+
+  /// Whether this set holds dot `d` for element `x`.
+  bool holds(const T& x, const dot& d) const {
+    auto i = entries_.find(x);
+    return i != entries_.end() && i->second.count(d) > 0;
+  }
+
+  /// Removes the dot `i` names from its element (and the element with its last dot).
+  typename owner_map::iterator drop(typename owner_map::iterator i) {
+    auto entry = entries_.find(i->second);
+    DCA_ASSERT(entry != entries_.end());
+    entry->second.erase(i->first);
+    if (entry->second.empty())
+      entries_.erase(entry);
+    return owners_.erase(i);
+  }
+
+  /// Rebuilds owners_ from entries_. A dot held twice (malformed input) keeps its first owner
+  /// here; validate() refuses such a set before anyone merges it.
+  void index_owners() {
+    owners_.clear();
+    for (auto& [x, dots] : entries_)
+      for (auto& d : dots)
+        owners_.emplace(d, x);
+  }
+
   std::map<T, std::set<dot>> entries_; // element -> the dots of the adds that put it there
   dot_context context_;                // every dot this replica has seen, removed ones included
+  owner_map owners_;                   // dot -> its element: entries_ indexed by dot, not shipped
 };
 
 } // namespace dca::crdt
