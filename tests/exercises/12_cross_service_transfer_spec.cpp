@@ -165,3 +165,17 @@ TEST_CASE("a saga whose driver died after its hold blocks no other transfer on t
   CHECK(cst::phase_of(resumed.state) == cst::saga_phase::confirmed);
   CHECK(cst::money_total(x, y) == cst::banks::money_expected());
 }
+
+TEST_CASE("the saga keeps every cent on every explored schedule of its driver, a kill and the "
+          "resumed driver") {
+  auto opts = dca::spec::every_order();
+  opts.search = dca::explore::strategy::dpor;
+  auto r = cst::describe().explore_actors(opts);
+  if (r.result == dca::explore::outcome::invariant_broken) { // its schedule replays the verdict
+    dca::explore::options replay;
+    replay.replay = r.failing_schedule;
+    CHECK(cst::describe().explore_actors(replay).verdict == r.verdict);
+  }
+  CHECK_MESSAGE(r.result == dca::explore::outcome::clean, dca::spec::replay_words(r, "12"));
+  CHECK(r.search_exhausted);
+}
