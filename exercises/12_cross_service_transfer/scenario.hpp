@@ -96,6 +96,15 @@ bool credit(dca::services::pg_connection& y, const transfer_order& t);
 void confirm(dca::services::pg_connection& x, const std::string& tid);
 /// release: the compensation: the hold at X goes back to its account.
 void release(dca::services::pg_connection& x, const std::string& tid);
+/// uncredit: the undo of a credit in doubt (its hold expired before it was answered): takes a
+/// credit at Y back, or, when none came yet, leaves a tombstone (a credits row of 0 cents) so a
+/// credit with this tid arriving later takes no effect. Idempotent by tid. The harness's own
+/// (scenario.cpp): learners do not change it.
+void uncredit(dca::services::pg_connection& y, const transfer_order& t);
+
+/// How long the saga's hold at X lasts on the saga's clock: past it, unless the credit was
+/// recorded, expire_saga compensates the saga (dca/es/saga.hpp).
+constexpr std::int64_t hold_expiry_ms = 30'000;
 
 /// What a transfer saga moves: its payload.
 struct transfer_params {
@@ -133,6 +142,7 @@ enum class saga_phase : std::uint8_t {
   hold_refused,   // done: nothing moved
   credited,       // next: confirm
   credit_refused, // next: release
+  expired,        // the hold expired before the credit was answered: next: uncredit, release
   confirmed,      // done: the money moved
   released,       // done: the money went back
 };
@@ -150,10 +160,11 @@ struct step_crash {
 
 /// The transfer saga's driver (the process manager): takes the next step (or undo) of `state`'s
 /// saga in its bank and returns what the saga is to record. Throws process_killed where `crash`
-/// says.
+/// says. `now_ms`: the saga's clock, when the caller keeps one: a hold then expires
+/// hold_expiry_ms later; 0: it never does.
 transfer_saga::command take_step(dca::services::pg_connection& x, dca::services::pg_connection& y,
                                  const step_crash& crash, const std::string& tid,
-                                 const saga_state& state);
+                                 const saga_state& state, std::int64_t now_ms = 0);
 
 // -- the harness (scenario.cpp) -------------------------------------------------------------------
 

@@ -165,3 +165,53 @@ TEST_CASE("a saga whose driver died after its hold blocks no other transfer on t
   CHECK(cst::phase_of(resumed.state) == cst::saga_phase::confirmed);
   CHECK(cst::money_total(x, y) == cst::banks::money_expected());
 }
+
+TEST_CASE("the saga keeps every cent on every explored schedule of its driver, a kill and the "
+          "resumed driver") {
+  auto opts = dca::spec::every_order();
+  opts.search = dca::explore::strategy::dpor;
+  auto r = cst::describe().explore_actors(opts);
+  if (r.result == dca::explore::outcome::invariant_broken) { // its schedule replays the verdict
+    dca::explore::options replay;
+    replay.replay = r.failing_schedule;
+    CHECK(cst::describe().explore_actors(replay).verdict == r.verdict);
+  }
+  CHECK_MESSAGE(r.result == dca::explore::outcome::clean, dca::spec::replay_words(r, "12"));
+  CHECK(r.search_exhausted);
+}
+
+TEST_CASE("a hold past its expiry is released, and the credit arriving after it creates no money") {
+  auto b = cst::make_banks();
+  auto x = b->x.connect("spec");
+  auto y = b->y.connect("spec");
+  cst::transfer_order t{"late", "x1", "y1", 100};
+  cst::transfer_saga::state s;
+  auto record = [&](const cst::transfer_saga::command& cmd) {
+    auto events = cst::transfer_saga::decide(s, cmd);
+    for (const auto& ev : events ? *events : std::vector<cst::transfer_saga::event>{})
+      s = cst::transfer_saga::apply(s, ev);
+    return events ? events->size() : std::size_t{0};
+  };
+  record(dca::es::begin_saga<cst::transfer_params>{{t.from, t.to, t.cents}});
+  constexpr std::int64_t now_ms = 1'000; // the saga's clock: explicit, so the test never waits
+  record(cst::take_step(x, y, {}, t.tid, s, now_ms)); // held; its driver dies before the credit
+  REQUIRE(s.expires_at_ms == now_ms + cst::hold_expiry_ms);
+  CHECK(record(dca::es::expire_saga{s.expires_at_ms - 1}) == 0); // not due yet
+  CHECK(record(dca::es::expire_saga{s.expires_at_ms}) == 1);
+  CHECK(cst::phase_of(s) == cst::saga_phase::expired);
+  while (!dca::es::finished(s.status)) // whoever compensates: uncredit, then release
+    record(cst::take_step(x, y, {}, t.tid, s));
+  CHECK(cst::phase_of(s) == cst::saga_phase::released);
+  CHECK(x.exec("SELECT balance FROM accounts WHERE id = 'x1'").int_at(0, 0) == cst::opening_cents);
+  // The slow driver's credit lands now: Y finds the tombstone, the saga refuses the answer.
+  cst::credit(y, t);
+  auto late =
+      cst::transfer_saga::decide(s, dca::es::record_step{1, dca::es::step_answer::done, ""});
+  CHECK(dca::es::is(late.error(), dca::es::errc::step_answered_twice));
+  auto money = cst::money_total(x, y);
+  CHECK_MESSAGE(money == cst::banks::money_expected(),
+                "money " << (money > cst::banks::money_expected() ? "appeared" : "vanished") << ": "
+                         << std::abs(money - cst::banks::money_expected())
+                         << " cents: a credit after the hold expired and was released must find "
+                            "its tid taken (the tombstone) and credit nothing");
+}

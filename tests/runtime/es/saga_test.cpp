@@ -264,3 +264,62 @@ TEST_CASE_FIXTURE(fixture, "a saga whose driver dies between steps or after a st
   CHECK(events_of("seat", "12A") == 1); // held once
   CHECK(events_of("trip", "t1") == 3);  // begun once, each step once
 }
+
+TEST_CASE_FIXTURE(fixture, "a saga whose driver died holding its payment is compensated at the "
+                           "hold's expiry on the clock, and the late answer is refused") {
+  auto held_for_5s = [&] {
+    auto s = steps(seats);
+    s[0].expires_after = std::chrono::seconds{5}; // the payment holds the money for the seat
+    return s;
+  };
+  auto driver = spawn_saga_driver<trip>(sys, trips, "t1", ann_seat_12, held_for_5s());
+  REQUIRE(run_until([&] { return events_of("trip", "t1") == 2; })); // paid, recorded with expiry
+  anon_send_exit(driver, caf::exit_reason::kill); // no driver of t1 ever comes back
+  consume_messages();
+  auto expiry = spawn_saga_expiry<trip>(sys, trips, "t1", ann_seat_12, held_for_5s());
+  consume_messages();
+  CHECK(sched.advance_time(std::chrono::milliseconds{4'999}) == 0); // not due yet
+  consume_messages();
+  CHECK(balance("ann") == 700);
+  CHECK(sched.advance_time(std::chrono::milliseconds{1}) == 1);
+  consume_messages();
+  auto outcome = ask<trip::state>(expiry, get_atom::value);
+  REQUIRE(outcome);
+  CHECK(outcome->status == saga_status::compensated);
+  CHECK(outcome->failed_step == 1);
+  CHECK(outcome->failure.find("the hold of step pay expired at ") != std::string::npos);
+  CHECK(balance("ann") == 1000); // paid back
+  auto seat_now = ask<seat_state>(seats, get_atom::value, std::string{"12A"});
+  REQUIRE(seat_now);
+  CHECK(seat_now->held_by.empty());
+  // The seat's answer arrives after the expiry: the saga's events decide, it is refused.
+  auto late = ask<ack>(trips, command_atom::value, std::string{"t1"},
+                       trip::command{record_step{1, step_answer::done, ""}}, std::string{});
+  CHECK(is(late.error(), dca::es::errc::step_answered_twice));
+  auto again = ask<ack>(trips, command_atom::value, std::string{"t1"},
+                        trip::command{expire_saga{1'000'000'000}}, std::string{});
+  CHECK(again); // an expiry timer firing twice changes nothing
+  // begun, pay done, seat failed (expired: in doubt), seat undone, pay undone.
+  CHECK(events_of("trip", "t1") == 5);
+}
+
+TEST_CASE_FIXTURE(fixture, "a saga whose next step is done before its hold expires is never "
+                           "expired") {
+  auto s = steps(seats);
+  s[0].expires_after = std::chrono::seconds{5};
+  auto driver = spawn_saga_driver<trip>(sys, trips, "t1", ann_seat_12, s);
+  REQUIRE(run_until([&] { return events_of("trip", "t1") == 2; })); // paid, recorded with expiry
+  auto expiry = spawn_saga_expiry<trip>(sys, trips, "t1", ann_seat_12, s);
+  consume_messages(); // the driver holds the seat in time
+  auto outcome = ask<trip::state>(driver, get_atom::value);
+  REQUIRE(outcome);
+  CHECK(outcome->status == saga_status::completed);
+  CHECK(outcome->expires_at_ms == 0); // the seat step spent the hold
+  sched.advance_time(std::chrono::seconds{10});
+  consume_messages();
+  auto watched = ask<trip::state>(expiry, get_atom::value);
+  REQUIRE(watched);
+  CHECK(watched->status == saga_status::completed);
+  CHECK(balance("ann") == 700);
+  CHECK(events_of("trip", "t1") == 3);
+}

@@ -23,6 +23,15 @@
 //   (saga_driver.hpp records it only for steps that say so; for others it waits).
 // - A step answered twice, or a compensation recorded twice, is refused with
 //   errc::step_answered_twice and changes nothing: the first answer stands.
+// - A hold that expires: a step done may record an expiry (`expires_at_ms`, a hold's deadline on
+// the
+//   clock of whoever records it: CAF's actor clock for saga_driver.hpp, virtual in tests). Unless
+//   the next step is done by then, `expire_saga{now_ms}` at or after the deadline makes that next
+//   step in doubt, so the saga compensates it and the steps before it (the hold is released) even
+//   when no driver ever comes back (saga_driver.hpp's spawn_saga_expiry records it on time). Its
+//   answer arriving late is refused like any second answer, so the saga's events decide; the
+//   step's undo must therefore be harmless when the step never took effect and must fence out the
+//   step arriving after it (a tombstone by the step's key), or a late effect creates money.
 #pragma once
 
 #include <cstddef>
@@ -86,12 +95,15 @@ struct saga_state {
   /// Compensating or compensated: the step that failed, and why, in words.
   std::uint32_t failed_step = 0;
   std::string failure;
+  /// Running: when the last step done (a hold) expires unless the next step is done first, in ms on
+  /// its recorder's clock; 0 when it never does.
+  std::int64_t expires_at_ms = 0;
 };
 
 template <class Inspector, class Payload>
 typename Inspector::result_type inspect(Inspector& f, saga_state<Payload>& x) {
   return f(caf::meta::type_name("saga_state"), x.status, x.payload, x.steps_done, x.failed_step,
-           x.failure);
+           x.failure, x.expires_at_ms);
 }
 
 /// Whether a saga in `s` has nothing left to do.
@@ -105,15 +117,21 @@ template <class Payload>
 struct begin_saga {
   Payload payload;
 };
-/// Step `step` was answered (`reason`: a refusal's or a timeout's words).
+/// Step `step` was answered (`reason`: a refusal's or a timeout's words). A step done may hold
+/// something until `expires_at_ms` (0: for good).
 struct record_step {
   std::uint32_t step = 0;
   step_answer answer = step_answer::done;
   std::string reason;
+  std::int64_t expires_at_ms = 0;
 };
 /// Step `step`'s compensation took effect (or the step has none).
 struct record_undo {
   std::uint32_t step = 0;
+};
+/// The clock says `now_ms`: a hold past its expiry makes the next step in doubt (see the top).
+struct expire_saga {
+  std::int64_t now_ms = 0;
 };
 
 template <class Payload>
@@ -122,6 +140,7 @@ struct saga_begun {
 };
 struct step_done {
   std::uint32_t step = 0;
+  std::int64_t expires_at_ms = 0;
 };
 struct step_failed {
   std::uint32_t step = 0;
@@ -138,11 +157,15 @@ typename Inspector::result_type inspect(Inspector& f, begin_saga<Payload>& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, record_step& x) {
-  return f(caf::meta::type_name("record_step"), x.step, x.answer, x.reason);
+  return f(caf::meta::type_name("record_step"), x.step, x.answer, x.reason, x.expires_at_ms);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, record_undo& x) {
   return f(caf::meta::type_name("record_undo"), x.step);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, expire_saga& x) {
+  return f(caf::meta::type_name("expire_saga"), x.now_ms);
 }
 template <class Inspector, class Payload>
 typename Inspector::result_type inspect(Inspector& f, saga_begun<Payload>& x) {
@@ -150,7 +173,7 @@ typename Inspector::result_type inspect(Inspector& f, saga_begun<Payload>& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_done& x) {
-  return f(caf::meta::type_name("step_done"), x.step);
+  return f(caf::meta::type_name("step_done"), x.step, x.expires_at_ms);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, step_failed& x) {
@@ -189,7 +212,7 @@ struct saga {
   static constexpr const char* type_name = Def::type_name;
   using payload = typename Def::payload;
   using state = saga_state<payload>;
-  using command = caf::variant<begin_saga<payload>, record_step, record_undo>;
+  using command = caf::variant<begin_saga<payload>, record_step, record_undo, expire_saga>;
   using event = caf::variant<saga_begun<payload>, step_done, step_failed, step_undone>;
 
   static constexpr std::uint32_t steps = static_cast<std::uint32_t>(std::size(Def::steps));
@@ -211,6 +234,8 @@ struct saga {
     }
     if (auto answered = caf::get_if<record_step>(&cmd))
       return decide_step(s, *answered);
+    if (auto expiry = caf::get_if<expire_saga>(&cmd))
+      return decide_expiry(s, *expiry);
     return decide_undo(s, caf::get<record_undo>(cmd));
   }
 
@@ -218,13 +243,15 @@ struct saga {
     if (auto begun = caf::get_if<saga_begun<payload>>(&ev)) {
       s.status = saga_status::running;
       s.payload = begun->payload;
-    } else if (caf::get_if<step_done>(&ev)) {
+    } else if (auto done = caf::get_if<step_done>(&ev)) {
       s.steps_done += 1;
+      s.expires_at_ms = done->expires_at_ms; // the hold before it, if any, is spent
       if (s.steps_done == steps)
         s.status = saga_status::completed;
     } else if (auto failed = caf::get_if<step_failed>(&ev)) {
       s.failed_step = failed->step;
       s.failure = step_name(failed->step) + ": " + failed->reason;
+      s.expires_at_ms = 0;
       s.steps_done = failed->step + (failed->in_doubt ? 1 : 0);
       s.status = s.steps_done == 0 ? saga_status::compensated : saga_status::compensating;
     } else {
@@ -243,8 +270,20 @@ private:
     if (s.status != saga_status::running || r.step != s.steps_done)
       return answered_twice(s, "step " + step_name(r.step));
     if (r.answer == step_answer::done)
-      return std::vector<event>{step_done{r.step}};
+      return std::vector<event>{step_done{r.step, r.expires_at_ms}};
     return std::vector<event>{step_failed{r.step, r.answer == step_answer::not_answered, r.reason}};
+  }
+
+  /// Nothing to do (no events) before the expiry, without one, or once the saga moved on: an
+  /// expiry timer may fire late or twice.
+  static caf::expected<std::vector<event>> decide_expiry(const state& s, const expire_saga& e) {
+    if (s.status != saga_status::running || s.expires_at_ms == 0 || e.now_ms < s.expires_at_ms)
+      return std::vector<event>{};
+    return std::vector<event>{step_failed{s.steps_done, true,
+                                          "the hold of step " + step_name(s.steps_done - 1) +
+                                              " expired at " + std::to_string(s.expires_at_ms) +
+                                              " ms (now " + std::to_string(e.now_ms) +
+                                              " ms) before this step was answered"}};
   }
 
   static caf::expected<std::vector<event>> decide_undo(const state& s, const record_undo& r) {

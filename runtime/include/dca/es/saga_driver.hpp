@@ -59,7 +59,19 @@ struct saga_step {
   /// undo is not harmless then, such as a refund): the driver stops with errc::timeout and the
   /// saga waits at the step until a driver gets its answer.
   bool compensate_unanswered = false;
+  /// A step that holds something (money, a seat) for the next one: how long the hold lasts, from
+  /// when the driver records it, on CAF's clock; zero: for good. Past it, spawn_saga_expiry
+  /// compensates the saga when the next step was not done in time.
+  std::chrono::milliseconds expires_after{0};
 };
+
+/// `self`'s clock (CAF's: virtual under the test coordinator) in ms since its epoch: what a saga's
+/// expiries are recorded in.
+inline std::int64_t clock_ms(caf::local_actor* self) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             self->clock().now().time_since_epoch())
+      .count();
+}
 
 /// A step that is a command to an entity of type `Entity` behind `host`: the entity's key and the
 /// command come from the payload; the saga's step key is the command's idempotency key.
@@ -81,6 +93,23 @@ inline bool is_refusal(const caf::error& err) {
 }
 
 namespace detail {
+
+/// Spawns a stateful actor of type `Actor` (a driver, an expiry) that works on saga `id` behind
+/// `sagas`: its state gets the host, the id, the payload and the steps; `make_behavior(self)`
+/// gives its behavior.
+template <class Actor, class Payload, class MakeBehavior>
+caf::actor spawn_on_saga(caf::actor_system& sys, caf::actor sagas, std::string id, Payload params,
+                         std::vector<saga_step<Payload>> steps, MakeBehavior make_behavior) {
+  return sys.spawn([sagas = std::move(sagas), id = std::move(id), params = std::move(params),
+                    steps = std::move(steps), make_behavior](Actor* self) -> caf::behavior {
+    auto& st = self->state;
+    st.sagas = sagas;
+    st.id = id;
+    st.params = params;
+    st.steps = steps;
+    return make_behavior(self);
+  });
+}
 
 template <class Saga>
 struct saga_driver_state {
@@ -150,8 +179,11 @@ struct saga_driver {
         self, st.params, step_key(st.id, Saga::step_name(k)), step.timeout,
         [self, k](caf::error err) {
           const auto& current = self->state.steps[k];
-          if (!err)
-            return record(self, record_step{k, step_answer::done, ""});
+          if (!err) {
+            auto hold = current.expires_after;
+            return record(self, record_step{k, step_answer::done, "",
+                                            hold.count() == 0 ? 0 : clock_ms(self) + hold.count()});
+          }
           if (is_refusal(err))
             return record(self, record_step{k, step_answer::refused, render(err)});
           if (err != caf::sec::request_timeout)
@@ -241,15 +273,116 @@ caf::actor spawn_saga_driver(caf::actor_system& sys, caf::actor sagas, std::stri
                              typename Saga::payload params,
                              std::vector<saga_step<typename Saga::payload>> steps) {
   DCA_ASSERT_MSG(steps.size() == Saga::steps, "one saga_step per step of the saga type");
-  return sys.spawn(
-      [sagas = std::move(sagas), id = std::move(id), params = std::move(params),
-       steps = std::move(steps)](typename detail::saga_driver<Saga>::actor_type* self) {
-        self->state.sagas = sagas;
-        self->state.id = id;
-        self->state.params = params;
-        self->state.steps = steps;
-        return detail::saga_driver<Saga>::behavior(self);
-      });
+  using driver = detail::saga_driver<Saga>;
+  return detail::spawn_on_saga<typename driver::actor_type>(
+      sys, std::move(sagas), std::move(id), std::move(params), std::move(steps),
+      [](typename driver::actor_type* self) { return driver::behavior(self); });
+}
+
+/// A saga's hold is due: the expiry's own timer.
+using expire_atom = caf::atom_constant<caf::atom("sagaexpire")>;
+
+/// What spawn_saga_expiry keeps: the saga, the steps a driver needs, and who waits for the end.
+template <class Saga>
+struct saga_expiry_state {
+  caf::actor sagas;
+  std::string id;
+  typename Saga::payload params;
+  std::vector<saga_step<typename Saga::payload>> steps;
+  std::chrono::milliseconds record_timeout{std::chrono::seconds{10}};
+  std::optional<caf::expected<typename Saga::state>> outcome;
+  std::vector<caf::response_promise> waiters;
+  static inline const char* name = "dca.es.saga_expiry";
+};
+
+namespace detail {
+
+/// The expiry's steps, as functions of its actor.
+template <class Saga>
+struct saga_expiry {
+  using actor_type = caf::stateful_actor<saga_expiry_state<Saga>>;
+  using state = typename Saga::state;
+
+  static void deliver(caf::response_promise& rp, const caf::expected<state>& outcome) {
+    if (outcome)
+      rp.deliver(*outcome);
+    else
+      rp.deliver(outcome.error());
+  }
+
+  static void finish(actor_type* self, caf::expected<state> outcome) {
+    self->state.outcome = std::move(outcome);
+    for (auto& rp : self->state.waiters)
+      deliver(rp, *self->state.outcome);
+    self->state.waiters.clear();
+  }
+
+  /// A driver takes what the saga says now (the compensations, once it expired) to the end.
+  static void drive(actor_type* self) {
+    auto& st = self->state;
+    auto driver = spawn_saga_driver<Saga>(self->system(), st.sagas, st.id, st.params, st.steps);
+    self->request(driver, caf::infinite, get_atom::value)
+        .then([self](const state& s) { finish(self, s); },
+              [self](caf::error& err) { finish(self, std::move(err)); });
+  }
+
+  /// Reads the saga: waits for its expiry on the clock, records it when due, and has the saga
+  /// compensated when that expired it; ends when the saga is past any hold.
+  static void check(actor_type* self) {
+    auto& st = self->state;
+    self->request(st.sagas, st.record_timeout, get_atom::value, st.id)
+        .then(
+            [self](const state& s) {
+              if (s.status == saga_status::compensating)
+                return drive(self);
+              if (s.status != saga_status::running || s.expires_at_ms == 0)
+                return finish(self, s);
+              auto due = s.expires_at_ms - clock_ms(self);
+              if (due > 0)
+                return self->delayed_send(self, std::chrono::milliseconds{due}, expire_atom::value);
+              expire(self);
+            },
+            [self](caf::error& err) { finish(self, std::move(err)); });
+  }
+
+  static caf::behavior behavior(actor_type* self) {
+    check(self);
+    return {[self](expire_atom) { expire(self); },
+            [self](get_atom) {
+              auto rp = self->make_response_promise();
+              if (self->state.outcome)
+                deliver(rp, *self->state.outcome);
+              else
+                self->state.waiters.push_back(rp);
+              return rp;
+            }};
+  }
+
+  static void expire(actor_type* self) {
+    auto& st = self->state;
+    self->request(st.sagas, st.record_timeout, command_atom::value, st.id,
+                  typename Saga::command{expire_saga{clock_ms(self)}}, std::string{})
+        .then([self](const ack&) { check(self); },
+              [self](caf::error& err) { finish(self, std::move(err)); });
+  }
+};
+
+} // namespace detail
+
+/// Watches saga `id` behind `sagas` for as long as a step done holds something: at the hold's
+/// expiry, on CAF's clock, it records expire_saga; when that expired the saga (the next step was
+/// not done in time), a driver with `steps` compensates it, so a hold never outlives its expiry
+/// although no driver of the saga ever comes back. Ask it (get_atom) -> Saga::state: the saga once
+/// compensated, or as it found it past its hold (done in time, finished, or holding nothing).
+template <class Saga>
+caf::actor spawn_saga_expiry(caf::actor_system& sys, caf::actor sagas, std::string id,
+                             typename Saga::payload params,
+                             std::vector<saga_step<typename Saga::payload>> steps) {
+  DCA_ASSERT_MSG(steps.size() == Saga::steps, "one saga_step per step of the saga type");
+  using expiry = detail::saga_expiry<Saga>;
+  return detail::spawn_on_saga<typename expiry::actor_type>(
+      sys, std::move(sagas), std::move(id), std::move(params), std::move(steps),
+      [](typename expiry::actor_type* self) { return expiry::behavior(self); });
 }
 
 } // namespace dca::es
