@@ -118,8 +118,8 @@ void claimed(node_core& core, std::uint32_t shard, const caf::expected<shard_lea
   if (it != core.owned.end() && it->second.epoch == lease->epoch)
     return;
   core.stop_shard(shard);
-  auto fenced =
-      std::make_shared<fenced_journal>(core.journal, dca::es::shard_fence{shard, lease->epoch});
+  auto fenced = std::make_shared<fenced_journal>(
+      core.journal, dca::es::shard_fence{shard, lease->epoch, core.opts.name});
   core.owned[shard] = node_core::owned_shard{lease->epoch, core.spawn_host(fenced)};
 }
 
