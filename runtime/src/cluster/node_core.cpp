@@ -5,6 +5,7 @@
 
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
+#include <caf/type_erased_tuple.hpp>
 
 #include "dca/assert.hpp"
 #include "dca/cluster/errors.hpp"
@@ -101,6 +102,15 @@ void node_core::peer_down(const std::string& node) {
   it->second.alive = false;
   calls.fail_node(node,
                   make_error(errc::node_unreachable, "node " + node + " missed its heartbeats"));
+}
+
+caf::error node_core::refuse_unhosted(const caf::type_erased_tuple& msg) const {
+  auto is_command = msg.size() > 0 && msg.match_element<caf::atom_value>(0) &&
+                    msg.get_as<caf::atom_value>(0) == dca::es::command_atom::value;
+  auto hosts = "node " + opts.name + " hosts " + entity_type + " entities only";
+  return make_error(errc::not_hosted, is_command ? hosts + ": " + msg.stringify() +
+                                                       " is a command for another entity type"
+                                                 : hosts + ": no handler for " + msg.stringify());
 }
 
 namespace {

@@ -1,9 +1,15 @@
 // The nodes' lease table on the PostgreSQL journal's dca_shard_leases, driven step by step (the
 // test moves the database's expiry instead of waiting for it): a node keeps its epoch while it
 // renews, a takeover fences the old owner's appends, and rows come back on the node's clock; and
-// what the journal keeps when a lease table is broken: `dca journal verify` names both owners.
+// what the journal keeps when a lease table is broken: `dca journal verify` names both owners; and
+// a node whose lease passes run on the table's own thread (also run under TSan).
 #include <doctest/doctest.h>
 
+#include <optional>
+#include <thread>
+
+#include "counter_entity.hpp"
+#include "dca/cluster/node.hpp"
 #include "dca/cluster/node_core.hpp"
 #include "dca/cluster/postgres_lease_table.hpp"
 #include "dca/es/postgres_journal.hpp"
@@ -164,4 +170,36 @@ TEST_CASE("two nodes a broken lease table gave one epoch both append, and verify
             .find(": thing/acct seq 2 (position 2) was written under shard 0 epoch 1 by node n2, "
                   "but node n1 wrote under the same (thing/acct position 1): two owners at one "
                   "epoch") != std::string::npos);
+}
+
+TEST_CASE("a node takes its shards on the PostgreSQL lease table's thread and serves a command") {
+  auto db = empty_journal_database();
+  auto journal = dca::es::postgres_journal::open(db);
+  REQUIRE(journal);
+  auto table = open_table(db); // outlives the actor system: its thread runs the node's passes
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  node_options opts;
+  opts.name = "n1";
+  opts.shards = 4;
+  opts.rebalance_interval = 50ms;
+  auto node = spawn_node<counter>(sys, opts, table, *journal);
+  caf::scoped_actor self{sys};
+  std::optional<dca::es::ack> acked;
+  std::string refused;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       !acked && std::chrono::steady_clock::now() < deadline;) {
+    self->request(node, 2s, dca::es::command_atom::value, std::string{"acct"},
+                  counter::command{add{1}}, std::string{})
+        .receive([&](const dca::es::ack& a) { acked = a; },
+                 [&](caf::error& e) { refused = dca::es::render(e); });
+    if (!acked) // shard_unowned until the first pass's answer reaches the node
+      std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE_MESSAGE(acked, refused);
+  CHECK(acked->seq == 1);
+  self->send_exit(node, caf::exit_reason::user_shutdown);
+  dca::es::decoder_registry decoders;
+  auto verified = dca::es::verify_postgres_journal(db, decoders);
+  CHECK_MESSAGE(verified, dca::es::render(verified.error()));
 }
