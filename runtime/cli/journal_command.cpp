@@ -18,18 +18,22 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr const char* usage = "usage: dca journal inspect PATH [--heads N]\n"
-                              "       dca journal verify PATH\n"
-                              "\n"
-                              "  PATH     a journal file (SQLite), or a PostgreSQL journal's\n"
-                              "           database: postgresql:///db?host=/socket/dir or\n"
-                              "           'host=/socket/dir dbname=db' (libpq's forms)\n"
-                              "  inspect  counts, the last global position, and the heads of the\n"
-                              "           most recently written entities (--heads N, default 20)\n"
-                              "  verify   checks page integrity, gap-free global positions and\n"
-                              "           per-entity sequences, that every event of a known type\n"
-                              "           decodes to its stored text, and snapshots; exits 1 with\n"
-                              "           the first problem\n";
+constexpr const char* usage =
+    "usage: dca journal inspect PATH [--heads N]\n"
+    "       dca journal verify PATH\n"
+    "\n"
+    "  PATH     a journal file (SQLite), or a PostgreSQL journal's\n"
+    "           database: postgresql:///db?host=/socket/dir or\n"
+    "           'host=/socket/dir dbname=db' (libpq's forms)\n"
+    "  inspect  counts, the last global position, and the heads of the\n"
+    "           most recently written entities (--heads N, default 20),\n"
+    "           with the shard owner that wrote each (PostgreSQL)\n"
+    "  verify   checks page integrity, gap-free global positions and\n"
+    "           per-entity sequences, that every event of a known type\n"
+    "           decodes to its stored text, and snapshots, and on\n"
+    "           PostgreSQL the owners: one shard per stream, epochs never\n"
+    "           going back or beyond their lease, one node per (shard,\n"
+    "           epoch); exits 1 with the first problem\n";
 
 #ifndef DCA_HAS_POSTGRES_JOURNAL
 /// Refuses a PostgreSQL PATH in a dca built without libpq, in one line.
@@ -75,9 +79,13 @@ int inspect(const std::string& path, std::size_t heads, std::ostream& out, std::
       << "last position  " << summary->last_position << '\n';
   if (!summary->heads.empty()) {
     out << "heads (most recently written first):\n";
-    for (auto& h : summary->heads)
-      out << "  " << h.entity.to_string() << "  seq " << h.seq << "  position " << h.last_position
-          << '\n';
+    for (auto& h : summary->heads) {
+      out << "  " << h.entity.to_string() << "  seq " << h.seq << "  position " << h.last_position;
+      if (h.fence) // who wrote the head: the shard owner's node id (if recorded), shard, epoch
+        out << "  owner " << (h.fence->owner.empty() ? "(not recorded)" : h.fence->owner)
+            << " (shard " << h.fence->shard << " epoch " << h.fence->epoch << ")";
+      out << '\n';
+    }
   }
   return 0;
 }

@@ -23,6 +23,8 @@ const char* to_string(errc x) noexcept {
     return "cluster_mismatch";
   case errc::membership_lost:
     return "membership_lost";
+  case errc::not_hosted:
+    return "not_hosted";
   }
   return "unknown";
 }

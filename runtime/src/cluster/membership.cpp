@@ -2,6 +2,7 @@
 // advisory lock, so two processes starting with the same id cannot both pass the liveness check.
 #include "dca/cluster/membership.hpp"
 
+#include "dca/assert.hpp"
 #include "dca/cluster/errors.hpp"
 #include "dca/es/errors.hpp"
 #include "pg.hpp"
@@ -23,27 +24,37 @@ CREATE TABLE IF NOT EXISTS dca_members(
   incarnation bigint NOT NULL,
   heartbeat_at timestamptz NOT NULL,
   joined_at timestamptz NOT NULL);
+ALTER TABLE dca_cluster ADD COLUMN IF NOT EXISTS entity_type text;
+ALTER TABLE dca_members ADD COLUMN IF NOT EXISTS entity_type text;
 )sql";
+
+/// Version 1 recorded no entity type: the first node of this build to join states it. Version 1
+/// nodes still running keep their rows (they never touch the new columns); one that restarts is
+/// refused with "run the dca the cluster runs".
+const char* const migrate_cluster_sql =
+    "UPDATE dca_cluster SET schema_version = $1, entity_type = $2 "
+    "WHERE id = 1 AND schema_version = 1";
 
 /// An arbitrary constant, not the journal schema's: held while tables are created and by joins.
 const char* const membership_lock_sql = "SELECT pg_advisory_xact_lock(7366274521)";
 
-const char* const cluster_sql = "SELECT schema_version, shards FROM dca_cluster WHERE id = 1";
+const char* const cluster_sql =
+    "SELECT schema_version, shards, entity_type FROM dca_cluster WHERE id = 1";
 
 const char* const holder_sql =
     "SELECT address, incarnation, (extract(epoch FROM now() - heartbeat_at) * 1000)::bigint "
     "FROM dca_members WHERE node = $1";
 
 const char* const upsert_sql =
-    "INSERT INTO dca_members AS m(node, address, incarnation, heartbeat_at, joined_at) "
-    "VALUES ($1, $2, 1, now(), now()) ON CONFLICT (node) DO UPDATE SET address = "
-    "EXCLUDED.address, incarnation = m.incarnation + 1, heartbeat_at = now(), joined_at = now() "
-    "RETURNING incarnation";
+    "INSERT INTO dca_members AS m(node, address, incarnation, heartbeat_at, joined_at, "
+    "entity_type) VALUES ($1, $2, 1, now(), now(), $3) ON CONFLICT (node) DO UPDATE SET address = "
+    "EXCLUDED.address, incarnation = m.incarnation + 1, heartbeat_at = now(), joined_at = now(), "
+    "entity_type = EXCLUDED.entity_type RETURNING incarnation";
 
 const char* const members_sql =
     "SELECT node, address, incarnation, "
-    "GREATEST(0, (extract(epoch FROM now() - heartbeat_at) * 1000)::bigint) "
-    "FROM dca_members ORDER BY node";
+    "GREATEST(0, (extract(epoch FROM now() - heartbeat_at) * 1000)::bigint), "
+    "coalesce(entity_type, '') FROM dca_members ORDER BY node";
 
 std::string describe_ms(std::int64_t ms) {
   return std::to_string(ms) + " ms";
@@ -58,18 +69,26 @@ public:
   caf::error exec(const char* sql, const char* doing) { return pg::exec(conn.get(), sql, doing); }
 
   /// In the join's transaction: the cluster's row (written by the first node) must match.
-  caf::error check_cluster(std::uint32_t shards) {
-    auto args = pg::params{}.int64(membership_schema_version).int64(shards);
-    auto ins = pg::exec(conn.get(),
-                        "INSERT INTO dca_cluster VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING",
-                        args, "creating the cluster's row");
+  caf::error check_cluster(std::uint32_t shards, const std::string& entity_type) {
+    auto ins =
+        pg::exec(conn.get(),
+                 "INSERT INTO dca_cluster(id, schema_version, shards, entity_type) "
+                 "VALUES (1, $1, $2, $3) ON CONFLICT (id) DO NOTHING",
+                 pg::params{}.int64(membership_schema_version).int64(shards).text(entity_type),
+                 "creating the cluster's row");
     if (!ins)
       return ins.error();
+    auto migrated = pg::exec(conn.get(), migrate_cluster_sql,
+                             pg::params{}.int64(membership_schema_version).text(entity_type),
+                             "migrating the cluster's row");
+    if (!migrated)
+      return migrated.error();
     auto res = pg::exec(conn.get(), cluster_sql, pg::params{}, "reading the cluster's row");
     if (!res)
       return res.error();
     auto version = pg::int64(res->get(), 0, 0);
     auto theirs = pg::int64(res->get(), 0, 1);
+    auto hosted = std::string{pg::text(res->get(), 0, 2)};
     if (version != membership_schema_version)
       return make_error(errc::cluster_mismatch, "the cluster's membership schema is version " +
                                                     std::to_string(version) +
@@ -81,6 +100,11 @@ public:
                         "the cluster has " + std::to_string(theirs) +
                             " shards, this node was started with " + std::to_string(shards) +
                             ": start it with --shards " + std::to_string(theirs));
+    if (hosted != entity_type)
+      return make_error(errc::cluster_mismatch,
+                        "the cluster hosts entity type " + hosted + ", this node hosts " +
+                            entity_type +
+                            ": one entity type per cluster (start it on another database)");
     return caf::none;
   }
 
@@ -100,16 +124,16 @@ public:
                           " ago): stop that node or start this one with another id");
   }
 
-  caf::expected<std::uint64_t> join_locked(const std::string& node, const std::string& address,
-                                           std::uint32_t shards,
+  caf::expected<std::uint64_t> join_locked(const member_claim& claim,
                                            std::chrono::milliseconds live_max) {
     if (auto err = exec(membership_lock_sql, "locking the member table"))
       return err;
-    if (auto err = check_cluster(shards))
+    if (auto err = check_cluster(claim.shards, claim.entity_type))
       return err;
-    if (auto err = check_not_live(node, live_max))
+    if (auto err = check_not_live(claim.node, live_max))
       return err;
-    auto res = pg::exec(conn.get(), upsert_sql, pg::params{}.text(node).text(address),
+    auto res = pg::exec(conn.get(), upsert_sql,
+                        pg::params{}.text(claim.node).text(claim.address).text(claim.entity_type),
                         "writing the member's row");
     if (!res)
       return res.error();
@@ -159,12 +183,12 @@ caf::expected<std::unique_ptr<membership>> membership::open(const std::string& c
   return std::unique_ptr<membership>{new membership(std::move(state))};
 }
 
-caf::expected<std::uint64_t> membership::join(const std::string& node, const std::string& address,
-                                              std::uint32_t shards,
+caf::expected<std::uint64_t> membership::join(const member_claim& claim,
                                               std::chrono::milliseconds live_max) {
+  DCA_ASSERT(!claim.node.empty() && !claim.entity_type.empty());
   if (auto err = impl_->exec("BEGIN", "beginning a join"))
     return err;
-  auto joined = impl_->join_locked(node, address, shards, live_max);
+  auto joined = impl_->join_locked(claim, live_max);
   if (!joined) {
     impl_->exec("ROLLBACK", "rolling back a refused join");
     return joined.error();
@@ -192,9 +216,10 @@ caf::expected<std::vector<member>> membership::members(std::chrono::milliseconds
   std::vector<member> out;
   for (int r = 0; r < PQntuples(res->get()); ++r) {
     auto age = pg::int64(res->get(), r, 3);
-    out.push_back(member{
-        std::string{pg::text(res->get(), r, 0)}, std::string{pg::text(res->get(), r, 1)},
-        static_cast<std::uint64_t>(pg::int64(res->get(), r, 2)), age, age < live_max.count()});
+    out.push_back(member{std::string{pg::text(res->get(), r, 0)},
+                         std::string{pg::text(res->get(), r, 1)},
+                         static_cast<std::uint64_t>(pg::int64(res->get(), r, 2)), age,
+                         age < live_max.count(), std::string{pg::text(res->get(), r, 4)}});
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include "dca/cluster/node.hpp"
 
 #include <caf/actor_cast.hpp>
+#include <caf/message_view.hpp>
 
 namespace dca::cluster::detail {
 
@@ -40,6 +41,13 @@ void start_node(caf::event_based_actor* self, node_core& core) {
   caf::anon_send(core.detector, subscribe_atom::value, caf::actor_cast<caf::actor>(self));
   rebalance(self, core);
   self->delayed_send(self, core.opts.rebalance_interval, rebalance_atom::value);
+  // One entity type per node: a message no handler takes (another type's command) is answered
+  // with an error naming what the node hosts, and the node runs on. CAF's default would answer
+  // unexpected_message without saying which node or type.
+  self->set_default_handler(
+      [&core](caf::scheduled_actor*, caf::message_view& x) -> caf::result<caf::message> {
+        return core.refuse_unhosted(x.content());
+      });
   self->set_exit_handler([self, &core](caf::exit_msg& msg) {
     core.stop_all();
     caf::anon_send_exit(core.detector, caf::exit_reason::user_shutdown);

@@ -5,6 +5,7 @@
 
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
+#include <caf/type_erased_tuple.hpp>
 
 #include "dca/assert.hpp"
 #include "dca/cluster/errors.hpp"
@@ -103,6 +104,15 @@ void node_core::peer_down(const std::string& node) {
                   make_error(errc::node_unreachable, "node " + node + " missed its heartbeats"));
 }
 
+caf::error node_core::refuse_unhosted(const caf::type_erased_tuple& msg) const {
+  auto is_command = msg.size() > 0 && msg.match_element<caf::atom_value>(0) &&
+                    msg.get_as<caf::atom_value>(0) == dca::es::command_atom::value;
+  auto hosts = "node " + opts.name + " hosts " + entity_type + " entities only";
+  return make_error(errc::not_hosted, is_command ? hosts + ": " + msg.stringify() +
+                                                       " is a command for another entity type"
+                                                 : hosts + ": no handler for " + msg.stringify());
+}
+
 namespace {
 
 // The outcome of claiming `shard`: (re)starts its host when the epoch is new to the node.
@@ -118,8 +128,8 @@ void claimed(node_core& core, std::uint32_t shard, const caf::expected<shard_lea
   if (it != core.owned.end() && it->second.epoch == lease->epoch)
     return;
   core.stop_shard(shard);
-  auto fenced =
-      std::make_shared<fenced_journal>(core.journal, dca::es::shard_fence{shard, lease->epoch});
+  auto fenced = std::make_shared<fenced_journal>(
+      core.journal, dca::es::shard_fence{shard, lease->epoch, core.opts.name});
   core.owned[shard] = node_core::owned_shard{lease->epoch, core.spawn_host(fenced)};
 }
 

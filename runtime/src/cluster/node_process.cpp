@@ -62,7 +62,8 @@ private:
 
 } // namespace
 
-caf::expected<node_process_storage> open_node_storage(const node_process_options& opts) {
+caf::expected<node_process_storage> open_node_storage(const node_process_options& opts,
+                                                      const std::string& entity_type) {
   node_process_storage out;
   auto journal = dca::es::postgres_journal::open(opts.db);
   if (!journal)
@@ -73,9 +74,9 @@ caf::expected<node_process_storage> open_node_storage(const node_process_options
   auto members = membership::open(opts.db);
   if (!members)
     return members.error();
-  auto address = opts.host + ":" + std::to_string(opts.port);
-  auto incarnation =
-      (*members)->join(opts.node.name, address, opts.node.shards, opts.member_live_max);
+  auto claim = member_claim{opts.node.name, opts.host + ":" + std::to_string(opts.port),
+                            opts.node.shards, entity_type};
+  auto incarnation = (*members)->join(claim, opts.member_live_max);
   if (!incarnation)
     return incarnation.error();
   return node_process_storage{std::move(*journal), std::move(*leases), std::move(*members),

@@ -68,9 +68,9 @@ caf::expected<journal_summary> inspect_journal(const std::string& path, std::siz
   st.bind(1, static_cast<std::int64_t>(heads_max));
   int rc;
   while ((rc = st.step()) == SQLITE_ROW)
-    result.heads.push_back(stream_head{entity_id{st.text(0), st.text(1)},
-                                       static_cast<std::uint64_t>(st.int64(2)),
-                                       static_cast<std::uint64_t>(st.int64(3))});
+    result.heads.push_back(stream_head{
+        entity_id{st.text(0), st.text(1)}, static_cast<std::uint64_t>(st.int64(2)),
+        static_cast<std::uint64_t>(st.int64(3)), std::nullopt}); // one process's journal: no owners
   if (rc != SQLITE_DONE)
     return sql::to_error(rc, raw, path, "reading stream heads");
   return result;
@@ -103,6 +103,8 @@ caf::error journal_verifier::check_event(const stored_event& ev) {
   info.seq = ev.seq;
   if (auto err = check_fence(ev, info))
     return err;
+  if (auto err = check_owner(ev, info))
+    return err;
   if (auto err = check_payload(ev, info.id))
     return err;
   ++report_.events;
@@ -130,6 +132,22 @@ caf::error journal_verifier::check_fence(const stored_event& ev, stream_seen& in
     return corrupt(where + " was written under " + under(now) + " after " + under(*before) +
                    ": the epoch went back (an old owner wrote after a newer one)");
   return caf::none;
+}
+
+caf::error journal_verifier::check_owner(const stored_event& ev, const stream_seen& info) {
+  if (!ev.fence || ev.fence->owner.empty())
+    return caf::none;
+  auto& f = *ev.fence;
+  auto [first, fresh] = owners_.try_emplace({f.shard, f.epoch},
+                                            epoch_owner{f.owner, info.id.to_string(), ev.position});
+  if (fresh || first->second.owner == f.owner)
+    return caf::none;
+  auto& other = first->second;
+  return corrupt(info.id.to_string() + " seq " + std::to_string(ev.seq) + " (position " +
+                 std::to_string(ev.position) + ") was written under shard " +
+                 std::to_string(f.shard) + " epoch " + std::to_string(f.epoch) + " by node " +
+                 f.owner + ", but node " + other.owner + " wrote under the same (" + other.stream +
+                 " position " + std::to_string(other.position) + "): two owners at one epoch");
 }
 
 caf::error journal_verifier::check_payload(const stored_event& ev, const entity_id& id) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -25,7 +26,9 @@ struct stored_event {
   std::string type;
   std::vector<char> payload;
   std::string text;
-  std::optional<shard_fence> fence; // the owner's (shard, epoch) it was appended under, if stored
+  /// The owner's (shard, epoch, node id) it was appended under, if stored (an empty owner: a
+  /// journal from before owners were recorded).
+  std::optional<shard_fence> fence;
 };
 
 class journal_verifier {
@@ -38,7 +41,8 @@ public:
 
   /// The next event in position order: positions gap-free from 1, sequences gap-free from 1 per
   /// stream, a known type decoding to its stored text, and along a stream's fenced events one
-  /// shard and epochs that never go back (check_fence). errc::journal_corrupt with the first
+  /// shard and epochs that never go back (check_fence), and one owner per (shard, epoch)
+  /// (check_owner). errc::journal_corrupt with the first
   /// problem.
   caf::error check_event(const stored_event& ev);
 
@@ -64,9 +68,22 @@ private:
   /// epoch going back is an old owner writing after a newer one; a second shard at the same epoch
   /// is a second owner the epochs cannot tell apart.
   caf::error check_fence(const stored_event& ev, stream_seen& info);
+
+  /// The first event written under each (shard, epoch) that names its owner.
+  struct epoch_owner {
+    std::string owner;
+    std::string stream;
+    std::uint64_t position = 0;
+  };
+
+  /// One owner per (shard, epoch), across every stream: the lease table grants an epoch to one
+  /// node, so two node ids under one (shard, epoch) are two owners it could not tell apart (a
+  /// broken lease table, or two clusters on one journal).
+  caf::error check_owner(const stored_event& ev, const stream_seen& info);
   std::string where_;
   const decoder_registry& decoders_;
   std::unordered_map<std::int64_t, stream_seen> streams_;
+  std::map<std::pair<std::uint32_t, std::uint64_t>, epoch_owner> owners_; // by (shard, epoch)
   verify_report report_;
 };
 

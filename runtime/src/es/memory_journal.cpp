@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "dca/assert.hpp"
 #include "dca/es/errors.hpp"
 #include "journal_refusals.hpp"
 
@@ -52,6 +53,8 @@ void memory_journal::append(append_request req, append_callback done) {
 
 caf::error memory_journal::refusal(const append_request& req, const stream& st) const {
   if (req.fence) {
+    // Checked though not stored (this journal is not verified): the same contract as PostgreSQL's.
+    DCA_ASSERT_MSG(!req.fence->owner.empty(), "a fenced append names its owner");
     auto i = shard_epochs_.find(req.fence->shard);
     if (i == shard_epochs_.end())
       return stale_epoch_error(req, std::nullopt);

@@ -179,6 +179,7 @@ caf::expected<append_result> postgres_batch::place(const append_request& req,
                                                    std::int64_t written_at_ms) {
   DCA_ASSERT(!req.events.empty());
   if (req.fence) {
+    DCA_ASSERT_MSG(!req.fence->owner.empty(), "a fenced append names its owner");
     auto i = epochs_.find(req.fence->shard);
     if (i == epochs_.end())
       return stale_epoch_error(req, std::nullopt);
@@ -192,7 +193,7 @@ caf::expected<append_result> postgres_batch::place(const append_request& req,
                     next_position_ + req.events.size() - 1};
   for (std::size_t k = 0; k < req.events.size(); ++k) {
     auto& ev = req.events[k];
-    copy_.row(10);
+    copy_.row(11);
     copy_.int64(static_cast<std::int64_t>(next_position_++));
     copy_.int64(st.id);
     copy_.int64(static_cast<std::int64_t>(++st.head));
@@ -213,10 +214,12 @@ void postgres_batch::write_fence(const std::optional<shard_fence>& fence) {
   if (!fence) {
     copy_.null();
     copy_.null();
+    copy_.null();
     return;
   }
   copy_.int64(static_cast<std::int64_t>(fence->shard));
   copy_.int64(static_cast<std::int64_t>(fence->epoch));
+  copy_.text(fence->owner);
 }
 
 caf::error postgres_batch::write_snapshots(const std::vector<journal_job>& jobs) {

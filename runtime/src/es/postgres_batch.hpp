@@ -70,7 +70,7 @@ private:
   caf::error read_heads();
   /// The answer for one append: its refusal, or its place (and its events queued for the COPY).
   caf::expected<append_result> place(const append_request& req, std::int64_t written_at_ms);
-  /// The event's shard and epoch columns: which owner wrote it, for `dca journal verify`.
+  /// The event's shard, epoch and owner columns: which owner wrote it, for `dca journal verify`.
   void write_fence(const std::optional<shard_fence>& fence);
   caf::error write_snapshots(const std::vector<journal_job>& jobs);
 

@@ -13,21 +13,33 @@ namespace {
 /// Events read per statement: verify's memory stays bounded on a journal of any size.
 constexpr std::int64_t verify_batch_max = 10'000;
 
-const char* const heads_sql =
-    "SELECT s.type, s.key, h.seq, h.position FROM dca_streams s JOIN "
-    "(SELECT stream, max(seq) AS seq, max(position) AS position FROM dca_events GROUP BY stream) h "
-    "ON h.stream = s.id ORDER BY h.position DESC LIMIT $1";
+/// The fence columns a journal of `version` has (shard, epoch, owner), NULL where it has none:
+/// version 1 stored no fences, version 2 no owners.
+std::string fence_columns(std::int64_t version, const char* table) {
+  auto col = [&](const char* name) { return std::string{table} + "." + name; };
+  if (version >= 3)
+    return col("shard") + ", " + col("epoch") + ", " + col("owner");
+  if (version == 2)
+    return col("shard") + ", " + col("epoch") + ", NULL";
+  return "NULL, NULL, NULL";
+}
+
+/// The most recently written streams' heads, with the fence of each one's last event.
+std::string heads_sql(std::int64_t version) {
+  return "SELECT s.type, s.key, h.seq, h.position, " + fence_columns(version, "e") +
+         " FROM dca_streams s JOIN (SELECT stream, max(seq) AS seq, max(position) AS position "
+         "FROM dca_events GROUP BY stream) h ON h.stream = s.id "
+         "JOIN dca_events e ON e.position = h.position ORDER BY h.position DESC LIMIT $1";
+}
 const char* const counts_sql =
     "SELECT (SELECT max(version) FROM dca_journal_schema), (SELECT count(*) FROM dca_events), "
     "(SELECT count(*) FROM dca_streams), (SELECT count(*) FROM dca_snapshots), "
     "(SELECT last FROM dca_positions WHERE id = 1)";
-const char* const events_sql =
-    "SELECT position, stream, seq, type, payload, text, shard, epoch FROM dca_events "
-    "WHERE position > $1 ORDER BY position LIMIT $2";
-/// Version 1 stored no fences: its events read as unfenced.
-const char* const events_v1_sql =
-    "SELECT position, stream, seq, type, payload, text, NULL, NULL FROM dca_events "
-    "WHERE position > $1 ORDER BY position LIMIT $2";
+std::string events_sql(std::int64_t version) {
+  return "SELECT e.position, e.stream, e.seq, e.type, e.payload, e.text, " +
+         fence_columns(version, "e") +
+         " FROM dca_events e WHERE e.position > $1 ORDER BY e.position LIMIT $2";
+}
 /// The first event whose epoch no lease ever reached: an owner nobody granted.
 const char* const ungranted_epoch_sql =
     "SELECT e.position, e.shard, e.epoch, l.epoch FROM dca_events e "
@@ -72,28 +84,32 @@ caf::error load_streams(const snapshot& snap, journal_verifier& checks) {
   return caf::none;
 }
 
-/// The fence columns of `row` (NULL: an unfenced append).
-std::optional<shard_fence> stored_fence(const PGresult* r, int row) {
-  if (pg::is_null(r, row, 6))
+/// The fence columns of `row` from column `col` on (shard NULL: an unfenced append; owner NULL:
+/// written before owners were recorded).
+std::optional<shard_fence> stored_fence(const PGresult* r, int row, int col) {
+  if (pg::is_null(r, row, col))
     return std::nullopt;
-  return shard_fence{static_cast<std::uint32_t>(pg::int64(r, row, 6)), u64(r, row, 7)};
+  auto owner =
+      pg::is_null(r, row, col + 2) ? std::string{} : std::string{pg::text(r, row, col + 2)};
+  return shard_fence{static_cast<std::uint32_t>(pg::int64(r, row, col)), u64(r, row, col + 1),
+                     std::move(owner)};
 }
 
 caf::error check_events(const snapshot& snap, journal_verifier& checks) {
   auto* conn = snap.conn.get();
-  auto* sql = snap.version >= 2 ? events_sql : events_v1_sql;
+  auto sql = events_sql(snap.version);
   for (;;) {
     auto after = static_cast<std::int64_t>(checks.report().events);
-    auto res =
-        pg::exec(conn, sql, pg::params{}.int64(after).int64(verify_batch_max), "reading events");
+    auto res = pg::exec(conn, sql.c_str(), pg::params{}.int64(after).int64(verify_batch_max),
+                        "reading events");
     if (!res)
       return res.error();
     auto* r = res->get();
     for (int row = 0; row < PQntuples(r); ++row) {
-      stored_event ev{u64(r, row, 0),       pg::int64(r, row, 1),
-                      u64(r, row, 2),       std::string{pg::text(r, row, 3)},
-                      pg::bytes(r, row, 4), std::string{pg::text(r, row, 5)},
-                      stored_fence(r, row)};
+      stored_event ev{u64(r, row, 0),         pg::int64(r, row, 1),
+                      u64(r, row, 2),         std::string{pg::text(r, row, 3)},
+                      pg::bytes(r, row, 4),   std::string{pg::text(r, row, 5)},
+                      stored_fence(r, row, 6)};
       if (auto err = checks.check_event(ev))
         return err;
     }
@@ -159,15 +175,16 @@ caf::expected<journal_summary> inspect_postgres_journal(const std::string& conni
   auto* c = counts->get();
   journal_summary out{pg::int64(c, 0, 0), u64(c, 0, 1), u64(c, 0, 2),
                       u64(c, 0, 3),       u64(c, 0, 4), {}};
-  auto heads = pg::exec(conn, heads_sql, pg::params{}.int64(static_cast<std::int64_t>(heads_max)),
-                        "reading stream heads");
+  auto heads =
+      pg::exec(conn, heads_sql(snap->version).c_str(),
+               pg::params{}.int64(static_cast<std::int64_t>(heads_max)), "reading stream heads");
   if (!heads)
     return heads.error();
   auto* h = heads->get();
   for (int r = 0; r < PQntuples(h); ++r)
     out.heads.push_back(
         stream_head{entity_id{std::string{pg::text(h, r, 0)}, std::string{pg::text(h, r, 1)}},
-                    u64(h, r, 2), u64(h, r, 3)});
+                    u64(h, r, 2), u64(h, r, 3), stored_fence(h, r, 4)});
   return out;
 }
 

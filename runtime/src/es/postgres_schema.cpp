@@ -13,7 +13,7 @@ namespace {
 
 const char* const create_sql = R"sql(
 CREATE TABLE dca_journal_schema(version integer NOT NULL);
-INSERT INTO dca_journal_schema VALUES (2);
+INSERT INTO dca_journal_schema VALUES (3);
 CREATE TABLE dca_streams(
   id bigserial PRIMARY KEY,
   type text NOT NULL,
@@ -30,7 +30,9 @@ CREATE TABLE dca_events(
   written_at_ms bigint NOT NULL,
   shard bigint,
   epoch bigint,
+  owner text,
   CHECK ((shard IS NULL) = (epoch IS NULL)),
+  CHECK (owner IS NULL OR shard IS NOT NULL),
   UNIQUE(stream, seq));
 CREATE TABLE dca_snapshots(
   stream bigint PRIMARY KEY REFERENCES dca_streams(id),
@@ -53,6 +55,14 @@ const char* const migrate_1_to_2_sql = R"sql(
 ALTER TABLE dca_events ADD COLUMN shard bigint, ADD COLUMN epoch bigint,
   ADD CHECK ((shard IS NULL) = (epoch IS NULL));
 UPDATE dca_journal_schema SET version = 2;
+)sql";
+
+/// Version 2 to 3: the owner's node id beside each event's fence. Like 1 to 2 it only adds a
+/// nullable column (no row is rewritten, so it is instant on a journal of any size and loses
+/// nothing); events fenced before it keep a NULL owner, which verify reads as "not recorded".
+const char* const migrate_2_to_3_sql = R"sql(
+ALTER TABLE dca_events ADD COLUMN owner text, ADD CHECK (owner IS NULL OR shard IS NOT NULL);
+UPDATE dca_journal_schema SET version = 3;
 )sql";
 
 /// Any one of these without dca_journal_schema: someone else's tables, not ours to touch.
@@ -98,14 +108,24 @@ caf::error refuse_foreign_tables(PGconn* conn) {
   return caf::none;
 }
 
+/// Brings an older journal to version_current, step by step, in the opener's transaction: all
+/// steps commit together or none does.
+caf::error migrate(PGconn* conn, std::int64_t version) {
+  if (version == 1)
+    if (auto err =
+            pg::exec(conn, migrate_1_to_2_sql, "migrating the journal schema from version 1 to 2"))
+      return err;
+  return pg::exec(conn, migrate_2_to_3_sql, "migrating the journal schema from version 2 to 3");
+}
+
 caf::error create_or_check_locked(PGconn* conn) {
   if (auto err = pg::exec(conn, schema_lock_sql, "locking the schema"))
     return err;
   auto version = stored_version(conn);
   if (!version)
     return version.error();
-  if (*version == 1)
-    return pg::exec(conn, migrate_1_to_2_sql, "migrating the journal schema from version 1 to 2");
+  if (*version > 0 && *version < version_current)
+    return migrate(conn, *version);
   if (*version > 0)
     return check_version(conn, *version);
   if (auto err = refuse_foreign_tables(conn))
@@ -155,7 +175,7 @@ const char* const stream_heads_sql =
     "FROM unnest($1::bigint[]) AS u(id)";
 const char* const copy_events_sql =
     "COPY dca_events(position, stream, seq, type, payload, text, idempotency_key, written_at_ms, "
-    "shard, epoch) FROM STDIN (FORMAT binary)";
+    "shard, epoch, owner) FROM STDIN (FORMAT binary)";
 const char* const upsert_snapshot_sql =
     "INSERT INTO dca_snapshots(stream, seq, position, payload, text) VALUES ($1, $2, $3, $4, $5) "
     "ON CONFLICT (stream) DO UPDATE SET seq = EXCLUDED.seq, position = EXCLUDED.position, "

@@ -14,13 +14,15 @@
 namespace dca::es::pg_schema {
 
 /// The schema version this build writes (dca_journal_schema.version); newer ones are refused.
-/// Version 2 added dca_events.shard and .epoch (the append's fence; NULL for an unfenced one).
-constexpr std::int64_t version_current = 2;
+/// Version 2 added dca_events.shard and .epoch (the append's fence; NULL for an unfenced one),
+/// version 3 dca_events.owner (the fence's node id).
+constexpr std::int64_t version_current = 3;
 
 /// Creates the schema when the database has none, checks it when it has one: errc::
 /// journal_newer_schema for a newer one, errc::journal_not_dca for a database that has tables of
-/// the journal's names but no version; migrates an older version (1: adds the fence columns). Safe
-/// when several processes open at once (an advisory lock serialises them).
+/// the journal's names but no version; migrates an older version in the same transaction (1: adds
+/// the fence columns, 2: the owner column). Safe when several processes open at once (an advisory
+/// lock serialises them).
 caf::error create_or_check(PGconn* conn);
 
 /// Checks without creating or migrating (a reader): the stored version, errc::journal_not_dca

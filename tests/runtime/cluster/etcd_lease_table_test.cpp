@@ -51,9 +51,10 @@ struct account_journal {
     journal = std::move(*opened);
   }
 
-  auto append(std::uint64_t expected, std::uint64_t epoch) {
+  /// Appends as `lease`'s holder, fenced by its epoch.
+  auto append(std::uint64_t expected, const shard_lease& lease) {
     auto r = req("account-42", expected, {"withdrawn " + std::to_string(expected + 1)});
-    r.fence = dca::es::shard_fence{shard, epoch};
+    r.fence = dca::es::shard_fence{shard, lease.epoch, lease.owner};
     return append_sync(*journal, r);
   }
 };
@@ -91,16 +92,16 @@ TEST_CASE("a node paused past its etcd lease is fenced out by the revision its s
   CHECK(dca::es::is(refused.error(), dca::es::errc::lease_held));
 
   account_journal journal{tables.db};
-  auto write = [&](std::uint64_t expected, std::uint64_t epoch) {
-    return journal.append(expected, epoch);
+  auto write = [&](std::uint64_t expected, const shard_lease& lease) {
+    return journal.append(expected, lease);
   };
-  REQUIRE(write(0, first->epoch));
+  REQUIRE(write(0, *first));
   // node-a pauses (no renewal); etcd's own timer ends its lease, then node-b's swap wins.
   auto taken = acquired_within(10s, [&] { return b->acquire(shard, "node-b", now, 1s); });
   REQUIRE_MESSAGE(taken, dca::es::render(taken.error()));
-  CHECK(taken->epoch > first->epoch);              // etcd's revision only grows
-  CHECK(refused_as_stale(write(1, first->epoch))); // the zombie still believes it owns it
-  CHECK(write(1, taken->epoch));
+  CHECK(taken->epoch > first->epoch);        // etcd's revision only grows
+  CHECK(refused_as_stale(write(1, *first))); // the zombie still believes it owns it
+  CHECK(write(1, *taken));
   // node-a wakes: its lease lapsed, so it tries to take the shard again and learns who holds it.
   auto back = a->acquire(shard, "node-a", now, 1s);
   REQUIRE_FALSE(back);
@@ -125,17 +126,17 @@ TEST_CASE("with one etcd member of three killed ownership still moves, with two 
   auto first = a->acquire(shard, "node-a", now, 1s);
   REQUIRE_MESSAGE(first, dca::es::render(first.error()));
   account_journal journal{db};
-  auto write = [&](std::uint64_t expected, std::uint64_t epoch) {
-    return journal.append(expected, epoch);
+  auto write = [&](std::uint64_t expected, const shard_lease& lease) {
+    return journal.append(expected, lease);
   };
-  REQUIRE(write(0, first->epoch));
+  REQUIRE(write(0, *first));
 
   cluster.kill_member(cluster.leader()); // and node-a pauses: the two members left elect
   auto moved = acquired_within(15s, [&] { return b->acquire(shard, "node-b", now, 1s); });
   REQUIRE_MESSAGE(moved, dca::es::render(moved.error()));
   CHECK(moved->epoch > first->epoch);
-  CHECK(refused_as_stale(write(1, first->epoch)));
-  REQUIRE(write(1, moved->epoch));
+  CHECK(refused_as_stale(write(1, *first)));
+  REQUIRE(write(1, *moved));
 
   cluster.kill_member(cluster.leader()); // one member left: no quorum, no new owner
   auto started = std::chrono::steady_clock::now();
@@ -146,6 +147,6 @@ TEST_CASE("with one etcd member of three killed ownership still moves, with two 
   CHECK((dca::services::is(refused.error(), dca::services::etcd_errc::no_quorum) ||
          dca::services::is(refused.error(), dca::services::etcd_errc::timed_out)));
   // The journal still knows one owner, the last one etcd agreed on: nobody else's append passes.
-  CHECK(refused_as_stale(write(2, first->epoch)));
-  CHECK(write(2, moved->epoch));
+  CHECK(refused_as_stale(write(2, *first)));
+  CHECK(write(2, *moved));
 }

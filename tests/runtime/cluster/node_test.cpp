@@ -284,3 +284,33 @@ TEST_CASE("a node keeps answering while its lease table holds its pass") {
   CHECK(after.shards == before.shards);
   CHECK(after.epochs == before.epochs); // renewed, not taken again
 }
+
+namespace {
+
+/// A command of an entity type the cluster's nodes do not host.
+struct reset_all {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reset_all&) {
+  return f(caf::meta::type_name("reset_all"));
+}
+
+} // namespace
+
+TEST_CASE("a command for an entity type the node does not host is refused and the node runs on") {
+  two_node_cluster c;
+  auto& on = c.net.node(0);
+  auto answer = std::make_shared<std::string>();
+  on.sys.spawn([=, node = c.node1](caf::event_based_actor* self) {
+    self->request(node, 1s, dca::es::command_atom::value, std::string{"acct-0"},
+                  caf::variant<reset_all>{reset_all{}}, std::string{})
+        .then([=](const ack&) { *answer = "acked"; },
+              [=](caf::error& e) { *answer = dca::es::render(e); });
+  });
+  c.net.drain();
+  CHECK(answer->rfind("not_hosted: node n1 hosts counter entities only: ", 0) == 0);
+  CHECK(answer->find("is a command for another entity type") != std::string::npos);
+  auto after = c.command_all(on, c.node1, {"acct-0"});
+  REQUIRE(after["acct-0"].acked); // the node kept running
+  CHECK(after["acct-0"].acked->seq == 1);
+}

@@ -4,9 +4,10 @@
 # the load runs. Afterwards: every command ended and no attempt outlived its bound, every
 # acknowledged command's event is in the journal exactly once (idempotency keys: retries on
 # another node applied nothing twice), every event carries the (shard, epoch) it was appended
-# under, some streams moved owner (events of two epochs), and `dca journal verify` passes: along
-# every stream one shard and epochs that never go back (no two owners at one epoch, no old owner
-# writing after a newer one), and no epoch beyond what its shard's lease granted. Every step waits for
+# under and its owner's node id, some streams moved owner (events of two epochs), and `dca journal
+# verify` passes: along every stream one shard and epochs that never go back (no old owner writing
+# after a newer one), one node id per (shard, epoch) (no two owners at one epoch), and no epoch
+# beyond what its shard's lease granted. Every step waits for
 # something it can observe (the member table, the journal's count), each with a deadline.
 #   three_nodes_test.sh BANK_NODE DCA SERVICES_SCRIPT WORK_DIR
 set -euo pipefail
@@ -73,10 +74,12 @@ dups=$(uniq -d "$work/journal" | wc -l)
 missing=$(comm -23 "$work/acked" "$work/journal" | wc -l)
 [ "$missing" -eq 0 ] || fail "$missing acknowledged commands missing from the journal"
 echo "acknowledged $(wc -l < "$work/acked") of $commands, each in the journal once; slowest attempt $slowest ms"
-unfenced=$(sql "SELECT count(*) FROM dca_events WHERE epoch IS NULL")
-[ "$unfenced" -eq 0 ] || fail "$unfenced events were appended without a fence"
+unfenced=$(sql "SELECT count(*) FROM dca_events WHERE epoch IS NULL OR owner IS NULL")
+[ "$unfenced" -eq 0 ] || fail "$unfenced events were appended without a fence and its owner"
+strangers=$(sql "SELECT count(*) FROM dca_events WHERE owner NOT IN ('n1', 'n2', 'n3')")
+[ "$strangers" -eq 0 ] || fail "$strangers events name an owner that is not one of the nodes"
 moved=$(sql "SELECT count(*) FROM (SELECT stream FROM dca_events GROUP BY stream
                                    HAVING count(DISTINCT epoch) > 1) s")
 [ "$moved" -gt 0 ] || fail "no stream was written at two epochs: the faults moved no shard"
-echo "every event fenced; $moved streams written by more than one owner (epoch)"
+echo "every event fenced and owned; $moved streams written by more than one owner (epoch)"
 "$dca" journal verify "$db" || fail "dca journal verify"

@@ -20,7 +20,7 @@ TEST_CASE("the memory journal refuses a fenced append whose epoch is not the sha
   memory_journal j;
   auto fenced = [](std::uint64_t expected, std::uint64_t epoch) {
     auto r = dca::es::testing::req("a", expected, {"x"});
-    r.fence = shard_fence{7, epoch};
+    r.fence = shard_fence{7, epoch, "node-1"};
     return r;
   };
   auto never_leased = dca::es::testing::append_sync(j, fenced(0, 1));

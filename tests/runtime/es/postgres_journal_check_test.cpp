@@ -45,7 +45,7 @@ std::string make_cluster_journal() {
   REQUIRE((leases && j));
   auto put = [&](std::uint64_t expected, std::uint64_t epoch) {
     auto r = req("a", expected, {"a " + std::to_string(expected + 1)});
-    r.fence = shard_fence{5, epoch};
+    r.fence = shard_fence{5, epoch, "node-" + std::to_string(epoch)};
     auto res = append_sync(**j, r);
     REQUIRE_MESSAGE(res, render(res.error()));
   };
@@ -132,13 +132,34 @@ TEST_CASE("journal verify on a PostgreSQL database without a journal says so in 
   CHECK(r.err.find('\n') == r.err.size() - 1);
 }
 
-TEST_CASE("each PostgreSQL event records the shard and epoch it was appended under") {
+TEST_CASE("each PostgreSQL event records the shard, epoch and owner it was appended under") {
   auto db = make_cluster_journal();
-  CHECK(query_at(db, "SELECT string_agg(shard || ':' || epoch, ' ' ORDER BY position) "
-                     "FROM dca_events") == "5:1 5:1 5:2");
+  CHECK(query_at(db, "SELECT string_agg(shard || ':' || epoch || ':' || owner, ' ' ORDER BY "
+                     "position) FROM dca_events") == "5:1:node-1 5:1:node-1 5:2:node-2");
   auto r = run({"verify", db});
   CHECK(r.err == "");
   CHECK(r.rc == 0);
+  r = run({"inspect", db});
+  CHECK(r.rc == 0);
+  CHECK(r.out.find("  thing/a  seq 3  position 3  owner node-2 (shard 5 epoch 2)\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("journal verify names both nodes when two owners wrote at one epoch") {
+  auto db = make_cluster_journal();
+  // node-3 appends under node-2's (shard, epoch): what a lease table that handed one epoch to two
+  // nodes lets through, since the journal's fence checks the epoch only.
+  auto j = postgres_journal::open(db);
+  REQUIRE(j);
+  auto r = req("b", 0, {"b 1"});
+  r.fence = shard_fence{5, 2, "node-3"};
+  REQUIRE(append_sync(**j, r));
+  auto v = run({"verify", db});
+  CHECK(v.rc == 1);
+  CHECK(v.err.find(": thing/b seq 1 (position 4) was written under shard 5 epoch 2 by node "
+                   "node-3, but node node-2 wrote under the same (thing/a position 3): two "
+                   "owners at one epoch\n") != std::string::npos);
+  CHECK(v.err.find('\n') == v.err.size() - 1);
 }
 
 TEST_CASE(
@@ -164,7 +185,7 @@ TEST_CASE(
 
 TEST_CASE("a version 1 PostgreSQL journal is verified unfenced and migrated by the next writer") {
   auto db = make_journal();
-  exec_at(db, "ALTER TABLE dca_events DROP COLUMN shard, DROP COLUMN epoch; "
+  exec_at(db, "ALTER TABLE dca_events DROP COLUMN shard, DROP COLUMN epoch, DROP COLUMN owner; "
               "UPDATE dca_journal_schema SET version = 1");
   auto r = run({"verify", db}); // a reader neither needs nor makes the new columns
   CHECK(r.err == "");
@@ -172,15 +193,41 @@ TEST_CASE("a version 1 PostgreSQL journal is verified unfenced and migrated by t
   CHECK(query_at(db, "SELECT max(version) FROM dca_journal_schema") == "1");
   auto j = postgres_journal::open(db);
   REQUIRE_MESSAGE(j, render(j.error()));
-  CHECK(query_at(db, "SELECT max(version) FROM dca_journal_schema") == "2");
+  CHECK(query_at(db, "SELECT max(version) FROM dca_journal_schema") == "3");
   auto fenced = req("t", 1, {"t2"});
-  fenced.fence = shard_fence{3, 1};
+  fenced.fence = shard_fence{3, 1, "node-1"};
   exec_at(db, "INSERT INTO dca_shard_leases VALUES (3, 'node-1', 1, now() + interval '1 hour')");
   auto res = append_sync(**j, fenced);
   REQUIRE_MESSAGE(res, render(res.error()));
   CHECK(query_at(db, "SELECT string_agg(coalesce(shard || ':' || epoch, '-'), ' ' ORDER BY "
                      "position) FROM dca_events") == "- - - - 3:1");
   r = run({"verify", db});
+  CHECK(r.err == "");
+  CHECK(r.rc == 0);
+}
+
+TEST_CASE(
+    "a version 2 PostgreSQL journal keeps its events and gains owners when a writer opens it") {
+  auto db = make_cluster_journal();
+  exec_at(db,
+          "ALTER TABLE dca_events DROP COLUMN owner; UPDATE dca_journal_schema SET version = 2");
+  auto r = run({"verify", db}); // a reader does not migrate
+  CHECK(r.err == "");
+  CHECK(r.rc == 0);
+  r = run({"inspect", db});
+  CHECK(r.out.find("  thing/a  seq 3  position 3  owner (not recorded) (shard 5 epoch 2)\n") !=
+        std::string::npos);
+  CHECK(query_at(db, "SELECT max(version) FROM dca_journal_schema") == "2");
+  auto j = postgres_journal::open(db);
+  REQUIRE_MESSAGE(j, render(j.error()));
+  CHECK(query_at(db, "SELECT max(version) FROM dca_journal_schema") == "3");
+  auto next = req("a", 3, {"a 4"});
+  next.fence = shard_fence{5, 2, "node-2"};
+  auto res = append_sync(**j, next);
+  REQUIRE_MESSAGE(res, render(res.error()));
+  CHECK(query_at(db, "SELECT string_agg(shard || ':' || epoch || ':' || coalesce(owner, '-'), ' ' "
+                     "ORDER BY position) FROM dca_events") == "5:1:- 5:1:- 5:2:- 5:2:node-2");
+  r = run({"verify", db}); // an owner not recorded is not a second owner
   CHECK(r.err == "");
   CHECK(r.rc == 0);
 }

@@ -34,9 +34,10 @@ void expire(const std::string& db) {
               std::to_string(shard));
 }
 
+/// An append fenced by `epoch`; in these tests node-N holds (or last held) epoch N.
 append_request fenced(const std::string& key, std::uint64_t expected, std::uint64_t epoch) {
   auto r = req(key, expected, {key + " " + std::to_string(expected + 1)});
-  r.fence = shard_fence{shard, epoch};
+  r.fence = shard_fence{shard, epoch, "node-" + std::to_string(epoch)};
   return r;
 }
 

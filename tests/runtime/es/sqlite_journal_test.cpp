@@ -52,7 +52,7 @@ TEST_CASE("the sqlite journal refuses a fenced append it cannot check and writes
   auto j = sqlite_journal::open(dir.file("journal.db"));
   REQUIRE(j);
   auto r = req("a", 0, {"a1"});
-  r.fence = shard_fence{3, 1};
+  r.fence = shard_fence{3, 1, "node-1"};
   auto refused = append_sync(**j, std::move(r));
   REQUIRE(!refused);
   CHECK(is(refused.error(), errc::fence_unsupported));

@@ -18,8 +18,9 @@ enum class errc : std::uint8_t {
   shard_unowned,        // no live node holds the shard's lease yet: retry after the next rebalance
   hops_exceeded,        // a command bounced between nodes whose shard tables disagree
   node_id_taken,        // a node started with the id of a member that is still live
-  cluster_mismatch,     // a node's shard count or the cluster's schema differs from the cluster's
+  cluster_mismatch,     // a node's shard count, entity type or schema differs from the cluster's
   membership_lost,      // the node's membership row was taken over (it was declared dead)
+  not_hosted,           // a message the node has no handler for: another entity type's command
 };
 
 /// The code's name, e.g. "node_unreachable".

@@ -13,7 +13,8 @@
 //   (join_atom, node, handle)   a peer (its node actor, or a fault link in front of it);
 //   (leave_atom, node)          a peer leaving on purpose;
 //   (heartbeat_atom, node)      a peer's heartbeat (passed to this node's failure detector);
-//   (status_atom) -> node_status.
+//   (status_atom) -> node_status;
+//   anything else (a command for another entity type: a node hosts one) -> errc::not_hosted.
 // Failure is an answer: a command passed to a peer ends with its ack, node_unreachable as soon as
 // the peer is declared dead (detection_bound), or request_timeout at request_timeout after its
 // batch left.
@@ -194,6 +195,7 @@ caf::behavior node_behavior(node_actor<E>* self, node_options opts,
   auto& core = self->state;
   auto entity_opts = opts.entity;
   core.opts = std::move(opts);
+  core.entity_type = E::type_name;
   core.leases = std::move(leases);
   core.journal = std::move(journal);
   core.spawn_host = [sys = &self->system(), entity_opts](dca::es::journal_ptr fenced) {

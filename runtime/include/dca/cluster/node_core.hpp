@@ -98,6 +98,9 @@ struct node_core {
   };
 
   node_options opts;
+  /// The one entity type the node hosts (E::type_name): stated in its member row at join, named
+  /// in the answer to a message it has no handler for.
+  std::string entity_type;
   std::shared_ptr<lease_table> leases;
   dca::es::journal_ptr journal;
   std::function<caf::actor(dca::es::journal_ptr)> spawn_host;
@@ -129,6 +132,9 @@ struct node_core {
   /// another node holds, and notes every shard's owner.
   void apply_pass(const lease_pass& done);
   void peer_down(const std::string& node);
+  /// The answer to a message no handler took: errc::not_hosted naming this node, the entity type
+  /// it hosts, and the message (a command for another entity type, or not a node message).
+  caf::error refuse_unhosted(const caf::type_erased_tuple& msg) const;
   void stop_shard(std::uint32_t shard);
   void stop_all();
 

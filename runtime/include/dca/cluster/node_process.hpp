@@ -44,9 +44,11 @@ struct node_process_storage {
   std::uint64_t incarnation = 0;
 };
 
-/// Opens the database and joins the cluster: one line and nothing else when refused (the
-/// database cannot be reached, a live node has this id, the shard count or schema differ).
-caf::expected<node_process_storage> open_node_storage(const node_process_options& opts);
+/// Opens the database and joins the cluster as a node hosting `entity_type`: one line and nothing
+/// else when refused (the database cannot be reached, a live node has this id, the shard count,
+/// entity type or schema differ from the cluster's).
+caf::expected<node_process_storage> open_node_storage(const node_process_options& opts,
+                                                      const std::string& entity_type);
 
 /// Publishes `node`, then keeps the membership until `stop` is set (SIGTERM) or the node's
 /// membership is lost; leaves the member table and stops the node. Returns the exit status.
@@ -58,7 +60,7 @@ int serve_node(caf::actor_system& sys, caf::actor node, node_process_storage& st
 template <class E>
 int run_node_process(caf::actor_system& sys, const node_process_options& opts,
                      const volatile std::sig_atomic_t& stop, std::ostream& err) {
-  auto storage = open_node_storage(opts);
+  auto storage = open_node_storage(opts, E::type_name);
   if (!storage) {
     err << opts.node.name << ": " << dca::es::render(storage.error()) << '\n';
     return 1;

@@ -87,18 +87,24 @@ using event_visitor = std::function<caf::error(const event_view&)>;
 /// transaction that would have written it, unless `epoch` is the shard's current epoch. So a node
 /// cut off from the cluster that still believes it owns a shard cannot write once another node
 /// took the lease: fencing, not timing.
+///
+/// `owner` is the writer's node id. The journal checks only the epoch (the lease table is what
+/// makes an epoch one owner's), but a journal that records fences (PostgreSQL) stores the owner
+/// with every event, so `dca journal verify` can tell two owners a broken lease table gave one
+/// epoch apart. A fenced append must name its owner.
 struct shard_fence {
   std::uint32_t shard = 0;
   std::uint64_t epoch = 0;
+  std::string owner;
 
   friend bool operator==(const shard_fence& a, const shard_fence& b) {
-    return a.shard == b.shard && a.epoch == b.epoch;
+    return a.shard == b.shard && a.epoch == b.epoch && a.owner == b.owner;
   }
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shard_fence& x) {
-  return f(caf::meta::type_name("shard_fence"), x.shard, x.epoch);
+  return f(caf::meta::type_name("shard_fence"), x.shard, x.epoch, x.owner);
 }
 
 /// Append `events` to `entity`'s stream, which must currently end at `expected_seq` (0: new).

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct stream_head {
   entity_id entity;
   std::uint64_t seq = 0;           // the stream's last sequence number
   std::uint64_t last_position = 0; // the global position of that event
+  /// The fence that event was appended under (its owner's node id, shard and epoch), where the
+  /// journal records one (PostgreSQL); absent for an unfenced append and in SQLite.
+  std::optional<shard_fence> fence;
 };
 
 struct journal_summary {
