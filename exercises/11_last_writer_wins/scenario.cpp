@@ -427,7 +427,8 @@ dca::explore::report explore_with(design d, bool lossy_links, const dca::explore
       world.name(world.system().spawn(shopper, std::vector<planned_add>{{1, 0, {}}}, s), "ann");
       world.name(world.system().spawn(shopper, std::vector<planned_add>{{2, skewed, {}}}, s),
                  "bob");
-      if (lossy_links) // into c: bob's add, a's and b's deltas, their acknowledgements
+      world.between_nodes(); // the replicas are three nodes: show the deltas between them
+      if (lossy_links)       // into c: bob's add, a's and b's deltas, their acknowledgements
         world.lossy((*replicas)[skewed], {1, 1});
     };
     ex.check = [=](dca::explore::actor_world& world) -> std::optional<std::string> {

@@ -64,6 +64,7 @@ struct actor_world::impl {
   std::map<std::pair<caf::actor_id, std::uint64_t>, int> receiver_of;
   // The faults still allowed on the link into each lossy actor (actor_world::lossy).
   std::unordered_map<caf::actor_id, link_faults> lossy_links;
+  bool between_nodes = false; // actor_world::between_nodes
 
   explicit impl(std::uint64_t steps_max)
       : sys(configure(cfg)),
@@ -454,6 +455,10 @@ void actor_world::lossy(const caf::actor& whom, link_faults faults) {
   impl_->lossy_links[whom->id()] = faults;
 }
 
+void actor_world::between_nodes() noexcept {
+  impl_->between_nodes = true;
+}
+
 void actor_world::ask_impl(const caf::actor& whom, caf::message question, caf::behavior on_reply) {
   auto& w = *impl_;
   if (w.now != impl::phase::checking)
@@ -499,6 +504,7 @@ public:
       r.verdict = e.what();
     }
     r.actors = w.names();
+    r.between_nodes = w.between_nodes || !w.lossy_links.empty();
     return r;
   }
 

@@ -195,6 +195,10 @@ bool has_link_faults(const report& r) {
   });
 }
 
+bool shows_message_table(const report& r) {
+  return r.between_nodes || has_link_faults(r);
+}
+
 std::vector<message_row> message_rows(const report& r) {
   return message_reader{r}.read();
 }

@@ -160,7 +160,7 @@ void print_table(std::ostream& out, const report& r, const std::string& replay_h
       print_columns(out, r);
     else
       print_rows(out, r);
-    if (has_link_faults(r))
+    if (shows_message_table(r))
       print_message_table(out, r, message_rows(r));
   }
   switch (r.result) {
@@ -266,10 +266,10 @@ void print_steps(std::ostream& out, const std::vector<step>& steps) {
   }
 }
 
-/// ,"messages":[...]: the message table's rows (message_table.hpp), for runs in which a link lost
-/// or repeated a message.
+/// ,"messages":[...]: the message table's rows (message_table.hpp), for runs between nodes
+/// (shows_message_table).
 void print_messages(std::ostream& out, const report& r) {
-  if (!has_link_faults(r))
+  if (!shows_message_table(r))
     return;
   auto rows = message_rows(r);
   out << ",\"messages\":[";

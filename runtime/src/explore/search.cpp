@@ -102,6 +102,7 @@ report to_report(run_result&& r) {
   report out;
   out.result = r.result;
   out.actors = std::move(r.actors);
+  out.between_nodes = r.between_nodes;
   out.verdict = std::move(r.verdict);
   out.cycle = std::move(r.cycle);
   out.trace = std::move(r.trace);

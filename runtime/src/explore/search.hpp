@@ -99,6 +99,7 @@ struct run_result {
   std::vector<decision> decisions;    // one per step
   bool traced = false;                // whether `trace` was recorded
   std::optional<stop_reason> stopped; // set when the chooser stopped the schedule early
+  bool between_nodes = false;         // the actors are nodes (actor_world::between_nodes)
 };
 
 /// Executes one schedule of a fresh execution. Implementations: threads (explorer.cpp), actors

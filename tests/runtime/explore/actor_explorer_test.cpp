@@ -821,3 +821,26 @@ TEST_CASE("a request delivered twice is one message handled twice, and a run who
   CHECK_FALSE(has_link_faults(split));
   CHECK(text(split).find("messages between the actors") == std::string::npos);
 }
+
+TEST_CASE("a failing run between nodes has the message table even when no link lost anything") {
+  auto nodes = explore_actors(
+      [] {
+        auto ex = counting(2, true);
+        auto start = ex.start;
+        ex.start = [start](actor_world& world) {
+          start(world);
+          world.between_nodes();
+        };
+        return ex;
+      },
+      systematic(2));
+  REQUIRE(nodes.result == outcome::invariant_broken);
+  CHECK(nodes.between_nodes);
+  CHECK_FALSE(has_link_faults(nodes));
+  CHECK(shows_message_table(nodes));
+  auto rows = message_rows(nodes);
+  REQUIRE_FALSE(rows.empty());
+  CHECK(std::all_of(rows.begin(), rows.end(),
+                    [](const message_row& m) { return m.fate != message_fate::lost; }));
+  CHECK(text(nodes).find("messages between the actors") != std::string::npos);
+}

@@ -60,6 +60,11 @@ public:
   /// DPOR does not (its reduction takes a choice to stay enabled until it is taken).
   void lossy(const caf::actor& whom, link_faults faults);
 
+  /// Says the actors are nodes, so the report of a failing run carries the table of messages
+  /// between them (message_table.hpp) even when no link lost one: what broke the run was
+  /// elsewhere (a clock, an order). A world with a lossy link is between nodes already.
+  void between_nodes() noexcept;
+
   /// From `check` only: sends `xs...` to `whom` as a request, lets the actors handle messages until
   /// they are quiet again, and returns the reply. Errors: the actor's own error,
   /// `unexpected_response` when it replied with something other than a `T`, `request_timeout` when

@@ -1,7 +1,8 @@
 // The messages of one explored actor run, read off its own trace: every message one actor sent
 // another, and what became of it on the link (delivered, lost, delivered twice, never handled),
-// with the fault the explorer chose that did it. For runs whose links lose or repeat messages
-// (actor_world::lossy) and did: `dca explore 09` prints it, its JSON carries it, its page draws it.
+// with the fault the explorer chose that did it. For runs between nodes
+// (actor_world::between_nodes, or a lossy link): `dca explore 09` prints it, its JSON carries it,
+// its page draws it.
 #pragma once
 
 #include <cstddef>
@@ -38,8 +39,12 @@ struct message_row {
 };
 
 /// Whether a link of `r`'s traced run lost or repeated a message (a lose or duplicate step, chosen
-/// on a link that actor_world::lossy made so): such runs get the message table.
+/// on a link that actor_world::lossy made so).
 bool has_link_faults(const report& r);
+
+/// Whether `r` gets the message table: a run between nodes (actor_world::between_nodes or a
+/// lossy link), even when what broke it was not the link (11's clocks), or one whose link did.
+bool shows_message_table(const report& r);
 
 /// The messages of `r`'s trace in the order they were sent, from the mailboxes each step left
 /// behind: a message that appears in a mailbox was sent, a handle step delivered it, a lose or

@@ -55,6 +55,7 @@ struct report {
   std::vector<step> trace;         // the failing schedule's steps (empty when clean)
   schedule failing_schedule;       // replays the failure exactly
   std::string verdict;             // one line: what went wrong, in the scenario's words
+  bool between_nodes = false;      // the actors are nodes: the report has the message table
   std::vector<std::string> cycle;  // for a deadlock: "T1 holds A, waits for B", ...
   std::uint64_t schedules_explored = 0;
   bool search_exhausted = false; // true when every schedule within the bound was tried
