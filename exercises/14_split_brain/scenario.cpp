@@ -36,6 +36,7 @@ struct journal_state {
 
 caf::behavior journal(caf::stateful_actor<journal_state>* self) {
   return {
+      // [slide:fence]
       [=](append_atom, int node, std::uint64_t epoch, std::uint64_t seq, std::int64_t cents) {
         if (epoch < self->state.fence) {
           ++self->state.refused.stale_epoch;
@@ -46,8 +47,9 @@ caf::behavior journal(caf::stateful_actor<journal_state>* self) {
       },
       [=](adopt_atom, std::uint64_t epoch) {
         self->state.fence = std::max(self->state.fence, epoch);
-        return self->state.events;
+        return self->state.events; // read in the same step as the fence went up
       },
+      // [/slide:fence]
       [=](events_atom) { return self->state.events; },
       [=](refused_atom) { return self->state.refused; },
   };
