@@ -11,7 +11,9 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <thread>
 
+#include "dca/assert.hpp"
 #include "dca/cluster/fault_link.hpp"
 #include "dca/explore/actor_explorer.hpp"
 
@@ -29,21 +31,27 @@ using dca::harness::with_commas;
 struct journal_state {
   std::vector<entry> events;
   std::uint64_t fence = 0;
+  refusals refused;
 };
 
 caf::behavior journal(caf::stateful_actor<journal_state>* self) {
   return {
+      // [slide:fence]
       [=](append_atom, int node, std::uint64_t epoch, std::uint64_t seq, std::int64_t cents) {
-        if (epoch < self->state.fence)
+        if (epoch < self->state.fence) {
+          ++self->state.refused.stale_epoch;
           return false; // a stale epoch: an owner that has been replaced
+        }
         self->state.events.push_back(entry{node, epoch, seq, cents});
         return true;
       },
       [=](adopt_atom, std::uint64_t epoch) {
         self->state.fence = std::max(self->state.fence, epoch);
-        return self->state.events;
+        return self->state.events; // read in the same step as the fence went up
       },
+      // [/slide:fence]
       [=](events_atom) { return self->state.events; },
+      [=](refused_atom) { return self->state.refused; },
   };
 }
 
@@ -108,7 +116,7 @@ caf::behavior node(node_actor* self, int id, caf::actor journal_of, caf::actor l
   return {
       [=](withdraw_atom, std::int64_t cents) -> caf::result<bool> {
         auto rp = self->make_response_promise<bool>();
-        auto undecided = !owner && !self->state.heard; // until the timeout decides
+        auto undecided = !owner && !self->state.heard && !self->state.decided;
         if (!self->state.active && (self->state.taking_over || undecided))
           self->state.waiting.emplace_back(cents, rp);
         else
@@ -121,6 +129,7 @@ caf::behavior node(node_actor* self, int id, caf::actor journal_of, caf::actor l
         self->state.copy.seq = seq;
       },
       [=](decide_atom) {
+        self->state.decided = true;
         if (!self->state.heard)
           return become_owner(self, take_over, standby); // silence taken for death
         for (auto& w : self->state.waiting)
@@ -136,11 +145,27 @@ caf::behavior node(node_actor* self, int id, caf::actor journal_of, caf::actor l
 std::string verdict_words(const journal_verdict& v) {
   return with_commas(v.dual_owner_appends) + " dual-owner appends (" +
          with_commas(v.duplicate_seqs) + " events sharing a (key, seq)), lowest balance " +
-         std::to_string(v.lowest_balance) + " cents";
+         std::to_string(v.lowest_balance) + " cents" +
+         (v.stale_epoch_appends > 0
+              ? ", " + with_commas(v.stale_epoch_appends) + " appends at a replaced owner's epoch"
+              : std::string{});
+}
+
+/// What stopped the appends that did not land: the fence, or (the real journal) the stream's own
+/// check that an append continues it; and how many landed with no fence at all.
+std::string refusal_words(const refusals& refused, const journal_verdict& v) {
+  auto out = with_commas(static_cast<std::int64_t>(refused.stale_epoch)) + " refused as stale";
+  if (refused.other > 0)
+    out += ", " + with_commas(static_cast<std::int64_t>(refused.other)) +
+           " by the journal's seq check";
+  if (v.unfenced_appends > 0)
+    out += "; " + with_commas(v.unfenced_appends) + " appends carried no fence";
+  return out;
 }
 
 bool broken(const journal_verdict& v) {
-  return v.dual_owner_appends > 0 || v.duplicate_seqs > 0 || v.lowest_balance < 0;
+  return v.dual_owner_appends > 0 || v.duplicate_seqs > 0 || v.stale_epoch_appends > 0 ||
+         v.lowest_balance < 0;
 }
 
 // -- running --------------------------------------------------------------------------------------
@@ -148,9 +173,11 @@ bool broken(const journal_verdict& v) {
 /// How long the standby waits for a heartbeat in real runs.
 constexpr std::chrono::milliseconds standby_timeout{30};
 
-/// What one partition did to the journal, and how long both nodes served the account.
+/// What one partition did to the journal, what the journal refused, and how long both nodes
+/// served the account.
 struct partition_outcome {
   journal_verdict verdict;
+  refusals refused;
   double dual_owner_ms = 0;
 };
 
@@ -162,22 +189,29 @@ bool withdraw(caf::scoped_actor& self, const caf::actor& at, std::int64_t cents)
   return served;
 }
 
+/// What the journal holds and refused, asked once the partition's withdrawals are answered.
+void read_journal(caf::scoped_actor& self, const caf::actor& journal_of, partition_outcome& out) {
+  self->request(journal_of, std::chrono::seconds(10), events_atom::value)
+      .receive([&](std::vector<entry>& events) { out.verdict = judge_journal(events); },
+               [](caf::error&) {});
+  self->request(journal_of, std::chrono::seconds(10), refused_atom::value)
+      .receive([&](refusals& r) { out.refused = r; }, [](caf::error&) {});
+}
+
 /// One seeded partition on real threads: the link from node 1 to node 2 is cut before node 1
 /// starts, so node 2 hears no heartbeat; the seed picks which node each withdrawal goes to and
 /// its size (10 to 40 cents).
-partition_outcome run_partition(take_over_fn take_over, std::uint64_t seed, int withdrawals) {
-  caf::actor_system_config cfg;
-  caf::actor_system system{cfg};
+partition_outcome run_partition(take_over_fn take_over, std::uint64_t seed, int withdrawals,
+                                const partition_parts& parts, caf::actor_system& system) {
   caf::scoped_actor self{system};
-  auto journal_of = spawn_journal(system);
-  auto leases_of = spawn_leases(system);
   auto standby =
-      spawn_node(system, 2, journal_of, leases_of, take_over, {}, false, standby_timeout);
+      spawn_node(system, 2, parts.journal, parts.leases, take_over, {}, false, standby_timeout);
   dca::cluster::fault_plan plan;
   plan.seed = seed;
   auto link = dca::cluster::spawn_fault_link(system, standby, plan);
   self->send(link, dca::cluster::link_cut_atom::value, true, true);
-  auto owner = spawn_node(system, 1, journal_of, leases_of, take_over, link, true, standby_timeout);
+  auto owner =
+      spawn_node(system, 1, parts.journal, parts.leases, take_over, link, true, standby_timeout);
   std::mt19937_64 dice{seed};
   std::optional<std::chrono::steady_clock::time_point> taken_over;
   for (int i = 0; i < withdrawals; ++i) {
@@ -194,50 +228,49 @@ partition_outcome run_partition(take_over_fn take_over, std::uint64_t seed, int 
     out.dual_owner_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - *taken_over)
             .count();
-  self->request(journal_of, std::chrono::seconds(10), events_atom::value)
-      .receive([&](std::vector<entry>& events) { out.verdict = judge_journal(events); },
-               [](caf::error&) {});
-  for (const auto& a : {owner, standby, link, journal_of, leases_of})
+  read_journal(self, parts.journal, out);
+  for (const auto& a : {owner, standby, link, parts.journal, parts.leases})
     self->send_exit(a, caf::exit_reason::user_shutdown);
   return out;
 }
 
-run_result run_with(take_over_fn take_over, const arguments& in, const progress_fn&) {
-  auto partitions = in.get("partitions");
+/// Every partition's outcome, `at_once` partitions at a time, each in an actor system of its own.
+std::vector<partition_outcome> outcomes_of(take_over_fn take_over, const arguments& in,
+                                           const parts_fn& spawn_parts, int at_once) {
+  auto partitions = static_cast<std::uint64_t>(in.get("partitions"));
   auto first = in.seed().value_or(1);
-  journal_verdict sum;
-  double dual_owner_ms = 0;
-  std::int64_t overdrawn = 0;
-  for (std::int64_t i = 0; i < partitions; ++i) {
-    auto one = run_partition(take_over, first + static_cast<std::uint64_t>(i),
-                             static_cast<int>(in.get("withdrawals")));
-    sum.dual_owner_appends += one.verdict.dual_owner_appends;
-    sum.duplicate_seqs += one.verdict.duplicate_seqs;
-    sum.lowest_balance = std::min(sum.lowest_balance, one.verdict.lowest_balance);
-    overdrawn += one.verdict.lowest_balance < 0 ? 1 : 0;
-    dual_owner_ms += one.dual_owner_ms;
+  std::vector<partition_outcome> out(partitions);
+  auto one = [&](std::uint64_t i) {
+    caf::actor_system_config cfg;
+    caf::actor_system system{cfg};
+    out[i] = run_partition(take_over, first + i, static_cast<int>(in.get("withdrawals")),
+                           spawn_parts(system, i), system);
+  };
+  for (std::uint64_t wave = 0; wave < partitions; wave += static_cast<std::uint64_t>(at_once)) {
+    std::vector<std::thread> running;
+    auto end = std::min(partitions, wave + static_cast<std::uint64_t>(at_once));
+    for (auto i = wave; i < end; ++i)
+      running.emplace_back(one, i);
+    for (auto& t : running)
+      t.join();
   }
-  run_result r;
-  r.corrupted = broken(sum);
-  auto of = " across " + with_commas(partitions) + " seeded partitions";
-  r.summary = r.corrupted
-                  ? verdict_words(sum) + "; account-42 overdrawn in " + with_commas(overdrawn) + of
-                  : "0 stale-owner appends" + of + ": every append one owner's next seq";
-  r.fields = {{"partitions", std::to_string(partitions)},
-              {"dual_owner_appends", std::to_string(sum.dual_owner_appends)},
-              {"duplicate_seqs", std::to_string(sum.duplicate_seqs)},
-              {"overdrawn_partitions", std::to_string(overdrawn)},
-              {"lowest_balance_cents", std::to_string(sum.lowest_balance)},
-              {"dual_owner_ms", std::to_string(static_cast<std::int64_t>(dual_owner_ms))}};
-  return r;
+  return out;
 }
 
-run_result run_shared(const arguments& in, const progress_fn& progress) {
-  return run_with(take_over_by_timeout, in, progress);
+partition_parts stand_ins(caf::actor_system& system, std::uint64_t) {
+  return {spawn_journal(system), spawn_leases(system)};
 }
 
-run_result run_actors(const arguments& in, const progress_fn& progress) {
-  return run_with(take_over_with_lease, in, progress);
+run_result run_shared(const arguments& in, const progress_fn&) {
+  return run_partitions(take_over_by_timeout, in, stand_ins, 1);
+}
+
+run_result run_actors(const arguments& in, const progress_fn&) {
+  return run_partitions(take_over_with_lease, in, stand_ins, 1);
+}
+
+run_result run_actors_real(const arguments& in, const progress_fn&) {
+  return run_real(take_over_with_lease, in);
 }
 
 // -- exploring ------------------------------------------------------------------------------------
@@ -301,6 +334,14 @@ dca::explore::report explore_actors(const dca::explore::options& opts) {
 
 } // namespace
 
+#ifndef DCA_EX14_REAL
+run_result run_real(take_over_fn, const arguments&) {
+  throw dca::harness::cannot_run{"--real runs on etcd and PostgreSQL, and this build has no "
+                                 "services: run scripts/bootstrap --services, then cmake -B "
+                                 "build/dev -DDCA_WITH_SERVICES=ON"};
+}
+#endif
+
 caf::actor spawn_journal(caf::actor_system& system) {
   return system.spawn(journal);
 }
@@ -316,16 +357,60 @@ caf::actor spawn_node(caf::actor_system& system, int id, caf::actor journal_of,
                       std::move(standby_of_it), owner, heartbeat_timeout);
 }
 
+run_result run_partitions(take_over_fn take_over, const arguments& in, const parts_fn& spawn_parts,
+                          int at_once) {
+  DCA_ASSERT(at_once >= 1);
+  journal_verdict sum;
+  refusals refused;
+  double dual_owner_ms = 0;
+  std::int64_t overdrawn = 0;
+  for (const auto& one : outcomes_of(take_over, in, spawn_parts, at_once)) {
+    sum.dual_owner_appends += one.verdict.dual_owner_appends;
+    sum.duplicate_seqs += one.verdict.duplicate_seqs;
+    sum.stale_epoch_appends += one.verdict.stale_epoch_appends;
+    sum.unfenced_appends += one.verdict.unfenced_appends;
+    sum.lowest_balance = std::min(sum.lowest_balance, one.verdict.lowest_balance);
+    overdrawn += one.verdict.lowest_balance < 0 ? 1 : 0;
+    refused.stale_epoch += one.refused.stale_epoch;
+    refused.other += one.refused.other;
+    dual_owner_ms += one.dual_owner_ms;
+  }
+  auto partitions = in.get("partitions");
+  run_result r;
+  r.corrupted = broken(sum);
+  auto of = " across " + with_commas(partitions) + " seeded partitions";
+  r.summary = r.corrupted
+                  ? verdict_words(sum) + "; account-42 overdrawn in " + with_commas(overdrawn) + of
+                  : "0 stale-owner appends" + of + " (" + refusal_words(refused, sum) +
+                        "): every append one owner's next seq";
+  r.fields = {{"partitions", std::to_string(partitions)},
+              {"dual_owner_appends", std::to_string(sum.dual_owner_appends)},
+              {"duplicate_seqs", std::to_string(sum.duplicate_seqs)},
+              {"stale_epoch_appends", std::to_string(sum.stale_epoch_appends)},
+              {"unfenced_appends", std::to_string(sum.unfenced_appends)},
+              {"overdrawn_partitions", std::to_string(overdrawn)},
+              {"lowest_balance_cents", std::to_string(sum.lowest_balance)},
+              {"refused_stale_epoch", std::to_string(refused.stale_epoch)},
+              {"refused_other", std::to_string(refused.other)},
+              {"dual_owner_ms", std::to_string(static_cast<std::int64_t>(dual_owner_ms))}};
+  return r;
+}
+
 journal_verdict judge_journal(const std::vector<entry>& events) {
   journal_verdict v;
   std::map<std::uint64_t, int> by_seq;
-  std::uint64_t highest = 0;
+  std::uint64_t highest = 0, epoch_highest = 0;
   auto balance = opening_cents;
   for (const auto& e : events) {
     if (e.seq != highest + 1)
       ++v.dual_owner_appends; // its writer had not seen the latest event of the account
     if (++by_seq[e.seq] == 2)
       ++v.duplicate_seqs;
+    if (e.epoch == 0)
+      ++v.unfenced_appends;
+    if (e.epoch < epoch_highest)
+      ++v.stale_epoch_appends; // its writer had been replaced by a later owner's epoch
+    epoch_highest = std::max(epoch_highest, e.epoch);
     highest = std::max(highest, e.seq);
     balance += e.cents;
     v.lowest_balance = std::min(v.lowest_balance, balance);
@@ -343,6 +428,7 @@ dca::harness::exercise describe() {
       {"withdrawals", 8, 1, 100, "how many withdrawals clients send in each partition"}};
   ex.run_shared = run_shared;
   ex.run_actors = run_actors;
+  ex.run_real = run_actors_real;
   ex.explore_shared = explore_shared;
   ex.explore_actors = explore_actors;
   return ex;

@@ -39,6 +39,9 @@ using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 /// To the journal: "every event" -> std::vector<entry>.
 using events_atom = caf::atom_constant<caf::atom("events")>;
 
+/// To the journal: "how many appends did you refuse?" -> refusals.
+using refused_atom = caf::atom_constant<caf::atom("refused")>;
+
 /// To the lease table: "node `n` takes account-42" (int) -> std::uint64_t, the lease's revision.
 using take_atom = caf::atom_constant<caf::atom("take")>;
 
@@ -64,6 +67,18 @@ typename Inspector::result_type inspect(Inspector& f, entry& x) {
   return f(caf::meta::type_name("entry"), x.node, x.epoch, x.seq, x.cents);
 }
 
+/// The appends a journal refused: for a stale epoch (the fence), and for any other reason (the
+/// real journal's own check that an append continues the stream: a seq conflict).
+struct refusals {
+  std::uint64_t stale_epoch = 0;
+  std::uint64_t other = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, refusals& x) {
+  return f(caf::meta::type_name("refusals"), x.stale_epoch, x.other);
+}
+
 /// What a node knows when it starts serving the account: the fence epoch its appends carry (0: no
 /// fence), and the balance and last seq it believes.
 struct ownership {
@@ -79,7 +94,8 @@ struct node_state {
   ownership copy; // the standby's copy of the account, from the owner's heartbeats
   ownership own;  // valid while `active`
   bool active = false;
-  bool heard = false; // a heartbeat came before the standby's timeout
+  bool heard = false;       // a heartbeat came before the standby's timeout
+  bool decided = false;     // the standby's timeout fired: a withdrawal no longer waits for it
   bool taking_over = false; // asked for ownership, not answered yet
   // While standing by or taking over: a take-over's replies come as messages, and withdrawals
   // that arrive before it ends must wait for it, not be refused.
@@ -120,14 +136,40 @@ caf::actor spawn_node(caf::actor_system& system, int id, caf::actor journal, caf
                       std::chrono::milliseconds heartbeat_timeout);
 
 /// What a journal holds, judged: appends by an owner that had not seen the last event (a seq not
-/// one past the one before), events sharing a seq, and whether the balance went below zero.
+/// one past the one before), events sharing a seq, appends at an epoch below one written before
+/// them (an owner that had been replaced), appends that claimed no epoch (no fence), and whether
+/// the balance went below zero.
 struct journal_verdict {
   int dual_owner_appends = 0;
   int duplicate_seqs = 0;
+  int stale_epoch_appends = 0;
+  int unfenced_appends = 0;
   std::int64_t lowest_balance = opening_cents;
 };
 
 journal_verdict judge_journal(const std::vector<entry>& events);
+
+/// The journal and the lease table one seeded partition runs against: the stand-in actors, or
+/// actors that speak the same messages to the real etcd and PostgreSQL journal (`run --real`).
+struct partition_parts {
+  caf::actor journal;
+  caf::actor leases;
+};
+
+/// Spawns the parts of partition number `partition` (0, 1, ...) in `system`.
+using parts_fn = std::function<partition_parts(caf::actor_system& system, std::uint64_t partition)>;
+
+/// Runs the seeded partitions `in` asks for with `take_over`, `at_once` of them at a time (each in
+/// an actor system of its own), against the parts `spawn_parts` makes, and reports what their
+/// journals hold and what they refused.
+dca::harness::run_result run_partitions(take_over_fn take_over, const dca::harness::arguments& in,
+                                        const parts_fn& spawn_parts, int at_once);
+
+/// `run --real`: the message-passing take-over against this checkout's etcd (leases, revision =
+/// epoch) and PostgreSQL journal (the fence). Throws dca::harness::cannot_run with one line when
+/// they are not running or etcd has no quorum (real_parts.cpp; a build without the services says
+/// how to build with them).
+dca::harness::run_result run_real(take_over_fn take_over, const dca::harness::arguments& in);
 
 /// How `dca run 14` and `dca explore 14` run this exercise.
 dca::harness::exercise describe();

@@ -247,6 +247,8 @@ int hand_over(const context& ctx, std::vector<std::string> args, const std::stri
   if (levels)
     return explore_levels({l.entry, l.program, l.invoked, l.options, html});
   l.variant = option_value(l.options, "--variant", "shared");
+  if (std::find(l.options.begin(), l.options.end(), "--real") != l.options.end())
+    l.variant = "actors"; // the message-passing code, on the real servers its stand-ins play
   l.json = option_value(l.options, "--format", "table") == "json";
   if (!html.empty())
     return write_page(ctx, l, html);

@@ -157,6 +157,8 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
       "table, or json: the result as one JSON object");
   if (ex.run_compare)
     add("compare", "run the same load on each fix and print one table of what each costs");
+  if (ex.run_real)
+    add("real", "run the message-passing code against the real servers its stand-ins play");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
   po::notify(vm);
@@ -171,10 +173,15 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
   for (const auto& p : ex.parameters)
     values[p.name] = parameter_value(p, vm[p.name].as<std::string>());
   DCA_ASSERT(values.size() == ex.parameters.size());
-  const auto& run =
-      vm.count("compare") ? ex.run_compare : pick_variant(ex.run_shared, ex.run_actors, variant);
-  if (vm.count("compare"))
-    variant = "compare";
+  bool variant_given = !vm["variant"].defaulted();
+  if (vm.count("real") && (vm.count("compare") || (variant_given && variant != "actors")))
+    throw po::error("--real runs the message-passing code (--variant actors) on the real servers: "
+                    "give it without --compare or --variant shared");
+  const auto& run = vm.count("compare") ? ex.run_compare
+                    : vm.count("real")  ? ex.run_real
+                                        : pick_variant(ex.run_shared, ex.run_actors, variant);
+  if (vm.count("compare") || vm.count("real"))
+    variant = vm.count("compare") ? "compare" : "real";
   arguments in{values, vm.count("seed")
                            ? std::optional<std::uint64_t>{whole_number("seed", seed, seed_max)}
                            : std::nullopt};
@@ -448,6 +455,9 @@ int exercise_main(int argc, char** argv, const exercise& ex) {
     return exit_usage;
   } catch (const po::error& e) {
     std::cerr << name << ": " << e.what() << " (see " << name << " --help)\n";
+    return exit_usage;
+  } catch (const cannot_run& e) {
+    std::cerr << name << ": " << e.what() << '\n';
     return exit_usage;
   } catch (const std::exception& e) {
     std::cerr << name << ": " << e.what() << '\n';

@@ -132,15 +132,20 @@ std::vector<std::string> split_commas(const std::string& list) {
   return out;
 }
 
+/// The etcd members `scripts/services env` names for `checkout`; empty when it names none.
+std::vector<std::string> etcd_members_of(const std::string& checkout) {
+  auto [env, env_ok] = run_shell(shell_quoted(checkout + "/scripts/services") + " env");
+  return env_ok ? split_commas(exported(env, "DCA_ETCD_ENDPOINTS")) : std::vector<std::string>{};
+}
+
 std::vector<std::string> start_etcd_from_checkout() {
   auto checkout = this_checkout();
   auto script = shell_quoted(checkout + "/scripts/services");
   auto [started, ok] = run_shell(script + " start --only etcd");
   if (!ok)
     throw unavailable{last_line(started)};
-  auto [env, env_ok] = run_shell(script + " env");
-  auto members = split_commas(exported(env, "DCA_ETCD_ENDPOINTS"));
-  if (!env_ok || members.empty())
+  auto members = etcd_members_of(checkout);
+  if (members.empty())
     throw unavailable{"services: scripts/services env in " + checkout +
                       " named no etcd member: run scripts/services status --only etcd"};
   return members;
@@ -189,6 +194,29 @@ const std::vector<std::string>& etcd_endpoints() {
                                                                      : given);
   }
   return *found;
+}
+
+std::optional<endpoints> if_running() {
+  endpoints given{env_or_empty("DCA_PG_PRIMARY"), env_or_empty("DCA_PG_REPLICA"),
+                  env_or_empty("DCA_REDIS_SOCKET")};
+  if (!given.primary.empty() && !given.replica.empty() && !given.redis_socket.empty())
+    return given;
+  return already_running(this_checkout());
+}
+
+std::optional<std::vector<std::string>> etcd_endpoints_if_running() {
+  auto given = split_commas(env_or_empty("DCA_ETCD_ENDPOINTS"));
+  if (!given.empty())
+    return given;
+  auto checkout = this_checkout();
+  auto root = checkout + "/.dca/services";
+  if (const char* moved = std::getenv("DCA_SERVICES_ROOT"))
+    root = moved;
+  bool any = false;
+  for (const char* member : {"n1", "n2", "n3"})
+    any = any || pid_file_alive(root + "/etcd/" + member + "/etcd.pid");
+  auto members = any ? etcd_members_of(checkout) : std::vector<std::string>{};
+  return members.empty() ? std::nullopt : std::optional<std::vector<std::string>>{members};
 }
 
 std::string with_dbname(const std::string& conninfo, const std::string& dbname) {

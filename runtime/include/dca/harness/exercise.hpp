@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,12 @@ struct run_result {
 };
 
 using run_fn = std::function<run_result(const arguments&, const progress_fn&)>;
+
+/// A run that cannot start for a reason the learner fixes (servers not running): what() is one
+/// line saying what to do; the program prints it and exits 2, like a bad flag.
+struct cannot_run : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 using explore_fn = std::function<explore::report(const explore::options&)>;
 
 /// One level of an exercise's failure (`explore --level NAME`, `dca explore NN --levels`): the
@@ -73,6 +80,9 @@ struct exercise {
   /// `run --compare`: the same load on several fixes side by side, printing its own table (an
   /// exercise whose lesson includes what each fix costs; empty for the others).
   run_fn run_compare;
+  /// `run --real`: the message-passing code against the real servers the exercise's stand-in
+  /// actors play (14: etcd and the PostgreSQL journal); empty for the others.
+  run_fn run_real;
   /// The same failure as threads, actors and nodes, in that order (empty for most exercises).
   std::vector<level> levels;
 };

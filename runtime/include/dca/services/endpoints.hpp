@@ -4,6 +4,7 @@
 // place, and a failure is one line naming the service and what to run.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -35,6 +36,16 @@ const endpoints& require();
 /// checkout's `scripts/services start --only etcd`. Throws `unavailable` (etcd not installed, a
 /// port taken, no leader within the start's bound).
 const std::vector<std::string>& etcd_endpoints();
+
+/// The servers if they already run, never starting them (for a run that must say how to start
+/// them instead): the environment when it names all three, else this checkout's, found by their
+/// pid files and sockets. nullopt when the primary, the replica or Redis is not running.
+std::optional<endpoints> if_running();
+
+/// The etcd members' client URLs if any member of this checkout's cluster runs, never starting
+/// one: DCA_ETCD_ENDPOINTS when set, else `scripts/services env`'s. nullopt when no member runs.
+/// Whether they have a quorum is a question for etcd itself.
+std::optional<std::vector<std::string>> etcd_endpoints_if_running();
 
 /// The libpq connection string `conninfo` with its dbname replaced by `dbname`.
 std::string with_dbname(const std::string& conninfo, const std::string& dbname);
