@@ -168,7 +168,7 @@ bool append_fenced(caf::stateful_actor<postgres_journal_state>* self, std::uint3
   req.expected_seq = seq - 1;
   req.events.push_back(event_of(node, epoch, cents));
   if (epoch > 0) // epoch 0 claims no ownership, as with the stand-in: an unfenced append
-    req.fence = dca::es::shard_fence{shard, epoch};
+    req.fence = dca::es::shard_fence{shard, epoch, "n" + std::to_string(node)};
   std::promise<caf::expected<dca::es::append_result>> done;
   auto committed = done.get_future();
   self->state.journal->append(std::move(req), [&done](caf::expected<dca::es::append_result> r) {
