@@ -147,7 +147,7 @@ macro(dca_add_manifest_entry)
     set_property(GLOBAL PROPERTY DCA_LEVELS_${entry_id} "${entry_levels}")
   endif()
   foreach(key id namespace pattern title skeleton_fails_with tsan_race_args tsan_solution_args
-      needs explored levels)
+      needs explored levels harness_files)
     set(entry_${key} "")
   endforeach()
 endmacro()

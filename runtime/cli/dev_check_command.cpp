@@ -217,7 +217,16 @@ struct checker {
     stray_report("tests/exercises", specs_top, is_spec);
     for (const auto& e : ctx.curriculum.exercises()) {
       auto none = [](const fs::directory_entry&) { return false; };
-      stray_report("exercises/" + e.id, exercise_files, none);
+      // The harness's own files beside the five: the manifest lists them (harness_files).
+      auto in_harness = [&e](const fs::directory_entry& f) {
+        std::istringstream listed{e.harness_files};
+        std::string name;
+        while (listed >> name)
+          if (name == f.path().filename().string())
+            return true;
+        return false;
+      };
+      stray_report("exercises/" + e.id, exercise_files, in_harness);
       stray_report("solutions/" + e.id, solution_files, none);
     }
   }

@@ -32,6 +32,7 @@ bool set_value(exercise_entry& e, const std::string& key, const std::string& val
                        : key == "invariant"           ? &e.invariant
                        : key == "explored"            ? &e.explored
                        : key == "levels"              ? &e.levels
+                       : key == "harness_files"       ? &e.harness_files
                                                       : nullptr;
   if (field != nullptr)
     *field = value;
@@ -72,7 +73,7 @@ manifest manifest::load(const std::filesystem::path& file) {
     if (!set_value(out.exercises_.back(), key, value))
       fail("unknown key '" + key +
            "' (expected pattern, title, namespace, skeleton_fails_with, tsan_race_args, "
-           "tsan_solution_args, needs, invariant, explored, levels or hint)");
+           "tsan_solution_args, needs, invariant, explored, levels, harness_files or hint)");
   }
   return out;
 }

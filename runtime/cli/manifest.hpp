@@ -18,9 +18,10 @@ struct exercise_entry {
   std::string skeleton_fails_with; // what the untouched skeleton's spec failure says
   std::string tsan_race_args;      // for CMake's TSan tests; dca only checks they are known keys
   std::string tsan_solution_args;
-  std::string invariant; // what every schedule must keep, in words (the schedule page shows it)
-  std::string explored;  // the variants `dca explore` steps through; empty: shared and actors
-  std::string levels;    // the levels `dca explore NN --levels` shows ("threads actors nodes")
+  std::string invariant;     // what every schedule must keep, in words (the schedule page shows it)
+  std::string explored;      // the variants `dca explore` steps through; empty: shared and actors
+  std::string levels;        // the levels `dca explore NN --levels` shows ("threads actors nodes")
+  std::string harness_files; // more files of its harness beside the five ("real_parts.cpp")
   std::string needs; // "services": built and run only with PostgreSQL and Redis (DCA_WITH_SERVICES)
   std::vector<std::string> hints;
 };

@@ -138,6 +138,24 @@ std::string still_racy(const std::string& name) {
          explore + "` finds an interleaving that corrupts; `--seed 1` makes it show more often.\n";
 }
 
+/// What one run observed, as a table for people or one JSON object.
+void print_run(const std::string& pattern, const std::string& name, const std::string& variant,
+               bool json, const run_result& r, std::int64_t ms) {
+  if (json) {
+    std::cout << "{\"pattern\":\"" << pattern << "\",\"variant\":\"" << variant
+              << "\",\"corrupted\":" << (r.corrupted ? "true" : "false") << ",\"summary\":\""
+              << json_escaped(r.summary) << "\",\"elapsed_ms\":" << ms;
+    for (const auto& [k, v] : r.fields)
+      std::cout << ",\"" << k << "\":\"" << json_escaped(v) << '"';
+    std::cout << "}\n";
+    return;
+  }
+  std::cout << r.table << (r.corrupted ? "CORRUPTED: " : "ok: ") << r.summary << "  ("
+            << with_commas(ms) << " ms)\n";
+  if (!r.corrupted && variant == "shared")
+    std::cout << still_racy(name);
+}
+
 int run_command(const exercise& ex, const std::string& name, const std::vector<std::string>& args) {
   po::options_description desc{"Usage: " + name + " [options]\nRuns one variant on real threads " +
                                "(shared) or real actors (actors) and reports what it observed"};
@@ -194,19 +212,7 @@ int run_command(const exercise& ex, const std::string& name, const std::vector<s
   auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count();
-  if (json) {
-    std::cout << "{\"pattern\":\"" << ex.pattern << "\",\"variant\":\"" << variant
-              << "\",\"corrupted\":" << (r.corrupted ? "true" : "false") << ",\"summary\":\""
-              << json_escaped(r.summary) << "\",\"elapsed_ms\":" << ms;
-    for (auto& [k, v] : r.fields)
-      std::cout << ",\"" << k << "\":\"" << json_escaped(v) << '"';
-    std::cout << "}\n";
-  } else {
-    std::cout << r.table << (r.corrupted ? "CORRUPTED: " : "ok: ") << r.summary << "  ("
-              << with_commas(ms) << " ms)\n";
-    if (!r.corrupted && variant == "shared")
-      std::cout << still_racy(name);
-  }
+  print_run(ex.pattern, name, variant, json, r, ms);
   return r.corrupted ? exit_corrupted : exit_clean;
 }
 
