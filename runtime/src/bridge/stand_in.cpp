@@ -84,6 +84,12 @@ void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run
                                                           std::to_string(request) + " twice");
     promise->deliver(std::move(content));
   }
+  // A reply to a plain message goes to its sender as a plain message, as CAF sends it.
+  for (auto& [to, content] : run.plain_replies)
+    if (to)
+      to->enqueue(
+          caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(content)),
+          self->context());
   if (run.quit)
     self->quit();
 }
@@ -118,6 +124,10 @@ std::vector<const caf::mailbox_element*> waiting_behind(caf::event_based_actor* 
   return out;
 }
 
+caf::actor_addr sender_of(const caf::mailbox_element& e) {
+  return e.sender ? e.sender->address() : caf::actor_addr{};
+}
+
 caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* self,
                                   caf::message_view& view, runs_ahead& ahead) {
   auto& link = subject_link::instance();
@@ -137,10 +147,13 @@ caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* 
   if (self->current_message_id().is_request())
     request = link.keep_promise(number, self->make_response_promise());
   std::vector<caf::message> contents{view.move_content_to_message()};
+  std::vector<caf::actor_addr> senders{sender_of(*current)};
   auto behind = waiting_behind(self);
-  for (const auto* e : behind)
+  for (const auto* e : behind) {
     contents.push_back(e->copy_content_to_message());
-  auto runs = link.deliver(number, std::move(contents), request);
+    senders.push_back(sender_of(*e));
+  }
+  auto runs = link.deliver(number, std::move(contents), request, senders);
   for (std::size_t k = 1; k < runs.size(); ++k)
     ahead.emplace_back(behind[k - 1], std::move(runs[k]));
   settle(self, number, runs.front());

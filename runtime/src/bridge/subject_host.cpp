@@ -126,9 +126,11 @@ private:
     std::vector<handler_result> results;
     std::size_t answer_bytes = 0;
     for (const auto& content : contents) {
-      // The judge numbers its requests; the learner's reply comes back to the catcher with it.
-      auto mid =
-          request != 0 && results.empty() ? caf::make_message_id(request) : caf::make_message_id();
+      // The judge numbers its requests; the learner's reply comes back to the catcher with it. A
+      // plain message gets the next number of its own (plain_reply_base), for a reply to it.
+      auto mid = request != 0 && results.empty()
+                     ? caf::make_message_id(request)
+                     : caf::make_message_id(plain_reply_base + ++plain_count_);
       actor->enqueue(caf::make_mailbox_element((*catcher_)->ctrl(), mid, {}, to_local(content)),
                      nullptr);
       run_one(actor);
@@ -206,10 +208,12 @@ private:
       while (auto e = take(*relay))
         sent.push_back(outbound_of(to, *e));
     std::vector<reply> replies;
-    while (auto e = take(*catcher_))
-      if (e->mid.is_response())
-        replies.push_back(
-            {e->mid.request_id().integer_value(), to_wire(e->move_content_to_message())});
+    while (auto e = take(*catcher_)) {
+      auto request = e->mid.request_id().integer_value();
+      // A plain message's handler that returns nothing answers nothing, as in one process.
+      if (e->mid.is_response() && !(request >= plain_reply_base && e->content().empty()))
+        replies.push_back({request, to_wire(e->move_content_to_message())});
+    }
     auto* self = scheduled(hosted_.at(id));
     bool quit = self == nullptr || self->getf(caf::abstract_actor::is_terminated_flag);
     return {std::move(sent), std::move(replies), quit};
@@ -326,6 +330,7 @@ private:
   };
   std::map<std::uint64_t, outgoing_request> outgoing_; // awaiting their response from the judge
   std::uint64_t outgoing_count_ = 0;
+  std::uint64_t plain_count_ = 0; // plain messages delivered (plain_reply_base)
 };
 
 int serve(int fd, subject_host& host) {

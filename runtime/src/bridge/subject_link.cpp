@@ -121,6 +121,8 @@ void subject_link::forget_later(std::uint64_t id) {
   // Its unanswered requests go with it: a promise holds its requester and the stand-in.
   for (auto i = promises_.begin(); i != promises_.end();)
     i = i->second.first == id ? promises_.erase(i) : std::next(i);
+  for (auto i = plain_senders_.begin(); i != plain_senders_.end();)
+    i = i->second.first == id ? plain_senders_.erase(i) : std::next(i);
 }
 
 handler_run subject_link::spawn(std::uint64_t id, const std::string& kind, const caf::message& args,
@@ -136,14 +138,31 @@ handler_run subject_link::start(std::uint64_t id) {
 }
 
 std::vector<handler_run> subject_link::deliver(std::uint64_t id, std::vector<caf::message> contents,
-                                               std::uint64_t request) {
+                                               std::uint64_t request,
+                                               const std::vector<caf::actor_addr>& senders) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
   DCA_ASSERT(!contents.empty());
   auto count = contents.size();
   for (auto& content : contents)
     content = to_wire(content);
-  return to_judge(ask(caf::make_message(deliver_atom::value, id, std::move(contents), request)),
-                  count);
+  auto answer = ask(caf::make_message(deliver_atom::value, id, std::move(contents), request));
+  expect_plain_replies(id, answer, request, senders);
+  return to_judge(answer, count);
+}
+
+/// Numbers the plain messages the subject ran, as it did, and keeps their senders: a reply to
+/// one (now or later) goes to its sender.
+void subject_link::expect_plain_replies(std::uint64_t id, const caf::message& answer,
+                                        std::uint64_t request,
+                                        const std::vector<caf::actor_addr>& senders) {
+  if (!answer.match_elements<ran_atom, std::vector<handler_result>>())
+    return; // to_judge refuses it
+  auto runs = answer.get_as<std::vector<handler_result>>(1).size();
+  for (std::size_t k = request != 0 ? 1 : 0; k < runs; ++k) {
+    auto number = plain_reply_base + ++plain_count_;
+    if (k < senders.size() && senders[k])
+      plain_senders_.emplace(number, std::make_pair(id, senders[k]));
+  }
 }
 
 handler_run subject_link::respond(std::uint64_t id, std::uint64_t request,
@@ -278,6 +297,12 @@ handler_run subject_link::to_run(const handler_result& result) {
     run.sent.push_back(
         {stand_in_of(o.to), to_stand_ins(o.content), o.request, o.timeout_ms, o.awaited});
   for (const auto& r : result.replies) {
+    if (auto plain = plain_senders_.find(r.request); plain != plain_senders_.end()) {
+      run.plain_replies.emplace_back(caf::actor_cast<caf::actor>(plain->second.second),
+                                     to_stand_ins(r.content));
+      plain_senders_.erase(plain);
+      continue;
+    }
     if (promises_.count(r.request) == 0)
       subject_failed("fail", "the submission's actors answered request " +
                                  std::to_string(r.request) +

@@ -34,8 +34,9 @@ struct sent_message {
 
 /// What the subject says one handler (or start-up) did, in the judge's terms.
 struct handler_run {
-  std::vector<sent_message> sent;                              // in the order the subject lists
-  std::vector<std::pair<std::uint64_t, caf::message>> replies; // judge's request number, reply
+  std::vector<sent_message> sent;                                 // in the order the subject lists
+  std::vector<std::pair<std::uint64_t, caf::message>> replies;    // judge's request number, reply
+  std::vector<std::pair<caf::actor, caf::message>> plain_replies; // to a plain message's sender
   bool quit = false;
 };
 
@@ -61,10 +62,11 @@ public:
   /// Runs the start-up of `id`, spawned without it.
   handler_run start(std::uint64_t id);
   /// Runs the handlers of `id` for `contents`, in order (the first a request the judge numbered
-  /// `request`, 0: none; the others plain messages). What each ran did: at least the first; the
-  /// subject may stop early (see deliver_atom).
+  /// `request`, 0: none; the others plain messages, sent by `senders`, one each, null: anonymous).
+  /// What each ran did: at least the first; the subject may stop early (see deliver_atom).
   std::vector<handler_run> deliver(std::uint64_t id, std::vector<caf::message> contents,
-                                   std::uint64_t request);
+                                   std::uint64_t request,
+                                   const std::vector<caf::actor_addr>& senders = {});
   /// Runs the response handler of `id` for its request the subject numbered `request`.
   handler_run respond(std::uint64_t id, std::uint64_t request, const caf::message& content);
 
@@ -108,6 +110,12 @@ private:
   // The judge's requests to learner actors not yet answered: number -> (stand-in, promise).
   std::map<std::uint64_t, std::pair<std::uint64_t, caf::response_promise>> promises_;
   std::uint64_t requests_count_ = 0;
+  // The senders of plain messages the subject ran, by its number for each (plain_reply_base):
+  // number -> (stand-in, sender), until the learner's actor replies or the stand-in ends.
+  std::map<std::uint64_t, std::pair<std::uint64_t, caf::actor_addr>> plain_senders_;
+  std::uint64_t plain_count_ = 0;
+  void expect_plain_replies(std::uint64_t id, const caf::message& answer, std::uint64_t request,
+                            const std::vector<caf::actor_addr>& senders);
 };
 
 } // namespace dca::bridge

@@ -24,6 +24,7 @@ void announce_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<handler_result>>("dca_handler_results");
   cfg.add_message_type<std::vector<caf::message>>("dca_messages");
   cfg.add_message_type<std::vector<std::uint64_t>>("dca_ids");
+  announce_registered_types(cfg); // an exercise's own (exercise_types.hpp)
 }
 
 caf::error to_bytes(caf::actor_system& sys, const caf::message& msg, std::vector<char>& bytes) {

@@ -106,6 +106,13 @@ using ran_atom = caf::atom_constant<caf::atom("ran")>;
 /// (refused, WHY): the subject could not do what was asked (an unknown kind, unsupported use).
 using refused_atom = caf::atom_constant<caf::atom("refused")>;
 
+/// The subject numbers each plain message it delivers from here up (the judge's request numbers
+/// stay far below), so that a reply the learner's actor makes to one (CAF sends it to the sender
+/// as a plain message, now or through a response promise later) comes back as a `reply` with that
+/// number. Both sides count the plain messages run in the same order; the judge keeps each one's
+/// sender. An empty reply (a handler that returned nothing) is not reported.
+constexpr std::uint64_t plain_reply_base = std::uint64_t{1} << 40;
+
 /// The largest frame either side accepts: a handler's messages, serialised.
 constexpr std::size_t frame_bytes_max = 1u << 20;
 
@@ -120,8 +127,12 @@ caf::message replace_elements(const caf::message& msg, Replace replace) {
   return out;
 }
 
-/// Announces the bridge's types; both sides call it on their actor_system_config.
+/// Announces the bridge's types, and the exercise's registered with announce_exercise_types;
+/// both sides call it on their actor_system_config.
 void announce_types(caf::actor_system_config& cfg);
+
+/// Announces the types registered with announce_exercise_types (exercise_types.hpp).
+void announce_registered_types(caf::actor_system_config& cfg);
 
 /// `msg` as bytes, by CAF's binary serialiser; an error when a type in it is not announced.
 caf::error to_bytes(caf::actor_system& sys, const caf::message& msg, std::vector<char>& bytes);
