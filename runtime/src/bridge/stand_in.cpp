@@ -181,11 +181,17 @@ void forget_when_gone(caf::abstract_actor& stand_in, std::uint64_t number) {
 } // namespace
 
 caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args) {
+  return spawn_stand_in(sys, std::move(kind), std::move(args), [] {});
+}
+
+caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args,
+                          const std::function<void()>& before_stand_in) {
   // The learner's spawn function runs now, where the spec calls it (it may do more than spawn);
   // the actor's start-up runs when the judge's scheduler starts the stand-in.
   auto& link = subject_link::instance();
   auto number = link.reserve();
   link.spawn(number, kind, args, false);
+  before_stand_in();
   auto handle = sys.spawn([number](caf::event_based_actor* self) {
     return stand_in_numbered(self, number, subject_link::instance().start(number));
   });

@@ -98,20 +98,23 @@ inline std::string decode_options(const std::vector<char>& bytes, const char* ty
 template <class E>
 caf::actor spawn_stand_in_over_host(caf::actor_system& sys, std::string kind) {
   auto number = reserve_judge_actor();
-  auto service = spawn_stand_in(sys, kind, caf::make_message(actor_ref{number}));
-  std::vector<std::vector<char>> asked;
-  if (dca::es::decode(call_subject(detail::host_requests_function, {}), asked))
-    fail_subject("the submission's subject said something that is not its host requests");
-  auto words = "the submission's spawn function for \"" + kind + "\" ";
-  if (asked.size() != 1)
-    fail_subject(words + "spawned " + std::to_string(asked.size()) +
-                 " entity hosts with dca::es::spawn_entity_host: the judge holds exactly one, "
-                 "the one the service must use");
-  dca::es::entity_options opts;
-  if (auto wrong = detail::decode_options(asked.front(), E::type_name, opts); !wrong.empty())
-    fail_subject(words + wrong);
-  auto host = dca::es::spawn_entity_host<E>(sys, std::make_shared<dca::es::memory_journal>(), opts);
-  enroll_judge_actor(number, host);
+  caf::actor host;
+  auto spawn_host = [&] {
+    std::vector<std::vector<char>> asked;
+    if (dca::es::decode(call_subject(detail::host_requests_function, {}), asked))
+      fail_subject("the submission's subject said something that is not its host requests");
+    auto words = "the submission's spawn function for \"" + kind + "\" ";
+    if (asked.size() != 1)
+      fail_subject(words + "spawned " + std::to_string(asked.size()) +
+                   " entity hosts with dca::es::spawn_entity_host: the judge holds exactly one, "
+                   "the one the service must use");
+    dca::es::entity_options opts;
+    if (auto wrong = detail::decode_options(asked.front(), E::type_name, opts); !wrong.empty())
+      fail_subject(words + wrong);
+    host = dca::es::spawn_entity_host<E>(sys, std::make_shared<dca::es::memory_journal>(), opts);
+    enroll_judge_actor(number, host);
+  };
+  auto service = spawn_stand_in(sys, kind, caf::make_message(actor_ref{number}), spawn_host);
   // The learner's service holds its host in the subject; here the stand-in must: entities hold
   // their host weakly, and a host nobody holds stops at once.
   caf::actor_cast<caf::abstract_actor*>(service)->attach_functor([host] {});

@@ -6,6 +6,7 @@
 // by the judge, and the spec judges only what the learner's actors said.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "caf/actor.hpp"
@@ -22,6 +23,13 @@ namespace dca::bridge {
 /// says something malformed) ends the judge with one line, "dca judge (KIND): WHAT", naming the
 /// verdict (timeout, crash, fail) and what the subject did, and status 4.
 caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args);
+
+/// As above, calling `before_stand_in` once the learner's spawn function has run in the subject
+/// and before the stand-in is spawned: for an actor of the judge's that the function asked for
+/// (entity_host_relay.hpp), spawned before the learner's actor as in one process, so the
+/// explorer numbers both actors, and a replay's choices, as in process.
+caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args,
+                          const std::function<void()>& before_stand_in);
 
 /// Makes `self` (an actor the spec spawned with an exercise's own function) the stand-in for a
 /// learner actor of `kind`, made from `args`; returns its behaviour.
