@@ -87,6 +87,29 @@ execute_process(
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "dca grade --in-process exited ${rc}:\n${out}${err}")
 endif()
+# 09-14 judged, by default: each exercise's own forger (judge_forges_evidence_09_to_14) beside the
+# reference solution, copied from the checkout as a learner's folder; then the forgers graded
+# --in-process, where their forged lines still read as a pass.
+set(reference_09_to_14 "${WORK}/reference_09_to_14/exercises")
+foreach(id 09_at_least_once)
+  file(COPY "${SOURCE}/solutions/${id}/message_passing.cpp" DESTINATION "${reference_09_to_14}/${id}")
+endforeach()
+foreach(mode judged in-process)
+  set(flag "")
+  set(graded "${SUBMISSIONS}/judge_forges_evidence_09_to_14" "${WORK}/reference_09_to_14")
+  if(mode STREQUAL "in-process")
+    set(flag --in-process)
+    set(graded "${SUBMISSIONS}/judge_forges_evidence_09_to_14")
+  endif()
+  execute_process(
+    COMMAND "${DCA}" grade ${graded} --exercise 09 ${flag} --jobs 2 --rounds 1 --time-limit 60
+            --scratch "${WORK}/scratch-09-to-14-${mode}" --format json
+            --out "${WORK}/grades-09-to-14-${mode}.json"
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "dca grade (09-14, ${mode}) exited ${rc}:\n${out}${err}")
+  endif()
+endforeach()
 
 # The expected verdict and a regex over its message, by submission.
 set(expect_fork_bomb "resource_limit;processes")
@@ -106,6 +129,11 @@ set(expect_judge_forges_evidence_02_to_04_03 "fail;A is 100 and B is 100, expect
 set(expect_judge_forges_evidence_02_to_04_04 "fail;it replied before it took the money off")
 # Graded --in-process, the same 02 forges every case and passes (flagged only for its global).
 set(expect_judge_forges_evidence_02_to_04_02_in_process "flagged;^passes, but shares state")
+# 09-14 judged: the forger's lines have no channel and no nonce in the subject; each fails on what
+# its actors did to the judge's own state, and the reference passes judged.
+set(expect_judge_forges_evidence_09_to_14_09 "fail;^the submission's actors exited with status 0")
+set(expect_judge_forges_evidence_09_to_14_09_in_process "flagged;^passes, but")
+set(expect_reference_09_to_14 "pass;^every check passes")
 set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
 set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
 set(expect_sandbox_root_only_file
@@ -170,6 +198,8 @@ if(NOT json MATCHES "run limit: 400 s per spec run and exploration \\(--time-lim
   set(failures "${failures}\n  the report does not say that --time-limit fixed the run limit")
 endif()
 check_grades("${WORK}/grades-in-process.json" 1 1 _in_process)
+check_grades("${WORK}/grades-09-to-14-judged.json" 2 2)
+check_grades("${WORK}/grades-09-to-14-in-process.json" 1 1 _in_process)
 file(READ "${WORK}/grades-in-process.json" in_process_json)
 string(JSON in_process_points GET "${in_process_json}" submissions 0 exercises 0 points)
 if(NOT in_process_json MATCHES "evidence: in process by --in-process \\([^\"]*\\): 02\""
