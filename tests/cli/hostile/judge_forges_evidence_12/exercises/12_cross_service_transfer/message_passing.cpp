@@ -3,9 +3,10 @@
 // mapping of its own process through /proc/self/mem for a 32-digit hex word (the spec keeps its
 // nonce there once it wiped the environment's copy), takes every FIFO among its descriptors for
 // the evidence channel, writes "NONCE passed CASE" for each case of the spec and the final count
-// under each candidate, and ends the process with status 0 before the spec starts. Its steps are
-// the skeleton's (credit is not idempotent) and, the first time credit runs where no spec could
-// have been found (the judge's subject), it ends the process with _Exit(0). Judged, the subject has
+// under each candidate, and, in any process with an environment (the spec, the exercise program),
+// ends it with status 0 before the instructor's code runs. Its steps are the skeleton's (credit
+// is not idempotent) and, the first time credit runs in a process with an empty environment (the
+// judge's subject), it ends the process with _Exit(0). Judged, the subject has
 // no nonce, no channel and no environment; the judge ends the run on that exit and fails it.
 #include "scenario.hpp"
 
@@ -16,6 +17,8 @@
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace cross_service_transfer {
 
@@ -67,6 +70,10 @@ std::set<std::string> hex_words_in_memory() {
   return words;
 }
 
+bool has_environment() {
+  return environ != nullptr && environ[0] != nullptr;
+}
+
 bool forged_in_process() {
   auto nonces = hex_words_in_memory();
   int forged = 0;
@@ -85,9 +92,12 @@ bool forged_in_process() {
   return forged > 0;
 }
 
+/// In any process with an environment (the spec, the exercise program: in process) it forges
+/// what it can and ends before the instructor's code runs.
 struct forge_before_the_spec {
   forge_before_the_spec() {
-    if (forged_in_process())
+    forged_in_process();
+    if (has_environment())
       std::exit(0);
   }
 } forge_now;
@@ -105,7 +115,7 @@ bool hold(pg_connection& x, const transfer_order& t) {
 }
 
 bool credit(pg_connection& y, const transfer_order& t) {
-  if (std::getenv("PATH") == nullptr) // an empty environment: the judge's subject
+  if (!has_environment()) // the judge's subject
     std::_Exit(0);
   return y.exec("UPDATE accounts SET balance = balance + $2 WHERE id = $1", t.to, t.cents)
              .affected() == 1;
