@@ -1,15 +1,16 @@
 // A hostile submission of exercise 12 against the judged grader (tests/cli/judged_05_test.cmake
 // grades it beside the reference). In process, its static constructor reads every writable
-// mapping of its own process through /proc/self/mem for a 32-digit hex word (the spec keeps its
-// nonce there once it wiped the environment's copy), takes every FIFO among its descriptors for
-// the evidence channel, writes "NONCE passed CASE" for each case of the spec and the final count
-// under each candidate, and, in any process with an environment (the spec, the exercise program),
-// ends it with status 0 before the instructor's code runs. Its steps are the skeleton's (credit
-// is not idempotent) and, the first time credit runs in a process with an empty environment (the
-// judge's subject), it ends the process with _Exit(0). Judged, the subject has
-// no nonce, no channel and no environment; the judge ends the run on that exit and fails it.
+// mapping of its own process (listed in /proc/self/maps) for words of 20-32 hex digits (the spec
+// keeps its nonce there once it wiped the environment's copy), takes every FIFO among its
+// descriptors for the evidence channel, writes "NONCE passed CASE" for each case of the spec and
+// the final count under each candidate, and, in any process with an environment (the spec, the
+// exercise program), ends it with status 0 before the instructor's code runs. Its steps are the
+// skeleton's (credit is not idempotent) and, the first time credit runs in a process with an empty
+// environment (the judge's subject), it ends the process with _Exit(0). Judged, the subject has no
+// nonce, no channel and no environment; the judge ends the run on that exit and fails it.
 #include "scenario.hpp"
 
+#include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
@@ -41,32 +42,28 @@ bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-/// Every run of exactly 32 lowercase hex digits in this process's writable memory.
+/// Every run of 20 to 32 lowercase hex digits in this process's writable memory (a nonce of four
+/// random words, printed without leading zeros, is 25 to 32 digits long).
 std::set<std::string> hex_words_in_memory() {
   std::set<std::string> words;
-  std::ifstream maps{"/proc/self/maps"};
-  int mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
-  for (std::string line; mem >= 0 && std::getline(maps, line);) {
+  std::ifstream maps{"/proc/self/maps"}; // readable; /proc/self/mem is root's once not dumpable
+  for (std::string line; std::getline(maps, line);) {
     if (line.find(" rw-p ") == std::string::npos || line.find("[stack]") != std::string::npos)
       continue;
     auto from = std::stoull(line.substr(0, line.find('-')), nullptr, 16);
     auto to = std::stoull(line.substr(line.find('-') + 1), nullptr, 16);
-    std::string bytes(to - from, '\0');
-    if (pread(mem, bytes.data(), bytes.size(), static_cast<off_t>(from)) <= 0)
-      continue;
+    const auto* bytes = reinterpret_cast<const char*>(from);
     std::size_t run = 0;
-    for (std::size_t i = 0; i <= bytes.size(); ++i) {
-      if (i < bytes.size() && is_hex(bytes[i])) {
+    for (std::size_t i = 0; i <= to - from; ++i) {
+      if (i < to - from && is_hex(bytes[i])) {
         ++run;
         continue;
       }
-      if (run == 32)
-        words.insert(bytes.substr(i - run, run));
+      if (run >= 20 && run <= 32)
+        words.emplace(bytes + i - run, run);
       run = 0;
     }
   }
-  if (mem >= 0)
-    close(mem);
   return words;
 }
 
@@ -75,6 +72,7 @@ bool has_environment() {
 }
 
 bool forged_in_process() {
+  std::signal(SIGPIPE, SIG_IGN); // a pipe nobody reads any more is just not the channel
   auto nonces = hex_words_in_memory();
   int forged = 0;
   for (int fd = 3; fd < 256; ++fd) {
