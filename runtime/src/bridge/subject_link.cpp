@@ -125,6 +125,16 @@ void subject_link::enroll(std::uint64_t id, const caf::actor_addr& stand_in) {
   stand_ins_.emplace(id, stand_in);
 }
 
+std::uint64_t subject_link::enroll_once(const caf::actor_addr& judge_actor) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  for (const auto& [id, addr] : stand_ins_)
+    if (addr == judge_actor)
+      return 0;
+  auto id = next_id_++;
+  stand_ins_.emplace(id, judge_actor);
+  return id;
+}
+
 void subject_link::forget_later(std::uint64_t id) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
   stand_ins_.erase(id);

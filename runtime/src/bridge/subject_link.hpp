@@ -53,6 +53,9 @@ public:
   std::uint64_t reserve();
   /// The stand-in numbered `id` is `stand_in`: messages to `id` go to it.
   void enroll(std::uint64_t id, const caf::actor_addr& stand_in);
+  /// Numbers `judge_actor`, an actor of the judge's own (judge_actor.hpp), unless it has a
+  /// number already; the new number, or 0 when it had one.
+  std::uint64_t enroll_once(const caf::actor_addr& judge_actor);
   /// The stand-in `id` is gone: the subject forgets its actor before the next request.
   void forget_later(std::uint64_t id);
 

@@ -1,0 +1,39 @@
+// The exercises' announcers: a list built before the bridge's first use, read by announce_types.
+#include "dca/bridge/exercise_types.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+namespace dca::bridge {
+
+namespace {
+
+struct announcers {
+  std::mutex mutex;
+  std::vector<type_announcer> all;
+};
+
+/// Built on first use: stand-ins may add theirs from static initialisers in any order.
+announcers& registry() {
+  static announcers list;
+  return list;
+}
+
+} // namespace
+
+void add_exercise_types(type_announcer announce) {
+  auto& r = registry();
+  std::lock_guard<std::mutex> guard{r.mutex};
+  if (std::find(r.all.begin(), r.all.end(), announce) == r.all.end())
+    r.all.push_back(announce);
+}
+
+void announce_exercise_types(caf::actor_system_config& cfg) {
+  auto& r = registry();
+  std::lock_guard<std::mutex> guard{r.mutex};
+  for (auto announce : r.all)
+    announce(cfg);
+}
+
+} // namespace dca::bridge
