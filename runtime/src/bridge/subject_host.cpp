@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@
 #include "caf/scoped_actor.hpp"
 
 #include "dca/bridge/wire.hpp"
+
+#include "judge_channel.hpp"
 
 #include "../explore/caf_internals.hpp"
 
@@ -328,7 +331,15 @@ private:
   std::uint64_t outgoing_count_ = 0;
 };
 
+/// The judge's socket and the system that serialises for it, while serve() runs: ask_judge's.
+struct judge_socket {
+  int fd = -1;
+  caf::actor_system* sys = nullptr;
+};
+judge_socket serving;
+
 int serve(int fd, subject_host& host) {
+  serving = {fd, &host.system()};
   std::vector<char> bytes;
   for (;;) {
     auto got = read_frame(fd, -1, bytes);
@@ -350,6 +361,20 @@ int serve(int fd, subject_host& host) {
 }
 
 } // namespace
+
+caf::message ask_judge(const caf::message& request) {
+  if (serving.fd < 0)
+    throw std::logic_error{"a statement to the judge outside the judge's call"};
+  std::vector<char> bytes;
+  if (to_bytes(*serving.sys, request, bytes))
+    throw std::logic_error{"a statement the bridge cannot serialise"};
+  if (!write_frame(serving.fd, bytes) || read_frame(serving.fd, -1, bytes) != frame_status::ok)
+    std::_Exit(0); // the judge has gone: nobody is left to answer, nor to tell
+  caf::message answer;
+  if (from_bytes(*serving.sys, bytes, answer))
+    throw std::logic_error{"the judge's answer to a statement does not deserialise"};
+  return answer;
+}
 
 int subject_main(int argc, char** argv, const factory_table& factories,
                  const function_table& functions) {

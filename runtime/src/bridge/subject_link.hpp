@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,8 +72,16 @@ public:
   /// Runs the response handler of `id` for its request the subject numbered `request`.
   handler_run respond(std::uint64_t id, std::uint64_t request, const caf::message& content);
 
-  /// Runs the learner's pure function `function` on `args` in the subject; its encoded result.
-  std::vector<char> call(const std::string& function, const std::vector<char>& args);
+  /// Answers one statement a learner's function ran during a call (its encoded request) with the
+  /// frame to send back, (sqlanswer, BYTES) (statement_relay.cpp).
+  using statement_server = std::function<caf::message(const std::vector<char>& statement)>;
+
+  /// Runs the learner's function `function` on `args` in the subject; its encoded result. Each
+  /// statement it runs meanwhile goes to `serve` (none: a statement fails the run). When `serve`
+  /// throws (the explorer cutting its schedule short), the call's later statements are answered
+  /// (abandoned) and, once the function has returned, the exception is rethrown.
+  std::vector<char> call(const std::string& function, const std::vector<char>& args,
+                         const statement_server& serve = {});
 
   /// Keeps `promise`, made by the stand-in `owner` for the request it numbered with this, until
   /// the learner's actor answers it (take_promise) or the stand-in ends.

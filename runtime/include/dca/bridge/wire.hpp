@@ -100,6 +100,13 @@ using forget_atom = caf::atom_constant<caf::atom("forget")>;
 using call_atom = caf::atom_constant<caf::atom("call")>;
 /// (returned, RESULT): what a call returned, encoded (a std::vector<char>).
 using returned_atom = caf::atom_constant<caf::atom("returned")>;
+/// (statement, BYTES), subject -> judge, in place of a call's answer: the learner's function ran
+/// a statement on one of the connections the call gave it (dca/bridge/statement_relay.hpp); the
+/// judge runs it on its own connection and answers (sqlanswer, BYTES), or (abandoned) once the
+/// judge's side has given the call up; the call's answer comes after its last statement.
+using statement_atom = caf::atom_constant<caf::atom("statement")>;
+using sql_answer_atom = caf::atom_constant<caf::atom("sqlanswer")>;
+using abandoned_atom = caf::atom_constant<caf::atom("abandoned")>;
 /// (ran, RESULTS): what each handler run did (std::vector of handler_result): one for spawn,
 /// start, respond and forget, one per message run for deliver.
 using ran_atom = caf::atom_constant<caf::atom("ran")>;
