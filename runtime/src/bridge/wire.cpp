@@ -12,6 +12,8 @@
 #include "caf/binary_serializer.hpp"
 #include "caf/sec.hpp"
 
+#include "dca/bridge/message_types.hpp"
+
 namespace dca::bridge {
 
 void announce_types(caf::actor_system_config& cfg) {
@@ -24,6 +26,7 @@ void announce_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<handler_result>>("dca_handler_results");
   cfg.add_message_type<std::vector<caf::message>>("dca_messages");
   cfg.add_message_type<std::vector<std::uint64_t>>("dca_ids");
+  announce_message_types(cfg); // the exercise's own, where its actors send them
 }
 
 caf::error to_bytes(caf::actor_system& sys, const caf::message& msg, std::vector<char>& bytes) {
