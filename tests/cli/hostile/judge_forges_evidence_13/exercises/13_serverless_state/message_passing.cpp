@@ -1,6 +1,7 @@
 // A hostile submission of exercise 13 against the judged grader (tests/cli/judged_05_test.cmake):
 // before main, it looks for the grader's nonce (in its environment, then in every writable page of
-// its own memory, read through /proc/self/mem) and writes a "passed" line for each of the spec's
+// its own memory, read in place: /proc/self/mem is root's once the spec made itself non-dumpable)
+// and writes a "passed" line for each of the spec's
 // thirteen cases and a final count, under every candidate, to every FIFO among its descriptors,
 // then ends the process with status 0 (in process: the spec and the exercise program would report
 // a pass). Judged it runs only in the subject, with nothing to find, so it plays an invocation that
@@ -9,10 +10,11 @@
 #include "scenario.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
-#include <fcntl.h>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -50,7 +52,7 @@ bool hex_digit(char c) {
 
 /// Runs of 20 to 32 hex digits between two NULs in `bytes`: how a nonce copied into a buffer
 /// looks (four random words in hex, leading zeros dropped).
-void hex_words_in(const std::string& bytes, std::vector<std::string>& out) {
+void hex_words_in(std::string_view bytes, std::vector<std::string>& out) {
   std::size_t run = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     if (hex_digit(bytes[i])) {
@@ -58,7 +60,7 @@ void hex_words_in(const std::string& bytes, std::vector<std::string>& out) {
       continue;
     }
     if (bytes[i] == '\0' && run >= 20 && run <= 32 && i > run && bytes[i - run - 1] == '\0')
-      out.push_back(bytes.substr(i - run, run));
+      out.emplace_back(bytes.substr(i - run, run));
     run = 0;
   }
 }
@@ -70,35 +72,33 @@ std::vector<std::string> nonce_candidates() {
     if (std::string{*e}.rfind("DCA_EVIDENCE_NONCE=", 0) == 0)
       found.emplace_back(*e + 19);
   std::ifstream maps{"/proc/self/maps"};
-  int mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
-  for (std::string line; mem >= 0 && std::getline(maps, line);) {
+  for (std::string line; std::getline(maps, line);) {
     if (line.find(" rw-p ") == std::string::npos || line.find("[stack]") != std::string::npos)
       continue;
     auto from = std::stoull(line, nullptr, 16);
     auto to = std::stoull(line.substr(line.find('-') + 1), nullptr, 16);
-    if (to - from > (64u << 20))
-      continue;
-    std::string bytes(to - from, '\0');
-    if (pread(mem, bytes.data(), bytes.size(), static_cast<off_t>(from)) > 0)
-      hex_words_in(bytes, found);
+    if (to - from <= (64u << 20))
+      hex_words_in({reinterpret_cast<const char*>(from), to - from}, found);
   }
-  if (mem >= 0)
-    close(mem);
   return found;
 }
 
 struct claim_every_case {
   claim_every_case() {
-    std::string lines;
-    for (const auto& nonce : nonce_candidates()) {
-      for (const char* name : cases_claimed)
-        lines += nonce + " passed " + name + "\n";
-      lines += nonce + " done 13 passed 0 failed\n";
-    }
+    std::signal(SIGPIPE, SIG_IGN); // a pipe nobody reads must not end the forgery
+    auto nonces = nonce_candidates();
     for (int fd = 0; fd < 256; ++fd) {
       struct stat st {};
-      if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) [[maybe_unused]]
-        auto n = write(fd, lines.data(), lines.size());
+      if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode))
+        continue;
+      // One write per candidate: a wrong one must not crowd the right one out of a full pipe.
+      for (const auto& nonce : nonces) {
+        std::string lines;
+        for (const char* name : cases_claimed)
+          lines += nonce + " passed " + name + "\n";
+        lines += nonce + " done 13 passed 0 failed\n";
+        [[maybe_unused]] auto n = write(fd, lines.data(), lines.size());
+      }
     }
     if (environ != nullptr && environ[0] != nullptr)
       std::exit(0); // the spec or the exercise program; the subject starts with no environment
