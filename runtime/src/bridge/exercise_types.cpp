@@ -5,6 +5,8 @@
 #include <mutex>
 #include <vector>
 
+#include "dca/assert.hpp"
+
 namespace dca::bridge {
 
 namespace {
@@ -12,6 +14,7 @@ namespace {
 struct announcers {
   std::mutex mutex;
   std::vector<type_announcer> all;
+  bool read = false; // a config was made: an announcer added now would be missing from it
 };
 
 /// Built on first use: stand-ins may add theirs from static initialisers in any order.
@@ -25,6 +28,7 @@ announcers& registry() {
 void add_exercise_types(type_announcer announce) {
   auto& r = registry();
   std::lock_guard<std::mutex> guard{r.mutex};
+  DCA_ASSERT(!r.read);
   if (std::find(r.all.begin(), r.all.end(), announce) == r.all.end())
     r.all.push_back(announce);
 }
@@ -32,6 +36,7 @@ void add_exercise_types(type_announcer announce) {
 void announce_exercise_types(caf::actor_system_config& cfg) {
   auto& r = registry();
   std::lock_guard<std::mutex> guard{r.mutex};
+  r.read = true;
   for (auto announce : r.all)
     announce(cfg);
 }

@@ -148,14 +148,17 @@ caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* 
 }
 
 /// The stand-in numbered `number`, once its learner's actor ran its start-up (`run`): does what
-/// that did, then forwards every message it is given.
-caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t number,
-                                handler_run run) {
+/// that did, then forwards every message it is given. It holds its spawn arguments (`held`) while
+/// it lives: the judge's own actors among them live at least as long as the learner's actor that
+/// was given them, as they would in one process.
+caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t number, handler_run run,
+                                caf::message held) {
   settle(self, number, run);
   if (run.quit)
     return {};
   auto ahead = std::make_shared<runs_ahead>();
-  self->set_default_handler([self, number, ahead](caf::scheduled_actor*, caf::message_view& view) {
+  self->set_default_handler([self, number, ahead, held = std::move(held)](caf::scheduled_actor*,
+                                                                          caf::message_view& view) {
     return forward(number, self, view, *ahead);
   });
   return {[](stand_in_atom) {}};
@@ -173,8 +176,8 @@ caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message
   auto& link = subject_link::instance();
   auto number = link.reserve();
   link.spawn(number, kind, args, false);
-  auto handle = sys.spawn([number](caf::event_based_actor* self) {
-    return stand_in_numbered(self, number, subject_link::instance().start(number));
+  auto handle = sys.spawn([number, held = std::move(args)](caf::event_based_actor* self) {
+    return stand_in_numbered(self, number, subject_link::instance().start(number), held);
   });
   link.enroll(number, handle.address());
   forget_when_gone(*caf::actor_cast<caf::abstract_actor*>(handle), number);
@@ -187,7 +190,8 @@ caf::behavior become_stand_in(caf::event_based_actor* self, std::string kind, ca
   auto number = link.reserve();
   link.enroll(number, self->address());
   forget_when_gone(*self, number);
-  return stand_in_numbered(self, number, link.spawn(number, kind, args, true));
+  auto run = link.spawn(number, kind, args, true);
+  return stand_in_numbered(self, number, std::move(run), std::move(args));
 }
 
 } // namespace dca::bridge

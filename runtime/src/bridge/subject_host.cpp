@@ -171,15 +171,28 @@ private:
   }
 
   caf::message forget(const std::vector<std::uint64_t>& ids) {
+    std::vector<caf::actor> ending;
     for (auto id : ids) {
       if (auto found = hosted_.find(id); found != hosted_.end()) {
         caf::anon_send_exit(found->second, caf::exit_reason::kill);
+        ending.push_back(found->second);
         hosted_.erase(found);
         unstarted_.erase(id);
       }
       relays_.erase(id);
     }
-    sched_.run();
+    // Only the ending actors run (their exit): running every job here would also run the start-up
+    // of an actor the judge has yet to start (13 spawns invocations before it starts them), and
+    // its messages would then be reported as another actor's. What the ending actors send on the
+    // way out goes nowhere: their stand-ins are gone.
+    for (auto& actor : ending)
+      while (sched_.prioritize(actor))
+        sched_.run_once();
+    for (auto& [to, relay] : relays_)
+      while (take(*relay))
+        continue;
+    while (take(*catcher_))
+      continue;
     return answer_of({{}, {}, true});
   }
 

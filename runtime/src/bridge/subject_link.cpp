@@ -125,16 +125,6 @@ void subject_link::enroll(std::uint64_t id, const caf::actor_addr& stand_in) {
   stand_ins_.emplace(id, stand_in);
 }
 
-std::uint64_t subject_link::enroll_once(const caf::actor_addr& judge_actor) {
-  std::lock_guard<std::recursive_mutex> guard{mutex_};
-  for (const auto& [id, addr] : stand_ins_)
-    if (addr == judge_actor)
-      return 0;
-  auto id = next_id_++;
-  stand_ins_.emplace(id, judge_actor);
-  return id;
-}
-
 void subject_link::forget_later(std::uint64_t id) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
   stand_ins_.erase(id);
@@ -334,12 +324,24 @@ handler_run subject_link::to_run(const handler_result& result) {
 
 caf::message subject_link::to_wire(const caf::message& msg) {
   return replace_elements<caf::actor>(msg, [this](const caf::actor& x) {
+    if (!x)
+      subject_failed("fail", "the spec passed the submission an actor that is not there");
     for (const auto& [id, addr] : stand_ins_)
       if (addr == x.address())
         return actor_ref{id};
-    subject_failed("fail", "the spec passed the submission an actor that is not a stand-in: the "
-                           "bridge carries only the learner's own actors");
+    return actor_ref{enroll_judge_actor(x)};
   });
+}
+
+std::uint64_t subject_link::enroll_judge_actor(const caf::actor& x) {
+  // One of the judge's own actors (13's entity host, a spec's inbox): the learner's actor gets a
+  // relay for it, and what it sends there its stand-in sends to `x` on the judge's side. The
+  // number goes when `x` ends, as a stand-in's does; until then the stand-in given `x` holds it.
+  auto id = next_id_++;
+  stand_ins_.emplace(id, x.address());
+  caf::actor_cast<caf::abstract_actor*>(x)->attach_functor(
+      [id] { subject_link::instance().forget_later(id); });
+  return id;
 }
 
 caf::message subject_link::to_stand_ins(const caf::message& msg) {

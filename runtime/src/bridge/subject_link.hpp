@@ -53,9 +53,6 @@ public:
   std::uint64_t reserve();
   /// The stand-in numbered `id` is `stand_in`: messages to `id` go to it.
   void enroll(std::uint64_t id, const caf::actor_addr& stand_in);
-  /// Numbers `judge_actor`, an actor of the judge's own (judge_actor.hpp), unless it has a
-  /// number already; the new number, or 0 when it had one.
-  std::uint64_t enroll_once(const caf::actor_addr& judge_actor);
   /// The stand-in `id` is gone: the subject forgets its actor before the next request.
   void forget_later(std::uint64_t id);
 
@@ -104,6 +101,8 @@ private:
   handler_run to_judge_one(const caf::message& answer) { return to_judge(answer, 1).front(); }
   handler_run to_run(const handler_result& result);
   caf::message to_wire(const caf::message& msg);
+  /// A number for the judge's actor `x`, not a stand-in, named to the subject; it goes with `x`.
+  std::uint64_t enroll_judge_actor(const caf::actor& x);
   caf::message to_stand_ins(const caf::message& msg);
   caf::actor stand_in_of(std::uint64_t id);
 
@@ -115,7 +114,7 @@ private:
   int pid_ = -1;
   int timeout_ms_ = 10'000;
   std::uint64_t next_id_ = 1;
-  std::map<std::uint64_t, caf::actor_addr> stand_ins_;
+  std::map<std::uint64_t, caf::actor_addr> stand_ins_; // and the judge's actors named to it
   std::vector<std::uint64_t> forgotten_;
   // The judge's requests to learner actors not yet answered: number -> (stand-in, promise).
   std::map<std::uint64_t, std::pair<std::uint64_t, caf::response_promise>> promises_;

@@ -8,7 +8,6 @@
 #include "scenario.hpp"
 
 #include "dca/bridge/exercise_types.hpp"
-#include "dca/bridge/judge_actor.hpp"
 #include "dca/bridge/stand_in.hpp"
 
 #include "take_over.hpp"
@@ -25,8 +24,6 @@ namespace {
 
 void take_over_with_lease(node_actor* self, std::function<void(ownership)> serve) {
   const auto& st = self->state;
-  dca::bridge::share_with_subject(st.journal);
-  dca::bridge::share_with_subject(st.leases);
   auto learner = dca::bridge::spawn_stand_in(
       self->system(), judged::take_over_kind,
       caf::make_message(st.id, st.journal, st.leases, st.copy.epoch, st.copy.balance, st.copy.seq));

@@ -17,10 +17,11 @@
 namespace dca::bridge {
 
 /// Spawns in `sys` the stand-in for a learner actor that the subject makes as `kind` from `args`
-/// (actors in `args` must be stand-ins too). The subject program is the one named by the
-/// environment variable DCA_SUBJECT, started on first use; a subject that misbehaves (dies, hangs,
-/// says something malformed) ends the judge with one line, "dca judge (KIND): WHAT", naming the
-/// verdict (timeout, crash, fail) and what the subject did, and status 4.
+/// (actors in `args` are stand-ins, or the judge's own actors, which the stand-in keeps alive
+/// while it lives and whose messages from the learner's actor it sends them). The subject program
+/// is the one named by the environment variable DCA_SUBJECT, started on first use; a subject that
+/// misbehaves (dies, hangs, says something malformed) ends the judge with one line, "dca judge
+/// (KIND): WHAT", naming the verdict (timeout, crash, fail) and what the subject did, and status 4.
 caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args);
 
 /// Makes `self` (an actor the spec spawned with an exercise's own function) the stand-in for a
