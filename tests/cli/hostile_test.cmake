@@ -78,6 +78,23 @@ execute_process(
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "dca grade --judge exited ${rc}:\n${out}${err}")
 endif()
+# 09-14 judged (no services): each exercise's forger, and the reference solution beside it. The
+# checkout is three folders above the hostile submissions.
+get_filename_component(source "${SUBMISSIONS}/../../.." ABSOLUTE)
+set(judged_09_to_14 11)
+foreach(nn_name 11_last_writer_wins)
+  file(COPY "${source}/solutions/${nn_name}/message_passing.cpp"
+       DESTINATION "${WORK}/reference_09_to_14/exercises/${nn_name}")
+endforeach()
+list(TRANSFORM judged_09_to_14 PREPEND "--exercise;" OUTPUT_VARIABLE exercises_09_to_14)
+execute_process(
+  COMMAND "${DCA}" grade "${SUBMISSIONS}/judge_forges_evidence_09_to_14" "${WORK}/reference_09_to_14"
+          ${exercises_09_to_14} --jobs 2 --rounds 1 --scratch "${WORK}/scratch-judged-09-to-14"
+          --format json --out "${WORK}/grades-judged-09-to-14.json"
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "dca grade of 09-14 exited ${rc}:\n${out}${err}")
+endif()
 # The old hole, reachable only with --in-process: the same submission's 02 forges every case.
 execute_process(
   COMMAND "${DCA}" grade "${SUBMISSIONS}/judge_forges_evidence_02_to_04" --exercise 02 --in-process
@@ -106,6 +123,11 @@ set(expect_judge_forges_evidence_02_to_04_03 "fail;A is 100 and B is 100, expect
 set(expect_judge_forges_evidence_02_to_04_04 "fail;it replied before it took the money off")
 # Graded --in-process, the same 02 forges every case and passes (flagged only for its global).
 set(expect_judge_forges_evidence_02_to_04_02_in_process "flagged;^passes, but shares state")
+# 09-14, judged: the forgers have no nonce and no channel in the subject, each fails on what its
+# actors did; the reference passes beside them.
+set(expect_reference_09_to_14 "pass;^every check passes")
+set(expect_judge_forges_evidence_09_to_14_11
+    "fail;(added through c and acknowledged, is not in the converged cart|acknowledged adds)")
 set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
 set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
 set(expect_sandbox_root_only_file
@@ -162,6 +184,14 @@ endfunction()
 set(failures "")
 check_grades("${WORK}/grades-judged.json" 3 5)
 check_grades("${WORK}/grades.json" 11 11)
+list(LENGTH judged_09_to_14 count_09_to_14)
+math(EXPR graded_09_to_14 "2 * ${count_09_to_14}")
+check_grades("${WORK}/grades-judged-09-to-14.json" 2 ${graded_09_to_14})
+file(READ "${WORK}/grades-judged-09-to-14.json" judged_09_to_14_json)
+list(JOIN judged_09_to_14 ", " judged_09_to_14_words)
+if(NOT judged_09_to_14_json MATCHES "evidence: judged \\([^\"]*\\): ${judged_09_to_14_words}\"")
+  set(failures "${failures}\n  the 09-14 report does not say that ${judged_09_to_14_words} were judged")
+endif()
 file(READ "${WORK}/grades.json" json)
 if(NOT json MATCHES "evidence: judged \\([^\"]*\\): 01\"")
   set(failures "${failures}\n  the report does not say that 01 was judged (the default)")
