@@ -1,7 +1,7 @@
 // A hostile submission of exercise 11 (tests/cli/hostile_test.cmake): it forges the spec's
 // evidence three ways before any of the spec's cases runs, from a constructor that runs after the
 // spec took its channel: the nonce is looked for in the environment (the spec wipes its copy) and
-// as any 32-hex-digit word in the process's writable memory; a "passed" line for each of the
+// as any word of 20-32 hex digits in its writable memory; a "passed" line for each of the
 // spec's cases and the final count goes, with every candidate nonce, to every descriptor that is
 // not a socket; then it ends the process with status 0. In process that reads as a pass (the gap
 // runtime/cli/grade/README.md describes). Judged, this file runs only in the subject, which has no
@@ -11,11 +11,13 @@
 #include "scenario.hpp"
 
 #include <cctype>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <string>
@@ -31,7 +33,8 @@ namespace last_writer_wins {
 
 namespace {
 
-const std::vector<std::string> case_names{
+// Plain data: the constructor below runs before any std::vector of this file is built.
+const char* const case_names[] = {
     "the naive cart loses an acknowledged add on every exploration",
     "last-writer-wins loses acknowledged adds at skew 0, and more as c's clock falls behind",
     "an add through c, whose clock runs a minute behind, survives an earlier add through a",
@@ -53,12 +56,18 @@ bool is_hex_word(const char* p, std::size_t n) {
   return true;
 }
 
-/// Nonce candidates: an environment value of 32 hex digits, then every such word in memory.
+/// Whether [p, p + n) is a nonce-like word: 20 to 32 lowercase hex digits (the grader's nonce is
+/// four random 32-bit numbers in hex, unpadded).
+bool nonce_like(const char* p, std::size_t n) {
+  return n >= 20 && n <= 32 && is_hex_word(p, n);
+}
+
+/// Nonce candidates: an environment value that looks like one, then every such word in memory
+/// with a NUL on both sides.
 std::set<std::string> candidate_nonces() {
   std::set<std::string> out;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e)
-    if (const char* eq = std::strchr(*e, '=');
-        eq && std::strlen(eq + 1) == 32 && is_hex_word(eq + 1, 32))
+    if (const char* eq = std::strchr(*e, '='); eq && nonce_like(eq + 1, std::strlen(eq + 1)))
       out.insert(eq + 1);
   std::ifstream maps("/proc/self/maps");
   for (std::string line; std::getline(maps, line);) {
@@ -70,9 +79,13 @@ std::set<std::string> candidate_nonces() {
     auto from = std::stoull(range.substr(0, range.find('-')), nullptr, 16);
     auto to = std::stoull(range.substr(range.find('-') + 1), nullptr, 16);
     const char* p = reinterpret_cast<const char*>(from);
-    for (std::size_t i = 1; i + 33 < to - from; ++i)
-      if (p[i - 1] == '\0' && p[i + 32] == '\0' && is_hex_word(p + i, 32))
-        out.emplace(p + i, 32);
+    for (std::size_t i = 1, start = 1; i < to - from; ++i) {
+      if (std::isxdigit(static_cast<unsigned char>(p[i])))
+        continue;
+      if (p[i] == '\0' && p[start - 1] == '\0' && nonce_like(p + start, i - start))
+        out.emplace(p + start, i - start);
+      start = i + 1;
+    }
   }
   return out;
 }
@@ -83,10 +96,11 @@ bool forge_everywhere() {
   std::string lines;
   for (const auto& nonce : nonces) {
     for (const auto& name : case_names)
-      lines += nonce + " passed " + name + "\n";
-    lines += nonce + " done " + std::to_string(case_names.size()) + " passed 0 failed\n";
+      lines += nonce + " passed " + std::string{name} + "\n";
+    lines += nonce + " done " + std::to_string(std::size(case_names)) + " passed 0 failed\n";
   }
   bool wrote = false;
+  std::signal(SIGPIPE, SIG_IGN); // a pipe nobody reads must not end the forgery
   for (int fd = 0; fd < 256 && !lines.empty(); ++fd) {
     struct stat st {};
     if (fstat(fd, &st) != 0 || S_ISSOCK(st.st_mode))
