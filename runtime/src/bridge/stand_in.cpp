@@ -55,6 +55,7 @@ void request_on(caf::event_based_actor* self, std::uint64_t number, sent_message
   auto id = self->request(m.to, timeout, std::move(m.content)).id();
   caf::behavior::impl_ptr pass_on =
       caf::make_counted<any_response>([self, number, request = m.request](caf::message content) {
+        subject_link::instance().clock_reads(self->clock().now());
         auto run = subject_link::instance().respond(number, request, content);
         settle(self, number, run);
       });
@@ -65,19 +66,42 @@ void request_on(caf::event_based_actor* self, std::uint64_t number, sent_message
     self->add_multiplexed_response_handler(id, std::move(on_response));
 }
 
+/// A handler's result for a plain message, sent back to its sender as CAF does in one process
+/// (11's replicas acknowledge the deltas a fault link's relay sends them that way); dropped when
+/// the message came with no sender.
+void answer_sender(caf::event_based_actor* self, caf::message content) {
+  if (auto& sender = self->current_sender())
+    sender->enqueue(
+        caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(content)),
+        self->context());
+}
+
 /// Does on the judge's side what the learner's handler did: sends what it sent (to stand-ins
 /// that still exist), makes its requests, answers the judge's requests it answered, quits if it
 /// quit.
 void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run) {
   for (auto& m : run.sent) {
-    if (m.request != 0)
+    if (m.request != 0) {
       request_on(self, number, m);
-    else if (m.to)
-      m.to->enqueue(
-          caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(m.content)),
-          self->context());
+      continue;
+    }
+    if (!m.to)
+      continue;
+    auto e =
+        caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(m.content));
+    // A delayed message goes on the judge's clock, which the judge's scheduler fires (the
+    // spec's virtual time, the explorer's timeouts), as CAF's own delayed_send does.
+    if (m.delay_ms >= 0)
+      self->clock().schedule_message(self->clock().now() + std::chrono::milliseconds(m.delay_ms),
+                                     caf::actor_cast<caf::strong_actor_ptr>(m.to), std::move(e));
+    else
+      m.to->enqueue(std::move(e), self->context());
   }
   for (auto& [request, content] : run.replies) {
+    if (request == 0) {
+      answer_sender(self, std::move(content));
+      continue;
+    }
     auto promise = subject_link::instance().take_promise(request);
     if (!promise)
       subject_link::instance().subject_failed("fail", "the submission's actors answered request " +
@@ -131,6 +155,7 @@ caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* 
     settle(self, number, run);
     return caf::delegated<caf::message>{};
   }
+  link.clock_reads(self->clock().now());
   std::uint64_t request = 0;
   // A request is answered through a promise: the learner's actor may answer it in this handler
   // or a later one (its own response promise).
@@ -175,8 +200,10 @@ caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message
   // the actor's start-up runs when the judge's scheduler starts the stand-in.
   auto& link = subject_link::instance();
   auto number = link.reserve();
+  link.clock_reads(sys.clock().now());
   link.spawn(number, kind, args, false);
   auto handle = sys.spawn([number, held = std::move(args)](caf::event_based_actor* self) {
+    subject_link::instance().clock_reads(self->clock().now());
     return stand_in_numbered(self, number, subject_link::instance().start(number), held);
   });
   link.enroll(number, handle.address());
@@ -190,6 +217,7 @@ caf::behavior become_stand_in(caf::event_based_actor* self, std::string kind, ca
   auto number = link.reserve();
   link.enroll(number, self->address());
   forget_when_gone(*self, number);
+  link.clock_reads(self->clock().now());
   auto run = link.spawn(number, kind, args, true);
   return stand_in_numbered(self, number, std::move(run), std::move(args));
 }

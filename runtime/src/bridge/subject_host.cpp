@@ -3,6 +3,7 @@
 // actors whose mailboxes are read here, never run).
 #include "dca/bridge/subject_host.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -75,6 +76,8 @@ public:
                        request.get_as<caf::message>(3));
       if (request.match_elements<forget_atom, std::vector<std::uint64_t>>())
         return forget(request.get_as<std::vector<std::uint64_t>>(1));
+      if (request.match_elements<now_atom, std::int64_t>())
+        return set_now(request.get_as<std::int64_t>(1));
       if (request.match_elements<call_atom, std::string, std::vector<char>>())
         return call(request.get_as<std::string>(1), request.get_as<std::vector<char>>(2));
       throw refusal{"a request the subject does not know"};
@@ -196,6 +199,13 @@ private:
     return answer_of({{}, {}, true});
   }
 
+  /// The judge's clock moved: the subject's reads the same (it never fires anything itself).
+  caf::message set_now(std::int64_t ns) {
+    sched_.clock().current_time =
+        caf::actor_clock::time_point{caf::actor_clock::time_point::duration{ns}};
+    return answer_of({{}, {}, false});
+  }
+
   caf::actor& hosted(std::uint64_t id) {
     auto found = hosted_.find(id);
     if (found == hosted_.end())
@@ -221,11 +231,14 @@ private:
     for (auto& [to, relay] : relays_)
       while (auto e = take(*relay))
         sent.push_back(outbound_of(to, *e));
+    take_delayed(sent);
     std::vector<reply> replies;
+    // A response answers the judge's request of that number; anything else the catcher got is
+    // what the handler sent back to the sender of a plain message (CAF returns a handler's result,
+    // or its error, to the sender that way): reply 0, for the sender on the judge's side.
     while (auto e = take(*catcher_))
-      if (e->mid.is_response())
-        replies.push_back(
-            {e->mid.request_id().integer_value(), to_wire(e->move_content_to_message())});
+      replies.push_back({e->mid.is_response() ? e->mid.request_id().integer_value() : 0,
+                         to_wire(e->move_content_to_message())});
     auto* self = scheduled(hosted_.at(id));
     bool quit = self == nullptr || self->getf(caf::abstract_actor::is_terminated_flag);
     return {std::move(sent), std::move(replies), quit};
@@ -247,6 +260,30 @@ private:
     return out;
   }
 
+  /// Moves the messages the handler put on the subject's clock (delayed_send, to itself or to an
+  /// actor the judge knows) into `sent`, each with its delay: the judge's clock delivers them. The
+  /// subject's clock never fires, so they are taken off it.
+  void take_delayed(std::vector<outbound>& sent) {
+    using caf::detail::simple_actor_clock;
+    auto& clock = sched_.clock();
+    // CAF gives the schedule read-only; a delayed message has no lookup entry to keep in step.
+    auto& schedule = const_cast<simple_actor_clock::schedule_map&>(clock.schedule());
+    for (auto i = schedule.begin(); i != schedule.end();) {
+      if (i->second->subtype != simple_actor_clock::actor_msg_type) {
+        ++i;
+        continue;
+      }
+      auto& delayed = static_cast<simple_actor_clock::actor_msg&>(*i->second);
+      auto to = caf::actor_cast<caf::actor>(delayed.receiver);
+      auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(i->first - clock.now());
+      outbound out{to ? id_of(to) : 0, to_wire(delayed.content->move_content_to_message())};
+      out.delay_ms = std::max<std::int64_t>(0, delay.count());
+      if (out.to != 0)
+        sent.push_back(std::move(out));
+      i = schedule.erase(i);
+    }
+  }
+
   std::pair<std::uint64_t, caf::scheduled_actor*> requester_of(const caf::strong_actor_ptr& x) {
     for (auto& [id, actor] : hosted_)
       if (x && actor.address() == x->address())
@@ -258,7 +295,7 @@ private:
 
   /// The request timeout the learner's code set for `response` (-1: none), read off the
   /// subject's clock, which never runs: only the judge's clock decides when it fires.
-  std::int64_t timeout_ms_of(const caf::scheduled_actor& requester, caf::message_id response) {
+  std::int64_t timeout_ms_of(caf::scheduled_actor& requester, caf::message_id response) {
     using caf::detail::simple_actor_clock;
     auto& clock = sched_.clock();
     for (auto& [due, event] : clock.schedule()) {
@@ -266,8 +303,13 @@ private:
         continue;
       auto& timeout = static_cast<const simple_actor_clock::request_timeout&>(*event);
       if (timeout.self && timeout.self->id() == requester.id() &&
-          timeout.id.integer_value() == response.integer_value())
-        return std::chrono::duration_cast<std::chrono::milliseconds>(due - clock.now()).count();
+          timeout.id.integer_value() == response.integer_value()) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due - clock.now()).count();
+        // The judge's clock fires it now: taken off the subject's, which would keep every
+        // request's timeout forever (11's replicas make thousands) and scan them all each time.
+        clock.cancel_request_timeout(&requester, response);
+        return ms;
+      }
     }
     return -1;
   }
@@ -355,7 +397,7 @@ int serve(int fd, subject_host& host) {
   serving = {fd, &host.system()};
   std::vector<char> bytes;
   for (;;) {
-    auto got = read_frame(fd, -1, bytes);
+    auto got = read_frame(fd, -1, bytes, request_bytes_max);
     if (got == frame_status::closed)
       return 0;
     if (got != frame_status::ok)

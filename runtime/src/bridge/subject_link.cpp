@@ -115,6 +115,11 @@ void subject_link::start() {
   pid_ = static_cast<int>(pid);
 }
 
+void subject_link::clock_reads(caf::actor_clock::time_point now) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  now_ = now;
+}
+
 std::uint64_t subject_link::reserve() {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
   return next_id_++;
@@ -224,6 +229,13 @@ caf::message subject_link::ask(const caf::message& request) {
     forgotten_.clear();
     exchange(caf::make_message(forget_atom::value, std::move(forgotten)));
   }
+  // The judge's virtual time, for a learner's actor that reads its clock (11's replicas).
+  if (now_ != subject_now_) {
+    subject_now_ = now_;
+    // Its answer is checked like any other: a subject that lies here is caught here.
+    to_judge_one(exchange(caf::make_message(
+        now_atom::value, static_cast<std::int64_t>(now_.time_since_epoch().count()))));
+  }
   return exchange(request);
 }
 
@@ -309,10 +321,10 @@ std::vector<handler_run> subject_link::to_judge(const caf::message& answer, std:
 handler_run subject_link::to_run(const handler_result& result) {
   handler_run run;
   for (const auto& o : result.sent)
-    run.sent.push_back(
-        {stand_in_of(o.to), to_stand_ins(o.content), o.request, o.timeout_ms, o.awaited});
+    run.sent.push_back({stand_in_of(o.to), to_stand_ins(o.content), o.request, o.timeout_ms,
+                        o.awaited, o.delay_ms});
   for (const auto& r : result.replies) {
-    if (promises_.count(r.request) == 0)
+    if (r.request != 0 && promises_.count(r.request) == 0)
       subject_failed("fail", "the submission's actors answered request " +
                                  std::to_string(r.request) +
                                  ", which the judge never made or which was answered already");
@@ -323,24 +335,22 @@ handler_run subject_link::to_run(const handler_result& result) {
 }
 
 caf::message subject_link::to_wire(const caf::message& msg) {
-  return replace_elements<caf::actor>(msg, [this](const caf::actor& x) {
-    if (!x)
-      subject_failed("fail", "the spec passed the submission an actor that is not there");
-    for (const auto& [id, addr] : stand_ins_)
-      if (addr == x.address())
-        return actor_ref{id};
-    return actor_ref{enroll_judge_actor(x)};
-  });
+  return replace_elements<caf::actor>(
+      msg, [this](const caf::actor& x) { return actor_ref{number_of(x)}; });
 }
 
-std::uint64_t subject_link::enroll_judge_actor(const caf::actor& x) {
-  // One of the judge's own actors (13's entity host, a spec's inbox): the learner's actor gets a
-  // relay for it, and what it sends there its stand-in sends to `x` on the judge's side. The
-  // number goes when `x` ends, as a stand-in's does; until then the stand-in given `x` holds it.
+/// The judge's number for `x`: a stand-in's, or, for another actor of the judge's (a fault link in
+/// front of a peer, 11's), a new number the learner's actors may send to, as in one process. What
+/// they send it comes back here and is sent by their stand-in, when the judge's scheduler says.
+std::uint64_t subject_link::number_of(const caf::actor& x) {
+  if (!x)
+    subject_failed("fail", "the spec passed the submission an invalid actor handle");
+  for (const auto& [id, addr] : stand_ins_)
+    if (addr == x.address())
+      return id;
   auto id = next_id_++;
   stand_ins_.emplace(id, x.address());
-  caf::actor_cast<caf::abstract_actor*>(x)->attach_functor(
-      [id] { subject_link::instance().forget_later(id); });
+  caf::actor_cast<caf::abstract_actor*>(x)->attach_functor([id] { instance().forget_later(id); });
   return id;
 }
 

@@ -14,6 +14,7 @@
 
 #include "caf/actor.hpp"
 #include "caf/actor_addr.hpp"
+#include "caf/actor_clock.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/message.hpp"
 #include "caf/response_promise.hpp"
@@ -24,13 +25,15 @@ namespace dca::bridge {
 
 /// One message a learner's handler sent, in the judge's terms: to a stand-in (null when it has
 /// ended). A request (`request` is the subject's number for it) is made by the sender's stand-in
-/// with the same timeout (negative: none), awaited or multiplexed as the learner's actor does.
+/// with the same timeout (negative: none), awaited or multiplexed as the learner's actor does. A
+/// delayed message (`delay_ms` >= 0) is delivered by the judge's clock that much later.
 struct sent_message {
   caf::actor to;
   caf::message content;
   std::uint64_t request = 0;
   std::int64_t timeout_ms = -1;
   bool awaited = false;
+  std::int64_t delay_ms = -1;
 };
 
 /// What the subject says one handler (or start-up) did, in the judge's terms.
@@ -48,6 +51,10 @@ public:
   ~subject_link();
   subject_link(const subject_link&) = delete;
   subject_link& operator=(const subject_link&) = delete;
+
+  /// The judge's clock reads `now` (the stand-in's system's): the subject's clock is set to it
+  /// before the next request, if it moved.
+  void clock_reads(caf::actor_clock::time_point now);
 
   /// A new actor number, for a stand-in about to be spawned.
   std::uint64_t reserve();
@@ -101,10 +108,9 @@ private:
   handler_run to_judge_one(const caf::message& answer) { return to_judge(answer, 1).front(); }
   handler_run to_run(const handler_result& result);
   caf::message to_wire(const caf::message& msg);
-  /// A number for the judge's actor `x`, not a stand-in, named to the subject; it goes with `x`.
-  std::uint64_t enroll_judge_actor(const caf::actor& x);
   caf::message to_stand_ins(const caf::message& msg);
   caf::actor stand_in_of(std::uint64_t id);
+  std::uint64_t number_of(const caf::actor& x);
 
   std::unique_ptr<caf::actor_system_config> cfg_;
   std::unique_ptr<caf::actor_system> sys_; // serialisation only: no actor runs in it
@@ -119,6 +125,8 @@ private:
   // The judge's requests to learner actors not yet answered: number -> (stand-in, promise).
   std::map<std::uint64_t, std::pair<std::uint64_t, caf::response_promise>> promises_;
   std::uint64_t requests_count_ = 0;
+  caf::actor_clock::time_point now_;         // the judge's time at the latest clock_reads
+  caf::actor_clock::time_point subject_now_; // the time the subject's clock was last set to
 };
 
 } // namespace dca::bridge

@@ -27,6 +27,9 @@ void announce_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<caf::message>>("dca_messages");
   cfg.add_message_type<std::vector<std::uint64_t>>("dca_ids");
   announce_exercise_types(cfg);
+  // Values exercises' actors answer with that CAF does not announce itself (11's cart). A type
+  // neither side announces crosses as an empty message, so each must be here.
+  cfg.add_message_type<std::vector<int>>("dca_ints");
 }
 
 namespace {
@@ -147,7 +150,7 @@ frame_status read_exactly(int fd, char* out, std::size_t size, int timeout_ms,
 
 } // namespace
 
-frame_status read_frame(int fd, int timeout_ms, std::vector<char>& bytes) {
+frame_status read_frame(int fd, int timeout_ms, std::vector<char>& bytes, std::size_t bytes_max) {
   auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
   unsigned char header[4];
   auto got = read_exactly(fd, reinterpret_cast<char*>(header), 4, timeout_ms, deadline);
@@ -156,7 +159,7 @@ frame_status read_frame(int fd, int timeout_ms, std::vector<char>& bytes) {
   std::uint32_t size = 0;
   for (int i = 3; i >= 0; --i)
     size = (size << 8) | header[i];
-  if (size > frame_bytes_max)
+  if (size > bytes_max)
     return frame_status::oversized;
   bytes.resize(size);
   got = read_exactly(fd, bytes.data(), size, timeout_ms, deadline);

@@ -33,23 +33,27 @@ typename Inspector::result_type inspect(Inspector& f, actor_ref& x) {
 /// One message a handler sent: to the actor the judge calls `to`. A request carries the
 /// subject's number for it (0: a plain message), so that the judge can route the response back,
 /// the timeout the learner's code gave it (negative: none), and whether the sender awaits it
-/// (`await`: it handles nothing else meanwhile) or multiplexes it (`then`).
+/// (`await`: it handles nothing else meanwhile) or multiplexes it (`then`). A delayed message
+/// (`delayed_send`) carries its delay (`delay_ms`, negative: sent at once): the subject's clock
+/// never runs, so the judge's clock delivers it.
 struct outbound {
   std::uint64_t to = 0;
   caf::message content;
   std::uint64_t request = 0;
   std::int64_t timeout_ms = -1;
   bool awaited = false;
+  std::int64_t delay_ms = -1;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbound& x) {
   return f(caf::meta::type_name("dca_outbound"), x.to, x.content, x.request, x.timeout_ms,
-           x.awaited);
+           x.awaited, x.delay_ms);
 }
 
 /// A learner's actor answered the judge's request numbered `request`, now or in a later handler
-/// (a response promise).
+/// (a response promise). Request 0: the handler's result (or error) for a plain message, which
+/// CAF sends back to that message's sender as a plain message.
 struct reply {
   std::uint64_t request = 0;
   caf::message content;
@@ -98,6 +102,10 @@ using forget_atom = caf::atom_constant<caf::atom("forget")>;
 /// a std::vector<char> its caller encoded; no actor runs. Answered (returned, RESULT): the
 /// function's result, encoded likewise. The judge decodes and checks it (subject_call.hpp).
 using call_atom = caf::atom_constant<caf::atom("call")>;
+/// (now, NS): the judge's clock reads NS nanoseconds since its epoch; the subject's clock reads
+/// the same until the next (now, ...), so a learner's actor that reads its clock sees the judge's
+/// virtual time. Sent before a request whenever the judge's time moved; answered like forget.
+using now_atom = caf::atom_constant<caf::atom("now")>;
 /// (returned, RESULT): what a call returned, encoded (a std::vector<char>).
 using returned_atom = caf::atom_constant<caf::atom("returned")>;
 /// (statement, BYTES), subject -> judge, in place of a call's answer: the learner's function ran
@@ -115,6 +123,10 @@ using refused_atom = caf::atom_constant<caf::atom("refused")>;
 
 /// The largest frame either side accepts: a handler's messages, serialised.
 constexpr std::size_t frame_bytes_max = 1u << 20;
+
+/// The largest request the subject reads from the judge: the judge is the instructor's code, and a
+/// spec may hand a learner's actor a large value on purpose (11's oversized replica state, 4 MiB).
+constexpr std::size_t request_bytes_max = 64u << 20;
 
 /// `msg` with each element of type `From` replaced by `replace(element)`, the others kept: how
 /// actor handles become actor_refs on the way out and handles again on the way in.
@@ -143,7 +155,8 @@ bool write_frame(int fd, const std::vector<char>& bytes);
 enum class frame_status { ok, closed, timed_out, oversized, broken };
 
 /// Reads one frame from `fd` within `timeout_ms` (negative: no limit). `oversized` when its
-/// length is over frame_bytes_max (nothing more is read), `broken` when the stream ends mid-frame.
-frame_status read_frame(int fd, int timeout_ms, std::vector<char>& bytes);
+/// length is over `bytes_max` (nothing more is read), `broken` when the stream ends mid-frame.
+frame_status read_frame(int fd, int timeout_ms, std::vector<char>& bytes,
+                        std::size_t bytes_max = frame_bytes_max);
 
 } // namespace dca::bridge
