@@ -12,8 +12,14 @@ function(dca_add_judge id nn skeleton_fails_with)
   if(NOT EXISTS "${judge_dir}/stand_ins.cpp" OR NOT TARGET ex${nn}_spec_object)
     return()
   endif()
+  # An exercise on the servers may relay its learner's statements (dca/bridge/statement_relay.hpp).
+  set(bridge dca::bridge)
+  get_target_property(common_libs ex${nn}_common INTERFACE_LINK_LIBRARIES)
+  if("dca::services" IN_LIST common_libs AND TARGET dca::bridge_services)
+    set(bridge dca::bridge_services)
+  endif()
   add_library(judge${nn}_stand_ins OBJECT ${judge_dir}/stand_ins.cpp)
-  target_link_libraries(judge${nn}_stand_ins PUBLIC ex${nn}_common dca::bridge PRIVATE dca::warnings)
+  target_link_libraries(judge${nn}_stand_ins PUBLIC ex${nn}_common ${bridge} PRIVATE dca::warnings)
   # The exercise's own spec and main, compiled once (ex${nn}_spec_object, ex${nn}_main_object):
   # the judge is the same code linked against stand-ins instead of a message_passing.cpp.
   add_executable(judge${nn} $<TARGET_OBJECTS:ex${nn}_main_object>)
@@ -22,7 +28,7 @@ function(dca_add_judge id nn skeleton_fails_with)
   target_link_libraries(judge${nn}_spec PRIVATE
     dca::test_main ex${nn}_common judge${nn}_stand_ins dca::warnings)
   add_library(judge${nn}_subject_main OBJECT ${judge_dir}/subject.cpp)
-  target_link_libraries(judge${nn}_subject_main PUBLIC ex${nn}_common dca::bridge PRIVATE dca::warnings)
+  target_link_libraries(judge${nn}_subject_main PUBLIC ex${nn}_common ${bridge} PRIVATE dca::warnings)
   foreach(track sol ex)
     set(subject ${track}_subject${nn})
     if(track STREQUAL "sol")
@@ -30,7 +36,7 @@ function(dca_add_judge id nn skeleton_fails_with)
     endif()
     add_executable(${subject} $<TARGET_OBJECTS:judge${nn}_subject_main>)
     target_link_libraries(${subject} PRIVATE
-      ex${nn}_common ${track}${nn}_message_passing dca::bridge dca::warnings)
+      ex${nn}_common ${track}${nn}_message_passing ${bridge} dca::warnings)
   endforeach()
   # Not in the tsan build: the judge's fork and exec of the subject under TSan is not verified yet.
   if(DCA_TSAN)

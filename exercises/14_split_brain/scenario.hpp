@@ -166,9 +166,10 @@ dca::harness::run_result run_partitions(take_over_fn take_over, const dca::harne
                                         const parts_fn& spawn_parts, int at_once);
 
 /// `run --real`: the message-passing take-over against this checkout's etcd (leases, revision =
-/// epoch) and PostgreSQL journal (the fence). Throws dca::harness::cannot_run with one line when
-/// they are not running or etcd has no quorum (real_parts.cpp; a build without the services says
-/// how to build with them).
+/// epoch) and PostgreSQL journal (the fence), started when they are not running (a server that
+/// cannot start throws dca::services::unavailable, one line). Throws dca::harness::cannot_run
+/// with one line when etcd has no quorum (real_parts.cpp; a build without the services says how
+/// to build with them).
 dca::harness::run_result run_real(take_over_fn take_over, const dca::harness::arguments& in);
 
 /// How `dca run 14` and `dca explore 14` run this exercise.

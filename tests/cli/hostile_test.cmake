@@ -5,7 +5,8 @@
 # compile limit, an #include of /etc/passwd; three judge_* ones graded with --judge, that forge the
 # evidence from the subject process and read the judge through /proc (01), and forge it in
 # process then act wrong in the subject (02, 03, 04), the last one's 02 graded --in-process too,
-# where its forged evidence still passes (the old hole, open only when asked for); plus four made here: a
+# where its forged evidence still passes (the old hole, open only when asked for); the forgers of
+# judge_forges_evidence_09_to_14 (09, 11, 14) judged beside the reference solutions, then --in-process; plus four made here: a
 # message_passing.cpp that is a symlink to a root-only file, one in a symlinked folder, a root-only
 # message_passing.cpp and one in a root-only folder: the learner's files are read by the slot's
 # unprivileged user, so all four are rejected and none of their text is quoted) and
@@ -87,24 +88,29 @@ execute_process(
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "dca grade --in-process exited ${rc}:\n${out}${err}")
 endif()
-# 09-14 judged, by default: each exercise's own forger (judge_forges_evidence_09_to_14) beside the
-# reference solution, copied from the checkout as a learner's folder; then the forgers graded
-# --in-process, where their forged lines still read as a pass.
-set(reference_09_to_14 "${WORK}/reference_09_to_14/exercises")
-foreach(id 09_at_least_once)
-  file(COPY "${SOURCE}/solutions/${id}/message_passing.cpp" DESTINATION "${reference_09_to_14}/${id}")
+# 09-14 judged (tests/judge/NN_*): each forger in judge_forges_evidence_09_to_14 forges the
+# evidence in process and, judged, is failed on what its actors do; the reference solutions,
+# copied in as a learner's checkout, pass beside it. Then the forgers once more --in-process, where
+# the forgery still works (the old hole).
+get_filename_component(source_dir "${SUBMISSIONS}/../../.." ABSOLUTE)
+set(judged_09_to_14 09_at_least_once 11_last_writer_wins 14_split_brain)
+set(judged_09_to_14_args --exercise 09 --exercise 11 --exercise 14)
+foreach(id IN LISTS judged_09_to_14)
+  file(COPY "${source_dir}/solutions/${id}/message_passing.cpp"
+       DESTINATION "${WORK}/reference_09_to_14/exercises/${id}")
 endforeach()
-foreach(mode judged in-process)
-  set(flag "")
-  set(graded "${SUBMISSIONS}/judge_forges_evidence_09_to_14" "${WORK}/reference_09_to_14")
-  if(mode STREQUAL "in-process")
-    set(flag --in-process)
-    set(graded "${SUBMISSIONS}/judge_forges_evidence_09_to_14")
+foreach(mode judged in_process)
+  set(mode_args "")
+  set(graded "${SUBMISSIONS}/judge_forges_evidence_09_to_14")
+  if(mode STREQUAL "in_process")
+    set(mode_args --in-process)
+  else()
+    list(APPEND graded "${WORK}/reference_09_to_14")
   endif()
   execute_process(
-    COMMAND "${DCA}" grade ${graded} --exercise 09 ${flag} --jobs 2 --rounds 1 --time-limit 60
-            --scratch "${WORK}/scratch-09-to-14-${mode}" --format json
-            --out "${WORK}/grades-09-to-14-${mode}.json"
+    COMMAND "${DCA}" grade ${graded} ${judged_09_to_14_args} ${mode_args} --jobs 2 --rounds 1
+            --scratch "${WORK}/scratch-09-to-14-${mode}"
+            --format json --out "${WORK}/grades-09-to-14-${mode}.json"
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "dca grade (09-14, ${mode}) exited ${rc}:\n${out}${err}")
@@ -129,11 +135,16 @@ set(expect_judge_forges_evidence_02_to_04_03 "fail;A is 100 and B is 100, expect
 set(expect_judge_forges_evidence_02_to_04_04 "fail;it replied before it took the money off")
 # Graded --in-process, the same 02 forges every case and passes (flagged only for its global).
 set(expect_judge_forges_evidence_02_to_04_02_in_process "flagged;^passes, but shares state")
-# 09-14 judged: the forger's lines have no channel and no nonce in the subject; each fails on what
-# its actors did to the judge's own state, and the reference passes judged.
-set(expect_judge_forges_evidence_09_to_14_09 "fail;^the submission's actors exited with status 0")
-set(expect_judge_forges_evidence_09_to_14_09_in_process "flagged;^passes, but")
+# 09-14, judged: the forgers are failed on the harness's own words; the references pass.
 set(expect_reference_09_to_14 "pass;^every check passes")
+set(expect_judge_forges_evidence_09_to_14_09 "fail;^the submission's actors exited with status 0")
+set(expect_judge_forges_evidence_09_to_14_14 "fail;dual-owner appends")
+# --in-process, the same forgers forge a pass (14's: 10/10, not even flagged).
+set(expect_judge_forges_evidence_09_to_14_14_in_process "pass;^every check passes")
+set(expect_judge_forges_evidence_09_to_14_11
+    "fail;(added through c and acknowledged, is not in the converged cart|acknowledged adds)")
+set(expect_judge_forges_evidence_09_to_14_11_in_process "pass;^every check passes")
+set(expect_judge_forges_evidence_09_to_14_09_in_process "flagged;^passes, but")
 set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
 set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
 set(expect_sandbox_root_only_file
@@ -198,8 +209,14 @@ if(NOT json MATCHES "run limit: 400 s per spec run and exploration \\(--time-lim
   set(failures "${failures}\n  the report does not say that --time-limit fixed the run limit")
 endif()
 check_grades("${WORK}/grades-in-process.json" 1 1 _in_process)
-check_grades("${WORK}/grades-09-to-14-judged.json" 2 2)
-check_grades("${WORK}/grades-09-to-14-in-process.json" 1 1 _in_process)
+list(LENGTH judged_09_to_14 judged_09_to_14_count)
+math(EXPR judged_09_to_14_both "2 * ${judged_09_to_14_count}")
+check_grades("${WORK}/grades-09-to-14-judged.json" 2 ${judged_09_to_14_both})
+check_grades("${WORK}/grades-09-to-14-in_process.json" 1 ${judged_09_to_14_count} _in_process)
+file(READ "${WORK}/grades-09-to-14-judged.json" judged_09_to_14_json)
+if(NOT judged_09_to_14_json MATCHES "evidence: judged \\([^\"]*\\): 09, 11, 14\"")
+  set(failures "${failures}\n  the 09-14 report does not say that 09, 11 and 14 were judged")
+endif()
 file(READ "${WORK}/grades-in-process.json" in_process_json)
 string(JSON in_process_points GET "${in_process_json}" submissions 0 exercises 0 points)
 if(NOT in_process_json MATCHES "evidence: in process by --in-process \\([^\"]*\\): 02\""

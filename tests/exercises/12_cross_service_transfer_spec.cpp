@@ -148,6 +148,38 @@ TEST_CASE("the saga keeps every cent with its driver killed before or after any 
         cst::opening_cents - 3 * 2 * 100);
 }
 
+TEST_CASE("a hold takes only what the balance covers and records each transfer it took") {
+  auto b = cst::make_banks();
+  cst::saga_runner runner{b};
+  auto x = b->x.connect("spec"); // the judge's own counts, never the learner's
+  auto y = b->y.connect("spec");
+  auto no_crash = [](int, int) { return cst::step_crash{}; };
+  auto too_much = runner.run({"too-much", "x1", "y1", cst::opening_cents + 1}, no_crash);
+  auto covered = runner.run({"covered", "x2", "y2", 100}, no_crash);
+  auto balance = [&](const char* id) {
+    return x.exec("SELECT balance FROM accounts WHERE id = $1", id).int_at(0, 0);
+  };
+  auto holds = [&](const char* tid) {
+    return x
+        .exec("SELECT count(*) FROM holds WHERE tid = $1 AND state = 'confirmed' AND "
+              "cents = 100",
+              tid)
+        .int_at(0, 0);
+  };
+  CHECK_MESSAGE(cst::phase_of(too_much.state) == cst::saga_phase::hold_refused,
+                "a hold of " << cst::opening_cents + 1 << " cents on x1 (balance "
+                             << cst::opening_cents << ") ended "
+                             << cst::to_string(cst::phase_of(too_much.state))
+                             << ", and x1's balance is " << balance("x1")
+                             << ": hold must debit only what the balance covers");
+  CHECK(balance("x1") == cst::opening_cents);
+  CHECK(cst::phase_of(covered.state) == cst::saga_phase::confirmed);
+  CHECK(balance("x2") == cst::opening_cents - 100);
+  CHECK_MESSAGE(holds("covered") == 1, "X has no confirmed hold of 100 cents for the transfer it "
+                                       "made: hold must record what it took in holds");
+  CHECK(cst::money_total(x, y) == cst::banks::money_expected());
+}
+
 TEST_CASE("a saga whose driver died after its hold blocks no other transfer on the same rows") {
   auto b = cst::make_banks();
   cst::saga_runner runner{b};

@@ -10,6 +10,9 @@
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 
+#include "caf/event_based_actor.hpp"
+
+#include "dca/bridge/subject_host.hpp"
 #include "dca/bridge/wire.hpp"
 
 namespace {
@@ -22,6 +25,34 @@ struct forged {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, forged& x) {
   return f(caf::meta::type_name("dca_forged"), x.value);
+}
+
+/// A type no side announces: a learner's actor that answers with one cannot be carried, and CAF
+/// 0.17's serialiser would write it as nothing without an error.
+struct unannounced {
+  std::int64_t value = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, unannounced& x) {
+  return f(caf::meta::type_name("dca_unannounced"), x.value);
+}
+
+/// A real subject (subject_main) whose counter answers every request with an `unannounced`.
+int serve_unannounced_replies(int argc, char** argv) {
+  auto counter = [](caf::actor_system& sys, const caf::message&) {
+    return sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
+      self->set_default_handler(
+          [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+            return caf::make_message(unannounced{7});
+          });
+      return {[](unannounced) {}};
+    });
+  };
+  auto worker = [](caf::actor_system& sys, const caf::message&) {
+    return sys.spawn([]() -> caf::behavior { return {}; });
+  };
+  return dca::bridge::subject_main(argc, argv, {{"counter", counter}, {"worker", worker}});
 }
 
 struct config : caf::actor_system_config {
@@ -44,6 +75,8 @@ int main(int argc, char** argv) {
   if (argc != 4)
     return 64;
   std::string mode = argv[1];
+  if (mode == "answers_with_a_value_no_side_announces")
+    return serve_unannounced_replies(argc - 1, argv + 1); // argv + 1: MODE --serve-fd N
   int fd = std::atoi(argv[3]);
   config cfg;
   caf::actor_system sys{cfg};

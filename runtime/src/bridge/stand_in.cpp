@@ -19,6 +19,8 @@
 #include "caf/result.hpp"
 #include "caf/system_messages.hpp"
 
+#include "dca/assert.hpp"
+
 #include "subject_link.hpp"
 
 namespace dca::bridge {
@@ -55,6 +57,7 @@ void request_on(caf::event_based_actor* self, std::uint64_t number, sent_message
   auto id = self->request(m.to, timeout, std::move(m.content)).id();
   caf::behavior::impl_ptr pass_on =
       caf::make_counted<any_response>([self, number, request = m.request](caf::message content) {
+        subject_link::instance().clock_reads(self->clock().now());
         auto run = subject_link::instance().respond(number, request, content);
         settle(self, number, run);
       });
@@ -70,12 +73,21 @@ void request_on(caf::event_based_actor* self, std::uint64_t number, sent_message
 /// quit.
 void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run) {
   for (auto& m : run.sent) {
-    if (m.request != 0)
+    if (m.request != 0) {
       request_on(self, number, m);
-    else if (m.to)
-      m.to->enqueue(
-          caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(m.content)),
-          self->context());
+      continue;
+    }
+    if (!m.to)
+      continue;
+    auto e =
+        caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(m.content));
+    // A delayed message goes on the judge's clock, which the judge's scheduler fires (the
+    // spec's virtual time, the explorer's timeouts), as CAF's own delayed_send does.
+    if (m.delay_ms >= 0)
+      self->clock().schedule_message(self->clock().now() + std::chrono::milliseconds(m.delay_ms),
+                                     caf::actor_cast<caf::strong_actor_ptr>(m.to), std::move(e));
+    else
+      m.to->enqueue(std::move(e), self->context());
   }
   for (auto& [request, content] : run.replies) {
     auto promise = subject_link::instance().take_promise(request);
@@ -84,12 +96,6 @@ void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run
                                                           std::to_string(request) + " twice");
     promise->deliver(std::move(content));
   }
-  // A reply to a plain message goes to its sender as a plain message, as CAF sends it.
-  for (auto& [to, content] : run.plain_replies)
-    if (to)
-      to->enqueue(
-          caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(content)),
-          self->context());
   if (run.quit)
     self->quit();
 }
@@ -124,10 +130,6 @@ std::vector<const caf::mailbox_element*> waiting_behind(caf::event_based_actor* 
   return out;
 }
 
-caf::actor_addr sender_of(const caf::mailbox_element& e) {
-  return e.sender ? e.sender->address() : caf::actor_addr{};
-}
-
 caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* self,
                                   caf::message_view& view, runs_ahead& ahead) {
   auto& link = subject_link::instance();
@@ -141,17 +143,19 @@ caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* 
     settle(self, number, run);
     return caf::delegated<caf::message>{};
   }
+  link.clock_reads(self->clock().now());
   std::uint64_t request = 0;
   // A request is answered through a promise: the learner's actor may answer it in this handler
   // or a later one (its own response promise).
   if (self->current_message_id().is_request())
     request = link.keep_promise(number, self->make_response_promise());
   std::vector<caf::message> contents{view.move_content_to_message()};
-  std::vector<caf::actor_addr> senders{sender_of(*current)};
+  // Each plain message's sender, for what the learner's handler returns to it (deliver_atom).
+  std::vector<caf::strong_actor_ptr> senders{request != 0 ? nullptr : current->sender};
   auto behind = waiting_behind(self);
   for (const auto* e : behind) {
     contents.push_back(e->copy_content_to_message());
-    senders.push_back(sender_of(*e));
+    senders.push_back(e->sender);
   }
   auto runs = link.deliver(number, std::move(contents), request, senders);
   for (std::size_t k = 1; k < runs.size(); ++k)
@@ -161,14 +165,17 @@ caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* 
 }
 
 /// The stand-in numbered `number`, once its learner's actor ran its start-up (`run`): does what
-/// that did, then forwards every message it is given.
-caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t number,
-                                handler_run run) {
+/// that did, then forwards every message it is given. It holds its spawn arguments (`held`) while
+/// it lives: the judge's own actors among them live at least as long as the learner's actor that
+/// was given them, as they would in one process.
+caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t number, handler_run run,
+                                caf::message held) {
   settle(self, number, run);
   if (run.quit)
     return {};
   auto ahead = std::make_shared<runs_ahead>();
-  self->set_default_handler([self, number, ahead](caf::scheduled_actor*, caf::message_view& view) {
+  self->set_default_handler([self, number, ahead, held = std::move(held)](caf::scheduled_actor*,
+                                                                          caf::message_view& view) {
     return forward(number, self, view, *ahead);
   });
   return {[](stand_in_atom) {}};
@@ -178,26 +185,41 @@ void forget_when_gone(caf::abstract_actor& stand_in, std::uint64_t number) {
   stand_in.attach_functor([number] { subject_link::instance().forget_later(number); });
 }
 
+/// Spawns the stand-in `number`, whose learner's actor the subject has made; it holds `held`.
+caf::actor spawn_numbered(caf::actor_system& sys, std::uint64_t number, caf::message held) {
+  auto handle = sys.spawn([number, held = std::move(held)](caf::event_based_actor* self) {
+    subject_link::instance().clock_reads(self->clock().now());
+    return stand_in_numbered(self, number, subject_link::instance().start(number), held);
+  });
+  subject_link::instance().enroll(number, handle.address());
+  forget_when_gone(*caf::actor_cast<caf::abstract_actor*>(handle), number);
+  return handle;
+}
+
 } // namespace
 
 caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args) {
-  return spawn_stand_in(sys, std::move(kind), std::move(args), [] {});
-}
-
-caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args,
-                          const std::function<void()>& before_stand_in) {
   // The learner's spawn function runs now, where the spec calls it (it may do more than spawn);
   // the actor's start-up runs when the judge's scheduler starts the stand-in.
   auto& link = subject_link::instance();
   auto number = link.reserve();
+  link.clock_reads(sys.clock().now());
   link.spawn(number, kind, args, false);
-  before_stand_in();
-  auto handle = sys.spawn([number](caf::event_based_actor* self) {
-    return stand_in_numbered(self, number, subject_link::instance().start(number));
-  });
-  link.enroll(number, handle.address());
-  forget_when_gone(*caf::actor_cast<caf::abstract_actor*>(handle), number);
-  return handle;
+  return spawn_numbered(sys, number, std::move(args));
+}
+
+caf::actor spawn_stand_in_making(caf::actor_system& sys, std::string kind,
+                                 const std::function<caf::actor()>& make) {
+  auto& link = subject_link::instance();
+  auto made_number = link.reserve();
+  auto number = link.reserve();
+  link.clock_reads(sys.clock().now());
+  link.spawn(number, kind, caf::make_message(actor_ref{made_number}), false);
+  auto made = make();
+  DCA_ASSERT(made);
+  link.enroll(made_number, made.address());
+  forget_when_gone(*caf::actor_cast<caf::abstract_actor*>(made), made_number);
+  return spawn_numbered(sys, number, caf::make_message(std::move(made)));
 }
 
 caf::behavior become_stand_in(caf::event_based_actor* self, std::string kind, caf::message args) {
@@ -206,7 +228,9 @@ caf::behavior become_stand_in(caf::event_based_actor* self, std::string kind, ca
   auto number = link.reserve();
   link.enroll(number, self->address());
   forget_when_gone(*self, number);
-  return stand_in_numbered(self, number, link.spawn(number, kind, args, true));
+  link.clock_reads(self->clock().now());
+  auto run = link.spawn(number, kind, args, true);
+  return stand_in_numbered(self, number, std::move(run), std::move(args));
 }
 
 } // namespace dca::bridge

@@ -3,11 +3,13 @@
 // actors whose mailboxes are read here, never run).
 #include "dca/bridge/subject_host.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,8 @@
 #include "caf/scoped_actor.hpp"
 
 #include "dca/bridge/wire.hpp"
+
+#include "judge_channel.hpp"
 
 #include "../explore/caf_internals.hpp"
 
@@ -63,15 +67,17 @@ public:
       if (request.match_elements<start_atom, std::uint64_t>())
         return start(request.get_as<std::uint64_t>(1));
       if (request.match_elements<deliver_atom, std::uint64_t, std::vector<caf::message>,
-                                 std::uint64_t>())
-        return deliver(request.get_as<std::uint64_t>(1),
-                       request.get_as<std::vector<caf::message>>(2),
-                       request.get_as<std::uint64_t>(3));
+                                 std::uint64_t, std::vector<std::uint64_t>>())
+        return deliver(
+            request.get_as<std::uint64_t>(1), request.get_as<std::vector<caf::message>>(2),
+            request.get_as<std::uint64_t>(3), request.get_as<std::vector<std::uint64_t>>(4));
       if (request.match_elements<respond_atom, std::uint64_t, std::uint64_t, caf::message>())
         return respond(request.get_as<std::uint64_t>(1), request.get_as<std::uint64_t>(2),
                        request.get_as<caf::message>(3));
       if (request.match_elements<forget_atom, std::vector<std::uint64_t>>())
         return forget(request.get_as<std::vector<std::uint64_t>>(1));
+      if (request.match_elements<now_atom, std::int64_t>())
+        return set_now(request.get_as<std::int64_t>(1));
       if (request.match_elements<call_atom, std::string, std::vector<char>>())
         return call(request.get_as<std::string>(1), request.get_as<std::vector<char>>(2));
       throw refusal{"a request the subject does not know"};
@@ -121,17 +127,19 @@ private:
   }
 
   caf::message deliver(std::uint64_t id, const std::vector<caf::message>& contents,
-                       std::uint64_t request) {
+                       std::uint64_t request, const std::vector<std::uint64_t>& senders) {
     auto& actor = hosted(id);
     std::vector<handler_result> results;
     std::size_t answer_bytes = 0;
     for (const auto& content : contents) {
       // The judge numbers its requests; the learner's reply comes back to the catcher with it. A
-      // plain message gets the next number of its own (plain_reply_base), for a reply to it.
-      auto mid = request != 0 && results.empty()
-                     ? caf::make_message_id(request)
-                     : caf::make_message_id(plain_reply_base + ++plain_count_);
-      actor->enqueue(caf::make_mailbox_element((*catcher_)->ctrl(), mid, {}, to_local(content)),
+      // plain message comes from its sender's relay, so that a reply to it goes there (wire.hpp).
+      bool requested = request != 0 && results.empty();
+      auto mid = requested ? caf::make_message_id(request) : caf::make_message_id();
+      auto from = caf::actor_cast<caf::strong_actor_ptr>((*catcher_)->ctrl());
+      if (auto k = results.size(); !requested && k < senders.size() && senders[k] != 0)
+        from = caf::actor_cast<caf::strong_actor_ptr>(relay(senders[k]));
+      actor->enqueue(caf::make_mailbox_element(std::move(from), mid, {}, to_local(content)),
                      nullptr);
       run_one(actor);
       results.push_back(ran(id));
@@ -170,16 +178,36 @@ private:
   }
 
   caf::message forget(const std::vector<std::uint64_t>& ids) {
+    std::vector<caf::actor> ending;
     for (auto id : ids) {
       if (auto found = hosted_.find(id); found != hosted_.end()) {
         caf::anon_send_exit(found->second, caf::exit_reason::kill);
+        ending.push_back(found->second);
         hosted_.erase(found);
         unstarted_.erase(id);
       }
       relays_.erase(id);
     }
-    sched_.run();
+    // Only the ending actors run (their exit): running every job here would also run the start-up
+    // of an actor the judge has yet to start (13 spawns invocations before it starts them), and
+    // its messages would then be reported as another actor's. What the ending actors send on the
+    // way out goes nowhere: their stand-ins are gone.
+    for (auto& actor : ending)
+      while (sched_.prioritize(actor))
+        sched_.run_once();
+    for (auto& [to, relay] : relays_)
+      while (take(*relay))
+        continue;
+    while (take(*catcher_))
+      continue;
     return answer_of({{}, {}, true});
+  }
+
+  /// The judge's clock moved: the subject's reads the same (it never fires anything itself).
+  caf::message set_now(std::int64_t ns) {
+    sched_.clock().current_time =
+        caf::actor_clock::time_point{caf::actor_clock::time_point::duration{ns}};
+    return answer_of({{}, {}, false});
   }
 
   caf::actor& hosted(std::uint64_t id) {
@@ -207,13 +235,14 @@ private:
     for (auto& [to, relay] : relays_)
       while (auto e = take(*relay))
         sent.push_back(outbound_of(to, *e));
+    take_delayed(sent);
     std::vector<reply> replies;
-    while (auto e = take(*catcher_)) {
-      auto request = e->mid.request_id().integer_value();
-      // A plain message's handler that returns nothing answers nothing, as in one process.
-      if (e->mid.is_response() && !(request >= plain_reply_base && e->content().empty()))
-        replies.push_back({request, to_wire(e->move_content_to_message())});
-    }
+    // A response answers the judge's request of that number. Anything else the catcher got is a
+    // handler's result for a plain message that came with no sender: dropped, as CAF drops it.
+    while (auto e = take(*catcher_))
+      if (e->mid.is_response())
+        replies.push_back(
+            {e->mid.request_id().integer_value(), to_wire(e->move_content_to_message())});
     auto* self = scheduled(hosted_.at(id));
     bool quit = self == nullptr || self->getf(caf::abstract_actor::is_terminated_flag);
     return {std::move(sent), std::move(replies), quit};
@@ -235,6 +264,30 @@ private:
     return out;
   }
 
+  /// Moves the messages the handler put on the subject's clock (delayed_send, to itself or to an
+  /// actor the judge knows) into `sent`, each with its delay: the judge's clock delivers them. The
+  /// subject's clock never fires, so they are taken off it.
+  void take_delayed(std::vector<outbound>& sent) {
+    using caf::detail::simple_actor_clock;
+    auto& clock = sched_.clock();
+    // CAF gives the schedule read-only; a delayed message has no lookup entry to keep in step.
+    auto& schedule = const_cast<simple_actor_clock::schedule_map&>(clock.schedule());
+    for (auto i = schedule.begin(); i != schedule.end();) {
+      if (i->second->subtype != simple_actor_clock::actor_msg_type) {
+        ++i;
+        continue;
+      }
+      auto& delayed = static_cast<simple_actor_clock::actor_msg&>(*i->second);
+      auto to = caf::actor_cast<caf::actor>(delayed.receiver);
+      auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(i->first - clock.now());
+      outbound out{to ? id_of(to) : 0, to_wire(delayed.content->move_content_to_message())};
+      out.delay_ms = std::max<std::int64_t>(0, delay.count());
+      if (out.to != 0)
+        sent.push_back(std::move(out));
+      i = schedule.erase(i);
+    }
+  }
+
   std::pair<std::uint64_t, caf::scheduled_actor*> requester_of(const caf::strong_actor_ptr& x) {
     for (auto& [id, actor] : hosted_)
       if (x && actor.address() == x->address())
@@ -246,7 +299,7 @@ private:
 
   /// The request timeout the learner's code set for `response` (-1: none), read off the
   /// subject's clock, which never runs: only the judge's clock decides when it fires.
-  std::int64_t timeout_ms_of(const caf::scheduled_actor& requester, caf::message_id response) {
+  std::int64_t timeout_ms_of(caf::scheduled_actor& requester, caf::message_id response) {
     using caf::detail::simple_actor_clock;
     auto& clock = sched_.clock();
     for (auto& [due, event] : clock.schedule()) {
@@ -254,8 +307,13 @@ private:
         continue;
       auto& timeout = static_cast<const simple_actor_clock::request_timeout&>(*event);
       if (timeout.self && timeout.self->id() == requester.id() &&
-          timeout.id.integer_value() == response.integer_value())
-        return std::chrono::duration_cast<std::chrono::milliseconds>(due - clock.now()).count();
+          timeout.id.integer_value() == response.integer_value()) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due - clock.now()).count();
+        // The judge's clock fires it now: taken off the subject's, which would keep every
+        // request's timeout forever (11's replicas make thousands) and scan them all each time.
+        clock.cancel_request_timeout(&requester, response);
+        return ms;
+      }
     }
     return -1;
   }
@@ -330,13 +388,20 @@ private:
   };
   std::map<std::uint64_t, outgoing_request> outgoing_; // awaiting their response from the judge
   std::uint64_t outgoing_count_ = 0;
-  std::uint64_t plain_count_ = 0; // plain messages delivered (plain_reply_base)
 };
 
+/// The judge's socket and the system that serialises for it, while serve() runs: ask_judge's.
+struct judge_socket {
+  int fd = -1;
+  caf::actor_system* sys = nullptr;
+};
+judge_socket serving;
+
 int serve(int fd, subject_host& host) {
+  serving = {fd, &host.system()};
   std::vector<char> bytes;
   for (;;) {
-    auto got = read_frame(fd, -1, bytes);
+    auto got = read_frame(fd, -1, bytes, request_bytes_max);
     if (got == frame_status::closed)
       return 0;
     if (got != frame_status::ok)
@@ -355,6 +420,20 @@ int serve(int fd, subject_host& host) {
 }
 
 } // namespace
+
+caf::message ask_judge(const caf::message& request) {
+  if (serving.fd < 0)
+    throw std::logic_error{"a statement to the judge outside the judge's call"};
+  std::vector<char> bytes;
+  if (to_bytes(*serving.sys, request, bytes))
+    throw std::logic_error{"a statement the bridge cannot serialise"};
+  if (!write_frame(serving.fd, bytes) || read_frame(serving.fd, -1, bytes) != frame_status::ok)
+    std::_Exit(0); // the judge has gone: nobody is left to answer, nor to tell
+  caf::message answer;
+  if (from_bytes(*serving.sys, bytes, answer))
+    throw std::logic_error{"the judge's answer to a statement does not deserialise"};
+  return answer;
+}
 
 int subject_main(int argc, char** argv, const factory_table& factories,
                  const function_table& functions) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,6 +14,7 @@
 
 #include "caf/actor.hpp"
 #include "caf/actor_addr.hpp"
+#include "caf/actor_clock.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/message.hpp"
 #include "caf/response_promise.hpp"
@@ -23,20 +25,21 @@ namespace dca::bridge {
 
 /// One message a learner's handler sent, in the judge's terms: to a stand-in (null when it has
 /// ended). A request (`request` is the subject's number for it) is made by the sender's stand-in
-/// with the same timeout (negative: none), awaited or multiplexed as the learner's actor does.
+/// with the same timeout (negative: none), awaited or multiplexed as the learner's actor does. A
+/// delayed message (`delay_ms` >= 0) is delivered by the judge's clock that much later.
 struct sent_message {
   caf::actor to;
   caf::message content;
   std::uint64_t request = 0;
   std::int64_t timeout_ms = -1;
   bool awaited = false;
+  std::int64_t delay_ms = -1;
 };
 
 /// What the subject says one handler (or start-up) did, in the judge's terms.
 struct handler_run {
-  std::vector<sent_message> sent;                                 // in the order the subject lists
-  std::vector<std::pair<std::uint64_t, caf::message>> replies;    // judge's request number, reply
-  std::vector<std::pair<caf::actor, caf::message>> plain_replies; // to a plain message's sender
+  std::vector<sent_message> sent;                              // in the order the subject lists
+  std::vector<std::pair<std::uint64_t, caf::message>> replies; // judge's request number, reply
   bool quit = false;
 };
 
@@ -49,7 +52,12 @@ public:
   subject_link(const subject_link&) = delete;
   subject_link& operator=(const subject_link&) = delete;
 
-  /// A new actor number, for a stand-in about to be spawned.
+  /// The judge's clock reads `now` (the stand-in's system's): the subject's clock is set to it
+  /// before the next request, if it moved.
+  void clock_reads(caf::actor_clock::time_point now);
+
+  /// A new actor number, for a stand-in about to be spawned (or an actor of the judge's made
+  /// after the learner's function that is given it: spawn_stand_in_making).
   std::uint64_t reserve();
   /// The stand-in numbered `id` is `stand_in`: messages to `id` go to it.
   void enroll(std::uint64_t id, const caf::actor_addr& stand_in);
@@ -62,16 +70,24 @@ public:
   /// Runs the start-up of `id`, spawned without it.
   handler_run start(std::uint64_t id);
   /// Runs the handlers of `id` for `contents`, in order (the first a request the judge numbered
-  /// `request`, 0: none; the others plain messages, sent by `senders`, one each, null: anonymous).
-  /// What each ran did: at least the first; the subject may stop early (see deliver_atom).
+  /// `request`, 0: none; the others plain messages, from `senders`, one each, null: none). What
+  /// each ran did: at least the first; the subject may stop early (see deliver_atom).
   std::vector<handler_run> deliver(std::uint64_t id, std::vector<caf::message> contents,
                                    std::uint64_t request,
-                                   const std::vector<caf::actor_addr>& senders = {});
+                                   const std::vector<caf::strong_actor_ptr>& senders);
   /// Runs the response handler of `id` for its request the subject numbered `request`.
   handler_run respond(std::uint64_t id, std::uint64_t request, const caf::message& content);
 
-  /// Runs the learner's pure function `function` on `args` in the subject; its encoded result.
-  std::vector<char> call(const std::string& function, const std::vector<char>& args);
+  /// Answers one statement a learner's function ran during a call (its encoded request) with the
+  /// frame to send back, (sqlanswer, BYTES) (statement_relay.cpp).
+  using statement_server = std::function<caf::message(const std::vector<char>& statement)>;
+
+  /// Runs the learner's function `function` on `args` in the subject; its encoded result. Each
+  /// statement it runs meanwhile goes to `serve` (none: a statement fails the run). When `serve`
+  /// throws (the explorer cutting its schedule short), the call's later statements are answered
+  /// (abandoned) and, once the function has returned, the exception is rethrown.
+  std::vector<char> call(const std::string& function, const std::vector<char>& args,
+                         const statement_server& serve = {});
 
   /// Keeps `promise`, made by the stand-in `owner` for the request it numbered with this, until
   /// the learner's actor answers it (take_promise) or the stand-in ends.
@@ -96,6 +112,7 @@ private:
   caf::message to_wire(const caf::message& msg);
   caf::message to_stand_ins(const caf::message& msg);
   caf::actor stand_in_of(std::uint64_t id);
+  std::uint64_t number_of(const caf::actor& x);
 
   std::unique_ptr<caf::actor_system_config> cfg_;
   std::unique_ptr<caf::actor_system> sys_; // serialisation only: no actor runs in it
@@ -105,17 +122,13 @@ private:
   int pid_ = -1;
   int timeout_ms_ = 10'000;
   std::uint64_t next_id_ = 1;
-  std::map<std::uint64_t, caf::actor_addr> stand_ins_;
+  std::map<std::uint64_t, caf::actor_addr> stand_ins_; // and the judge's actors named to it
   std::vector<std::uint64_t> forgotten_;
   // The judge's requests to learner actors not yet answered: number -> (stand-in, promise).
   std::map<std::uint64_t, std::pair<std::uint64_t, caf::response_promise>> promises_;
   std::uint64_t requests_count_ = 0;
-  // The senders of plain messages the subject ran, by its number for each (plain_reply_base):
-  // number -> (stand-in, sender), until the learner's actor replies or the stand-in ends.
-  std::map<std::uint64_t, std::pair<std::uint64_t, caf::actor_addr>> plain_senders_;
-  std::uint64_t plain_count_ = 0;
-  void expect_plain_replies(std::uint64_t id, const caf::message& answer, std::uint64_t request,
-                            const std::vector<caf::actor_addr>& senders);
+  caf::actor_clock::time_point now_;         // the judge's time at the latest clock_reads
+  caf::actor_clock::time_point subject_now_; // the time the subject's clock was last set to
 };
 
 } // namespace dca::bridge

@@ -9,6 +9,7 @@
 #include <array>
 #include <chrono>
 #include <poll.h>
+#include <stdexcept>
 
 #include "dca/assert.hpp"
 #include "dca/explore/detail/hooks.hpp"
@@ -92,6 +93,7 @@ result_ptr take_result(PGconn* conn) {
 
 struct pg_connection::impl {
   PGconn* conn = nullptr;
+  std::unique_ptr<statement_executor> relay; // set instead of conn: statements go there
   std::string name;
   int pid = 0;
   std::string label; // the statement in flight, as the trace names it ("UPDATE items")
@@ -190,12 +192,21 @@ pg_connection::pg_connection(const std::string& conninfo, std::string name)
   lock_waits::remember(impl_->pid, impl_->name, conninfo);
 }
 
+pg_connection::pg_connection(std::unique_ptr<statement_executor> executor, std::string name)
+    : impl_(std::make_unique<impl>()) {
+  DCA_ASSERT_MSG(executor != nullptr, "a relayed pg_connection needs an executor");
+  impl_->relay = std::move(executor);
+  impl_->name = std::move(name);
+}
+
 pg_connection::~pg_connection() = default;
 pg_connection::pg_connection(pg_connection&&) noexcept = default;
 pg_connection& pg_connection::operator=(pg_connection&&) noexcept = default;
 
 pg_result pg_connection::exec_params(sql_text sql, const std::vector<sql_param>& params) {
   DCA_ASSERT_MSG(impl_ != nullptr, "a moved-from pg_connection");
+  if (impl_->relay) // decided at construction: a libpq connection never takes this branch
+    return impl_->relay->exec(sql, params);
   if (auto* self = hooks::current_thread)
     return impl_->explored(*self, sql, params);
   if (impl_->send(sql.text, params) == 0)
@@ -204,6 +215,9 @@ pg_result pg_connection::exec_params(sql_text sql, const std::vector<sql_param>&
 }
 
 void pg_connection::make_idle() {
+  if (impl_->relay)
+    throw std::logic_error{"make_idle on a relayed connection: its server connection is the "
+                           "judge's, which makes it idle itself"};
   auto* conn = impl_->conn;
   if (PQconsumeInput(conn) == 0)
     throw_lost(conn);

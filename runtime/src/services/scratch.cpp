@@ -102,12 +102,19 @@ void scratch::reset(const std::string& schema_sql, const std::string& rows_sql) 
   std::string ours = "{";
   for (int pid : lock_waits::live_pids())
     ours += (ours.size() > 1 ? "," : "") + std::to_string(pid);
-  // Client backends only: an autovacuum worker (a superuser's process, busy on tables that many
-  // resets filled with dead rows) may be in the database too, and a grading slot's role may not
-  // end it, nor does it hold anything a run could see.
+  // Who else can be in this database: no other run (claim()'s advisory lock gives it to one run at
+  // a time, and only its owner's role may connect). So: sessions of an earlier run of this slot
+  // that died or was stopped, a backend still ending, the instructor looking in with psql, this
+  // process's own connections that are not pg_connections (the PostgreSQL journal's), and
+  // autovacuum. Only a session inside a transaction can hold or wait for a lock the DROP or
+  // TRUNCATE below needs, and one whose client is stopped would make the reset wait forever: those
+  // are ended (an earlier run's, or the instructor's left open). An idle session holds no lock, and
+  // ending it would only break whoever holds it (this run's journal, the instructor's psql).
+  // Client backends only: an autovacuum worker is a superuser's process that a grading slot's role
+  // may not end, and it holds nothing a run could see.
   owner_->exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
                "WHERE datname = current_database() AND backend_type = 'client backend' "
-               "AND pid <> ALL($1::int[])",
+               "AND xact_start IS NOT NULL AND pid <> pg_backend_pid() AND pid <> ALL($1::int[])",
                ours + "}");
   roll_back_in_doubt();
   std::string script;

@@ -9,7 +9,7 @@
 
 int main(int argc, char** argv) {
   using namespace at_least_once;
-  dca::bridge::announce_exercise_types(announce_wire_types);
+  dca::bridge::add_exercise_types(announce_wire_types);
   dca::bridge::function_table functions;
   dca::bridge::serve_entity<payment_ledger>(functions);
   dca::bridge::serve_entity_hosts(functions);

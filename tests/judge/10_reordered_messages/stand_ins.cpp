@@ -14,7 +14,7 @@ namespace reordered_messages {
 
 namespace {
 
-const bool announced = dca::bridge::announce_exercise_types(announce_wire_types);
+const bool announced = (dca::bridge::add_exercise_types(announce_wire_types), true);
 
 } // namespace
 

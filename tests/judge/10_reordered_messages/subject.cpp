@@ -9,7 +9,7 @@
 
 int main(int argc, char** argv) {
   using namespace reordered_messages;
-  dca::bridge::announce_exercise_types(announce_wire_types);
+  dca::bridge::add_exercise_types(announce_wire_types);
   dca::bridge::function_table functions;
   dca::bridge::serve_entity<profile>(functions);
   dca::bridge::serve_entity_hosts(functions);

@@ -4,7 +4,10 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <csignal>
 #include <memory>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "dca/explore/explorer.hpp"
 #include "dca/services/scratch.hpp"
@@ -51,6 +54,42 @@ struct two_buyers {
   }
 };
 
+/// A session of another process in `space`'s database (an earlier run stopped mid-transaction, the
+/// instructor's psql): a child that connects, runs `sql` and waits until it is killed.
+struct other_session {
+  pid_t child = -1;
+  int backend = 0; // its backend's pid
+
+  other_session(const scratch& space, const char* sql) {
+    int report[2];
+    REQUIRE(::pipe(report) == 0);
+    child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) { // no doctest, no destructors here: the parent's connections are not ours
+      try {
+        auto db = space.connect("other");
+        if (*sql != '\0')
+          db.exec_params(sql, {});
+        int pid = db.backend_pid();
+        if (::write(report[1], &pid, sizeof pid) == sizeof pid)
+          ::pause();
+      } catch (...) {
+      }
+      ::_exit(1);
+    }
+    ::close(report[1]);
+    auto got = ::read(report[0], &backend, sizeof backend);
+    ::close(report[0]);
+    REQUIRE(got == sizeof backend);
+  }
+  ~other_session() {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+  }
+  other_session(const other_session&) = delete;
+  other_session& operator=(const other_session&) = delete;
+};
+
 std::string trace_text(const dca::explore::report& r) {
   std::string out;
   for (const auto& s : r.trace)
@@ -71,6 +110,21 @@ TEST_CASE("a scratch database is the run's own and reset empties it") {
   in_a.exec("UPDATE items SET stock = 0");
   a.reset(stock_table);
   CHECK(a.connect("again").exec("SELECT sum(stock) FROM items").int_at(0, 0) == 2);
+}
+
+TEST_CASE("a reset ends another process's session that holds a lock, and leaves an idle one") {
+  scratch space{"test"};
+  space.reset(stock_table);
+  other_session holder{space, "BEGIN; UPDATE items SET stock = 5 WHERE sku = 42"};
+  other_session idle{space, ""};
+  space.reset(stock_table); // the holder's lock would keep its DROP waiting for ever
+  auto db = space.connect("check");
+  auto alive = [&db](int pid) {
+    return db.exec("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid).int_at(0, 0) == 1;
+  };
+  CHECK_FALSE(alive(holder.backend));
+  CHECK(alive(idle.backend));
+  CHECK(db.exec("SELECT sum(stock) FROM items").int_at(0, 0) == 2);
 }
 
 TEST_CASE("statements take parameters and a refused one carries its SQLSTATE") {

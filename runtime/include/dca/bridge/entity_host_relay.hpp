@@ -2,10 +2,11 @@
 // and 10 the learner's file spawns the dca::es host itself and then a service actor holding it.
 // Judged, the subject's spawn_entity_host is redirected (dca/es/host_redirect.hpp): it records the
 // entity type and the options the learner's code chose and returns a relay to an actor of the
-// judge's. The judge then spawns the real host with those options over a journal of its own, its
-// decide and apply calling the learner's (entity_functions.hpp). So the ledger's state, what was
-// appended and when each command is handled are the judge's; the service's requests of its host,
-// with the key or sender stamp it gave each command, cross as the learner's actor sent them.
+// judge's (numbered before the function runs: spawn_stand_in_making). The judge then spawns the
+// real host with those options over a journal of its own, its decide and apply calling the
+// learner's (entity_functions.hpp). So the ledger's state, what was appended and when each command
+// is handled are the judge's; the service's requests of its host, with the key or sender stamp it
+// gave each command, cross as the learner's actor sent them.
 #pragma once
 
 #include <cstdint>
@@ -14,14 +15,10 @@
 #include <utility>
 #include <vector>
 
-#include "caf/abstract_actor.hpp"
 #include "caf/actor.hpp"
-#include "caf/actor_cast.hpp"
 #include "caf/actor_system.hpp"
-#include "caf/make_message.hpp"
 
 #include "dca/bridge/entity_functions.hpp"
-#include "dca/bridge/judge_actor.hpp"
 #include "dca/bridge/stand_in.hpp"
 #include "dca/bridge/subject_host.hpp"
 #include "dca/bridge/wire.hpp"
@@ -97,9 +94,7 @@ inline std::string decode_options(const std::vector<char>& bytes, const char* ty
 /// relay. A spawn function that asks for no host, or for more than one, ends the judge (fail).
 template <class E>
 caf::actor spawn_stand_in_over_host(caf::actor_system& sys, std::string kind) {
-  auto number = reserve_judge_actor();
-  caf::actor host;
-  auto spawn_host = [&] {
+  return spawn_stand_in_making(sys, kind, [&sys, &kind] {
     std::vector<std::vector<char>> asked;
     if (dca::es::decode(call_subject(detail::host_requests_function, {}), asked))
       fail_subject("the submission's subject said something that is not its host requests");
@@ -111,14 +106,10 @@ caf::actor spawn_stand_in_over_host(caf::actor_system& sys, std::string kind) {
     dca::es::entity_options opts;
     if (auto wrong = detail::decode_options(asked.front(), E::type_name, opts); !wrong.empty())
       fail_subject(words + wrong);
-    host = dca::es::spawn_entity_host<E>(sys, std::make_shared<dca::es::memory_journal>(), opts);
-    enroll_judge_actor(number, host);
-  };
-  auto service = spawn_stand_in(sys, kind, caf::make_message(actor_ref{number}), spawn_host);
-  // The learner's service holds its host in the subject; here the stand-in must: entities hold
-  // their host weakly, and a host nobody holds stops at once.
-  caf::actor_cast<caf::abstract_actor*>(service)->attach_functor([host] {});
-  return service;
+    // The stand-in holds it, as the learner's service holds its host in the subject: entities
+    // hold their host weakly, and a host nobody holds stops at once.
+    return dca::es::spawn_entity_host<E>(sys, std::make_shared<dca::es::memory_journal>(), opts);
+  });
 }
 
 // -- the subject's side ---------------------------------------------------------------------------

@@ -18,18 +18,20 @@
 namespace dca::bridge {
 
 /// Spawns in `sys` the stand-in for a learner actor that the subject makes as `kind` from `args`
-/// (actors in `args` must be stand-ins too). The subject program is the one named by the
-/// environment variable DCA_SUBJECT, started on first use; a subject that misbehaves (dies, hangs,
-/// says something malformed) ends the judge with one line, "dca judge (KIND): WHAT", naming the
-/// verdict (timeout, crash, fail) and what the subject did, and status 4.
+/// (actors in `args` are stand-ins, or the judge's own actors, which the stand-in keeps alive
+/// while it lives and whose messages from the learner's actor it sends them). The subject program
+/// is the one named by the environment variable DCA_SUBJECT, started on first use; a subject that
+/// misbehaves (dies, hangs, says something malformed) ends the judge with one line, "dca judge
+/// (KIND): WHAT", naming the verdict (timeout, crash, fail) and what the subject did, and status 4.
 caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args);
 
-/// As above, calling `before_stand_in` once the learner's spawn function has run in the subject
-/// and before the stand-in is spawned: for an actor of the judge's that the function asked for
-/// (entity_host_relay.hpp), spawned before the learner's actor as in one process, so the
-/// explorer numbers both actors, and a replay's choices, as in process.
-caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args,
-                          const std::function<void()>& before_stand_in);
+/// As spawn_stand_in, for a learner's spawn function that asks for an actor the judge makes once
+/// the function has run (09's and 10's entity host, with the options the function chose: see
+/// entity_host_relay.hpp). The function's one argument is that actor, numbered now; `make` makes
+/// it after the function ran and before the stand-in is spawned, as in one process, and the
+/// stand-in holds it as it holds its spawn arguments.
+caf::actor spawn_stand_in_making(caf::actor_system& sys, std::string kind,
+                                 const std::function<caf::actor()>& make);
 
 /// Makes `self` (an actor the spec spawned with an exercise's own function) the stand-in for a
 /// learner actor of `kind`, made from `args`; returns its behaviour.

@@ -33,23 +33,27 @@ typename Inspector::result_type inspect(Inspector& f, actor_ref& x) {
 /// One message a handler sent: to the actor the judge calls `to`. A request carries the
 /// subject's number for it (0: a plain message), so that the judge can route the response back,
 /// the timeout the learner's code gave it (negative: none), and whether the sender awaits it
-/// (`await`: it handles nothing else meanwhile) or multiplexes it (`then`).
+/// (`await`: it handles nothing else meanwhile) or multiplexes it (`then`). A delayed message
+/// (`delayed_send`) carries its delay (`delay_ms`, negative: sent at once): the subject's clock
+/// never runs, so the judge's clock delivers it.
 struct outbound {
   std::uint64_t to = 0;
   caf::message content;
   std::uint64_t request = 0;
   std::int64_t timeout_ms = -1;
   bool awaited = false;
+  std::int64_t delay_ms = -1;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbound& x) {
   return f(caf::meta::type_name("dca_outbound"), x.to, x.content, x.request, x.timeout_ms,
-           x.awaited);
+           x.awaited, x.delay_ms);
 }
 
 /// A learner's actor answered the judge's request numbered `request`, now or in a later handler
-/// (a response promise).
+/// (a response promise). (A handler's result for a plain message is no reply: CAF sends it to the
+/// message's sender as a plain message, and that sender crosses as a number: see deliver_atom.)
 struct reply {
   std::uint64_t request = 0;
   caf::message content;
@@ -83,11 +87,15 @@ typename Inspector::result_type inspect(Inspector& f, handler_result& x) {
 using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
 /// (start, ID): run the start-up of the actor ID, spawned without it.
 using start_atom = caf::atom_constant<caf::atom("start")>;
-/// (deliver, ID, CONTENTS, REQUEST): the actor ID handles these messages (a std::vector), one
-/// handler each, in order; the first is a request numbered REQUEST by the judge (0: a plain
-/// message), the others plain messages already waiting in its stand-in's mailbox, which CAF
-/// hands it in this order. The subject stops early after a handler that quits or awaits a reply
-/// (the next message would not come next), or when the answer grows large.
+/// (deliver, ID, CONTENTS, REQUEST, SENDERS): the actor ID handles these messages (a
+/// std::vector), one handler each, in order; the first is a request numbered REQUEST by the judge
+/// (0: a plain message), the others plain messages already waiting in its stand-in's mailbox,
+/// which CAF hands it in this order. SENDERS (a std::vector, one per message) numbers each plain
+/// message's sender on the judge's side (0: none): the subject gives the message that actor's
+/// relay as its sender, so what the handler returns, now or through a response promise later,
+/// goes back to it as a plain message, as CAF sends it in one process (09's and 11's fault link
+/// relays take their answer that way). The subject stops early after a handler that quits or awaits
+/// a reply (the next message would not come next), or when the answer grows large.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 /// (respond, ID, REQUEST, CONTENT): the actor ID handles the response to the request it sent
 /// that the subject numbered REQUEST (an outbound's `request`): a reply or an error.
@@ -98,23 +106,31 @@ using forget_atom = caf::atom_constant<caf::atom("forget")>;
 /// a std::vector<char> its caller encoded; no actor runs. Answered (returned, RESULT): the
 /// function's result, encoded likewise. The judge decodes and checks it (subject_call.hpp).
 using call_atom = caf::atom_constant<caf::atom("call")>;
+/// (now, NS): the judge's clock reads NS nanoseconds since its epoch; the subject's clock reads
+/// the same until the next (now, ...), so a learner's actor that reads its clock sees the judge's
+/// virtual time. Sent before a request whenever the judge's time moved; answered like forget.
+using now_atom = caf::atom_constant<caf::atom("now")>;
 /// (returned, RESULT): what a call returned, encoded (a std::vector<char>).
 using returned_atom = caf::atom_constant<caf::atom("returned")>;
+/// (statement, BYTES), subject -> judge, in place of a call's answer: the learner's function ran
+/// a statement on one of the connections the call gave it (dca/bridge/statement_relay.hpp); the
+/// judge runs it on its own connection and answers (sqlanswer, BYTES), or (abandoned) once the
+/// judge's side has given the call up; the call's answer comes after its last statement.
+using statement_atom = caf::atom_constant<caf::atom("statement")>;
+using sql_answer_atom = caf::atom_constant<caf::atom("sqlanswer")>;
+using abandoned_atom = caf::atom_constant<caf::atom("abandoned")>;
 /// (ran, RESULTS): what each handler run did (std::vector of handler_result): one for spawn,
 /// start, respond and forget, one per message run for deliver.
 using ran_atom = caf::atom_constant<caf::atom("ran")>;
 /// (refused, WHY): the subject could not do what was asked (an unknown kind, unsupported use).
 using refused_atom = caf::atom_constant<caf::atom("refused")>;
 
-/// The subject numbers each plain message it delivers from here up (the judge's request numbers
-/// stay far below), so that a reply the learner's actor makes to one (CAF sends it to the sender
-/// as a plain message, now or through a response promise later) comes back as a `reply` with that
-/// number. Both sides count the plain messages run in the same order; the judge keeps each one's
-/// sender. An empty reply (a handler that returned nothing) is not reported.
-constexpr std::uint64_t plain_reply_base = std::uint64_t{1} << 40;
-
 /// The largest frame either side accepts: a handler's messages, serialised.
 constexpr std::size_t frame_bytes_max = 1u << 20;
+
+/// The largest request the subject reads from the judge: the judge is the instructor's code, and a
+/// spec may hand a learner's actor a large value on purpose (11's oversized replica state, 4 MiB).
+constexpr std::size_t request_bytes_max = 64u << 20;
 
 /// `msg` with each element of type `From` replaced by `replace(element)`, the others kept: how
 /// actor handles become actor_refs on the way out and handles again on the way in.
@@ -127,12 +143,8 @@ caf::message replace_elements(const caf::message& msg, Replace replace) {
   return out;
 }
 
-/// Announces the bridge's types, and the exercise's registered with announce_exercise_types;
-/// both sides call it on their actor_system_config.
+/// Announces the bridge's types; both sides call it on their actor_system_config.
 void announce_types(caf::actor_system_config& cfg);
-
-/// Announces the types registered with announce_exercise_types (exercise_types.hpp).
-void announce_registered_types(caf::actor_system_config& cfg);
 
 /// `msg` as bytes, by CAF's binary serialiser; an error when a type in it is not announced.
 caf::error to_bytes(caf::actor_system& sys, const caf::message& msg, std::vector<char>& bytes);
@@ -147,7 +159,8 @@ bool write_frame(int fd, const std::vector<char>& bytes);
 enum class frame_status { ok, closed, timed_out, oversized, broken };
 
 /// Reads one frame from `fd` within `timeout_ms` (negative: no limit). `oversized` when its
-/// length is over frame_bytes_max (nothing more is read), `broken` when the stream ends mid-frame.
-frame_status read_frame(int fd, int timeout_ms, std::vector<char>& bytes);
+/// length is over `bytes_max` (nothing more is read), `broken` when the stream ends mid-frame.
+frame_status read_frame(int fd, int timeout_ms, std::vector<char>& bytes,
+                        std::size_t bytes_max = frame_bytes_max);
 
 } // namespace dca::bridge

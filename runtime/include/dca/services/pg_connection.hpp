@@ -3,6 +3,8 @@
 // sends its next statement, a statement that waits for a row lock marks its worker blocked (the
 // explorer runs the others until the lock is released), and the trace shows each statement with
 // the values it read or wrote. Outside an exploration it is a plain blocking libpq connection.
+// Built on a statement_executor instead (a judged grading's subject), it holds no server
+// connection: each statement goes to that executor, which answers it from elsewhere.
 //   dca::services::pg_connection db{conninfo, "T1"};
 //   db.exec("BEGIN");
 //   auto stock = db.exec("SELECT stock FROM items WHERE sku = $1", sku).int_at(0, 0);
@@ -85,11 +87,23 @@ sql_param to_sql_param(T x) {
   return std::to_string(x);
 }
 
+/// Where a pg_connection built without a server sends its statements: the statement relay of a
+/// judged grading (dca/bridge/statement_relay.hpp) answers each from the judge's own connection.
+/// exec answers the rows or throws sql_error, as a libpq connection does.
+class statement_executor {
+public:
+  virtual ~statement_executor() = default;
+  virtual pg_result exec(sql_text sql, const std::vector<sql_param>& params) = 0;
+};
+
 class pg_connection {
 public:
   /// Connects. `name` ("T1", "worker 3") is how traces name this connection's transaction when
   /// another one waits for its row lock. Throws `unavailable` when the server does not answer.
   explicit pg_connection(const std::string& conninfo, std::string name = {});
+  /// A connection with no server of its own: every statement goes to `executor`. Never a
+  /// scheduling point here (the executor's side schedules it); make_idle is refused.
+  pg_connection(std::unique_ptr<statement_executor> executor, std::string name);
   ~pg_connection();
   pg_connection(pg_connection&&) noexcept;
   pg_connection& operator=(pg_connection&&) noexcept;

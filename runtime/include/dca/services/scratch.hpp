@@ -32,8 +32,9 @@ public:
   /// `key` inside this run's Redis prefix ("dca_ex05_..:price:1").
   std::string key(const std::string& key) const { return name_ + ':' + key; }
 
-  /// Ends every connection to the database that this process does not hold (one a schedule cut
-  /// short left open, holding locks), rolls back its prepared transactions (two-phase commit's
+  /// Ends every session in the database that is inside a transaction and not one of this
+  /// process's pg_connections (an earlier run's, stopped while it held locks; idle sessions are
+  /// left alone: they hold none), rolls back its prepared transactions (two-phase commit's
   /// in-doubt ones, left by an earlier run: one line on stderr each), empties its public schema,
   /// runs `setup_sql` (statements separated by ';'), and deletes this run's Redis keys. Connections
   /// kept across schedules must be made idle first (pg_connection::make_idle).
