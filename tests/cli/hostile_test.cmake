@@ -6,7 +6,7 @@
 # evidence from the subject process and read the judge through /proc (01), and forge it in
 # process then act wrong in the subject (02, 03, 04), the last one's 02 graded --in-process too,
 # where its forged evidence still passes (the old hole, open only when asked for); the forgers of
-# judge_forges_evidence_09_to_14 (11, 14) judged beside the reference solutions, then --in-process; plus four made here: a
+# judge_forges_evidence_09_to_14 (09, 11, 14) judged beside the reference solutions, then --in-process; plus four made here: a
 # message_passing.cpp that is a symlink to a root-only file, one in a symlinked folder, a root-only
 # message_passing.cpp and one in a root-only folder: the learner's files are read by the slot's
 # unprivileged user, so all four are rejected and none of their text is quoted) and
@@ -93,8 +93,8 @@ endif()
 # copied in as a learner's checkout, pass beside it. Then the forgers once more --in-process, where
 # the forgery still works (the old hole).
 get_filename_component(source_dir "${SUBMISSIONS}/../../.." ABSOLUTE)
-set(judged_09_to_14 11_last_writer_wins 14_split_brain)
-set(judged_09_to_14_args --exercise 11 --exercise 14)
+set(judged_09_to_14 09_at_least_once 11_last_writer_wins 14_split_brain)
+set(judged_09_to_14_args --exercise 09 --exercise 11 --exercise 14)
 foreach(id IN LISTS judged_09_to_14)
   file(COPY "${source_dir}/solutions/${id}/message_passing.cpp"
        DESTINATION "${WORK}/reference_09_to_14/exercises/${id}")
@@ -137,12 +137,14 @@ set(expect_judge_forges_evidence_02_to_04_04 "fail;it replied before it took the
 set(expect_judge_forges_evidence_02_to_04_02_in_process "flagged;^passes, but shares state")
 # 09-14, judged: the forgers are failed on the harness's own words; the references pass.
 set(expect_reference_09_to_14 "pass;^every check passes")
+set(expect_judge_forges_evidence_09_to_14_09 "fail;^the submission's actors exited with status 0")
 set(expect_judge_forges_evidence_09_to_14_14 "fail;dual-owner appends")
 # --in-process, the same forgers forge a pass (14's: 10/10, not even flagged).
 set(expect_judge_forges_evidence_09_to_14_14_in_process "pass;^every check passes")
 set(expect_judge_forges_evidence_09_to_14_11
     "fail;(added through c and acknowledged, is not in the converged cart|acknowledged adds)")
 set(expect_judge_forges_evidence_09_to_14_11_in_process "pass;^every check passes")
+set(expect_judge_forges_evidence_09_to_14_09_in_process "flagged;^passes, but")
 set(expect_sandbox_symlink_file "rejected;not a regular file: .*message_passing.cpp is a symlink")
 set(expect_sandbox_symlink_dir "rejected;not a regular file: exercises/01_lost_update is a symlink")
 set(expect_sandbox_root_only_file
@@ -212,8 +214,8 @@ math(EXPR judged_09_to_14_both "2 * ${judged_09_to_14_count}")
 check_grades("${WORK}/grades-09-to-14-judged.json" 2 ${judged_09_to_14_both})
 check_grades("${WORK}/grades-09-to-14-in_process.json" 1 ${judged_09_to_14_count} _in_process)
 file(READ "${WORK}/grades-09-to-14-judged.json" judged_09_to_14_json)
-if(NOT judged_09_to_14_json MATCHES "evidence: judged \\([^\"]*\\): 11, 14\"")
-  set(failures "${failures}\n  the 09-14 report does not say that 11 and 14 were judged")
+if(NOT judged_09_to_14_json MATCHES "evidence: judged \\([^\"]*\\): 09, 11, 14\"")
+  set(failures "${failures}\n  the 09-14 report does not say that 09, 11 and 14 were judged")
 endif()
 file(READ "${WORK}/grades-in-process.json" in_process_json)
 string(JSON in_process_points GET "${in_process_json}" submissions 0 exercises 0 points)

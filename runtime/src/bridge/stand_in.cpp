@@ -19,6 +19,8 @@
 #include "caf/result.hpp"
 #include "caf/system_messages.hpp"
 
+#include "dca/assert.hpp"
+
 #include "subject_link.hpp"
 
 namespace dca::bridge {
@@ -66,16 +68,6 @@ void request_on(caf::event_based_actor* self, std::uint64_t number, sent_message
     self->add_multiplexed_response_handler(id, std::move(on_response));
 }
 
-/// A handler's result for a plain message, sent back to its sender as CAF does in one process
-/// (11's replicas acknowledge the deltas a fault link's relay sends them that way); dropped when
-/// the message came with no sender.
-void answer_sender(caf::event_based_actor* self, caf::message content) {
-  if (auto& sender = self->current_sender())
-    sender->enqueue(
-        caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, std::move(content)),
-        self->context());
-}
-
 /// Does on the judge's side what the learner's handler did: sends what it sent (to stand-ins
 /// that still exist), makes its requests, answers the judge's requests it answered, quits if it
 /// quit.
@@ -98,10 +90,6 @@ void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run
       m.to->enqueue(std::move(e), self->context());
   }
   for (auto& [request, content] : run.replies) {
-    if (request == 0) {
-      answer_sender(self, std::move(content));
-      continue;
-    }
     auto promise = subject_link::instance().take_promise(request);
     if (!promise)
       subject_link::instance().subject_failed("fail", "the submission's actors answered request " +
@@ -162,10 +150,14 @@ caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* 
   if (self->current_message_id().is_request())
     request = link.keep_promise(number, self->make_response_promise());
   std::vector<caf::message> contents{view.move_content_to_message()};
+  // Each plain message's sender, for what the learner's handler returns to it (deliver_atom).
+  std::vector<caf::strong_actor_ptr> senders{request != 0 ? nullptr : current->sender};
   auto behind = waiting_behind(self);
-  for (const auto* e : behind)
+  for (const auto* e : behind) {
     contents.push_back(e->copy_content_to_message());
-  auto runs = link.deliver(number, std::move(contents), request);
+    senders.push_back(e->sender);
+  }
+  auto runs = link.deliver(number, std::move(contents), request, senders);
   for (std::size_t k = 1; k < runs.size(); ++k)
     ahead.emplace_back(behind[k - 1], std::move(runs[k]));
   settle(self, number, runs.front());
@@ -193,6 +185,17 @@ void forget_when_gone(caf::abstract_actor& stand_in, std::uint64_t number) {
   stand_in.attach_functor([number] { subject_link::instance().forget_later(number); });
 }
 
+/// Spawns the stand-in `number`, whose learner's actor the subject has made; it holds `held`.
+caf::actor spawn_numbered(caf::actor_system& sys, std::uint64_t number, caf::message held) {
+  auto handle = sys.spawn([number, held = std::move(held)](caf::event_based_actor* self) {
+    subject_link::instance().clock_reads(self->clock().now());
+    return stand_in_numbered(self, number, subject_link::instance().start(number), held);
+  });
+  subject_link::instance().enroll(number, handle.address());
+  forget_when_gone(*caf::actor_cast<caf::abstract_actor*>(handle), number);
+  return handle;
+}
+
 } // namespace
 
 caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args) {
@@ -202,13 +205,21 @@ caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message
   auto number = link.reserve();
   link.clock_reads(sys.clock().now());
   link.spawn(number, kind, args, false);
-  auto handle = sys.spawn([number, held = std::move(args)](caf::event_based_actor* self) {
-    subject_link::instance().clock_reads(self->clock().now());
-    return stand_in_numbered(self, number, subject_link::instance().start(number), held);
-  });
-  link.enroll(number, handle.address());
-  forget_when_gone(*caf::actor_cast<caf::abstract_actor*>(handle), number);
-  return handle;
+  return spawn_numbered(sys, number, std::move(args));
+}
+
+caf::actor spawn_stand_in_making(caf::actor_system& sys, std::string kind,
+                                 const std::function<caf::actor()>& make) {
+  auto& link = subject_link::instance();
+  auto made_number = link.reserve();
+  auto number = link.reserve();
+  link.clock_reads(sys.clock().now());
+  link.spawn(number, kind, caf::make_message(actor_ref{made_number}), false);
+  auto made = make();
+  DCA_ASSERT(made);
+  link.enroll(made_number, made.address());
+  forget_when_gone(*caf::actor_cast<caf::abstract_actor*>(made), made_number);
+  return spawn_numbered(sys, number, caf::make_message(std::move(made)));
 }
 
 caf::behavior become_stand_in(caf::event_based_actor* self, std::string kind, caf::message args) {

@@ -67,10 +67,10 @@ public:
       if (request.match_elements<start_atom, std::uint64_t>())
         return start(request.get_as<std::uint64_t>(1));
       if (request.match_elements<deliver_atom, std::uint64_t, std::vector<caf::message>,
-                                 std::uint64_t>())
-        return deliver(request.get_as<std::uint64_t>(1),
-                       request.get_as<std::vector<caf::message>>(2),
-                       request.get_as<std::uint64_t>(3));
+                                 std::uint64_t, std::vector<std::uint64_t>>())
+        return deliver(
+            request.get_as<std::uint64_t>(1), request.get_as<std::vector<caf::message>>(2),
+            request.get_as<std::uint64_t>(3), request.get_as<std::vector<std::uint64_t>>(4));
       if (request.match_elements<respond_atom, std::uint64_t, std::uint64_t, caf::message>())
         return respond(request.get_as<std::uint64_t>(1), request.get_as<std::uint64_t>(2),
                        request.get_as<caf::message>(3));
@@ -127,15 +127,19 @@ private:
   }
 
   caf::message deliver(std::uint64_t id, const std::vector<caf::message>& contents,
-                       std::uint64_t request) {
+                       std::uint64_t request, const std::vector<std::uint64_t>& senders) {
     auto& actor = hosted(id);
     std::vector<handler_result> results;
     std::size_t answer_bytes = 0;
     for (const auto& content : contents) {
-      // The judge numbers its requests; the learner's reply comes back to the catcher with it.
-      auto mid =
-          request != 0 && results.empty() ? caf::make_message_id(request) : caf::make_message_id();
-      actor->enqueue(caf::make_mailbox_element((*catcher_)->ctrl(), mid, {}, to_local(content)),
+      // The judge numbers its requests; the learner's reply comes back to the catcher with it. A
+      // plain message comes from its sender's relay, so that a reply to it goes there (wire.hpp).
+      bool requested = request != 0 && results.empty();
+      auto mid = requested ? caf::make_message_id(request) : caf::make_message_id();
+      auto from = caf::actor_cast<caf::strong_actor_ptr>((*catcher_)->ctrl());
+      if (auto k = results.size(); !requested && k < senders.size() && senders[k] != 0)
+        from = caf::actor_cast<caf::strong_actor_ptr>(relay(senders[k]));
+      actor->enqueue(caf::make_mailbox_element(std::move(from), mid, {}, to_local(content)),
                      nullptr);
       run_one(actor);
       results.push_back(ran(id));
@@ -233,12 +237,12 @@ private:
         sent.push_back(outbound_of(to, *e));
     take_delayed(sent);
     std::vector<reply> replies;
-    // A response answers the judge's request of that number; anything else the catcher got is
-    // what the handler sent back to the sender of a plain message (CAF returns a handler's result,
-    // or its error, to the sender that way): reply 0, for the sender on the judge's side.
+    // A response answers the judge's request of that number. Anything else the catcher got is a
+    // handler's result for a plain message that came with no sender: dropped, as CAF drops it.
     while (auto e = take(*catcher_))
-      replies.push_back({e->mid.is_response() ? e->mid.request_id().integer_value() : 0,
-                         to_wire(e->move_content_to_message())});
+      if (e->mid.is_response())
+        replies.push_back(
+            {e->mid.request_id().integer_value(), to_wire(e->move_content_to_message())});
     auto* self = scheduled(hosted_.at(id));
     bool quit = self == nullptr || self->getf(caf::abstract_actor::is_terminated_flag);
     return {std::move(sent), std::move(replies), quit};

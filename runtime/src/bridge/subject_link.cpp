@@ -152,13 +152,19 @@ handler_run subject_link::start(std::uint64_t id) {
 }
 
 std::vector<handler_run> subject_link::deliver(std::uint64_t id, std::vector<caf::message> contents,
-                                               std::uint64_t request) {
+                                               std::uint64_t request,
+                                               const std::vector<caf::strong_actor_ptr>& senders) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
   DCA_ASSERT(!contents.empty());
   auto count = contents.size();
   for (auto& content : contents)
     content = to_wire(content);
-  return to_judge(ask(caf::make_message(deliver_atom::value, id, std::move(contents), request)),
+  // A plain message's sender crosses as a number, as an actor in a message does (number_of).
+  std::vector<std::uint64_t> from;
+  for (const auto& sender : senders)
+    from.push_back(sender ? number_of(caf::actor_cast<caf::actor>(sender)) : 0);
+  return to_judge(ask(caf::make_message(deliver_atom::value, id, std::move(contents), request,
+                                        std::move(from))),
                   count);
 }
 
@@ -324,7 +330,7 @@ handler_run subject_link::to_run(const handler_result& result) {
     run.sent.push_back({stand_in_of(o.to), to_stand_ins(o.content), o.request, o.timeout_ms,
                         o.awaited, o.delay_ms});
   for (const auto& r : result.replies) {
-    if (r.request != 0 && promises_.count(r.request) == 0)
+    if (promises_.count(r.request) == 0)
       subject_failed("fail", "the submission's actors answered request " +
                                  std::to_string(r.request) +
                                  ", which the judge never made or which was answered already");

@@ -56,7 +56,8 @@ public:
   /// before the next request, if it moved.
   void clock_reads(caf::actor_clock::time_point now);
 
-  /// A new actor number, for a stand-in about to be spawned.
+  /// A new actor number, for a stand-in about to be spawned (or an actor of the judge's made
+  /// after the learner's function that is given it: spawn_stand_in_making).
   std::uint64_t reserve();
   /// The stand-in numbered `id` is `stand_in`: messages to `id` go to it.
   void enroll(std::uint64_t id, const caf::actor_addr& stand_in);
@@ -69,10 +70,11 @@ public:
   /// Runs the start-up of `id`, spawned without it.
   handler_run start(std::uint64_t id);
   /// Runs the handlers of `id` for `contents`, in order (the first a request the judge numbered
-  /// `request`, 0: none; the others plain messages). What each ran did: at least the first; the
-  /// subject may stop early (see deliver_atom).
+  /// `request`, 0: none; the others plain messages, from `senders`, one each, null: none). What
+  /// each ran did: at least the first; the subject may stop early (see deliver_atom).
   std::vector<handler_run> deliver(std::uint64_t id, std::vector<caf::message> contents,
-                                   std::uint64_t request);
+                                   std::uint64_t request,
+                                   const std::vector<caf::strong_actor_ptr>& senders);
   /// Runs the response handler of `id` for its request the subject numbered `request`.
   handler_run respond(std::uint64_t id, std::uint64_t request, const caf::message& content);
 

@@ -686,3 +686,34 @@ TEST_CASE("a program that drops its host without stopping it exits (real schedul
   REQUIRE(!journal->read_stream(entity_id{"account", "alice"}, 1, 10, out));
   CHECK(out.size() == 1);
 }
+
+TEST_CASE_FIXTURE(fixture,
+                  "an installed redirect makes the host instead, with the caller's options "
+                  "and without touching the journal") {
+  // What a judge's subject does (dca/bridge/entity_host_relay.hpp): the caller gets the
+  // redirect's actor, here a stand-in answering every get with a fixed balance.
+  std::string asked_type;
+  entity_options asked;
+  auto stand_in = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](get_atom, const std::string&) { return account::state{false, "Nobody", 42}; }};
+  });
+  redirect_entity_hosts([&](caf::actor_system&, const std::string& type, const entity_options& o) {
+    asked_type = type;
+    asked = o;
+    return stand_in;
+  });
+  auto opts = quiet_options();
+  opts.gaps = gap_policy::refuse;
+  opts.idempotency_keys_max = 7;
+  auto host = spawn_entity_host<account>(sys, journal, opts);
+  redirect_entity_hosts({});
+  CHECK(host == stand_in);
+  CHECK(asked_type == "account");
+  CHECK(asked.gaps == gap_policy::refuse);
+  CHECK(asked.idempotency_keys_max == 7);
+  CHECK(asked.idle_timeout == std::chrono::milliseconds{0});
+  CHECK(get(host, "alice").balance_cents == 42);
+  CHECK(journal->committed_position() == 0);
+  CHECK(spawn_entity_host<account>(sys, journal, opts) != stand_in); // removed: a real host again
+  anon_send_exit(stand_in, caf::exit_reason::user_shutdown);
+}

@@ -6,6 +6,7 @@
 // by the judge, and the spec judges only what the learner's actors said.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "caf/actor.hpp"
@@ -23,6 +24,14 @@ namespace dca::bridge {
 /// misbehaves (dies, hangs, says something malformed) ends the judge with one line, "dca judge
 /// (KIND): WHAT", naming the verdict (timeout, crash, fail) and what the subject did, and status 4.
 caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args);
+
+/// As spawn_stand_in, for a learner's spawn function that asks for an actor the judge makes once
+/// the function has run (09's and 10's entity host, with the options the function chose: see
+/// entity_host_relay.hpp). The function's one argument is that actor, numbered now; `make` makes
+/// it after the function ran and before the stand-in is spawned, as in one process, and the
+/// stand-in holds it as it holds its spawn arguments.
+caf::actor spawn_stand_in_making(caf::actor_system& sys, std::string kind,
+                                 const std::function<caf::actor()>& make);
 
 /// Makes `self` (an actor the spec spawned with an exercise's own function) the stand-in for a
 /// learner actor of `kind`, made from `args`; returns its behaviour.

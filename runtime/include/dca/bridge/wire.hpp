@@ -52,8 +52,8 @@ typename Inspector::result_type inspect(Inspector& f, outbound& x) {
 }
 
 /// A learner's actor answered the judge's request numbered `request`, now or in a later handler
-/// (a response promise). Request 0: the handler's result (or error) for a plain message, which
-/// CAF sends back to that message's sender as a plain message.
+/// (a response promise). (A handler's result for a plain message is no reply: CAF sends it to the
+/// message's sender as a plain message, and that sender crosses as a number: see deliver_atom.)
 struct reply {
   std::uint64_t request = 0;
   caf::message content;
@@ -87,11 +87,15 @@ typename Inspector::result_type inspect(Inspector& f, handler_result& x) {
 using spawn_atom = caf::atom_constant<caf::atom("spawn")>;
 /// (start, ID): run the start-up of the actor ID, spawned without it.
 using start_atom = caf::atom_constant<caf::atom("start")>;
-/// (deliver, ID, CONTENTS, REQUEST): the actor ID handles these messages (a std::vector), one
-/// handler each, in order; the first is a request numbered REQUEST by the judge (0: a plain
-/// message), the others plain messages already waiting in its stand-in's mailbox, which CAF
-/// hands it in this order. The subject stops early after a handler that quits or awaits a reply
-/// (the next message would not come next), or when the answer grows large.
+/// (deliver, ID, CONTENTS, REQUEST, SENDERS): the actor ID handles these messages (a
+/// std::vector), one handler each, in order; the first is a request numbered REQUEST by the judge
+/// (0: a plain message), the others plain messages already waiting in its stand-in's mailbox,
+/// which CAF hands it in this order. SENDERS (a std::vector, one per message) numbers each plain
+/// message's sender on the judge's side (0: none): the subject gives the message that actor's
+/// relay as its sender, so what the handler returns, now or through a response promise later,
+/// goes back to it as a plain message, as CAF sends it in one process (09's and 11's fault link
+/// relays take their answer that way). The subject stops early after a handler that quits or awaits
+/// a reply (the next message would not come next), or when the answer grows large.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 /// (respond, ID, REQUEST, CONTENT): the actor ID handles the response to the request it sent
 /// that the subject numbered REQUEST (an outbound's `request`): a reply or an error.

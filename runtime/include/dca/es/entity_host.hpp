@@ -40,6 +40,7 @@
 #include "dca/es/entity.hpp"
 #include "dca/es/entity_shell.hpp"
 #include "dca/es/errors.hpp"
+#include "dca/es/host_redirect.hpp"
 #include "dca/es/journal.hpp"
 
 namespace dca::es {
@@ -461,7 +462,8 @@ caf::behavior entity_host_behavior(entity_host_actor<E>* self,
   };
 }
 
-/// Spawns the host for entity type E over `journal`.
+/// Spawns the host for entity type E over `journal` (or what an installed redirect makes:
+/// host_redirect.hpp).
 template <class E>
 caf::actor spawn_entity_host(caf::actor_system& sys, journal_ptr journal,
                              entity_options opts = {}) {
@@ -470,6 +472,9 @@ caf::actor spawn_entity_host(caf::actor_system& sys, journal_ptr journal,
   DCA_ASSERT(opts.pending_commands_max > 0);
   DCA_ASSERT(opts.recoveries_max > 0);
   DCA_ASSERT(opts.replay_batch_max > 0);
+  // Only a judge's subject installs a redirect: there the host is the judge's (host_redirect.hpp).
+  if (const auto& redirect = entity_host_redirect())
+    return redirect(sys, E::type_name, opts);
   auto ctx = std::make_shared<host_context>(host_context{std::move(journal), opts});
   return sys.spawn(entity_host_behavior<E>, std::shared_ptr<const host_context>{ctx});
 }
