@@ -26,6 +26,10 @@ namespace hooks = explore::detail;
 /// How long a statement may run without answering or waiting for a lock before we give up: a
 /// bound on our own wait, not a timing assumption (statements here take well under a millisecond).
 constexpr auto statement_settle_max = std::chrono::seconds(20);
+/// The same bound under the thread explorer, which holds its scheduler for the statement's thread
+/// and calls a thread that keeps it 10 s "silent": below that, a stuck statement is reported as
+/// itself (its text, its thread) instead of as a thread blocked on something invisible.
+constexpr auto explored_statement_settle_max = std::chrono::seconds(8);
 
 /// Every statement acts on the one server: for partial-order reduction, all are dependent.
 const char postgres_server = 0;
@@ -107,8 +111,8 @@ struct pg_connection::impl {
 
   /// Waits (bounded) until the statement sent has answered, or waits for a lock of one of ours.
   /// Returns who holds that lock; empty when the answer is there.
-  std::vector<int> settle() {
-    auto deadline = std::chrono::steady_clock::now() + statement_settle_max;
+  std::vector<int> settle(std::chrono::seconds bound = statement_settle_max) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
     for (;;) {
       if (PQconsumeInput(conn) == 0)
         throw_lost(conn);
@@ -119,7 +123,7 @@ struct pg_connection::impl {
         return holders;
       if (std::chrono::steady_clock::now() > deadline)
         throw std::runtime_error{"a statement neither answered nor waited for a lock in " +
-                                 std::to_string(statement_settle_max.count()) + " s: " + label};
+                                 std::to_string(bound.count()) + " s: " + label};
       pollfd fd{PQsocket(conn), POLLIN, 0};
       ::poll(&fd, 1, 2);
     }
@@ -145,7 +149,7 @@ public:
   bool ready() override {
     if (answered_)
       return true;
-    answered_ = c_.settle().empty();
+    answered_ = c_.settle(explored_statement_settle_max).empty();
     return answered_;
   }
 
@@ -160,7 +164,7 @@ pg_result pg_connection::impl::explored(hooks::thread_context& self, sql_text sq
   hooks::before(self, hooks::op_kind::statement, &postgres_server, label.c_str(), sql.where);
   if (send(sql.text, params) == 0)
     throw_lost(conn);
-  if (auto holders = settle(); !holders.empty()) {
+  if (auto holders = settle(explored_statement_settle_max); !holders.empty()) {
     hooks::record(self, "waits for " + lock_waits::names_of(holders));
     statement_wait until{*this};
     hooks::before_wait(self, until, &postgres_server, label.c_str(), sql.where);

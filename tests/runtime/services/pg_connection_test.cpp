@@ -255,6 +255,24 @@ TEST_CASE("a deadlock between two transactions shows as the server's 40P01") {
   CHECK(trace_text(r).find("40P01 deadlock") != std::string::npos);
 }
 
+TEST_CASE("an explored statement that never settles is reported as itself, not as a silent "
+          "thread") {
+  // pg_sleep answers after 12 s: past the explorer's silent-thread limit (10 s), which used to
+  // fire first and blame an invisible block; the explored statement bound (8 s) now fires before.
+  scratch space{"test"};
+  auto make = [&] {
+    space.reset(stock_table);
+    dca::explore::thread_execution exec;
+    auto db = std::make_shared<pg_connection>(space.connect("T1"));
+    exec.threads.push_back({"T1", [db] { db->exec("SELECT pg_sleep(12)"); }});
+    return exec;
+  };
+  auto r = dca::explore::explore_threads(make);
+  REQUIRE(r.result == dca::explore::outcome::crashed);
+  CHECK(r.verdict.find("T1 threw: a statement neither answered nor waited for a lock in 8 s") !=
+        std::string::npos);
+}
+
 TEST_CASE("redis commands are scheduling points with their replies in the trace") {
   scratch space{"test"};
   auto make = [&] {
