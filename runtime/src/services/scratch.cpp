@@ -157,7 +157,7 @@ pg_connection scratch::connect_replica(std::string connection_name) const {
 }
 
 redis_connection scratch::connect_redis(std::string connection_name) const {
-  return redis_connection{redis_socket(), std::move(connection_name)};
+  return redis_connection{redis_socket(), std::move(connection_name), require().redis_password};
 }
 
 } // namespace dca::services
