@@ -2,9 +2,10 @@
 # and its own Redis server. A correct 05 and 06 (the reference solutions, as a learner's checkout)
 # pass, so a slot's corner of the servers is enough to run the real specs; the hostile submission
 # (tests/cli/hostile_services/reaches_for_other_data) tries the superuser, every database another
-# role owns, rights it was not given, the instructor's Redis and Redis files, and every attempt is
-# refused: the report shows each refusal, and the instructor's canary database row and Redis key,
-# made before grading, are still there after it.
+# role owns, rights it was not given, the instructor's Redis, its slot's Redis without the
+# password (NOAUTH) or with it taken off, and Redis files, and every attempt is refused: the
+# report shows each refusal, and the instructor's canary database row and Redis key, made before
+# grading, are still there after it.
 # cmake -DDCA=... -DSOURCE=... -DSUBMISSIONS=... -DWORK=... -P hostile_services_test.cmake
 cmake_policy(VERSION 3.25)
 file(REMOVE_RECURSE "${WORK}")
@@ -82,7 +83,11 @@ require("the hostile submission tried other roles' databases" "refused: all [1-9
 require("the hostile submission tried to make itself superuser" "refused: ALTER ROLE CURRENT_USER SUPERUSER" "${hostile}")
 require("the hostile submission tried to become postgres" "refused: SET ROLE postgres" "${hostile}")
 require("the hostile submission tried the instructor's Redis" "refused: the instructor's Redis" "${hostile}")
-require("the hostile submission tried to move its Redis files" "refused: CONFIG SET dir" "${hostile}")
+require("the hostile submission tried to move its Redis files, take its password off and add a user without one"
+        "refused: CONFIG SET dir, CONFIG SET requirepass and ACL SETUSER default nopass on its own Redis: [^\n]*unknown command 'CONFIG'[^\n]*unknown command 'ACL'"
+        "${hostile}")
+require("its slot's Redis refused a client without the password (a judged subject has none)"
+        "refused: its own slot's Redis without the password: NOAUTH" "${hostile}")
 if(hostile MATCHES "hostile: ([0-9]+) of ([0-9]+) attacks refused" AND CMAKE_MATCH_1 EQUAL CMAKE_MATCH_2)
   message(STATUS "every attack was refused: ok")
 else()

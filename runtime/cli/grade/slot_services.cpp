@@ -55,6 +55,59 @@ std::string conninfo(const std::string& host, const std::string& role,
   return "host=" + host + " port=5432 user=" + role + " password=" + password + " dbname=" + role;
 }
 
+/// What redis-server reads from its stdin: the password, in no file the slot's user can read, no
+/// argv (/proc/PID/cmdline is world-readable) and not in the server's environment; and CONFIG and
+/// ACL renamed away, so that code holding the password (a spec run in process) cannot take it off
+/// or add a user without one for a later run of the slot (a judged subject) to walk in with.
+constexpr const char* redis_secret_settings =
+    "printf 'requirepass %s\\nrename-command CONFIG \"\"\\nrename-command ACL \"\"\\n' "
+    "\"$DCA_REDIS_PASSWORD\" | exec env -u DCA_REDIS_PASSWORD \"$@\"";
+
+/// Starts slot `index`'s Redis as `uid` (0: ours) in `dir`, wanting `password`, and checks that it
+/// serves a client with the password and refuses one without (NOAUTH) before any run may use it.
+void start_redis(int index, unsigned uid, const fs::path& dir, const std::string& password) {
+  auto socket = (dir / "redis.sock").string();
+  std::vector<std::string> redis{"sh", "-c", redis_secret_settings, "sh"};
+  if (uid != 0) // the slot's user: only it (and root) can reach the socket's folder
+    redis.insert(redis.end(), {"setpriv", "--reuid=" + std::to_string(uid),
+                               "--regid=" + std::to_string(uid), "--clear-groups"});
+  redis.insert(redis.end(), {"redis-server",
+                             "-",
+                             "--port",
+                             "0",
+                             "--unixsocket",
+                             socket,
+                             "--unixsocketperm",
+                             "700",
+                             "--daemonize",
+                             "yes",
+                             "--dir",
+                             dir.string(),
+                             "--save",
+                             "",
+                             "--appendonly",
+                             "no",
+                             "--pidfile",
+                             (dir / "redis.pid").string(),
+                             "--logfile",
+                             (dir / "log").string(),
+                             "--maxmemory",
+                             "64mb"});
+  auto launched = run_captured(redis, step_limit, {{"DCA_REDIS_PASSWORD", password}});
+  auto ping = [&](const std::map<std::string, std::string>& auth) {
+    return run_captured({"redis-cli", "-s", socket, "ping"}, step_limit, auth).output;
+  };
+  std::map<std::string, std::string> with_password{{"REDISCLI_AUTH", password}};
+  for (int tries = 0; tries < 100 && ping(with_password).rfind("PONG", 0) != 0; ++tries)
+    ::usleep(50'000); // bounded: 5 s for a server that starts in milliseconds
+  auto slot = "grading module B: the Redis server of slot " + std::to_string(index);
+  if (!launched.ok() || ping(with_password).rfind("PONG", 0) != 0)
+    throw std::runtime_error(slot + " did not start (see " + (dir / "log").string() + ")");
+  if (auto without = ping({}); without.rfind("NOAUTH", 0) != 0)
+    throw std::runtime_error(slot + " answers a client without its password (" +
+                             last_line(without) + "): its redis-server ignored requirepass");
+}
+
 } // namespace
 
 slot_services::slot_services(const context& ctx, const sandbox& box, const fs::path& scratch,
@@ -95,40 +148,12 @@ slot_services::corner slot_services::make_slot(int index, unsigned uid,
   box_.hand_over(index, s.redis_dir);
   ::chmod(s.redis_dir.c_str(), 0700);
   auto socket = (s.redis_dir / "redis.sock").string();
-  std::vector<std::string> redis{"redis-server",
-                                 "--port",
-                                 "0",
-                                 "--unixsocket",
-                                 socket,
-                                 "--unixsocketperm",
-                                 "700",
-                                 "--daemonize",
-                                 "yes",
-                                 "--dir",
-                                 s.redis_dir.string(),
-                                 "--save",
-                                 "",
-                                 "--appendonly",
-                                 "no",
-                                 "--pidfile",
-                                 (s.redis_dir / "redis.pid").string(),
-                                 "--logfile",
-                                 (s.redis_dir / "log").string(),
-                                 "--maxmemory",
-                                 "64mb"};
-  if (uid != 0) // the slot's user: only it (and root) can reach the socket's folder
-    redis.insert(redis.begin(), {"setpriv", "--reuid=" + std::to_string(uid),
-                                 "--regid=" + std::to_string(uid), "--clear-groups"});
-  auto launched = run_captured(redis, step_limit);
-  auto ping = [&] { return run_captured({"redis-cli", "-s", socket, "ping"}, step_limit); };
-  for (int tries = 0; tries < 100 && ping().output.rfind("PONG", 0) != 0; ++tries)
-    ::usleep(50'000); // bounded: 5 s for a server that starts in milliseconds
-  if (!launched.ok() || ping().output.rfind("PONG", 0) != 0)
-    throw std::runtime_error("grading module B: the Redis server of slot " + std::to_string(index) +
-                             " did not start (see " + (s.redis_dir / "log").string() + ")");
+  auto redis_password = random_hex();
+  start_redis(index, uid, s.redis_dir, redis_password);
   s.env = {{"DCA_PG_PRIMARY", conninfo(primary_host_, s.role, password)},
            {"DCA_PG_REPLICA", conninfo(replica_host_, s.role, password)},
            {"DCA_REDIS_SOCKET", socket},
+           {"DCA_REDIS_PASSWORD", redis_password},
            {"DCA_SLOT", "grade_" + id}};
   s.folders = {primary_host_, replica_host_, s.redis_dir};
   return s;
@@ -191,7 +216,8 @@ std::string slot_services::description() const {
     return "module B servers: NOT isolated between slots (the slots run as the grader's user: "
            "grade as root)";
   return "module B servers: each slot its own PostgreSQL role and databases (password; the "
-         "superuser only by peer), its own Redis server on a socket only its user reaches";
+         "superuser only by peer), its own Redis server (password) on a socket only its user "
+         "reaches";
 }
 
 } // namespace dca::cli

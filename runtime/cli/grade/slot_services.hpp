@@ -19,8 +19,9 @@ public:
   /// Starts the checkout's servers (scripts/services start: it also makes the superuser reachable
   /// only from the kit's own user), and gives each slot a PostgreSQL role with a random password,
   /// CREATEDB and no other right, a home database only that role may connect to, and a Redis
-  /// server run as the slot's user on a socket under `scratch` only that user can reach. Every
-  /// database already there is closed to all but its owner. Throws std::runtime_error (one line).
+  /// server run as the slot's user on a socket under `scratch` only that user can reach, wanting
+  /// a random password of its own (no CONFIG or ACL: nobody can take it off). Every database
+  /// already there is closed to all but its owner. Throws std::runtime_error (one line).
   slot_services(const context& ctx, const sandbox& box, const std::filesystem::path& scratch,
                 int slots);
   /// Stops the slots' Redis servers and drops their roles with every database they made.
@@ -29,7 +30,8 @@ public:
   slot_services& operator=(const slot_services&) = delete;
 
   /// The environment of a run in `slot`: DCA_PG_PRIMARY, DCA_PG_REPLICA (the slot's role and home
-  /// database), DCA_REDIS_SOCKET (its own server) and DCA_SLOT (its databases' names).
+  /// database), DCA_REDIS_SOCKET and DCA_REDIS_PASSWORD (its own server) and DCA_SLOT (its
+  /// databases' names). A judged subject gets none of it (it starts with no environment).
   const std::map<std::string, std::string>& env(int slot) const { return slots_.at(at(slot)).env; }
 
   /// The folders a run in `slot` must see to reach its sockets.

@@ -107,7 +107,7 @@ std::optional<endpoints> already_running(const std::string& checkout) {
   auto conninfo = [](const std::string& host) {
     return "host=" + host + " port=5432 user=postgres dbname=postgres";
   };
-  return endpoints{conninfo(primary), conninfo(replica), redis};
+  return endpoints{conninfo(primary), conninfo(replica), redis, ""}; // no password: the kit's own
 }
 
 std::string this_checkout() {
@@ -151,6 +151,12 @@ std::vector<std::string> start_etcd_from_checkout() {
   return members;
 }
 
+/// What the environment names (a grading slot's, or `eval "$(scripts/services env)"`).
+endpoints from_environment() {
+  return {env_or_empty("DCA_PG_PRIMARY"), env_or_empty("DCA_PG_REPLICA"),
+          env_or_empty("DCA_REDIS_SOCKET"), env_or_empty("DCA_REDIS_PASSWORD")};
+}
+
 endpoints start_from_checkout() {
   auto checkout = this_checkout();
   if (auto running = already_running(checkout))
@@ -162,7 +168,7 @@ endpoints start_from_checkout() {
     throw unavailable{last_line(started)};
   auto [env, env_ok] = run_shell(script + " env");
   endpoints out{exported(env, "DCA_PG_PRIMARY"), exported(env, "DCA_PG_REPLICA"),
-                exported(env, "DCA_REDIS_SOCKET")};
+                exported(env, "DCA_REDIS_SOCKET"), ""};
   if (!env_ok || out.primary.empty() || out.replica.empty() || out.redis_socket.empty())
     throw unavailable{"services: scripts/services env in " + checkout +
                       " said nothing usable: run scripts/services status"};
@@ -177,8 +183,7 @@ const endpoints& require() {
   std::lock_guard<std::mutex> guard{lock};
   if (found)
     return *found;
-  endpoints given{env_or_empty("DCA_PG_PRIMARY"), env_or_empty("DCA_PG_REPLICA"),
-                  env_or_empty("DCA_REDIS_SOCKET")};
+  auto given = from_environment();
   bool all_given = !given.primary.empty() && !given.replica.empty() && !given.redis_socket.empty();
   found = std::make_unique<endpoints>(all_given ? given : start_from_checkout());
   return *found;
@@ -197,8 +202,7 @@ const std::vector<std::string>& etcd_endpoints() {
 }
 
 std::optional<endpoints> if_running() {
-  endpoints given{env_or_empty("DCA_PG_PRIMARY"), env_or_empty("DCA_PG_REPLICA"),
-                  env_or_empty("DCA_REDIS_SOCKET")};
+  auto given = from_environment();
   if (!given.primary.empty() && !given.replica.empty() && !given.redis_socket.empty())
     return given;
   return already_running(this_checkout());

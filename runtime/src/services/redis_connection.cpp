@@ -1,6 +1,7 @@
 // hiredis behind redis_connection: replies copied into values, and each command a scheduling point
 // of the thread explorer (Redis runs one command at a time and never waits for a lock, so a command
-// needs no wait step, unlike a SQL statement).
+// needs no wait step, unlike a SQL statement). A connection built on a redis_executor has no
+// hiredis context: its commands go to the executor, and the judge's side schedules them.
 #include "dca/services/redis_connection.hpp"
 
 #include <hiredis/hiredis.h>
@@ -58,6 +59,10 @@ std::string command_label(const std::vector<std::string>& argv) {
 
 } // namespace
 
+bool operator==(const redis_reply& x, const redis_reply& y) {
+  return x.type == y.type && x.integer == y.integer && x.text == y.text && x.elements == y.elements;
+}
+
 std::string to_string(const redis_reply& reply) {
   switch (reply.type) {
   case redis_reply::kind::nil:
@@ -73,7 +78,8 @@ std::string to_string(const redis_reply& reply) {
 
 struct redis_connection::impl {
   redisContext* context = nullptr;
-  std::string label; // the command in flight, as the trace names it
+  std::unique_ptr<redis_executor> relay; // set: no server connection, commands go here
+  std::string label;                     // the command in flight, as the trace names it
   ~impl() {
     if (context != nullptr)
       redisFree(context);
@@ -97,13 +103,27 @@ struct redis_connection::impl {
   }
 };
 
-redis_connection::redis_connection(const std::string& socket_path, std::string name)
+redis_connection::redis_connection(const std::string& socket_path, std::string name,
+                                   const std::string& password)
     : impl_(std::make_unique<impl>()), name_(std::move(name)) {
   impl_->context = redisConnectUnix(socket_path.c_str());
   if (impl_->context == nullptr || impl_->context->err != 0)
     throw unavailable{"services: redis does not answer at " + socket_path + " (" +
                       (impl_->context ? impl_->context->errstr : "out of memory") +
                       "): run scripts/services start"};
+  if (password.empty())
+    return;
+  // Before any command of the caller's, and never a scheduling point: connecting is not one.
+  auto auth = impl_->run({"AUTH", password});
+  if (auth.is_error())
+    throw unavailable{"services: redis at " + socket_path + " refused the password (" + auth.text +
+                      "): check DCA_REDIS_PASSWORD"};
+}
+
+redis_connection::redis_connection(std::unique_ptr<redis_executor> executor, std::string name)
+    : impl_(std::make_unique<impl>()), name_(std::move(name)) {
+  DCA_ASSERT_MSG(executor != nullptr, "a relayed redis_connection needs an executor");
+  impl_->relay = std::move(executor);
 }
 
 redis_connection::~redis_connection() = default;
@@ -114,6 +134,8 @@ redis_reply redis_connection::command(const std::vector<std::string>& argv,
                                       explore::source_location where) {
   DCA_ASSERT_MSG(impl_ != nullptr, "a moved-from redis_connection");
   DCA_ASSERT_MSG(!argv.empty(), "a Redis command has at least its name");
+  if (impl_->relay) // decided at construction: a hiredis connection never takes this branch
+    return impl_->relay->command(argv, where);
   auto* self = hooks::current_thread;
   if (self == nullptr)
     return impl_->run(argv);

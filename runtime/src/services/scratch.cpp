@@ -4,7 +4,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
 
+#include "dca/assert.hpp"
 #include "dca/services/endpoints.hpp"
 #include "lock_waits.hpp"
 
@@ -57,23 +59,39 @@ std::string claim(pg_connection& admin, const std::string& prefix) {
 
 // The admin connection goes to the database the endpoints name: "postgres" for the kit's own
 // runs, the slot's home database for a grading slot (whose role may not connect to "postgres").
-scratch::scratch(const std::string& purpose) : admin_(require().primary, "admin") {
-  name_ = claim(admin_, slot_prefix(purpose));
+scratch::scratch(const std::string& purpose) {
+  admin_.emplace(require().primary, "admin");
+  name_ = claim(*admin_, slot_prefix(purpose));
   owner_.emplace(primary(), "setup");
   reset("");
 }
 
+scratch::scratch(std::string judge_name, connection_relay relay) : name_(std::move(judge_name)) {
+  DCA_ASSERT_MSG(relay.primary && relay.replica && relay.redis,
+                 "a relayed run space needs an executor for each server");
+  relay_.emplace(std::move(relay));
+}
+
 scratch::~scratch() = default; // admin_'s disconnect releases the claim
 
+void scratch::refuse_if_relayed(const char* what) const {
+  if (relay_)
+    throw std::logic_error{std::string{what} + " on the relayed run space " + name_ +
+                           ": its servers are the judge's, which resets and reaches them itself"};
+}
+
 std::string scratch::primary() const {
+  refuse_if_relayed("primary()");
   return with_dbname(require().primary, name_);
 }
 
 std::string scratch::replica() const {
+  refuse_if_relayed("replica()");
   return with_dbname(require().replica, name_);
 }
 
-const std::string& scratch::redis_socket() const noexcept {
+const std::string& scratch::redis_socket() const {
+  refuse_if_relayed("redis_socket()");
   return require().redis_socket;
 }
 
@@ -99,6 +117,7 @@ void scratch::reset(const std::string& setup_sql) {
 }
 
 void scratch::reset(const std::string& schema_sql, const std::string& rows_sql) {
+  refuse_if_relayed("reset");
   std::string ours = "{";
   for (int pid : lock_waits::live_pids())
     ours += (ours.size() > 1 ? "," : "") + std::to_string(pid);
@@ -148,16 +167,32 @@ void scratch::roll_back_in_doubt() {
   }
 }
 
+relayed_connection scratch::next_relayed(std::string connection_name) const {
+  return {name_, std::move(connection_name), ++relayed_count_};
+}
+
 pg_connection scratch::connect(std::string connection_name) const {
+  if (relay_) {
+    auto asked = next_relayed(std::move(connection_name));
+    return pg_connection{relay_->primary(asked), asked.name};
+  }
   return pg_connection{primary(), std::move(connection_name)};
 }
 
 pg_connection scratch::connect_replica(std::string connection_name) const {
+  if (relay_) {
+    auto asked = next_relayed(std::move(connection_name));
+    return pg_connection{relay_->replica(asked), asked.name};
+  }
   return pg_connection{replica(), std::move(connection_name)};
 }
 
 redis_connection scratch::connect_redis(std::string connection_name) const {
-  return redis_connection{redis_socket(), std::move(connection_name)};
+  if (relay_) {
+    auto asked = next_relayed(std::move(connection_name));
+    return redis_connection{relay_->redis(asked), asked.name};
+  }
+  return redis_connection{redis_socket(), std::move(connection_name), require().redis_password};
 }
 
 } // namespace dca::services

@@ -13,9 +13,10 @@ namespace dca::services {
 
 /// How to reach the three servers.
 struct endpoints {
-  std::string primary;      // libpq connection string: "host=/.../pg-primary port=5432 ..."
-  std::string replica;      // the same for the streaming replica (read only, may lag)
-  std::string redis_socket; // the path of Redis's Unix socket
+  std::string primary;        // libpq connection string: "host=/.../pg-primary port=5432 ..."
+  std::string replica;        // the same for the streaming replica (read only, may lag)
+  std::string redis_socket;   // the path of Redis's Unix socket
+  std::string redis_password; // what Redis wants in AUTH: a grading slot's own; empty: none
 };
 
 /// A server could not be started or reached. what() is one line: the service, what failed, and
@@ -26,7 +27,8 @@ struct unavailable : std::runtime_error {
 
 /// The servers, started if they are not running (once per process; later calls are free).
 /// DCA_PG_PRIMARY, DCA_PG_REPLICA and DCA_REDIS_SOCKET, when all three are set (as
-/// `eval "$(scripts/services env)"` or a grading slot sets them), are taken as they are.
+/// `eval "$(scripts/services env)"` or a grading slot sets them), are taken as they are, with
+/// DCA_REDIS_PASSWORD (a grading slot's Redis wants one; the checkout's has none).
 /// Otherwise the checkout's scripts/services starts them: the checkout is DCA_CHECKOUT, else the
 /// one this program was built from. Throws `unavailable`.
 const endpoints& require();

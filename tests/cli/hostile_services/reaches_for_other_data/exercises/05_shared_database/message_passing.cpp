@@ -1,9 +1,11 @@
 // Hostile submission (tests/cli/hostile_services_test.cmake): a correct exercise 05 whose static
 // constructor, in the grader's sandbox, reaches for data that is not its slot's: the instructor's
 // databases as the superuser, every database another role owns, a role's rights it was not given,
-// the instructor's Redis, and Redis files outside its server. Each attempt is printed; one that
-// works does damage (drops the instructor's canary, flushes the instructor's Redis), which the
-// test would see. It then exits 1, so the report shows the lines.
+// the instructor's Redis, its own slot's Redis without the password (as a judged subject of the
+// same uid would: it has no environment), taking that password off, and Redis files outside its
+// server. Each attempt is printed; one that works does damage (drops the instructor's canary,
+// flushes the instructor's Redis), which the test would see. It then exits 1, so the report shows
+// the lines.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -91,10 +93,20 @@ void attack_redis(attack_tally& t, const std::string& pg_host) {
   } catch (const std::exception& e) {
     t.report("the instructor's Redis", true, e.what());
   }
-  dca::services::redis_connection own{env("DCA_REDIS_SOCKET")};
+  dca::services::redis_connection stranger{env("DCA_REDIS_SOCKET")};
+  auto unauthenticated = stranger.command({"SET", "dca_canary_slot", "stranger"});
+  t.report("its own slot's Redis without the password", unauthenticated.is_error(),
+           unauthenticated.text);
+  dca::services::redis_connection own{env("DCA_REDIS_SOCKET"), "own", env("DCA_REDIS_PASSWORD")};
   own.command({"FLUSHALL"}); // allowed: the slot's own server, nobody else's data
+  // One line for the three (the report keeps a run's last 8 lines): moving its files, and taking
+  // the password off or adding a user without one, for a later run of the slot to walk in.
   auto moved = own.command({"CONFIG", "SET", "dir", "/"});
-  t.report("CONFIG SET dir on its own Redis", moved.is_error(), moved.text);
+  auto opened = own.command({"CONFIG", "SET", "requirepass", ""});
+  auto added = own.command({"ACL", "SETUSER", "default", "nopass"});
+  t.report("CONFIG SET dir, CONFIG SET requirepass and ACL SETUSER default nopass on its own Redis",
+           moved.is_error() && opened.is_error() && added.is_error(),
+           moved.text + " | " + opened.text + " | " + added.text);
 }
 
 [[maybe_unused]] const bool attacked = [] {
