@@ -61,10 +61,6 @@ std::string exit_words(int status) {
   _exit(127);
 }
 
-/// Statements a learner's function may still run once its call was given up: each is refused at
-/// once, so a function that swallows the refusal and goes on is ended, not waited for.
-constexpr std::size_t abandoned_statements_max = 1'000;
-
 } // namespace
 
 subject_link& subject_link::instance() {
@@ -142,8 +138,8 @@ void subject_link::forget_later(std::uint64_t id) {
 handler_run subject_link::spawn(std::uint64_t id, const std::string& kind, const caf::message& args,
                                 bool start_now) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
-  return to_judge_one(
-      ask(caf::make_message(spawn_atom::value, id, kind, to_wire(args), start_now)));
+  return to_judge_one(ask(caf::make_message(spawn_atom::value, id, kind, to_wire(args), start_now),
+                          "spawn function for \"" + kind + "\""));
 }
 
 handler_run subject_link::start(std::uint64_t id) {
@@ -175,31 +171,19 @@ handler_run subject_link::respond(std::uint64_t id, std::uint64_t request,
 }
 
 std::vector<char> subject_link::call(const std::string& function, const std::vector<char>& args,
-                                     const statement_server& serve) {
+                                     const judge_service& statements) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
-  auto answer = ask(caf::make_message(call_atom::value, function, args));
-  std::exception_ptr given_up;
-  std::size_t abandoned = 0;
-  while (answer.match_elements<statement_atom, std::vector<char>>()) {
-    if (!serve)
-      subject_failed("fail", "the submission's " + function +
-                                 " ran a statement, which the judge does not carry for it");
-    auto reply = caf::make_message(abandoned_atom::value);
-    if (!given_up) {
-      try {
-        reply = serve(answer.get_as<std::vector<char>>(1));
-      } catch (...) {
-        given_up = std::current_exception();
-      }
-    } else if (++abandoned > abandoned_statements_max) {
-      subject_failed("fail", "the submission's " + function + " ran " + std::to_string(abandoned) +
-                                 " statements after the judge gave its call up (it catches "
-                                 "everything and keeps going?)");
-    }
-    answer = exchange(reply);
+  // The call's statements name no connection's service: they are this call's, whichever it is.
+  if (statements)
+    offer("statement", 0, statements);
+  caf::message answer;
+  try {
+    answer = ask(caf::make_message(call_atom::value, function, args), function);
+  } catch (...) {
+    withdraw("statement", 0);
+    throw;
   }
-  if (given_up) // whatever the function answered, its call was given up on the judge's side
-    std::rethrow_exception(given_up);
+  withdraw("statement", 0);
   if (answer.match_elements<refused_atom, std::string>())
     subject_failed("fail", "the judge cannot use the submission's " + function + ": " +
                                answer.get_as<std::string>(1));
@@ -207,6 +191,20 @@ std::vector<char> subject_link::call(const std::string& function, const std::vec
     subject_failed("fail", "the submission answered a call of " + function +
                                " with something that is not what a function returns");
   return answer.get_as<std::vector<char>>(1);
+}
+
+std::uint64_t subject_link::offer(const std::string& kind, std::uint64_t id, judge_service serve) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  DCA_ASSERT(serve);
+  if (id == 0 && kind != "statement")
+    id = ++services_count_;
+  services_[{kind, id}] = std::move(serve);
+  return id;
+}
+
+void subject_link::withdraw(const std::string& kind, std::uint64_t id) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  services_.erase({kind, id});
 }
 
 std::uint64_t subject_link::keep_promise(std::uint64_t owner, caf::response_promise promise) {
@@ -225,7 +223,7 @@ std::optional<caf::response_promise> subject_link::take_promise(std::uint64_t re
   return promise;
 }
 
-caf::message subject_link::ask(const caf::message& request) {
+caf::message subject_link::ask(const caf::message& request, const std::string& who) {
   if (fd_ < 0)
     start();
   // Actors whose stand-ins ended since the last request: the subject drops them first, all in
@@ -233,16 +231,59 @@ caf::message subject_link::ask(const caf::message& request) {
   if (!forgotten_.empty()) {
     auto forgotten = std::move(forgotten_);
     forgotten_.clear();
-    exchange(caf::make_message(forget_atom::value, std::move(forgotten)));
+    converse(caf::make_message(forget_atom::value, std::move(forgotten)), who);
   }
   // The judge's virtual time, for a learner's actor that reads its clock (11's replicas).
   if (now_ != subject_now_) {
     subject_now_ = now_;
     // Its answer is checked like any other: a subject that lies here is caught here.
-    to_judge_one(exchange(caf::make_message(
-        now_atom::value, static_cast<std::int64_t>(now_.time_since_epoch().count()))));
+    to_judge_one(converse(caf::make_message(now_atom::value, static_cast<std::int64_t>(
+                                                                 now_.time_since_epoch().count())),
+                          who));
   }
-  return exchange(request);
+  return converse(request, who);
+}
+
+/// Exchanges `request` for its answer, serving on the way every request the learner's code (`who`
+/// runs it) makes of the judge's services. When a service throws (the explorer cutting its
+/// schedule short), the later requests are answered (abandoned) and, once the subject has
+/// answered `request`, the exception is rethrown: the link stays in step either way.
+caf::message subject_link::converse(const caf::message& request, const std::string& who) {
+  auto answer = exchange(request);
+  std::exception_ptr given_up;
+  std::size_t abandoned = 0;
+  while (answer.match_elements<service_atom, std::string, std::uint64_t, std::vector<char>>()) {
+    auto reply = caf::make_message(abandoned_atom::value);
+    if (!given_up) {
+      try {
+        reply = serve(answer, who);
+      } catch (...) {
+        given_up = std::current_exception();
+      }
+    } else if (++abandoned > abandoned_requests_max) {
+      subject_failed("fail", "the submission's " + who + " made " + std::to_string(abandoned) +
+                                 " " + answer.get_as<std::string>(1) +
+                                 " requests after the judge gave its exchange up (it catches "
+                                 "everything and keeps going?)");
+    }
+    answer = exchange(reply);
+  }
+  if (given_up) // whatever the subject answered, its exchange was given up on the judge's side
+    std::rethrow_exception(given_up);
+  return answer;
+}
+
+/// The answer of the service a (service, KIND, ID, BYTES) frame names.
+caf::message subject_link::serve(const caf::message& frame, const std::string& who) {
+  const auto& kind = frame.get_as<std::string>(1);
+  auto id = frame.get_as<std::uint64_t>(2);
+  auto found = services_.find({kind, id});
+  if (found == services_.end())
+    subject_failed("fail", "the submission's " + who + " asked the judge for a " + kind +
+                               (id == 0 ? std::string{} : " (number " + std::to_string(id) + ")") +
+                               ", which the judge does not offer it here");
+  auto service = found->second; // a copy: the service may withdraw an offer, its own too
+  return service(frame.get_as<std::vector<char>>(3));
 }
 
 caf::message subject_link::exchange(const caf::message& request) {
