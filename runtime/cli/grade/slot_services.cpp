@@ -23,6 +23,8 @@ constexpr auto step_limit = std::chrono::seconds(60);
 constexpr auto start_limit = std::chrono::seconds(300); // a first start: initdb, a base backup
 constexpr const char* psql = "/usr/lib/postgresql/15/bin/psql";
 constexpr int connections_per_slot_max = 32;
+/// What pauses and resumes the replica's replay: a slot may, for 08's explorations (make_slot).
+constexpr const char* replica_control = "pg_wal_replay_pause(), pg_wal_replay_resume()";
 
 /// A failing script's own one-line reason: its last line that says something.
 std::string last_line(const std::string& output) {
@@ -89,7 +91,13 @@ slot_services::corner slot_services::make_slot(int index, unsigned uid,
                  "CONNECTION LIMIT " + std::to_string(connections_per_slot_max) + " PASSWORD '" +
                  password + "'",
              "CREATE DATABASE " + s.role + " OWNER " + s.role + " TEMPLATE template0",
-             "REVOKE CONNECT, TEMPORARY ON DATABASE " + s.role + " FROM PUBLIC"});
+             "REVOKE CONNECT, TEMPORARY ON DATABASE " + s.role + " FROM PUBLIC",
+             // 08's spec holds the one replica still while it explores the shared-state track
+             // (its advisory lock lives in database postgres, which holds no data): the
+             // instructor's code, judged; in process a learner's could pause the replica too,
+             // which costs other slots' 08 runs time, never their data (grade/README.md).
+             "GRANT CONNECT ON DATABASE postgres TO " + s.role,
+             "GRANT EXECUTE ON FUNCTION " + std::string{replica_control} + " TO " + s.role});
   s.redis_dir = scratch / ".services" / ("slot-" + std::to_string(index));
   fs::create_directories(s.redis_dir);
   box_.hand_over(index, s.redis_dir);
@@ -153,6 +161,11 @@ void slot_services::drop_role(const std::string& role) const {
                                        "pg_roles r ON r.oid = d.datdba WHERE r.rolname = '" +
                                        role + "'"))
     drops.push_back("DROP DATABASE " + db + " WITH (FORCE)");
+  // A role holding a grant cannot be dropped: the replica's control goes first.
+  if (!superuser_rows("SELECT 1 FROM pg_roles WHERE rolname = '" + role + "'").empty())
+    drops.insert(drops.end(),
+                 {"REVOKE CONNECT ON DATABASE postgres FROM " + role,
+                  "REVOKE EXECUTE ON FUNCTION " + std::string{replica_control} + " FROM " + role});
   drops.push_back("DROP ROLE IF EXISTS " + role);
   superuser(drops);
 }

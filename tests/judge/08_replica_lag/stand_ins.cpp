@@ -3,8 +3,8 @@
 // .hpp); the learner's views and sessions run in the subject behind stand-ins. A view's journal is
 // the judge's, lent (journal_relay.hpp): each read the view makes, in its start-up or a handler, is
 // answered from the judge's journal at the step the judge's scheduler runs that view. What each
-// session saw, and so whether it read its own writes, is what the stand-ins carried. Linked into the
-// judge's spec and program instead of message_passing.cpp, so no learner code is in the judge.
+// session saw, and so whether it read its own writes, is what the stand-ins carried. Linked into
+// the judge's spec and program instead of message_passing.cpp, so no learner code is in the judge.
 #include "scenario.hpp"
 
 #include "dca/bridge/entity_functions.hpp"
