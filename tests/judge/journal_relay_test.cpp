@@ -136,3 +136,8 @@ TEST_CASE("a read of a journal no longer lent ends the judge" * doctest::skip())
   }
   read_all(id, 0, 10);
 }
+
+TEST_CASE("a function that asks the judge in an endless loop times out" * doctest::skip()) {
+  auto lent = lend_journal(journal_with("loop", 1));
+  dca::bridge::call_subject("read_forever", dca::bridge::encode_result(lent->id()));
+}

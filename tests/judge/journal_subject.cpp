@@ -60,6 +60,15 @@ std::vector<char> subscribe(const std::vector<char>& args) {
   return {};
 }
 
+/// Asks the judge for the journal's position until it stops answering: a loop that only asks.
+std::vector<char> read_forever(const std::vector<char>& args) {
+  std::uint64_t id = 0;
+  decode_arguments(args, id);
+  auto journal = relayed_journal(service_ref{id});
+  for (;;)
+    journal->committed_position();
+}
+
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 /// Reads the journal's committed position in its start-up and at each tick, and tells `report`.
@@ -72,11 +81,9 @@ caf::behavior follower(caf::event_based_actor* self, dca::es::journal_ptr journa
 } // namespace
 
 int main(int argc, char** argv) {
-  dca::bridge::function_table functions{{"read_all", read_all},
-                                        {"committed", committed},
-                                        {"snapshot", snapshot},
-                                        {"append", append},
-                                        {"subscribe", subscribe}};
+  dca::bridge::function_table functions{{"read_all", read_all},   {"committed", committed},
+                                        {"snapshot", snapshot},   {"append", append},
+                                        {"subscribe", subscribe}, {"read_forever", read_forever}};
   dca::bridge::factory_table kinds{
       {"follower", [](caf::actor_system& sys, const caf::message& args) {
          if (!args.match_elements<service_ref, caf::actor>())

@@ -3,7 +3,9 @@
 // deadline, and turns every way a subject can misbehave into one verdict line.
 #include "subject_link.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -247,9 +249,13 @@ caf::message subject_link::ask(const caf::message& request, const std::string& w
 /// Exchanges `request` for its answer, serving on the way every request the learner's code (`who`
 /// runs it) makes of the judge's services. When a service throws (the explorer cutting its
 /// schedule short), the later requests are answered (abandoned) and, once the subject has
-/// answered `request`, the exception is rethrown: the link stays in step either way.
+/// answered `request`, the exception is rethrown: the link stays in step either way. The
+/// subject's deadline covers all of its time in the exchange, not each frame's, so learner code
+/// that asks the judge in an endless loop times out like one that loops alone; the judge's own
+/// time in its services (a statement's lock wait under the explorer) is not the subject's.
 caf::message subject_link::converse(const caf::message& request, const std::string& who) {
-  auto answer = exchange(request);
+  std::chrono::steady_clock::duration subject_time = std::chrono::milliseconds(timeout_ms_);
+  auto answer = exchange(request, subject_time);
   std::exception_ptr given_up;
   std::size_t abandoned = 0;
   while (answer.match_elements<service_atom, std::string, std::uint64_t, std::vector<char>>()) {
@@ -266,7 +272,7 @@ caf::message subject_link::converse(const caf::message& request, const std::stri
                                  " requests after the judge gave its exchange up (it catches "
                                  "everything and keeps going?)");
     }
-    answer = exchange(reply);
+    answer = exchange(reply, subject_time);
   }
   if (given_up) // whatever the subject answered, its exchange was given up on the judge's side
     std::rethrow_exception(given_up);
@@ -286,14 +292,20 @@ caf::message subject_link::serve(const caf::message& frame, const std::string& w
   return service(frame.get_as<std::vector<char>>(3));
 }
 
-caf::message subject_link::exchange(const caf::message& request) {
+/// Sends `request` and reads the subject's answer within `budget`, less what the read took.
+caf::message subject_link::exchange(const caf::message& request,
+                                    std::chrono::steady_clock::duration& budget) {
   std::vector<char> bytes;
   if (auto err = to_bytes(*sys_, request, bytes))
     subject_failed("fail", "the spec sent a value the bridge cannot serialise: " +
                                sys_->render(err) + " (announce its type)");
   if (!write_frame(fd_, bytes))
     subject_gone("before a handler");
-  switch (read_frame(fd_, timeout_ms_, bytes)) {
+  auto started = std::chrono::steady_clock::now();
+  auto left_ms = std::chrono::ceil<std::chrono::milliseconds>(budget).count();
+  auto status = read_frame(fd_, static_cast<int>(std::max<std::int64_t>(left_ms, 0)), bytes);
+  budget -= std::chrono::steady_clock::now() - started;
+  switch (status) {
   case frame_status::ok:
     break;
   case frame_status::closed:

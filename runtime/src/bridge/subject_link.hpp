@@ -3,6 +3,7 @@
 // bridge: stand_in.cpp and subject_call.cpp are its users.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -108,7 +109,7 @@ private:
   caf::message ask(const caf::message& request, const std::string& who = "actors");
   caf::message converse(const caf::message& request, const std::string& who);
   caf::message serve(const caf::message& frame, const std::string& who);
-  caf::message exchange(const caf::message& request);
+  caf::message exchange(const caf::message& request, std::chrono::steady_clock::duration& budget);
   [[noreturn]] void subject_gone(const char* during);
   std::vector<handler_run> to_judge(const caf::message& answer, std::size_t runs_max);
   handler_run to_judge_one(const caf::message& answer) { return to_judge(answer, 1).front(); }
