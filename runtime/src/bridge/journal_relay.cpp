@@ -144,7 +144,10 @@ caf::message serve_journal(dca::es::journal& journal, const std::vector<char>& r
                              encoded(wire_error_of(got ? caf::error{} : got.error()), has, s.seq,
                                      s.position, s.payload, s.text));
   }
-  refuse_write(op); // append, save_snapshot, subscribe: whatever else, the judge does not do
+  // The op is the subject's word: named only when it is one of the journal's writes.
+  if (op == "append" || op == "save_snapshot" || op == "subscribe")
+    refuse_write(op);
+  fail_subject("the submission's actors sent a journal request the judge does not know");
 }
 
 // -- the subject's side ---------------------------------------------------------------------------

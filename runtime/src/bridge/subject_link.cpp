@@ -63,6 +63,9 @@ std::string exit_words(int status) {
   _exit(127);
 }
 
+/// The kinds of judge service the bridge offers (judge_services.hpp), which its lines may name.
+const std::string service_kinds[] = {"statement", "journal"};
+
 } // namespace
 
 subject_link& subject_link::instance() {
@@ -284,10 +287,16 @@ caf::message subject_link::serve(const caf::message& frame, const std::string& w
   const auto& kind = frame.get_as<std::string>(1);
   auto id = frame.get_as<std::uint64_t>(2);
   auto found = services_.find({kind, id});
-  if (found == services_.end())
-    subject_failed("fail", "the submission's " + who + " asked the judge for a " + kind +
+  if (found == services_.end()) {
+    // The kind is the subject's word: named only when the judge knows it, so that a subject's
+    // bytes never make up the judge's line.
+    bool known = std::find(std::begin(service_kinds), std::end(service_kinds), kind) !=
+                 std::end(service_kinds);
+    subject_failed("fail", "the submission's " + who + " asked the judge for " +
+                               (known ? "a " + kind : std::string{"a service"}) +
                                (id == 0 ? std::string{} : " (number " + std::to_string(id) + ")") +
                                ", which the judge does not offer it here");
+  }
   auto service = found->second; // a copy: the service may withdraw an offer, its own too
   return service(frame.get_as<std::vector<char>>(3));
 }
