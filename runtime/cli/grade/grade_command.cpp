@@ -470,7 +470,9 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
   std::unique_ptr<slot_services> services; // module B: the servers, a corner of them per slot
   if (std::any_of(w.chosen.begin(), w.chosen.end(),
                   [](const exercise_entry* e) { return e->needs == "services"; })) {
-    services = std::make_unique<slot_services>(ctx, box, scratch, w.jobs);
+    bool replica = std::any_of(w.chosen.begin(), w.chosen.end(),
+                               [](const exercise_entry* e) { return holds_the_replica(e->id); });
+    services = std::make_unique<slot_services>(ctx, box, scratch, w.jobs, replica);
     g.use_services(services.get());
     report.sandbox.push_back(services->description());
   }

@@ -24,7 +24,7 @@ constexpr auto start_limit = std::chrono::seconds(300); // a first start: initdb
 constexpr const char* psql = "/usr/lib/postgresql/15/bin/psql";
 constexpr int connections_per_slot_max = 32;
 /// What pauses and resumes the replica's replay: a slot may, for 08's explorations (make_slot).
-constexpr const char* replica_control = "pg_wal_replay_pause(), pg_wal_replay_resume()";
+constexpr const char* replica_functions = "pg_wal_replay_pause(), pg_wal_replay_resume()";
 
 /// A failing script's own one-line reason: its last line that says something.
 std::string last_line(const std::string& output) {
@@ -60,7 +60,7 @@ std::string conninfo(const std::string& host, const std::string& role,
 } // namespace
 
 slot_services::slot_services(const context& ctx, const sandbox& box, const fs::path& scratch,
-                             int slots)
+                             int slots, bool replica_control)
     : box_(box) {
   auto script = (ctx.source_dir / "scripts" / "services").string();
   auto started = run_captured({script, "start"}, start_limit);
@@ -77,11 +77,11 @@ slot_services::slot_services(const context& ctx, const sandbox& box, const fs::p
     close_all.push_back("REVOKE CONNECT, TEMPORARY ON DATABASE " + db + " FROM PUBLIC");
   superuser(close_all);
   for (int i = 0; i < slots; ++i)
-    slots_.push_back(make_slot(i, box.slot_uid(i), scratch));
+    slots_.push_back(make_slot(i, box.slot_uid(i), scratch, replica_control));
 }
 
-slot_services::corner slot_services::make_slot(int index, unsigned uid,
-                                               const fs::path& scratch) const {
+slot_services::corner slot_services::make_slot(int index, unsigned uid, const fs::path& scratch,
+                                               bool replica_control) const {
   corner s;
   auto id = uid != 0 ? std::to_string(uid) : std::to_string(getpid()) + "_" + std::to_string(index);
   s.role = "dca_grade_" + id;
@@ -91,13 +91,14 @@ slot_services::corner slot_services::make_slot(int index, unsigned uid,
                  "CONNECTION LIMIT " + std::to_string(connections_per_slot_max) + " PASSWORD '" +
                  password + "'",
              "CREATE DATABASE " + s.role + " OWNER " + s.role + " TEMPLATE template0",
-             "REVOKE CONNECT, TEMPORARY ON DATABASE " + s.role + " FROM PUBLIC",
-             // 08's spec holds the one replica still while it explores the shared-state track
-             // (its advisory lock lives in database postgres, which holds no data): the
-             // instructor's code, judged; in process a learner's could pause the replica too,
-             // which costs other slots' 08 runs time, never their data (grade/README.md).
-             "GRANT CONNECT ON DATABASE postgres TO " + s.role,
-             "GRANT EXECUTE ON FUNCTION " + std::string{replica_control} + " TO " + s.role});
+             "REVOKE CONNECT, TEMPORARY ON DATABASE " + s.role + " FROM PUBLIC"});
+  // 08's spec holds the one replica still while it explores the shared-state track (its advisory
+  // lock lives in database postgres, which holds no data): the instructor's code, judged; in
+  // process a learner's could pause the replica too, which costs other slots' 08 runs time, never
+  // their data (grade/README.md). Only for a run that grades 08.
+  if (replica_control)
+    superuser({"GRANT CONNECT ON DATABASE postgres TO " + s.role,
+               "GRANT EXECUTE ON FUNCTION " + std::string{replica_functions} + " TO " + s.role});
   s.redis_dir = scratch / ".services" / ("slot-" + std::to_string(index));
   fs::create_directories(s.redis_dir);
   box_.hand_over(index, s.redis_dir);
@@ -163,9 +164,9 @@ void slot_services::drop_role(const std::string& role) const {
     drops.push_back("DROP DATABASE " + db + " WITH (FORCE)");
   // A role holding a grant cannot be dropped: the replica's control goes first.
   if (!superuser_rows("SELECT 1 FROM pg_roles WHERE rolname = '" + role + "'").empty())
-    drops.insert(drops.end(),
-                 {"REVOKE CONNECT ON DATABASE postgres FROM " + role,
-                  "REVOKE EXECUTE ON FUNCTION " + std::string{replica_control} + " FROM " + role});
+    drops.insert(drops.end(), {"REVOKE CONNECT ON DATABASE postgres FROM " + role,
+                               "REVOKE EXECUTE ON FUNCTION " + std::string{replica_functions} +
+                                   " FROM " + role});
   drops.push_back("DROP ROLE IF EXISTS " + role);
   superuser(drops);
 }
