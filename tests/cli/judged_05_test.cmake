@@ -12,6 +12,11 @@
 # judged; judge_forges_evidence_13 (the nonce from its environment and memory, "passed" lines to
 # every FIFO it has, exit(0) before main in process; judged, no idempotency key and _Exit(0) in
 # decide once sold out) fails on the judge's own line.
+# Exercise 08 likewise (tests/judge/08_replica_lag: the learner's views and sessions in the subject
+# behind stand-ins, each view's journal reads answered from the judge's journal): the reference
+# passes judged; judge_forges_evidence_08 (every hex word of its memory as the nonce, "passed" lines
+# to every FIFO, exit(0) before main in process; its sessions ask for no position) fails judged on
+# the stale read the judge's explorer finds, and, graded once more --in-process, forges a pass.
 # cmake -DDCA=... -DSOURCE=... -DSUBMISSIONS=... -DWORK=... -P judged_05_test.cmake
 cmake_policy(VERSION 3.25)
 file(REMOVE_RECURSE "${WORK}")
@@ -22,41 +27,59 @@ if(NOT uid EQUAL 0)
   return()
 endif()
 # Grades the reference of exercise NN (folder ID) and the hostile FORGER, judged, and checks each
-# verdict against expect_correct and expect_FORGER.
+# verdict against expect_correct and expect_FORGER. With a fourth argument, in_process: the forger
+# alone, --in-process, checked against expect_FORGER_in_process.
 function(grade_judged nn id forger)
+  set(mode judged)
+  set(graded "${WORK}/${nn}/correct" "${SUBMISSIONS}/${forger}")
+  set(mode_args "")
+  if(ARGC GREATER 3)
+    set(mode ${ARGV3})
+    set(graded "${SUBMISSIONS}/${forger}")
+    set(mode_args --in-process)
+  endif()
   file(COPY "${SOURCE}/solutions/${id}/message_passing.cpp"
        DESTINATION "${WORK}/${nn}/correct/exercises/${id}")
   string(TIMESTAMP started "%s")
-  execute_process(COMMAND "${DCA}" grade "${WORK}/${nn}/correct" "${SUBMISSIONS}/${forger}"
-                          --exercise ${nn} --jobs 1 --rounds 1 --scratch "${WORK}/${nn}/scratch"
-                          --format json --out "${WORK}/${nn}/grades.json"
+  execute_process(COMMAND "${DCA}" grade ${graded} --exercise ${nn} ${mode_args} --jobs 1
+                          --rounds 1 --scratch "${WORK}/${nn}/scratch-${mode}"
+                          --format json --out "${WORK}/${nn}/grades-${mode}.json"
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   string(TIMESTAMP finished "%s")
   math(EXPR seconds "${finished} - ${started}")
-  message(STATUS "${nn} graded in ${seconds} s")
+  message(STATUS "${nn} graded ${mode} in ${seconds} s")
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "dca grade exited ${rc}:\n${out}${err}")
   endif()
-  file(READ "${WORK}/${nn}/grades.json" json)
+  file(READ "${WORK}/${nn}/grades-${mode}.json" json)
 
   set(failures "")
-  if(NOT json MATCHES "evidence: judged \\([^\"]*\\): ${nn}\"")
-    string(APPEND failures "\n  the report's header does not say ${nn} was judged")
+  set(evidence "judged \\([^\"]*\\)")
+  set(calibrated "judged")
+  set(suffix "")
+  if(mode STREQUAL "in_process")
+    set(evidence "in process by --in-process \\([^\"]*\\)")
+    set(calibrated "in process")
+    set(suffix "_in_process")
   endif()
-  if(NOT json MATCHES "calibration: ${nn}'s reference solution runs judged in [0-9.]+ s here[^\"]*run limit")
-    string(APPEND failures "\n  the run limit was not calibrated on a judged run of ${nn}")
+  if(NOT json MATCHES "evidence: ${evidence}: ${nn}\"")
+    string(APPEND failures "\n  the report's header does not say ${nn} was graded ${mode}")
   endif()
+  if(NOT json MATCHES "calibration: ${nn}'s reference solution runs ${calibrated} in [0-9.]+ s here[^\"]*run limit")
+    string(APPEND failures "\n  the run limit was not calibrated on a ${mode} run of ${nn}")
+  endif()
+  list(LENGTH graded expected_count)
   string(JSON count LENGTH "${json}" submissions)
-  if(NOT count EQUAL 2)
-    string(APPEND failures "\n  ${count} submissions graded, not 2")
+  if(NOT count EQUAL expected_count)
+    string(APPEND failures "\n  ${count} submissions graded, not ${expected_count}")
   endif()
   math(EXPR last "${count} - 1")
   foreach(i RANGE ${last})
     string(JSON name GET "${json}" submissions ${i} submission)
     string(JSON verdict GET "${json}" submissions ${i} exercises 0 verdict)
     string(JSON text GET "${json}" submissions ${i} exercises 0 message)
-    list(GET expect_${name} 0 want)
-    list(GET expect_${name} 1 words)
+    list(GET expect_${name}${suffix} 0 want)
+    list(GET expect_${name}${suffix} 1 words)
     if(NOT verdict STREQUAL want OR NOT text MATCHES "${words}")
       string(APPEND failures "\n  ${name}: expected ${want} /${words}/, got ${verdict}: ${text}")
     else()
@@ -64,7 +87,7 @@ function(grade_judged nn id forger)
     endif()
   endforeach()
   if(failures)
-    message(FATAL_ERROR "grading ${nn} judged:${failures}\n${err}")
+    message(FATAL_ERROR "grading ${nn} ${mode}:${failures}\n${err}")
   endif()
 endfunction()
 
@@ -77,3 +100,10 @@ grade_judged(13 13_serverless_state judge_forges_evidence_13)
 # the forger exits 0 before the spec, or in credit where it finds no environment.
 set(expect_judge_forges_evidence_12 "fail;^the submission's actors exited with status 0")
 grade_judged(12 12_cross_service_transfer judge_forges_evidence_12)
+# 08: the views and sessions in the subject, each view's journal reads answered from the judge's
+# journal; the forger's sessions ask for no position and read their profile older than their own
+# write on the judge's explored schedules. In process, its static constructor forges every case.
+set(expect_judge_forges_evidence_08 "fail;1 read older than its own write")
+grade_judged(08 08_replica_lag judge_forges_evidence_08)
+set(expect_judge_forges_evidence_08_in_process "pass;^every check passes")
+grade_judged(08 08_replica_lag judge_forges_evidence_08 in_process)

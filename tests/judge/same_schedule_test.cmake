@@ -1,7 +1,8 @@
 # The judge's explorer against the in-process one: from each seed in SEEDS, `IN_PROCESS explore`
 # (the learner's file linked in) and `JUDGE explore` (the same file in the subject SUBJECT) must
 # end the same way, on the same schedule, with the same verdict and trace: the judge's scheduler
-# decides every delivery, so the printed replay reproduces the learner's run either way.
+# decides every delivery, so the printed replay reproduces the learner's run either way; and that
+# replay, run judged, breaks the same way again.
 # cmake -DIN_PROCESS=... -DJUDGE=... -DSUBJECT=... "-DSEEDS=1;7" -P same_schedule_test.cmake
 cmake_policy(VERSION 3.25)
 set(failures "")
@@ -23,6 +24,20 @@ foreach(seed IN LISTS SEEDS)
   endforeach()
   string(JSON outcome GET "${in}" outcome)
   message(STATUS "seed ${seed}: exit ${rc_in}, ${outcome} in both")
+  # The replay the judge prints reproduces its run, judged: same outcome, verdict and trace.
+  string(JSON schedule GET "${judged}" schedule)
+  if(NOT outcome STREQUAL "clean" AND NOT schedule STREQUAL "")
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env "DCA_SUBJECT=${SUBJECT}" ${JUDGE} explore
+                            --variant actors --replay ${schedule} --format json
+                    OUTPUT_VARIABLE replayed ERROR_VARIABLE err_replayed)
+    foreach(field outcome verdict trace)
+      string(JSON a ERROR_VARIABLE no_a GET "${judged}" ${field})
+      string(JSON b ERROR_VARIABLE no_b GET "${replayed}" ${field})
+      if(NOT "${a}" STREQUAL "${b}")
+        string(APPEND failures "\n  seed ${seed}: the replay of ${schedule} differs in ${field}: '${b}' ${err_replayed}")
+      endif()
+    endforeach()
+  endif()
 endforeach()
 if(failures)
   message(FATAL_ERROR "the judge's exploration is not the in-process one:${failures}")

@@ -90,9 +90,10 @@ po::options_description grade_options(grade_words& w) {
       "the default: run the learner's code (its actors, its entities' decide and apply, or 12's "
       "SQL steps) in a "
       "subject process and judge it from a spec that holds no learner code (exercises with "
-      "tests/judge/NN_name: 01-05, 09-14)");
+      "tests/judge/NN_name: 01-05, 08-14)");
   add("in-process", po::bool_switch(&w.in_process),
-      "grade the judged exercises (01-05, 09-14) the old way too: the learner's file linked into the "
+      "grade the judged exercises (01-05, 08-14) the old way too: the learner's file linked into "
+      "the "
       "spec, where code written to attack the grader can forge a pass (see grade/README.md)");
   add("submission", po::value(&w.submissions), "a submission folder");
   return desc;
@@ -469,7 +470,9 @@ int grade_command(const context& ctx, const std::vector<std::string>& args) {
   std::unique_ptr<slot_services> services; // module B: the servers, a corner of them per slot
   if (std::any_of(w.chosen.begin(), w.chosen.end(),
                   [](const exercise_entry* e) { return e->needs == "services"; })) {
-    services = std::make_unique<slot_services>(ctx, box, scratch, w.jobs);
+    bool replica = std::any_of(w.chosen.begin(), w.chosen.end(),
+                               [](const exercise_entry* e) { return holds_the_replica(e->id); });
+    services = std::make_unique<slot_services>(ctx, box, scratch, w.jobs, replica);
     g.use_services(services.get());
     report.sandbox.push_back(services->description());
   }

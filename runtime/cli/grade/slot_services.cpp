@@ -23,6 +23,8 @@ constexpr auto step_limit = std::chrono::seconds(60);
 constexpr auto start_limit = std::chrono::seconds(300); // a first start: initdb, a base backup
 constexpr const char* psql = "/usr/lib/postgresql/15/bin/psql";
 constexpr int connections_per_slot_max = 32;
+/// What pauses and resumes the replica's replay: a slot may, for 08's explorations (make_slot).
+constexpr const char* replica_functions = "pg_wal_replay_pause(), pg_wal_replay_resume()";
 
 /// A failing script's own one-line reason: its last line that says something.
 std::string last_line(const std::string& output) {
@@ -111,7 +113,7 @@ void start_redis(int index, unsigned uid, const fs::path& dir, const std::string
 } // namespace
 
 slot_services::slot_services(const context& ctx, const sandbox& box, const fs::path& scratch,
-                             int slots)
+                             int slots, bool replica_control)
     : box_(box) {
   auto script = (ctx.source_dir / "scripts" / "services").string();
   auto started = run_captured({script, "start"}, start_limit);
@@ -128,11 +130,11 @@ slot_services::slot_services(const context& ctx, const sandbox& box, const fs::p
     close_all.push_back("REVOKE CONNECT, TEMPORARY ON DATABASE " + db + " FROM PUBLIC");
   superuser(close_all);
   for (int i = 0; i < slots; ++i)
-    slots_.push_back(make_slot(i, box.slot_uid(i), scratch));
+    slots_.push_back(make_slot(i, box.slot_uid(i), scratch, replica_control));
 }
 
-slot_services::corner slot_services::make_slot(int index, unsigned uid,
-                                               const fs::path& scratch) const {
+slot_services::corner slot_services::make_slot(int index, unsigned uid, const fs::path& scratch,
+                                               bool replica_control) const {
   corner s;
   auto id = uid != 0 ? std::to_string(uid) : std::to_string(getpid()) + "_" + std::to_string(index);
   s.role = "dca_grade_" + id;
@@ -143,6 +145,13 @@ slot_services::corner slot_services::make_slot(int index, unsigned uid,
                  password + "'",
              "CREATE DATABASE " + s.role + " OWNER " + s.role + " TEMPLATE template0",
              "REVOKE CONNECT, TEMPORARY ON DATABASE " + s.role + " FROM PUBLIC"});
+  // 08's spec holds the one replica still while it explores the shared-state track (its advisory
+  // lock lives in database postgres, which holds no data): the instructor's code, judged; in
+  // process a learner's could pause the replica too, which costs other slots' 08 runs time, never
+  // their data (grade/README.md). Only for a run that grades 08.
+  if (replica_control)
+    superuser({"GRANT CONNECT ON DATABASE postgres TO " + s.role,
+               "GRANT EXECUTE ON FUNCTION " + std::string{replica_functions} + " TO " + s.role});
   s.redis_dir = scratch / ".services" / ("slot-" + std::to_string(index));
   fs::create_directories(s.redis_dir);
   box_.hand_over(index, s.redis_dir);
@@ -178,6 +187,11 @@ void slot_services::drop_role(const std::string& role) const {
                                        "pg_roles r ON r.oid = d.datdba WHERE r.rolname = '" +
                                        role + "'"))
     drops.push_back("DROP DATABASE " + db + " WITH (FORCE)");
+  // A role holding a grant cannot be dropped: the replica's control goes first.
+  if (!superuser_rows("SELECT 1 FROM pg_roles WHERE rolname = '" + role + "'").empty())
+    drops.insert(drops.end(), {"REVOKE CONNECT ON DATABASE postgres FROM " + role,
+                               "REVOKE EXECUTE ON FUNCTION " + std::string{replica_functions} +
+                                   " FROM " + role});
   drops.push_back("DROP ROLE IF EXISTS " + role);
   superuser(drops);
 }

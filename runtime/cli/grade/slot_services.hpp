@@ -14,6 +14,13 @@
 
 namespace dca::cli {
 
+/// Whether the spec of the exercise `id` holds the checkout's one replica still
+/// (pg_wal_replay_pause under an advisory lock in the database `postgres`): 08's does, in its
+/// shared-state cases.
+inline bool holds_the_replica(const std::string& id) {
+  return id == "08_replica_lag";
+}
+
 class slot_services {
 public:
   /// Starts the checkout's servers (scripts/services start: it also makes the superuser reachable
@@ -21,9 +28,12 @@ public:
   /// CREATEDB and no other right, a home database only that role may connect to, and a Redis
   /// server run as the slot's user on a socket under `scratch` only that user can reach, wanting
   /// a random password of its own (no CONFIG or ACL: nobody can take it off). Every database
-  /// already there is closed to all but its owner. Throws std::runtime_error (one line).
+  /// already there is closed to all but its owner. With `replica_control` (a run that grades 08,
+  /// whose spec holds the one replica still while it explores: holds_the_replica), each role may
+  /// also pause and resume the replica's replay and connect to the database `postgres`, which
+  /// holds no data, for the advisory lock all 08 runs share. Throws std::runtime_error (one line).
   slot_services(const context& ctx, const sandbox& box, const std::filesystem::path& scratch,
-                int slots);
+                int slots, bool replica_control = false);
   /// Stops the slots' Redis servers and drops their roles with every database they made.
   ~slot_services();
   slot_services(const slot_services&) = delete;
@@ -53,7 +63,8 @@ private:
   void superuser(const std::vector<std::string>& statements) const;
   std::vector<std::string> superuser_rows(const std::string& query) const;
   void drop_role(const std::string& role) const;
-  corner make_slot(int index, unsigned uid, const std::filesystem::path& scratch) const;
+  corner make_slot(int index, unsigned uid, const std::filesystem::path& scratch,
+                   bool replica_control) const;
 
   const sandbox& box_;
   std::string primary_host_, replica_host_;

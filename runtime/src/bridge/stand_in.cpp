@@ -169,13 +169,13 @@ caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* 
 /// it lives: the judge's own actors among them live at least as long as the learner's actor that
 /// was given them, as they would in one process.
 caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t number, handler_run run,
-                                caf::message held) {
+                                caf::message held, std::shared_ptr<const void> lent = nullptr) {
   settle(self, number, run);
   if (run.quit)
     return {};
   auto ahead = std::make_shared<runs_ahead>();
-  self->set_default_handler([self, number, ahead, held = std::move(held)](caf::scheduled_actor*,
-                                                                          caf::message_view& view) {
+  self->set_default_handler([self, number, ahead, held = std::move(held), lent = std::move(lent)](
+                                caf::scheduled_actor*, caf::message_view& view) {
     return forward(number, self, view, *ahead);
   });
   return {[](stand_in_atom) {}};
@@ -186,11 +186,13 @@ void forget_when_gone(caf::abstract_actor& stand_in, std::uint64_t number) {
 }
 
 /// Spawns the stand-in `number`, whose learner's actor the subject has made; it holds `held`.
-caf::actor spawn_numbered(caf::actor_system& sys, std::uint64_t number, caf::message held) {
-  auto handle = sys.spawn([number, held = std::move(held)](caf::event_based_actor* self) {
-    subject_link::instance().clock_reads(self->clock().now());
-    return stand_in_numbered(self, number, subject_link::instance().start(number), held);
-  });
+caf::actor spawn_numbered(caf::actor_system& sys, std::uint64_t number, caf::message held,
+                          std::shared_ptr<const void> lent = nullptr) {
+  auto handle = sys.spawn(
+      [number, held = std::move(held), lent = std::move(lent)](caf::event_based_actor* self) {
+        subject_link::instance().clock_reads(self->clock().now());
+        return stand_in_numbered(self, number, subject_link::instance().start(number), held, lent);
+      });
   subject_link::instance().enroll(number, handle.address());
   forget_when_gone(*caf::actor_cast<caf::abstract_actor*>(handle), number);
   return handle;
@@ -199,13 +201,18 @@ caf::actor spawn_numbered(caf::actor_system& sys, std::uint64_t number, caf::mes
 } // namespace
 
 caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args) {
+  return spawn_stand_in(sys, std::move(kind), std::move(args), nullptr);
+}
+
+caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args,
+                          std::shared_ptr<const void> lent) {
   // The learner's spawn function runs now, where the spec calls it (it may do more than spawn);
   // the actor's start-up runs when the judge's scheduler starts the stand-in.
   auto& link = subject_link::instance();
   auto number = link.reserve();
   link.clock_reads(sys.clock().now());
   link.spawn(number, kind, args, false);
-  return spawn_numbered(sys, number, std::move(args));
+  return spawn_numbered(sys, number, std::move(args), std::move(lent));
 }
 
 caf::actor spawn_stand_in_making(caf::actor_system& sys, std::string kind,

@@ -1,7 +1,8 @@
-// Both ends of the statement relay (dca/bridge/statement_relay.hpp). A statement crosses as CAF's
-// binary encoding of its parts inside a (statement, BYTES) frame, its answer inside (sqlanswer,
-// BYTES): the bridge's announced types stay as they are, and the judge believes an answer's
-// parts only once every byte decodes.
+// Both ends of the statement relay (dca/bridge/statement_relay.hpp), a judge service of kind
+// "statement" (judge_services.hpp). A statement crosses as CAF's binary encoding of its parts
+// inside a (service, "statement", 0, BYTES) frame, its answer inside (sqlanswer, BYTES): the
+// bridge's announced types stay as they are, and the judge believes an answer's parts only once
+// every byte decodes.
 #include "dca/bridge/statement_relay.hpp"
 
 #include <cstdint>
@@ -11,8 +12,8 @@
 
 #include "caf/make_message.hpp"
 
+#include "dca/bridge/judge_services.hpp"
 #include "dca/bridge/wire.hpp"
-#include "judge_channel.hpp"
 #include "subject_link.hpp"
 
 namespace dca::bridge {
@@ -47,10 +48,6 @@ struct relayed_answer {
   std::string tag;
   std::int64_t affected = 0;
 };
-
-/// Thrown in the subject at a statement the judge no longer answers (its call was given up): not
-/// a std::exception, so a learner's catch of sql_error or std::exception does not take it.
-struct call_abandoned {};
 
 /// Distinct file names the judge keeps for traces; the learner's file is one. A subject naming
 /// more gets a placeholder: a bound on what it can make the judge hold.
@@ -131,11 +128,11 @@ public:
       s.values.push_back(p.value_or(std::string{}));
       s.nulls.push_back(p ? 0 : 1);
     }
-    auto answer = ask_judge(
-        caf::make_message(statement_atom::value,
-                          encode_result(s.connection, s.sql, s.values, s.nulls, s.file, s.line)));
-    if (answer.match_elements<abandoned_atom>())
-      throw call_abandoned{};
+    // The call's own service (id 0): the judge lends its connections to one call at a time. A
+    // statement the judge no longer answers throws judge_gave_up, which no catch of sql_error or
+    // std::exception takes.
+    auto answer = ask_service(
+        "statement", 0, encode_result(s.connection, s.sql, s.values, s.nulls, s.file, s.line));
     relayed_answer a;
     if (!answer.match_elements<sql_answer_atom, std::vector<char>>() ||
         dca::es::decode(answer.get_as<std::vector<char>>(1), a.refused, a.sqlstate, a.message,

@@ -423,15 +423,15 @@ int serve(int fd, subject_host& host) {
 
 caf::message ask_judge(const caf::message& request) {
   if (serving.fd < 0)
-    throw std::logic_error{"a statement to the judge outside the judge's call"};
+    throw std::logic_error{"a request to the judge outside an exchange with it"};
   std::vector<char> bytes;
   if (to_bytes(*serving.sys, request, bytes))
-    throw std::logic_error{"a statement the bridge cannot serialise"};
+    throw std::logic_error{"a request to the judge the bridge cannot serialise"};
   if (!write_frame(serving.fd, bytes) || read_frame(serving.fd, -1, bytes) != frame_status::ok)
     std::_Exit(0); // the judge has gone: nobody is left to answer, nor to tell
   caf::message answer;
   if (from_bytes(*serving.sys, bytes, answer))
-    throw std::logic_error{"the judge's answer to a statement does not deserialise"};
+    throw std::logic_error{"the judge's answer to a request does not deserialise"};
   return answer;
 }
 

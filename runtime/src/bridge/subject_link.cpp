@@ -3,7 +3,9 @@
 // deadline, and turns every way a subject can misbehave into one verdict line.
 #include "subject_link.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -61,9 +63,8 @@ std::string exit_words(int status) {
   _exit(127);
 }
 
-/// Statements a learner's function may still run once its call was given up: each is refused at
-/// once, so a function that swallows the refusal and goes on is ended, not waited for.
-constexpr std::size_t abandoned_statements_max = 1'000;
+/// The kinds of judge service the bridge offers (judge_services.hpp), which its lines may name.
+const std::string service_kinds[] = {"statement", "journal"};
 
 } // namespace
 
@@ -142,8 +143,8 @@ void subject_link::forget_later(std::uint64_t id) {
 handler_run subject_link::spawn(std::uint64_t id, const std::string& kind, const caf::message& args,
                                 bool start_now) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
-  return to_judge_one(
-      ask(caf::make_message(spawn_atom::value, id, kind, to_wire(args), start_now)));
+  return to_judge_one(ask(caf::make_message(spawn_atom::value, id, kind, to_wire(args), start_now),
+                          "spawn function for \"" + kind + "\""));
 }
 
 handler_run subject_link::start(std::uint64_t id) {
@@ -175,31 +176,19 @@ handler_run subject_link::respond(std::uint64_t id, std::uint64_t request,
 }
 
 std::vector<char> subject_link::call(const std::string& function, const std::vector<char>& args,
-                                     const statement_server& serve) {
+                                     const judge_service& statements) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
-  auto answer = ask(caf::make_message(call_atom::value, function, args));
-  std::exception_ptr given_up;
-  std::size_t abandoned = 0;
-  while (answer.match_elements<statement_atom, std::vector<char>>()) {
-    if (!serve)
-      subject_failed("fail", "the submission's " + function +
-                                 " ran a statement, which the judge does not carry for it");
-    auto reply = caf::make_message(abandoned_atom::value);
-    if (!given_up) {
-      try {
-        reply = serve(answer.get_as<std::vector<char>>(1));
-      } catch (...) {
-        given_up = std::current_exception();
-      }
-    } else if (++abandoned > abandoned_statements_max) {
-      subject_failed("fail", "the submission's " + function + " ran " + std::to_string(abandoned) +
-                                 " statements after the judge gave its call up (it catches "
-                                 "everything and keeps going?)");
-    }
-    answer = exchange(reply);
+  // The call's statements name no connection's service: they are this call's, whichever it is.
+  if (statements)
+    offer("statement", 0, statements);
+  caf::message answer;
+  try {
+    answer = ask(caf::make_message(call_atom::value, function, args), function);
+  } catch (...) {
+    withdraw("statement", 0);
+    throw;
   }
-  if (given_up) // whatever the function answered, its call was given up on the judge's side
-    std::rethrow_exception(given_up);
+  withdraw("statement", 0);
   if (answer.match_elements<refused_atom, std::string>())
     subject_failed("fail", "the judge cannot use the submission's " + function + ": " +
                                answer.get_as<std::string>(1));
@@ -207,6 +196,20 @@ std::vector<char> subject_link::call(const std::string& function, const std::vec
     subject_failed("fail", "the submission answered a call of " + function +
                                " with something that is not what a function returns");
   return answer.get_as<std::vector<char>>(1);
+}
+
+std::uint64_t subject_link::offer(const std::string& kind, std::uint64_t id, judge_service serve) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  DCA_ASSERT(serve);
+  if (id == 0 && kind != "statement")
+    id = ++services_count_;
+  services_[{kind, id}] = std::move(serve);
+  return id;
+}
+
+void subject_link::withdraw(const std::string& kind, std::uint64_t id) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  services_.erase({kind, id});
 }
 
 std::uint64_t subject_link::keep_promise(std::uint64_t owner, caf::response_promise promise) {
@@ -225,7 +228,7 @@ std::optional<caf::response_promise> subject_link::take_promise(std::uint64_t re
   return promise;
 }
 
-caf::message subject_link::ask(const caf::message& request) {
+caf::message subject_link::ask(const caf::message& request, const std::string& who) {
   if (fd_ < 0)
     start();
   // Actors whose stand-ins ended since the last request: the subject drops them first, all in
@@ -233,26 +236,85 @@ caf::message subject_link::ask(const caf::message& request) {
   if (!forgotten_.empty()) {
     auto forgotten = std::move(forgotten_);
     forgotten_.clear();
-    exchange(caf::make_message(forget_atom::value, std::move(forgotten)));
+    converse(caf::make_message(forget_atom::value, std::move(forgotten)), who);
   }
   // The judge's virtual time, for a learner's actor that reads its clock (11's replicas).
   if (now_ != subject_now_) {
     subject_now_ = now_;
     // Its answer is checked like any other: a subject that lies here is caught here.
-    to_judge_one(exchange(caf::make_message(
-        now_atom::value, static_cast<std::int64_t>(now_.time_since_epoch().count()))));
+    to_judge_one(converse(caf::make_message(now_atom::value, static_cast<std::int64_t>(
+                                                                 now_.time_since_epoch().count())),
+                          who));
   }
-  return exchange(request);
+  return converse(request, who);
 }
 
-caf::message subject_link::exchange(const caf::message& request) {
+/// Exchanges `request` for its answer, serving on the way every request the learner's code (`who`
+/// runs it) makes of the judge's services. When a service throws (the explorer cutting its
+/// schedule short), the later requests are answered (abandoned) and, once the subject has
+/// answered `request`, the exception is rethrown: the link stays in step either way. The
+/// subject's deadline covers all of its time in the exchange, not each frame's, so learner code
+/// that asks the judge in an endless loop times out like one that loops alone; the judge's own
+/// time in its services (a statement's lock wait under the explorer) is not the subject's.
+caf::message subject_link::converse(const caf::message& request, const std::string& who) {
+  std::chrono::steady_clock::duration subject_time = std::chrono::milliseconds(timeout_ms_);
+  auto answer = exchange(request, subject_time);
+  std::exception_ptr given_up;
+  std::size_t abandoned = 0;
+  while (answer.match_elements<service_atom, std::string, std::uint64_t, std::vector<char>>()) {
+    auto reply = caf::make_message(abandoned_atom::value);
+    if (!given_up) {
+      try {
+        reply = serve(answer, who);
+      } catch (...) {
+        given_up = std::current_exception();
+      }
+    } else if (++abandoned > abandoned_requests_max) {
+      subject_failed("fail", "the submission's " + who + " made " + std::to_string(abandoned) +
+                                 " " + answer.get_as<std::string>(1) +
+                                 " requests after the judge gave its exchange up (it catches "
+                                 "everything and keeps going?)");
+    }
+    answer = exchange(reply, subject_time);
+  }
+  if (given_up) // whatever the subject answered, its exchange was given up on the judge's side
+    std::rethrow_exception(given_up);
+  return answer;
+}
+
+/// The answer of the service a (service, KIND, ID, BYTES) frame names.
+caf::message subject_link::serve(const caf::message& frame, const std::string& who) {
+  const auto& kind = frame.get_as<std::string>(1);
+  auto id = frame.get_as<std::uint64_t>(2);
+  auto found = services_.find({kind, id});
+  if (found == services_.end()) {
+    // The kind is the subject's word: named only when the judge knows it, so that a subject's
+    // bytes never make up the judge's line.
+    bool known = std::find(std::begin(service_kinds), std::end(service_kinds), kind) !=
+                 std::end(service_kinds);
+    subject_failed("fail", "the submission's " + who + " asked the judge for " +
+                               (known ? "a " + kind : std::string{"a service"}) +
+                               (id == 0 ? std::string{} : " (number " + std::to_string(id) + ")") +
+                               ", which the judge does not offer it here");
+  }
+  auto service = found->second; // a copy: the service may withdraw an offer, its own too
+  return service(frame.get_as<std::vector<char>>(3));
+}
+
+/// Sends `request` and reads the subject's answer within `budget`, less what the read took.
+caf::message subject_link::exchange(const caf::message& request,
+                                    std::chrono::steady_clock::duration& budget) {
   std::vector<char> bytes;
   if (auto err = to_bytes(*sys_, request, bytes))
     subject_failed("fail", "the spec sent a value the bridge cannot serialise: " +
                                sys_->render(err) + " (announce its type)");
   if (!write_frame(fd_, bytes))
     subject_gone("before a handler");
-  switch (read_frame(fd_, timeout_ms_, bytes)) {
+  auto started = std::chrono::steady_clock::now();
+  auto left_ms = std::chrono::ceil<std::chrono::milliseconds>(budget).count();
+  auto status = read_frame(fd_, static_cast<int>(std::max<std::int64_t>(left_ms, 0)), bytes);
+  budget -= std::chrono::steady_clock::now() - started;
+  switch (status) {
   case frame_status::ok:
     break;
   case frame_status::closed:

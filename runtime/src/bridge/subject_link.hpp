@@ -3,6 +3,7 @@
 // bridge: stand_in.cpp and subject_call.cpp are its users.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -19,6 +20,7 @@
 #include "caf/message.hpp"
 #include "caf/response_promise.hpp"
 
+#include "dca/bridge/judge_services.hpp"
 #include "dca/bridge/wire.hpp"
 
 namespace dca::bridge {
@@ -78,16 +80,17 @@ public:
   /// Runs the response handler of `id` for its request the subject numbered `request`.
   handler_run respond(std::uint64_t id, std::uint64_t request, const caf::message& content);
 
-  /// Answers one statement a learner's function ran during a call (its encoded request) with the
-  /// frame to send back, (sqlanswer, BYTES) (statement_relay.cpp).
-  using statement_server = std::function<caf::message(const std::vector<char>& statement)>;
-
   /// Runs the learner's function `function` on `args` in the subject; its encoded result. Each
-  /// statement it runs meanwhile goes to `serve` (none: a statement fails the run). When `serve`
-  /// throws (the explorer cutting its schedule short), the call's later statements are answered
-  /// (abandoned) and, once the function has returned, the exception is rethrown.
+  /// statement it runs meanwhile goes to `statements`, offered as the service ("statement", 0)
+  /// for this call only (none: a statement fails the run).
   std::vector<char> call(const std::string& function, const std::vector<char>& args,
-                         const statement_server& serve = {});
+                         const judge_service& statements = {});
+
+  // -- judge services (judge_services.hpp) ---------------------------------------------------
+
+  /// Offers `serve` as (kind, id) until withdraw(kind, id); `id` 0 picks a new id (returned).
+  std::uint64_t offer(const std::string& kind, std::uint64_t id, judge_service serve);
+  void withdraw(const std::string& kind, std::uint64_t id);
 
   /// Keeps `promise`, made by the stand-in `owner` for the request it numbered with this, until
   /// the learner's actor answers it (take_promise) or the stand-in ends.
@@ -103,8 +106,10 @@ public:
 private:
   subject_link();
   void start();
-  caf::message ask(const caf::message& request);
-  caf::message exchange(const caf::message& request);
+  caf::message ask(const caf::message& request, const std::string& who = "actors");
+  caf::message converse(const caf::message& request, const std::string& who);
+  caf::message serve(const caf::message& frame, const std::string& who);
+  caf::message exchange(const caf::message& request, std::chrono::steady_clock::duration& budget);
   [[noreturn]] void subject_gone(const char* during);
   std::vector<handler_run> to_judge(const caf::message& answer, std::size_t runs_max);
   handler_run to_judge_one(const caf::message& answer) { return to_judge(answer, 1).front(); }
@@ -127,6 +132,8 @@ private:
   // The judge's requests to learner actors not yet answered: number -> (stand-in, promise).
   std::map<std::uint64_t, std::pair<std::uint64_t, caf::response_promise>> promises_;
   std::uint64_t requests_count_ = 0;
+  std::map<std::pair<std::string, std::uint64_t>, judge_service> services_; // (kind, id)
+  std::uint64_t services_count_ = 0;
   caf::actor_clock::time_point now_;         // the judge's time at the latest clock_reads
   caf::actor_clock::time_point subject_now_; // the time the subject's clock was last set to
 };

@@ -18,6 +18,7 @@ namespace dca::bridge {
 
 void announce_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<actor_ref>("dca_actor_ref");
+  cfg.add_message_type<service_ref>("dca_service_ref");
   cfg.add_message_type<outbound>("dca_outbound");
   cfg.add_message_type<std::vector<outbound>>("dca_outbounds");
   cfg.add_message_type<reply>("dca_reply");

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "caf/actor.hpp"
@@ -24,6 +25,12 @@ namespace dca::bridge {
 /// misbehaves (dies, hangs, says something malformed) ends the judge with one line, "dca judge
 /// (KIND): WHAT", naming the verdict (timeout, crash, fail) and what the subject did, and status 4.
 caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args);
+
+/// As spawn_stand_in, with something the judge lends the learner's actor for its lifetime (a
+/// journal's service_offer, journal_relay.hpp, whose service_ref is among `args`): the stand-in
+/// holds `lent` as long as it lives, so the service is withdrawn when it ends.
+caf::actor spawn_stand_in(caf::actor_system& sys, std::string kind, caf::message args,
+                          std::shared_ptr<const void> lent);
 
 /// As spawn_stand_in, for a learner's spawn function that asks for an actor the judge makes once
 /// the function has run (09's and 10's entity host, with the options the function chose: see

@@ -30,6 +30,18 @@ typename Inspector::result_type inspect(Inspector& f, actor_ref& x) {
   return f(caf::meta::type_name("dca_actor_ref"), x.id);
 }
 
+/// A judge service given to a learner's spawn function (a journal, say): its id
+/// (judge_services.hpp). The subject's side of its relay makes the object the learner's code
+/// expects from it.
+struct service_ref {
+  std::uint64_t id = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, service_ref& x) {
+  return f(caf::meta::type_name("dca_service_ref"), x.id);
+}
+
 /// One message a handler sent: to the actor the judge calls `to`. A request carries the
 /// subject's number for it (0: a plain message), so that the judge can route the response back,
 /// the timeout the learner's code gave it (negative: none), and whether the sender awaits it
@@ -112,11 +124,13 @@ using call_atom = caf::atom_constant<caf::atom("call")>;
 using now_atom = caf::atom_constant<caf::atom("now")>;
 /// (returned, RESULT): what a call returned, encoded (a std::vector<char>).
 using returned_atom = caf::atom_constant<caf::atom("returned")>;
-/// (statement, BYTES), subject -> judge, in place of a call's answer: the learner's function ran
-/// a statement on one of the connections the call gave it (dca/bridge/statement_relay.hpp); the
-/// judge runs it on its own connection and answers (sqlanswer, BYTES), or (abandoned) once the
-/// judge's side has given the call up; the call's answer comes after its last statement.
-using statement_atom = caf::atom_constant<caf::atom("statement")>;
+/// (service, KIND, ID, BYTES), subject -> judge, in place of any request's answer: the learner's
+/// code, running for that request, asks the judge's service KIND numbered ID (judge_services.hpp)
+/// with BYTES; the judge answers with the service's frame ((served, BYTES), or (sqlanswer, BYTES)
+/// for the statement relay), or (abandoned) once it has given the exchange up. The request's own
+/// answer comes after the last of these.
+using service_atom = caf::atom_constant<caf::atom("service")>;
+using served_atom = caf::atom_constant<caf::atom("served")>;
 using sql_answer_atom = caf::atom_constant<caf::atom("sqlanswer")>;
 using abandoned_atom = caf::atom_constant<caf::atom("abandoned")>;
 /// (ran, RESULTS): what each handler run did (std::vector of handler_result): one for spawn,
