@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <iomanip>
 #include <random>
 #include <sstream>
 
@@ -129,8 +130,10 @@ std::vector<std::string> shell_words(const std::string& line) {
 std::string random_hex() {
   std::random_device device;
   std::ostringstream out;
+  // Zero-padded: always 32 digits. Unpadded, a word under 2^28 printed short, so the nonce's length
+  // varied from run to run (32 digits in about 77% of runs), and so did what a forger had to match.
   for (int i = 0; i < 4; ++i)
-    out << std::hex << device();
+    out << std::hex << std::setw(8) << std::setfill('0') << device();
   return out.str();
 }
 

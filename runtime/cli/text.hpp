@@ -30,7 +30,8 @@ std::string markup_escaped(const std::string& s);
 /// `s` as one /bin/sh word: unchanged when it is safe, else in single quotes.
 std::string shell_quote(const std::string& s);
 
-/// 128 bits from std::random_device, in hex: a grading run's nonce, a slot's password.
+/// 128 bits from std::random_device as 32 lowercase hex digits: a grading run's nonce, a slot's
+/// password.
 std::string random_hex();
 
 /// Splits a command line as /bin/sh would (quotes and backslashes; no expansions).
