@@ -4,6 +4,7 @@
 #include "scenario.hpp"
 
 #include <atomic>
+#include <charconv>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -179,6 +180,21 @@ caf::behavior writer(caf::event_based_actor* self, caf::actor prices, std::strin
   return {};
 }
 
+/// The cents the cache holds for `sku` (the hash store_if_newer writes), read by the harness
+/// itself, not with the learner's load_cached: graded judged, the check counts what Redis holds,
+/// not what the learner's code says it holds. A value that is not a number reads as -1 (stale).
+std::optional<std::int64_t> cents_in_cache(dca::services::redis_connection& cache,
+                                           const run_space& space, const std::string& sku) {
+  auto reply = cache.command({"HGET", space.key("price:" + sku), "cents"});
+  if (reply.is_nil())
+    return std::nullopt;
+  std::int64_t cents = -1;
+  auto end = reply.text.data() + reply.text.size();
+  if (std::from_chars(reply.text.data(), end, cents).ptr != end)
+    cents = -1;
+  return cents;
+}
+
 /// The message-passing stale keys: cached prices that differ from the entity's.
 template <class Ask>
 std::vector<stale_key> stale_in_projection(const run_space& space,
@@ -186,10 +202,10 @@ std::vector<stale_key> stale_in_projection(const run_space& space,
   auto cache = space.connect_redis("judge");
   std::vector<stale_key> stale;
   for (const auto& sku : skus) {
-    auto cached = load_cached(cache, space, sku);
+    auto cached = cents_in_cache(cache, space, sku);
     auto truth = ask_state(sku);
-    if (cached && cached->cents != truth.cents)
-      stale.push_back({sku, cached->cents, truth.cents});
+    if (cached && *cached != truth.cents)
+      stale.push_back({sku, *cached, truth.cents});
   }
   return stale;
 }
@@ -283,9 +299,12 @@ dca::explore::report explore_shared(const dca::explore::options& opts) {
 /// entity, the projection and the reader can handle them.
 dca::explore::report explore_actors(const dca::explore::options& opts) {
   auto space = make_run_space();
-  auto schedules = std::make_shared<int>(0);
-  auto make = [space, schedules] {
-    auto sku = "s" + std::to_string((*schedules)++);
+  auto cache = std::make_shared<dca::services::redis_connection>(space->connect_redis("judge"));
+  auto make = [space, cache] {
+    // One product whose cached price is deleted before each schedule (not a fresh one each time):
+    // a replay then reproduces the verdict and the trace word for word, judged or in process.
+    const std::string sku = "s1";
+    cache->command({"DEL", space->key("price:" + sku)});
     auto world = std::make_shared<std::unique_ptr<price_world>>();
     dca::explore::actor_execution ex;
     ex.start = [=](dca::explore::actor_world& w) {

@@ -118,7 +118,9 @@ struct cached_price {
 };
 
 /// Stores (cents, seq) as the cached price of `sku` unless the cache already holds one from a
-/// later event. Returns whether it stored. The projection and the readers' fills both use it.
+/// later event. Returns whether it stored. The projection and the readers' fills both use it. The
+/// cached price is the hash <run>:price:<sku> with fields cents and seq: the harness reads it
+/// there to count stale prices.
 bool store_if_newer(dca::services::redis_connection& cache, const run_space& space,
                     const std::string& sku, cached_price value);
 

@@ -17,6 +17,10 @@
 # passes judged; judge_forges_evidence_08 (every hex word of its memory as the nonce, "passed" lines
 # to every FIFO, exit(0) before main in process; its sessions ask for no position) fails judged on
 # the stale read the judge's explorer finds, and, graded once more --in-process, forges a pass.
+# Exercise 06 in the same two runs (tests/judge/06_cache_aside: the learner's cache projection and
+# readers in the subject, their Redis commands run on the judge's run space): the reference passes
+# judged; judge_forges_evidence_06 (the same forgery, the skeleton's unguarded Lua script) fails
+# judged on the judge's own store and load, and forges a pass --in-process.
 # cmake -DDCA=... -DSOURCE=... -DSUBMISSIONS=... -DWORK=... -P judged_05_test.cmake
 cmake_policy(VERSION 3.25)
 file(REMOVE_RECURSE "${WORK}")
@@ -26,33 +30,61 @@ if(NOT uid EQUAL 0)
   message(STATUS "skipped: the full sandbox needs root")
   return()
 endif()
-# Grades the reference of exercise NN (folder ID) and the hostile FORGER, judged, and checks each
-# verdict against expect_correct and expect_FORGER. With a fourth argument, in_process: the forger
-# alone, --in-process, checked against expect_FORGER_in_process.
-function(grade_judged nn id forger)
+# Grades the references of the exercises IDS (folders, e.g. "06_cache_aside;08_replica_lag") and
+# the hostile FORGER, in one run, judged, and checks each verdict against expect_correct and
+# expect_FORGER_NN (else expect_FORGER). With a fourth argument, in_process: the forger alone,
+# --in-process, checked against expect_FORGER_NN_in_process (else expect_FORGER_in_process). A
+# FORGER that is not a folder of SUBMISSIONS is made in WORK from judge_forges_evidence_NN, one
+# per exercise.
+function(grade_judged ids forger)
+  set(nns "")
+  foreach(id IN LISTS ids)
+    string(SUBSTRING "${id}" 0 2 nn)
+    list(APPEND nns ${nn})
+  endforeach()
+  string(JOIN "_" tag ${nns})
+  set(forger_dir "${SUBMISSIONS}/${forger}")
+  if(NOT EXISTS "${forger_dir}")
+    set(forger_dir "${WORK}/${tag}/${forger}")
+    foreach(id IN LISTS ids)
+      string(SUBSTRING "${id}" 0 2 nn)
+      file(COPY "${SUBMISSIONS}/judge_forges_evidence_${nn}/exercises/${id}"
+           DESTINATION "${forger_dir}/exercises")
+    endforeach()
+  endif()
   set(mode judged)
-  set(graded "${WORK}/${nn}/correct" "${SUBMISSIONS}/${forger}")
+  set(graded "${WORK}/${tag}/correct" "${forger_dir}")
   set(mode_args "")
-  if(ARGC GREATER 3)
-    set(mode ${ARGV3})
-    set(graded "${SUBMISSIONS}/${forger}")
+  if(ARGC GREATER 2)
+    set(mode ${ARGV2})
+    set(graded "${forger_dir}")
     set(mode_args --in-process)
   endif()
-  file(COPY "${SOURCE}/solutions/${id}/message_passing.cpp"
-       DESTINATION "${WORK}/${nn}/correct/exercises/${id}")
+  set(exercise_args "")
+  foreach(id IN LISTS ids)
+    string(SUBSTRING "${id}" 0 2 nn)
+    list(APPEND exercise_args --exercise ${nn})
+    file(COPY "${SOURCE}/solutions/${id}/message_passing.cpp"
+         DESTINATION "${WORK}/${tag}/correct/exercises/${id}")
+  endforeach()
   string(TIMESTAMP started "%s")
-  execute_process(COMMAND "${DCA}" grade ${graded} --exercise ${nn} ${mode_args} --jobs 1
-                          --rounds 1 --scratch "${WORK}/${nn}/scratch-${mode}"
-                          --format json --out "${WORK}/${nn}/grades-${mode}.json"
+  execute_process(COMMAND "${DCA}" grade ${graded} ${exercise_args} ${mode_args} --jobs 1
+                          --rounds 1 --scratch "${WORK}/${tag}/scratch-${mode}"
+                          --format json --out "${WORK}/${tag}/grades-${mode}.json"
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   string(TIMESTAMP finished "%s")
   math(EXPR seconds "${finished} - ${started}")
-  message(STATUS "${nn} graded ${mode} in ${seconds} s")
+  message(STATUS "${tag} graded ${mode} in ${seconds} s")
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "dca grade exited ${rc}:\n${out}${err}")
   endif()
-  file(READ "${WORK}/${nn}/grades-${mode}.json" json)
+  file(READ "${WORK}/${tag}/grades-${mode}.json" json)
+  check_verdicts("${json}" "${nns}" "${mode}" "${graded}")
+endfunction()
 
+# Checks the report JSON of one grade_judged run: its header names each of NNS as graded MODE, and
+# each submission's verdict on each exercise is the one expected.
+function(check_verdicts json nns mode graded)
   set(failures "")
   set(evidence "judged \\([^\"]*\\)")
   set(calibrated "judged")
@@ -62,48 +94,67 @@ function(grade_judged nn id forger)
     set(calibrated "in process")
     set(suffix "_in_process")
   endif()
-  if(NOT json MATCHES "evidence: ${evidence}: ${nn}\"")
-    string(APPEND failures "\n  the report's header does not say ${nn} was graded ${mode}")
+  string(JOIN ", " listed ${nns})
+  if(NOT json MATCHES "evidence: ${evidence}: ${listed}\"")
+    string(APPEND failures "\n  the report's header does not say ${listed} graded ${mode}")
   endif()
-  if(NOT json MATCHES "calibration: ${nn}'s reference solution runs ${calibrated} in [0-9.]+ s here[^\"]*run limit")
-    string(APPEND failures "\n  the run limit was not calibrated on a ${mode} run of ${nn}")
-  endif()
+  foreach(nn IN LISTS nns)
+    if(NOT json MATCHES "calibration: ${nn}'s reference solution runs ${calibrated} in [0-9.]+ s here[^\"]*run limit")
+      string(APPEND failures "\n  the run limit was not calibrated on a ${mode} run of ${nn}")
+    endif()
+  endforeach()
   list(LENGTH graded expected_count)
   string(JSON count LENGTH "${json}" submissions)
   if(NOT count EQUAL expected_count)
     string(APPEND failures "\n  ${count} submissions graded, not ${expected_count}")
   endif()
   math(EXPR last "${count} - 1")
+  list(LENGTH nns exercises)
+  math(EXPR last_exercise "${exercises} - 1")
   foreach(i RANGE ${last})
     string(JSON name GET "${json}" submissions ${i} submission)
-    string(JSON verdict GET "${json}" submissions ${i} exercises 0 verdict)
-    string(JSON text GET "${json}" submissions ${i} exercises 0 message)
-    list(GET expect_${name}${suffix} 0 want)
-    list(GET expect_${name}${suffix} 1 words)
-    if(NOT verdict STREQUAL want OR NOT text MATCHES "${words}")
-      string(APPEND failures "\n  ${name}: expected ${want} /${words}/, got ${verdict}: ${text}")
-    else()
-      message(STATUS "${name}: ${verdict}: ${text}")
-    endif()
+    foreach(j RANGE ${last_exercise})
+      string(JSON id GET "${json}" submissions ${i} exercises ${j} id)
+      string(JSON verdict GET "${json}" submissions ${i} exercises ${j} verdict)
+      string(JSON text GET "${json}" submissions ${i} exercises ${j} message)
+      string(SUBSTRING "${id}" 0 2 nn)
+      set(expect "${expect_${name}${suffix}}")
+      if(DEFINED expect_${name}_${nn}${suffix})
+        set(expect "${expect_${name}_${nn}${suffix}}")
+      endif()
+      list(GET expect 0 want)
+      list(GET expect 1 words)
+      if(NOT verdict STREQUAL want OR NOT text MATCHES "${words}")
+        string(APPEND failures "\n  ${name} ${id}: expected ${want} /${words}/, got ${verdict}: ${text}")
+      else()
+        message(STATUS "${name} ${id}: ${verdict}: ${text}")
+      endif()
+    endforeach()
   endforeach()
   if(failures)
-    message(FATAL_ERROR "grading ${nn} ${mode}:${failures}\n${err}")
+    message(FATAL_ERROR "grading ${listed} ${mode}:${failures}")
   endif()
 endfunction()
 
 set(expect_correct "pass;^every check passes under 1 seed")
 set(expect_judge_forges_evidence_05 "fail;^the submission's actors exited with status 0")
-grade_judged(05 05_shared_database judge_forges_evidence_05)
+grade_judged(05_shared_database judge_forges_evidence_05)
 set(expect_judge_forges_evidence_13 "fail;^the submission's actors exited with status 0")
-grade_judged(13 13_serverless_state judge_forges_evidence_13)
+grade_judged(13_serverless_state judge_forges_evidence_13)
 # 12: the learner's saga steps in the subject, each statement relayed to the judge's own connection;
 # the forger exits 0 before the spec, or in credit where it finds no environment.
 set(expect_judge_forges_evidence_12 "fail;^the submission's actors exited with status 0")
-grade_judged(12 12_cross_service_transfer judge_forges_evidence_12)
-# 08: the views and sessions in the subject, each view's journal reads answered from the judge's
-# journal; the forger's sessions ask for no position and read their profile older than their own
-# write on the judge's explored schedules. In process, its static constructor forges every case.
-set(expect_judge_forges_evidence_08 "fail;1 read older than its own write")
-grade_judged(08 08_replica_lag judge_forges_evidence_08)
-set(expect_judge_forges_evidence_08_in_process "pass;^every check passes")
-grade_judged(08 08_replica_lag judge_forges_evidence_08 in_process)
+grade_judged(12_cross_service_transfer judge_forges_evidence_12)
+# 06 and 08 in one run (one calibration pass, one build of each submission). 08: the views and
+# sessions in the subject, each view's journal reads answered from the judge's journal; the
+# forger's sessions ask for no position and read their profile older than their own write on the
+# judge's explored schedules. 06: the cache projection and readers in the subject, their Redis
+# commands run on the judge's run space; the forger's script has no seq guard, so the spec's own
+# store and load find an older price over a newer one. In process, each forger's static
+# constructor forges every case.
+set(forger judge_forges_evidence_06_08)
+set(expect_${forger}_08 "fail;1 read older than its own write")
+set(expect_${forger}_06 "fail;an older price \\(100, seq 1\\) overwrote a newer one \\(120, seq 2\\)")
+set(expect_${forger}_in_process "pass;^every check passes")
+grade_judged("06_cache_aside;08_replica_lag" ${forger})
+grade_judged("06_cache_aside;08_replica_lag" ${forger} in_process)
