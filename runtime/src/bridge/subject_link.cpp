@@ -64,7 +64,7 @@ std::string exit_words(int status) {
 }
 
 /// The kinds of judge service the bridge offers (judge_services.hpp), which its lines may name.
-const std::string service_kinds[] = {"statement", "journal"};
+const std::string service_kinds[] = {"statement", "journal", "run space"};
 
 } // namespace
 
