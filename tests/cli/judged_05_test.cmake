@@ -17,6 +17,10 @@
 # passes judged; judge_forges_evidence_08 (every hex word of its memory as the nonce, "passed" lines
 # to every FIFO, exit(0) before main in process; its sessions ask for no position) fails judged on
 # the stale read the judge's explorer finds, and, graded once more --in-process, forges a pass.
+# Exercise 07 likewise (tests/judge/07_dual_write: shipping and the relay in the subject behind
+# stand-ins, on a run space and a journal the judge lends): judge_forges_evidence_07 (the same
+# forging; a relay that never stores its position, a ship() that ships every entry) fails judged on
+# an order shipped twice, and --in-process forges a pass.
 # cmake -DDCA=... -DSOURCE=... -DSUBMISSIONS=... -DWORK=... -P judged_05_test.cmake
 cmake_policy(VERSION 3.25)
 file(REMOVE_RECURSE "${WORK}")
@@ -107,3 +111,10 @@ set(expect_judge_forges_evidence_08 "fail;1 read older than its own write")
 grade_judged(08 08_replica_lag judge_forges_evidence_08)
 set(expect_judge_forges_evidence_08_in_process "pass;^every check passes")
 grade_judged(08 08_replica_lag judge_forges_evidence_08 in_process)
+# 07: shipping and the relay in the subject, their Redis commands run on the judge's connections,
+# the relay's journal reads answered from the judge's journal; the forger's relay never stores its
+# position and its ship() ships every entry: the judge's explorations see an order shipped twice.
+set(expect_judge_forges_evidence_07 "fail;the consumer shipped order o1 2 times|orders shipped twice")
+grade_judged(07 07_dual_write judge_forges_evidence_07)
+set(expect_judge_forges_evidence_07_in_process "pass;^every check passes")
+grade_judged(07 07_dual_write judge_forges_evidence_07 in_process)
