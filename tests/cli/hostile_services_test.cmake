@@ -40,8 +40,8 @@ endif()
 # A learner's checkout with the reference 05 and 06, and the hostile submission. In process
 # (--in-process): judged, 05's learner code runs in a subject with no environment and no
 # descriptor but the judge's socket, so the attacks would have nothing to start from; in process
-# they run with everything a spec of module B has, which is what this test is about (06 and 07
-# are graded that way by default).
+# they run with everything a spec of module B has, which is what this test is about (06 is
+# graded that way by default).
 foreach(id 05_shared_database 06_cache_aside)
   file(COPY "${SOURCE}/solutions/${id}/message_passing.cpp" DESTINATION "${WORK}/correct/exercises/${id}")
 endforeach()

@@ -21,6 +21,10 @@
 # readers in the subject, their Redis commands run on the judge's run space): the reference passes
 # judged; judge_forges_evidence_06 (the same forgery, the skeleton's unguarded Lua script) fails
 # judged on the judge's own store and load, and forges a pass --in-process.
+# Exercise 07 in the same two runs too (tests/judge/07_dual_write: shipping and the relay in the
+# subject behind stand-ins, on a run space and a journal the judge lends): judge_forges_evidence_07
+# (the same forging; a relay that never stores its position, a ship() that ships every entry)
+# fails judged on an order shipped twice, and --in-process forges a pass.
 # cmake -DDCA=... -DSOURCE=... -DSUBMISSIONS=... -DWORK=... -P judged_05_test.cmake
 cmake_policy(VERSION 3.25)
 file(REMOVE_RECURSE "${WORK}")
@@ -145,16 +149,20 @@ grade_judged(13_serverless_state judge_forges_evidence_13)
 # the forger exits 0 before the spec, or in credit where it finds no environment.
 set(expect_judge_forges_evidence_12 "fail;^the submission's actors exited with status 0")
 grade_judged(12_cross_service_transfer judge_forges_evidence_12)
-# 06 and 08 in one run (one calibration pass, one build of each submission). 08: the views and
+# 06, 07 and 08 in one run (one calibration pass, one build of each submission). 08: the views and
 # sessions in the subject, each view's journal reads answered from the judge's journal; the
 # forger's sessions ask for no position and read their profile older than their own write on the
 # judge's explored schedules. 06: the cache projection and readers in the subject, their Redis
 # commands run on the judge's run space; the forger's script has no seq guard, so the spec's own
-# store and load find an older price over a newer one. In process, each forger's static
+# store and load find an older price over a newer one. 07: shipping and the relay in the subject;
+# the forger's relay never stores its position and its ship() ships every entry, so an order ships
+# twice on the judge's explored schedules. In process, each forger's static
 # constructor forges every case.
-set(forger judge_forges_evidence_06_08)
+set(forger judge_forges_evidence_06_to_08)
 set(expect_${forger}_08 "fail;1 read older than its own write")
 set(expect_${forger}_06 "fail;an older price \\(100, seq 1\\) overwrote a newer one \\(120, seq 2\\)")
+set(expect_${forger}_07 "fail;the consumer shipped order o1 2 times|orders shipped twice")
 set(expect_${forger}_in_process "pass;^every check passes")
-grade_judged("06_cache_aside;08_replica_lag" ${forger})
-grade_judged("06_cache_aside;08_replica_lag" ${forger} in_process)
+set(ids "06_cache_aside;07_dual_write;08_replica_lag")
+grade_judged("${ids}" ${forger})
+grade_judged("${ids}" ${forger} in_process)

@@ -38,14 +38,11 @@ typename Inspector::result_type inspect(Inspector& f, unannounced& x) {
   return f(caf::meta::type_name("dca_unannounced"), x.value);
 }
 
-/// A real subject (subject_main) whose counter answers every request with an `unannounced`.
-int serve_unannounced_replies(int argc, char** argv) {
-  auto counter = [](caf::actor_system& sys, const caf::message&) {
-    return sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
-      self->set_default_handler(
-          [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
-            return caf::make_message(unannounced{7});
-          });
+/// A real subject (subject_main) whose counter handles every message with `handle`.
+int serve_counter(int argc, char** argv, caf::scheduled_actor::default_handler handle) {
+  auto counter = [handle](caf::actor_system& sys, const caf::message&) {
+    return sys.spawn([handle](caf::event_based_actor* self) -> caf::behavior {
+      self->set_default_handler(handle);
       return {[](unannounced) {}};
     });
   };
@@ -53,6 +50,25 @@ int serve_unannounced_replies(int argc, char** argv) {
     return sys.spawn([]() -> caf::behavior { return {}; });
   };
   return dca::bridge::subject_main(argc, argv, {{"counter", counter}, {"worker", worker}});
+}
+
+/// The counter answers every request with an `unannounced`.
+int serve_unannounced_replies(int argc, char** argv) {
+  return serve_counter(argc, argv,
+                       [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+                         return caf::make_message(unannounced{7});
+                       });
+}
+
+/// The counter sends itself a request in every handler: unlike a plain message to itself, which
+/// its stand-in sends itself on the judge's side, the judge cannot make that request for it.
+int serve_requests_to_itself(int argc, char** argv) {
+  return serve_counter(
+      argc, argv, [](caf::scheduled_actor* self, caf::message_view&) -> caf::result<caf::message> {
+        auto* actor = static_cast<caf::event_based_actor*>(self);
+        actor->request(caf::actor_cast<caf::actor>(actor), caf::infinite, std::string{"again"});
+        return caf::make_message(std::int64_t{0});
+      });
 }
 
 struct config : caf::actor_system_config {
@@ -77,6 +93,8 @@ int main(int argc, char** argv) {
   std::string mode = argv[1];
   if (mode == "answers_with_a_value_no_side_announces")
     return serve_unannounced_replies(argc - 1, argv + 1); // argv + 1: MODE --serve-fd N
+  if (mode == "sends_itself_a_request")
+    return serve_requests_to_itself(argc - 1, argv + 1);
   int fd = std::atoi(argv[3]);
   config cfg;
   caf::actor_system sys{cfg};

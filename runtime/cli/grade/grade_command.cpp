@@ -90,9 +90,9 @@ po::options_description grade_options(grade_words& w) {
       "the default: run the learner's code (its actors, its entities' decide and apply, or 12's "
       "SQL steps) in a "
       "subject process and judge it from a spec that holds no learner code (exercises with "
-      "tests/judge/NN_name: 01-06, 08-14)");
+      "tests/judge/NN_name: all of 01-14)");
   add("in-process", po::bool_switch(&w.in_process),
-      "grade the judged exercises (01-06, 08-14) the old way too: the learner's file linked into "
+      "grade the judged exercises (01-14) the old way too: the learner's file linked into "
       "the "
       "spec, where code written to attack the grader can forge a pass (see grade/README.md)");
   add("submission", po::value(&w.submissions), "a submission folder");

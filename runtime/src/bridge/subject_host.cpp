@@ -226,12 +226,15 @@ private:
   /// What one handler of actor `id` did: what it sent, the judge's requests it answered (this
   /// one's, or earlier ones through a response promise), whether it quit.
   handler_result ran(std::uint64_t id) {
-    // Anything left to run was not delivered by the judge: a message the actor sent itself, or an
-    // actor the submission spawned on its own. The judge cannot schedule either.
+    // What the actor sent itself goes to its stand-in, which sends it to itself on the judge's
+    // side: the judge's scheduler delivers it, as CAF's delivers a self-send in process (07's
+    // relay steps so, that a crash can come between its publish and its store).
+    std::vector<outbound> sent = sent_to_self(id);
+    // Anything else left to run was not delivered by the judge: an actor the submission spawned on
+    // its own, which the judge cannot schedule.
     if (!only_start_ups_pending())
-      throw refusal{"an actor sent a message to itself or spawned an actor of its own, which the "
-                    "judge cannot schedule"};
-    std::vector<outbound> sent;
+      throw refusal{"an actor spawned an actor of its own, or sent itself a request or an urgent "
+                    "message, which the judge cannot schedule"};
     for (auto& [to, relay] : relays_)
       while (auto e = take(*relay))
         sent.push_back(outbound_of(to, *e));
@@ -246,6 +249,36 @@ private:
     auto* self = scheduled(hosted_.at(id));
     bool quit = self == nullptr || self->getf(caf::abstract_actor::is_terminated_flag);
     return {std::move(sent), std::move(replies), quit};
+  }
+
+  /// The plain messages actor `id`'s handler sent itself, taken out of its mailbox in order (the
+  /// judge delivers one message at a time), its job run out. Only when nothing else waits there
+  /// and it skips nothing (awaiting a response): otherwise all stays, and ran()'s refusal holds.
+  std::vector<outbound> sent_to_self(std::uint64_t id) {
+    std::vector<outbound> out;
+    auto* self = scheduled(hosted_.at(id));
+    // A blocked mailbox is empty, and fetching from it would unblock it unseen: the next message
+    // the judge delivers would then not schedule the actor.
+    if (self == nullptr || unstarted_.count(id) != 0 || self->mailbox().blocked() ||
+        self->mailbox().closed())
+      return out;
+    self->mailbox().fetch_more();
+    auto& queue = self->get_normal_queue();
+    if (!queue.cache().empty())
+      return out;
+    bool only_plain_self_sends = true;
+    queue.peek_all([&](const caf::mailbox_element& e) {
+      only_plain_self_sends =
+          only_plain_self_sends && !e.mid.is_request() && e.sender.get() == self->ctrl();
+      out.push_back({id, e.copy_content_to_message()});
+    });
+    if (!only_plain_self_sends || out.empty())
+      return {}; // something else waits in it: as before, the judge cannot follow
+    queue.clear();
+    run_one(hosted_.at(id)); // its mailbox is empty now: it only blocks again
+    for (auto& m : out)
+      m.content = to_wire(m.content);
+    return out;
   }
 
   /// The message `e` a learner's actor sent to the actor the judge calls `to`. A request is

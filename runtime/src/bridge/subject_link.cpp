@@ -236,7 +236,10 @@ caf::message subject_link::ask(const caf::message& request, const std::string& w
   if (!forgotten_.empty()) {
     auto forgotten = std::move(forgotten_);
     forgotten_.clear();
-    converse(caf::make_message(forget_atom::value, std::move(forgotten)), who);
+    // Their stand-ins are gone, and with them what the judge lent: an actor that had yet to start
+    // runs its start-up on the way out, and whatever it asks the judge then is answered
+    // (abandoned), as nothing it does can matter any more.
+    converse(caf::make_message(forget_atom::value, std::move(forgotten)), who, true);
   }
   // The judge's virtual time, for a learner's actor that reads its clock (11's replicas).
   if (now_ != subject_now_) {
@@ -256,14 +259,16 @@ caf::message subject_link::ask(const caf::message& request, const std::string& w
 /// subject's deadline covers all of its time in the exchange, not each frame's, so learner code
 /// that asks the judge in an endless loop times out like one that loops alone; the judge's own
 /// time in its services (a statement's lock wait under the explorer) is not the subject's.
-caf::message subject_link::converse(const caf::message& request, const std::string& who) {
+/// `ending` (the forgotten actors' exit): every request is answered (abandoned) from the first.
+caf::message subject_link::converse(const caf::message& request, const std::string& who,
+                                    bool ending) {
   std::chrono::steady_clock::duration subject_time = std::chrono::milliseconds(timeout_ms_);
   auto answer = exchange(request, subject_time);
   std::exception_ptr given_up;
   std::size_t abandoned = 0;
   while (answer.match_elements<service_atom, std::string, std::uint64_t, std::vector<char>>()) {
     auto reply = caf::make_message(abandoned_atom::value);
-    if (!given_up) {
+    if (!given_up && !ending) {
       try {
         reply = serve(answer, who);
       } catch (...) {

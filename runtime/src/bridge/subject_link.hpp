@@ -107,7 +107,7 @@ private:
   subject_link();
   void start();
   caf::message ask(const caf::message& request, const std::string& who = "actors");
-  caf::message converse(const caf::message& request, const std::string& who);
+  caf::message converse(const caf::message& request, const std::string& who, bool ending = false);
   caf::message serve(const caf::message& frame, const std::string& who);
   caf::message exchange(const caf::message& request, std::chrono::steady_clock::duration& budget);
   [[noreturn]] void subject_gone(const char* during);
