@@ -106,7 +106,7 @@ TEST_CASE("a learner's receive timeout is on the judge's clock: it fires only wh
   sched.run();
 }
 
-TEST_CASE("a zero receive timeout ends the judge with its line" * doctest::skip()) {
+TEST_CASE("a learner's actor with a zero receive timeout, judged" * doctest::skip()) {
   testing_config cfg;
   caf::actor_system sys{cfg};
   auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
