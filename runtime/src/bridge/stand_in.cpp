@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "caf/actor_cast.hpp"
+#include "caf/after.hpp"
 #include "caf/delegated.hpp"
 #include "caf/detail/behavior_impl.hpp"
 #include "caf/duration.hpp"
@@ -47,19 +48,34 @@ private:
   std::function<void(caf::message)> pass_on_;
 };
 
-void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run);
+/// Handler runs the subject did ahead, for messages still in the stand-in's mailbox: each is
+/// settled when the judge's scheduler gives the stand-in that message, not before.
+using runs_ahead = std::deque<std::pair<const caf::mailbox_element*, handler_run>>;
+
+/// What a stand-in keeps between its handlers: its number, the runs done ahead, and the receive
+/// timeout its behaviour has (the learner's actor's, as the subject said last; negative: none).
+struct stand_in_state {
+  explicit stand_in_state(std::uint64_t n) : number(n) {}
+  std::uint64_t number;
+  runs_ahead ahead;
+  std::int64_t receive_timeout_ns = -1;
+};
+
+using state_ptr = std::shared_ptr<stand_in_state>;
+
+void settle(caf::event_based_actor* self, const state_ptr& state, handler_run& run);
 
 /// Makes, as `self`, the request the learner's actor made: same timeout, awaited or multiplexed
 /// alike, so the judge's scheduler sees the same waiting; the response goes back to the subject.
-void request_on(caf::event_based_actor* self, std::uint64_t number, sent_message& m) {
+void request_on(caf::event_based_actor* self, const state_ptr& state, sent_message& m) {
   auto timeout = m.timeout_ms < 0 ? caf::duration{caf::infinite}
                                   : caf::duration{std::chrono::milliseconds(m.timeout_ms)};
   auto id = self->request(m.to, timeout, std::move(m.content)).id();
   caf::behavior::impl_ptr pass_on =
-      caf::make_counted<any_response>([self, number, request = m.request](caf::message content) {
+      caf::make_counted<any_response>([self, state, request = m.request](caf::message content) {
         subject_link::instance().clock_reads(self->clock().now());
-        auto run = subject_link::instance().respond(number, request, content);
-        settle(self, number, run);
+        auto run = subject_link::instance().respond(state->number, request, content);
+        settle(self, state, run);
       });
   caf::behavior on_response(std::move(pass_on));
   if (m.awaited)
@@ -68,13 +84,33 @@ void request_on(caf::event_based_actor* self, std::uint64_t number, sent_message
     self->add_multiplexed_response_handler(id, std::move(on_response));
 }
 
+/// The stand-in's behaviour: it handles nothing itself (its default handler forwards), but has the
+/// receive timeout its learner's actor has, so that the judge's CAF arms, resets and fires it as
+/// the learner's would in one process; when it fires, the learner's timeout handler runs.
+caf::behavior behaviour_of(caf::event_based_actor* self, const state_ptr& state) {
+  if (state->receive_timeout_ns < 0)
+    return {[](stand_in_atom) {}};
+  return {[](stand_in_atom) {},
+          caf::after(std::chrono::nanoseconds(state->receive_timeout_ns)) >>
+              [self, state] {
+                auto& link = subject_link::instance();
+                // Runs ahead were for messages already waiting, which CAF hands over first.
+                if (!state->ahead.empty())
+                  link.subject_failed("fail", "the judge's stand-in fired a receive timeout before "
+                                              "messages its learner's actor had handled");
+                link.clock_reads(self->clock().now());
+                auto run = link.time_out(state->number);
+                settle(self, state, run);
+              }};
+}
+
 /// Does on the judge's side what the learner's handler did: sends what it sent (to stand-ins
 /// that still exist), makes its requests, answers the judge's requests it answered, quits if it
-/// quit.
-void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run) {
+/// quit, takes its behaviour's receive timeout if that changed.
+void settle(caf::event_based_actor* self, const state_ptr& state, handler_run& run) {
   for (auto& m : run.sent) {
     if (m.request != 0) {
-      request_on(self, number, m);
+      request_on(self, state, m);
       continue;
     }
     if (!m.to)
@@ -96,17 +132,19 @@ void settle(caf::event_based_actor* self, std::uint64_t number, handler_run& run
                                                           std::to_string(request) + " twice");
     promise->deliver(std::move(content));
   }
-  if (run.quit)
+  if (run.quit) {
     self->quit();
+    return;
+  }
+  if (run.receive_timeout_ns != state->receive_timeout_ns) {
+    state->receive_timeout_ns = run.receive_timeout_ns;
+    self->become(behaviour_of(self, state));
+  }
 }
 
 /// Messages a stand-in hands the subject in one frame at the most: its first and those waiting
 /// behind it (a round trip per message is the bridge's cost).
 constexpr std::size_t batch_messages_max = 64;
-
-/// Handler runs the subject did ahead, for messages still in the stand-in's mailbox: each is
-/// settled when the judge's scheduler gives the stand-in that message, not before.
-using runs_ahead = std::deque<std::pair<const caf::mailbox_element*, handler_run>>;
 
 /// Whether CAF gives `e` to the stand-in's default handler in its turn: a plain message of normal
 /// priority that no system handler (exit, down, error, timeout) takes first.
@@ -130,9 +168,11 @@ std::vector<const caf::mailbox_element*> waiting_behind(caf::event_based_actor* 
   return out;
 }
 
-caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* self,
-                                  caf::message_view& view, runs_ahead& ahead) {
+caf::result<caf::message> forward(const state_ptr& state, caf::event_based_actor* self,
+                                  caf::message_view& view) {
   auto& link = subject_link::instance();
+  auto& ahead = state->ahead;
+  auto number = state->number;
   const auto* current = self->current_mailbox_element();
   if (!ahead.empty()) {
     if (ahead.front().first != current)
@@ -140,7 +180,7 @@ caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* 
                                   "learner's actor ran them in (a high-priority message?)");
     auto run = std::move(ahead.front().second);
     ahead.pop_front();
-    settle(self, number, run);
+    settle(self, state, run);
     return caf::delegated<caf::message>{};
   }
   link.clock_reads(self->clock().now());
@@ -160,7 +200,7 @@ caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* 
   auto runs = link.deliver(number, std::move(contents), request, senders);
   for (std::size_t k = 1; k < runs.size(); ++k)
     ahead.emplace_back(behind[k - 1], std::move(runs[k]));
-  settle(self, number, runs.front());
+  settle(self, state, runs.front());
   return caf::delegated<caf::message>{};
 }
 
@@ -170,15 +210,16 @@ caf::result<caf::message> forward(std::uint64_t number, caf::event_based_actor* 
 /// was given them, as they would in one process.
 caf::behavior stand_in_numbered(caf::event_based_actor* self, std::uint64_t number, handler_run run,
                                 caf::message held, std::shared_ptr<const void> lent = nullptr) {
-  settle(self, number, run);
+  auto state = std::make_shared<stand_in_state>(number);
+  // Its start-up's behaviour, returned here, arms its receive timeout, as the learner's did.
+  state->receive_timeout_ns = run.receive_timeout_ns;
+  settle(self, state, run);
   if (run.quit)
     return {};
-  auto ahead = std::make_shared<runs_ahead>();
-  self->set_default_handler([self, number, ahead, held = std::move(held), lent = std::move(lent)](
-                                caf::scheduled_actor*, caf::message_view& view) {
-    return forward(number, self, view, *ahead);
-  });
-  return {[](stand_in_atom) {}};
+  self->set_default_handler(
+      [self, state, held = std::move(held), lent = std::move(lent)](
+          caf::scheduled_actor*, caf::message_view& view) { return forward(state, self, view); });
+  return behaviour_of(self, state);
 }
 
 void forget_when_gone(caf::abstract_actor& stand_in, std::uint64_t number) {

@@ -74,6 +74,8 @@ public:
       if (request.match_elements<respond_atom, std::uint64_t, std::uint64_t, caf::message>())
         return respond(request.get_as<std::uint64_t>(1), request.get_as<std::uint64_t>(2),
                        request.get_as<caf::message>(3));
+      if (request.match_elements<timed_out_atom, std::uint64_t>())
+        return time_out(request.get_as<std::uint64_t>(1));
       if (request.match_elements<forget_atom, std::vector<std::uint64_t>>())
         return forget(request.get_as<std::vector<std::uint64_t>>(1));
       if (request.match_elements<now_atom, std::int64_t>())
@@ -177,6 +179,20 @@ private:
     return answer_of(ran(id));
   }
 
+  /// The judge's clock fired the receive timeout of actor `id`: CAF runs its behaviour's timeout
+  /// handler for the timeout it holds live (its own check; the judge's stand-in made the same).
+  caf::message time_out(std::uint64_t id) {
+    auto& actor = hosted(id);
+    auto* self = scheduled(actor);
+    if (unstarted_.count(id) != 0 || self == nullptr)
+      throw refusal{"actor " + std::to_string(id) + " has no receive timeout to fire"};
+    auto live =
+        caf::timeout_msg{caf::receive_atom::value, dca::explore::detail::receive_timeout_id(*self)};
+    actor->enqueue(caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, live), nullptr);
+    run_one(actor);
+    return answer_of(ran(id));
+  }
+
   caf::message forget(const std::vector<std::uint64_t>& ids) {
     std::vector<caf::actor> ending;
     for (auto id : ids) {
@@ -223,9 +239,28 @@ private:
       sched_.run_once();
   }
 
+  /// The receive timeout of actor `id`'s behaviour, in nanoseconds (-1: none).
+  std::int64_t receive_timeout_of(std::uint64_t id) {
+    auto* self = scheduled(hosted_.at(id));
+    if (self == nullptr || unstarted_.count(id) != 0 ||
+        self->getf(caf::abstract_actor::is_terminated_flag) || !self->has_behavior())
+      return -1;
+    auto timeout = self->bhvr_stack().back().timeout();
+    if (!timeout.valid())
+      return -1;
+    // CAF puts a zero timeout's message straight into the mailbox, where the judge cannot see it.
+    if (timeout.is_zero())
+      throw refusal{"an actor's behaviour has a receive timeout of zero (after(0)), which a "
+                    "judged grading does not carry yet: give it a duration above zero"};
+    auto due = caf::actor_clock::time_point{};
+    due += timeout;
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch()).count();
+  }
+
   /// What one handler of actor `id` did: what it sent, the judge's requests it answered (this
-  /// one's, or earlier ones through a response promise), whether it quit.
+  /// one's, or earlier ones through a response promise), whether it quit, its receive timeout.
   handler_result ran(std::uint64_t id) {
+    auto receive_timeout_ns = receive_timeout_of(id);
     // What the actor sent itself goes to its stand-in, which sends it to itself on the judge's
     // side: the judge's scheduler delivers it, as CAF's delivers a self-send in process (07's
     // relay steps so, that a crash can come between its publish and its store).
@@ -248,7 +283,11 @@ private:
             {e->mid.request_id().integer_value(), to_wire(e->move_content_to_message())});
     auto* self = scheduled(hosted_.at(id));
     bool quit = self == nullptr || self->getf(caf::abstract_actor::is_terminated_flag);
-    return {std::move(sent), std::move(replies), quit};
+    // The subject's clock never fires a receive timeout (the judge's does): it keeps none, so an
+    // actor whose stand-in ends leaves nothing on it.
+    if (self != nullptr)
+      sched_.clock().cancel_ordinary_timeout(self, caf::receive_atom::value);
+    return {std::move(sent), std::move(replies), quit, quit ? -1 : receive_timeout_ns};
   }
 
   /// The plain messages actor `id`'s handler sent itself, taken out of its mailbox in order (the

@@ -175,6 +175,11 @@ handler_run subject_link::respond(std::uint64_t id, std::uint64_t request,
   return to_judge_one(ask(caf::make_message(respond_atom::value, id, request, to_wire(content))));
 }
 
+handler_run subject_link::time_out(std::uint64_t id) {
+  std::lock_guard<std::recursive_mutex> guard{mutex_};
+  return to_judge_one(ask(caf::make_message(timed_out_atom::value, id)));
+}
+
 std::vector<char> subject_link::call(const std::string& function, const std::vector<char>& args,
                                      const judge_service& statements) {
   std::lock_guard<std::recursive_mutex> guard{mutex_};
@@ -404,6 +409,13 @@ handler_run subject_link::to_run(const handler_result& result) {
     run.replies.emplace_back(r.request, to_stand_ins(r.content));
   }
   run.quit = result.quit;
+  // CAF's own values: none (negative, -1 on the wire) or a positive duration. A zero one is refused
+  // on the subject's side (its message would wait unseen in the learner's mailbox).
+  if (result.receive_timeout_ns == 0 || result.receive_timeout_ns < -1)
+    subject_failed("fail", "the submission's actors answered with a receive timeout of " +
+                               std::to_string(result.receive_timeout_ns) +
+                               " ns, which no behaviour has");
+  run.receive_timeout_ns = result.receive_timeout_ns;
   return run;
 }
 

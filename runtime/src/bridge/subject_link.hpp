@@ -43,6 +43,7 @@ struct handler_run {
   std::vector<sent_message> sent;                              // in the order the subject lists
   std::vector<std::pair<std::uint64_t, caf::message>> replies; // judge's request number, reply
   bool quit = false;
+  std::int64_t receive_timeout_ns = -1; // the behaviour's afterwards (`after`); negative: none
 };
 
 class subject_link {
@@ -79,6 +80,9 @@ public:
                                    const std::vector<caf::strong_actor_ptr>& senders);
   /// Runs the response handler of `id` for its request the subject numbered `request`.
   handler_run respond(std::uint64_t id, std::uint64_t request, const caf::message& content);
+
+  /// Runs the receive timeout handler of `id`, whose timeout fired on the judge's clock.
+  handler_run time_out(std::uint64_t id);
 
   /// Runs the learner's function `function` on `args` in the subject; its encoded result. Each
   /// statement it runs meanwhile goes to `statements`, offered as the service ("statement", 0)

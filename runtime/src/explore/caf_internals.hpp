@@ -46,6 +46,16 @@ inline const auto& multiplexed(const caf::scheduled_actor& x) {
   return x.*(&response_tables::multiplexed_responses_);
 }
 
+// The id of an actor's receive timeout, another protected member: the bridge's subject fires the
+// learner's receive timeout when the judge's clock says, with the id CAF takes for the live one.
+struct timeout_ids : caf::scheduled_actor {
+  using caf::scheduled_actor::timeout_id_;
+};
+
+inline std::uint64_t receive_timeout_id(const caf::scheduled_actor& x) {
+  return x.*(&timeout_ids::timeout_id_);
+}
+
 /// Message IDs compared by value (CAF's operator== subtracts them as signed integers).
 inline bool same(caf::message_id x, caf::message_id y) {
   return x.integer_value() == y.integer_value();

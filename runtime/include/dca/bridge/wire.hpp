@@ -77,17 +77,21 @@ typename Inspector::result_type inspect(Inspector& f, reply& x) {
 }
 
 /// What one handler (or start-up) of a learner's actor did: the messages it sent, the judge's
-/// requests it answered (this one's, or earlier ones through a response promise), and whether the
-/// actor quit.
+/// requests it answered (this one's, or earlier ones through a response promise), whether the
+/// actor quit, and the receive timeout of its behaviour afterwards (`after`, in nanoseconds;
+/// negative: none). The subject's clock never fires it: the stand-in takes the same timeout on
+/// the judge's clock, and when it fires there, the judge asks for (timedout, ID).
 struct handler_result {
   std::vector<outbound> sent;
   std::vector<reply> replies;
   bool quit = false;
+  std::int64_t receive_timeout_ns = -1;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, handler_result& x) {
-  return f(caf::meta::type_name("dca_handler_result"), x.sent, x.replies, x.quit);
+  return f(caf::meta::type_name("dca_handler_result"), x.sent, x.replies, x.quit,
+           x.receive_timeout_ns);
 }
 
 // -- the requests (judge -> subject) and answers (subject -> judge) --------------------------
@@ -112,6 +116,10 @@ using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 /// (respond, ID, REQUEST, CONTENT): the actor ID handles the response to the request it sent
 /// that the subject numbered REQUEST (an outbound's `request`): a reply or an error.
 using respond_atom = caf::atom_constant<caf::atom("respond")>;
+/// (timedout, ID): the receive timeout of the actor ID fired on the judge's clock (its stand-in
+/// has the same one, which CAF arms and resets there as it would the learner's actor's in one
+/// process); the actor runs its behaviour's timeout handler.
+using timed_out_atom = caf::atom_constant<caf::atom("timedout")>;
 /// (forget, IDS): the judge's actors IDS (a std::vector) are gone; the subject drops theirs.
 using forget_atom = caf::atom_constant<caf::atom("forget")>;
 /// (call, FUNCTION, ARGS): run the learner's pure function FUNCTION (e.g. "sku.decide") on ARGS,
@@ -134,7 +142,7 @@ using served_atom = caf::atom_constant<caf::atom("served")>;
 using sql_answer_atom = caf::atom_constant<caf::atom("sqlanswer")>;
 using abandoned_atom = caf::atom_constant<caf::atom("abandoned")>;
 /// (ran, RESULTS): what each handler run did (std::vector of handler_result): one for spawn,
-/// start, respond and forget, one per message run for deliver.
+/// start, respond, timedout and forget, one per message run for deliver.
 using ran_atom = caf::atom_constant<caf::atom("ran")>;
 /// (refused, WHY): the subject could not do what was asked (an unknown kind, unsupported use).
 using refused_atom = caf::atom_constant<caf::atom("refused")>;
